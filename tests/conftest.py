@@ -1,0 +1,168 @@
+"""Shared fixtures: every database test runs on SQLite and, when TRACKER_TEST_POSTGRES_URL is
+set, on PostgreSQL too. Databases are cloned from templates built once per run (a migrated
+schema, the article loaded, everything shipped loaded), so each test starts clean and fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from tracker import db
+from tracker.config import load_settings
+from tracker.services import users
+from tracker.services.access import Actor, system_actor
+from tracker.services.setup import bootstrap
+from tracker.vocabulary import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+ARTICLE = ROOT / "references" / "ketamine-therapy-for-pain-management.txt"
+POSTGRES_URL = load_settings().test_postgres_url
+NO_POSTGRES = (
+    "PostgreSQL not tested: set TRACKER_TEST_POSTGRES_URL (e.g. "
+    "postgresql://postgres@127.0.0.1:5432/test) to run the same tests on PostgreSQL; "
+    ".ci/run sets it"
+)
+
+TEMPLATES: dict[str, Callable[[Engine], None]] = {
+    "schema": lambda engine: db.migrate(engine),
+    "article": lambda engine: bootstrap(engine, empty=True) and None,
+    "shipped": lambda engine: bootstrap(engine) and None,
+}
+
+
+@dataclass
+class Backend:
+    """Makes throw-away databases of one kind, cloned from per-run templates."""
+
+    name: str
+    workdir: Path
+    admin_url: str | None = None
+    made: list[str] = field(default_factory=list)
+    templates: dict[str, str] = field(default_factory=dict)
+
+    def _template(self, kind: str) -> str:
+        if kind not in self.templates:
+            url = self._empty(f"tmpl_{kind}")
+            engine = db.make_engine(url)
+            TEMPLATES[kind](engine)
+            engine.dispose()
+            self.templates[kind] = url
+        return self.templates[kind]
+
+    def _empty(self, label: str) -> str:
+        name = f"tracker_test_{label}_{uuid.uuid4().hex[:8]}"
+        if self.name == "sqlite":
+            return f"sqlite:///{self.workdir / (name + '.db')}"
+        assert self.admin_url is not None
+        with self._admin() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.made.append(name)
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def url(self, kind: str | None) -> str:
+        if kind is None:
+            return self._empty("blank")
+        template = self._template(kind)
+        name = f"tracker_test_{kind}_{uuid.uuid4().hex[:8]}"
+        if self.name == "sqlite":
+            target = self.workdir / (name + ".db")
+            shutil.copyfile(make_url(template).database or "", target)
+            return f"sqlite:///{target}"
+        with self._admin() as conn:
+            source = make_url(template).database
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+        self.made.append(name)
+        return make_url(self.admin_url or "").set(database=name).render_as_string(
+            hide_password=False)
+
+    def _admin(self):  # type: ignore[no-untyped-def]
+        engine = create_engine(
+            db.parse_url(self.admin_url or ""), isolation_level="AUTOCOMMIT", poolclass=None
+        )
+        return engine.connect()
+
+    def cleanup(self) -> None:
+        if self.name != "postgresql" or not self.made:
+            return
+        with self._admin() as conn:
+            for name in reversed(self.made):
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    yield Backend("sqlite", tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    backend = Backend("postgresql", tmp_path_factory.mktemp("pg"), admin_url=POSTGRES_URL)
+    yield backend
+    backend.cleanup()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    return request.getfixturevalue(f"{request.param}_backend")  # type: ignore[no-any-return]
+
+
+def _engine_for(backend: Backend, kind: str | None) -> Iterator[Engine]:
+    engine = db.make_engine(backend.url(kind))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def blank_engine(backend: Backend) -> Iterator[Engine]:
+    """An empty database (no schema)."""
+    yield from _engine_for(backend, None)
+
+
+@pytest.fixture
+def engine(backend: Backend) -> Iterator[Engine]:
+    """A migrated, empty database."""
+    yield from _engine_for(backend, "schema")
+
+
+@pytest.fixture
+def article_engine(backend: Backend) -> Iterator[Engine]:
+    """The shipped article ingested, nothing else (`tracker bootstrap --empty`)."""
+    yield from _engine_for(backend, "article")
+
+
+@pytest.fixture
+def shipped_engine(backend: Backend) -> Iterator[Engine]:
+    """Everything the product ships loaded (`tracker bootstrap`)."""
+    yield from _engine_for(backend, "shipped")
+
+
+@pytest.fixture
+def make_actor() -> Callable[[Engine, Role], Actor]:
+    """Create a user with the given role (password 'password-1') and return it as an actor."""
+
+    def make(engine: Engine, role: Role) -> Actor:
+        with db.writing(engine) as session:
+            admin = system_actor(session)
+            name = f"{role.value}-{uuid.uuid4().hex[:6]}"
+            info = users.add_user(session, admin, name, role, "password-1")
+            return Actor(id=info.id, username=info.username, role=role)
+
+    return make
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as s:
+        yield s

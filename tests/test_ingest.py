@@ -1,0 +1,146 @@
+"""Ingesting the shipped article and revisions of it, through the service layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from tests.conftest import ARTICLE
+from tracker import db, queries
+from tracker.errors import InvalidInput, PermissionDenied
+from tracker.models import AuditEvent, Claim, Resource
+from tracker.services import articles
+from tracker.services.access import Actor
+from tracker.vocabulary import Role
+
+SLUG = "ketamine-therapy-for-pain-management"
+
+
+def _ingest(engine: Engine, actor: Actor, path: Path, slug: str | None = SLUG
+            ) -> articles.IngestReport:
+    with db.writing(engine) as session:
+        return articles.ingest(session, actor, articles.read_article(path), slug=slug)
+
+
+def _audit_count(engine: Engine) -> int:
+    with db.reading(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+def test_shipped_article_is_loaded_as_sections_claims_and_resources(
+        article_engine: Engine) -> None:
+    with db.reading(article_engine) as session:
+        [doc] = queries.documents(session)
+        assert doc.slug == SLUG
+        assert doc.title == "ketamine therapy for pain management"
+        assert (doc.claims, doc.resources) == (63, 9)
+        tops = [s.title for s in queries.sections(session, doc.id) if s.level == 1]
+        assert tops == [
+            "Understanding Ketamine and Its Role in Pain Relief",
+            "Administration Methods of Ketamine Therapy",
+            "Conditions Treated with Ketamine Therapy",
+            "Benefits of Ketamine Therapy for Pain Management",
+            "Risks and Side Effects Associated with Ketamine",
+            "Clinical Evidence and Research Findings",
+            "Future Directions in Ketamine Pain Therapy",
+            "Frequently Asked Questions",
+            "Additional Resources",
+        ]
+        resources = session.scalars(select(Resource.title).order_by(Resource.ordinal)).all()
+        assert resources[0] == "Ketamine for Chronic Pain: Mechanisms and Clinical Applications"
+        faq = queries.claims(session, document_id=doc.id, section="Frequently Asked Questions")
+        restating = [c for c in faq if c.restates is not None]
+        assert len(restating) >= 5
+
+
+def test_reingesting_the_same_file_changes_nothing(
+        article_engine: Engine, make_actor: Callable[[Engine, Role], Actor]) -> None:
+    editor = make_actor(article_engine, Role.EDITOR)
+    before = _audit_count(article_engine)
+    report = _ingest(article_engine, editor, ARTICLE)
+    assert report.unchanged and report.claims == 63
+    assert _audit_count(article_engine) == before
+
+
+def test_a_revised_article_keeps_identity_adds_and_retires(
+        article_engine: Engine, make_actor: Callable[[Engine, Role], Actor],
+        tmp_path: Path) -> None:
+    editor = make_actor(article_engine, Role.EDITOR)
+    with db.reading(article_engine) as session:
+        old = {c.text: c.id for c in queries.claims(session)}
+    text = ARTICLE.read_text(encoding="utf-8")
+    onset = "typically within minutes when administered intravenously or intranasally"
+    removed = "Careful screening and ongoing assessment are essential to minimize risks."
+    new_sentence = "Ketamine is listed on the WHO Model List of Essential Medicines."
+    revised = (text.replace(onset, "typically within a few minutes when given intravenously "
+                            "or intranasally")
+               .replace(removed, new_sentence))
+    copy = tmp_path / "revised.txt"
+    copy.write_text(revised, encoding="utf-8")
+
+    report = _ingest(article_engine, editor, copy)
+    assert (report.kept, report.edited, report.added, report.retired) == (61, 1, 1, 1)
+
+    with db.reading(article_engine) as session:
+        live = {c.text: c for c in queries.claims(session)}
+        edited = next(c for t, c in live.items() if "within a few minutes" in t)
+        assert edited.id == next(i for t, i in old.items() if onset in t)
+        assert live[new_sentence].id not in old.values()
+        gone = session.scalar(select(Claim).where(Claim.id == old[removed]))
+        assert gone is not None and gone.retired and gone.retired_at is not None
+        assert removed not in live
+        unchanged = next(c for t, c in live.items() if t.startswith("Ketamine blocks NMDA"))
+        assert unchanged.id == old[unchanged.text]
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert {"claim.revise", "claim.retire", "document.revise"} <= set(actions)
+
+    # and going back to the original restores nothing twice: the retired claim stays retired,
+    # the original sentence is added again as a new claim
+    again = _ingest(article_engine, editor, ARTICLE)
+    assert again.edited == 1 and again.retired == 1 and again.added == 1
+
+
+def test_only_editors_ingest(article_engine: Engine,
+                             make_actor: Callable[[Engine, Role], Actor]) -> None:
+    reviewer = make_actor(article_engine, Role.REVIEWER)
+    with pytest.raises(PermissionDenied, match="reviewer; ingesting an article needs the editor"):
+        _ingest(article_engine, reviewer, ARTICLE)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"   \n\n  ", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        ("Ketamine in the café is déjà vu.".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_reason(tmp_path: Path, content: bytes,
+                                                    message: str) -> None:
+    path = tmp_path / "article.txt"
+    path.write_bytes(content)
+    with pytest.raises(InvalidInput, match=message):
+        articles.read_article(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="no such file"):
+        articles.read_article(tmp_path / "nope.txt")
+
+
+def test_markdown_article(engine: Engine, make_actor: Callable[[Engine, Role], Actor],
+                          tmp_path: Path) -> None:
+    editor = make_actor(engine, Role.EDITOR)
+    path = tmp_path / "note.md"
+    path.write_text(
+        "# Caffeine and sleep\n\nCaffeine is an adenosine receptor antagonist.\n\n"
+        "## Timing\n\nIts half-life in adults is about five hours.\n", encoding="utf-8")
+    report = _ingest(engine, editor, path, slug=None)
+    assert report.slug == "caffeine-and-sleep" and report.claims == 2
+    with db.reading(engine) as session:
+        rows = queries.claims(session, document_id=report.document_id)
+        assert [r.section for r in rows] == [[], ["Timing"]]

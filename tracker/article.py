@@ -1,0 +1,1049 @@
+"""Article text → sections, claims and listed resources (pure functions over text).
+
+The pipeline is a few named steps, each a small function over plain values:
+
+    normalise_newlines → blocks → title → drop boilerplate → table of contents
+    → join page-broken paragraphs → headings and content → sections, claims, resources
+    → categories → FAQ restatements
+
+Nothing here touches the database or the file system: the caller reads the file, stores the
+returned values, and re-ingests a revision with `reconcile()`.
+
+Spans: every `start`/`end` is a character offset (end exclusive) into `ParsedArticle.text`, which is
+the input after `normalise_newlines()` (leading BOM removed, CRLF and CR turned into LF). Store
+that normalised text if you want to highlight spans later.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from tracker.vocabulary import ClaimCategory, SectionKind
+
+__all__ = [
+    "ArticleError",
+    "CategoryRule",
+    "DECIDING_SECTION_RULES",
+    "KEYWORD_RULES",
+    "SECTION_DEFAULT_RULES",
+    "EDIT_SIMILARITY",
+    "RESTATEMENT_THRESHOLD",
+    "ParsedArticle",
+    "ParsedClaim",
+    "ParsedResource",
+    "ParsedSection",
+    "Reconciliation",
+    "StoredClaim",
+    "categorise",
+    "fingerprint",
+    "normalise_newlines",
+    "parse_article",
+    "reconcile",
+]
+
+
+class ArticleError(ValueError):
+    """The text cannot be read as an article (empty, or no sentence to record as a claim)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Public values
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedSection:
+    """A heading of the article, or a question of its FAQ."""
+
+    title: str
+    level: int  # 1 = top level
+    kind: SectionKind
+    path: tuple[str, ...]  # titles from the top level down, including this one
+    ordinal: int  # order of appearance over all sections, 0-based
+    start: int  # span of the heading line in ParsedArticle.text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedClaim:
+    """One checkable sentence of the article."""
+
+    text: str  # verbatim, whitespace runs collapsed to one space, emphasis markers removed
+    section_path: tuple[str, ...]  # () for the introduction
+    ordinal: int  # order within the document, 0-based
+    start: int  # first to last character of the sentence in ParsedArticle.text
+    end: int
+    category: ClaimCategory
+    category_rule: str  # the rule that chose the category, for people to read
+    incomplete: bool  # the sentence was cut off (no sentence-final punctuation)
+    fingerprint: str  # fingerprint(text)
+    restates: int | None  # FAQ answers: ordinal of the body claim restated, else None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedResource:
+    """An entry of the article's resources / further-reading list (not a claim)."""
+
+    ordinal: int  # 1-based position in the list
+    title: str
+    description: str  # the following lines joined, whitespace collapsed
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArticle:
+    title: str
+    text: str  # the normalised text the spans refer to
+    content_hash: str  # sha256 hex of text.encode("utf-8")
+    sections: tuple[ParsedSection, ...]
+    claims: tuple[ParsedClaim, ...]
+    resources: tuple[ParsedResource, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClaim:
+    """A live claim the database already holds for the document being re-ingested."""
+
+    id: int
+    text: str
+    fingerprint: str
+    section_path: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """How the claims of a new revision map onto the stored ones."""
+
+    kept: tuple[tuple[int, int], ...]  # (stored id, new ordinal): same fingerprint
+    edited: tuple[tuple[int, int], ...]  # (stored id, new ordinal): lightly edited wording
+    added: tuple[int, ...]  # new ordinals with no stored counterpart
+    retired: tuple[int, ...]  # stored ids with no counterpart in the new text
+
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary of the text
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\*\*|__|\*)?$")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_FENCE = re.compile(r"^\s*(```|~~~)")
+_URL = re.compile(r"https?://|www\.\w", re.IGNORECASE)
+_EMPHASIS = re.compile(r"\*\*|__|\*")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_WHITESPACE = re.compile(r"\s+")
+
+_FAQ_TITLE = re.compile(
+    r"^(?:frequently asked questions|faqs?|common questions)(?: \(faqs?\))?$", re.IGNORECASE
+)
+_RESOURCES_TITLE = re.compile(
+    r"^(?:additional resources|further reading|references|resources|recommended reading"
+    r"|bibliography|sources)$",
+    re.IGNORECASE,
+)
+_CONTENTS_TITLE = re.compile(r"^(?:table of contents|contents|in this article)$", re.IGNORECASE)
+
+#: Lines that belong to the hosting site, not the article.
+_BOILERPLATE_LINE = re.compile(
+    r"^(?:find (?:other|more) .*\barticles?\b.*|back to home\b.*|related articles?:?)$",
+    re.IGNORECASE,
+)
+
+#: Sentences about the article itself: true of the text, not of the world, so not claims.
+_META_SENTENCE = re.compile(
+    r"\bthis (?:article|guide|post|page|piece|section)\b"
+    r"|\bthe following (?:sections?|paragraphs?)\b"
+    r"|\bin this (?:article|guide|post)\b|\bread on\b",
+    re.IGNORECASE,
+)
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+#: Words ending in a period that do not end a sentence (lowercase, period included).
+_ABBREVIATIONS = _word_set(
+    "e.g. i.e. vs. v. dr. mr. mrs. ms. prof. st. al. fig. figs. approx. cf. no. nos. inc. "
+    "ltd. jr. sr. ca. vol. pp. p. ed. eds. resp. dept. univ. jan. feb. mar. apr. jun. jul. "
+    "aug. sep. sept. oct. nov. dec."
+)
+_INITIALS = re.compile(r"^(?:[a-z]\.)+$", re.IGNORECASE)
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\*\*|__|\*)?(?=\s+(\S))")
+_SENTENCE_OPENER = re.compile(r"[A-Z0-9\"“‘'(\[*_]")
+
+_HEADING_MAX_CHARS = 80
+_HEADING_MAX_WORDS = 12
+_MIN_CLAIM_WORDS = 3
+_LIST_ITEM_MAX_WORDS = 5  # a bullet this short without a full stop is a list item, not a claim
+
+
+def normalise_newlines(text: str) -> str:
+    """Remove a leading BOM and turn CRLF / CR into LF: the text every span refers to."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _clean(raw: str) -> str:
+    """Emphasis markers removed and whitespace runs collapsed: how claims and titles read."""
+    return _WHITESPACE.sub(" ", _EMPHASIS.sub("", raw)).strip()
+
+
+def _key(title: str) -> str:
+    """Comparison key for headings: cleaned, links unwrapped, casefolded, no trailing colon."""
+    return _clean(_MD_LINK.sub(r"\1", title)).casefold().rstrip(":").strip()
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text.rstrip()))
+
+
+# --------------------------------------------------------------------------------------------
+# Step 1: lines and blocks
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    start: int  # offset of the first non-space character
+    end: int  # offset after the last non-space character
+    text: str  # the stripped line
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """Consecutive non-blank lines; `md_level` > 0 for a Markdown heading line."""
+
+    lines: tuple[_Line, ...]
+    md_level: int = 0
+
+    @property
+    def start(self) -> int:
+        return self.lines[0].start
+
+    @property
+    def end(self) -> int:
+        return self.lines[-1].end
+
+    @property
+    def single(self) -> str | None:
+        """The text of a one-line block, else None."""
+        return self.lines[0].text if len(self.lines) == 1 else None
+
+
+def _lines(text: str) -> list[_Line | None]:
+    """Every line, stripped, with its span; None for a blank line."""
+    result: list[_Line | None] = []
+    offset = 0
+    for raw in text.split("\n"):
+        stripped = raw.strip()
+        if stripped:
+            lead = len(raw) - len(raw.lstrip())
+            result.append(_Line(offset + lead, offset + lead + len(stripped), stripped))
+        else:
+            result.append(None)
+        offset += len(raw) + 1
+    return result
+
+
+def _blocks(text: str, markdown: bool) -> list[_Block]:
+    """Paragraph-like blocks; in Markdown a heading line is a block of its own, code is skipped."""
+    blocks: list[_Block] = []
+    current: list[_Line] = []
+    in_fence = False
+
+    def flush() -> None:
+        if current:
+            blocks.append(_Block(tuple(current)))
+            current.clear()
+
+    for line in _lines(text):
+        if markdown and line is not None and _MD_FENCE.match(line.text):
+            in_fence = not in_fence
+            flush()
+            continue
+        if line is None or in_fence:
+            flush()
+            continue
+        heading = _MD_HEADING.match(line.text) if markdown else None
+        if heading:
+            flush()
+            blocks.append(_Block((line,), md_level=len(heading.group(1))))
+            continue
+        current.append(line)
+    flush()
+    return blocks
+
+
+# --------------------------------------------------------------------------------------------
+# Step 2: title, boilerplate, table of contents, page breaks
+
+
+def _heading_text(block: _Block) -> str:
+    """The title a heading block shows (Markdown hashes and emphasis removed)."""
+    text = block.lines[0].text
+    if block.md_level:
+        match = _MD_HEADING.match(text)
+        text = match.group(2) if match else text
+    return _clean(text)
+
+
+def _looks_like_heading(line: str) -> bool:
+    """A plain-text heading: one short line, no sentence punctuation, not a bullet or a URL."""
+    text = _clean(line)
+    if not text or _BULLET.match(line) or _URL.search(text):
+        return False
+    if len(text) > _HEADING_MAX_CHARS or len(text.split()) > _HEADING_MAX_WORDS:
+        return False
+    if text[-1] in ".!,;:" or text[0].islower():
+        return False
+    return any(ch.isalpha() for ch in text)
+
+
+def _take_title(blocks: list[_Block], markdown: bool) -> tuple[str, list[_Block]]:
+    """The title is the first `#` heading (Markdown) or a short first line (plain text)."""
+    if not blocks:
+        return "", blocks
+    first = blocks[0]
+    if markdown:
+        if first.md_level == 1:
+            return _heading_text(first), blocks[1:]
+        return "", blocks
+    line = first.lines[0].text
+    if _BULLET.match(line) or _URL.search(line) or len(line) > 150 or _ends_sentence(line):
+        return "", blocks
+    if len(first.lines) == 1:
+        return _clean(line), blocks[1:]
+    rest = _Block(first.lines[1:])
+    return _clean(line), [rest, *blocks[1:]]
+
+
+def _is_boilerplate(block: _Block, title: str) -> bool:
+    """Site furniture: a repeated title line, 'Find other … articles:', bare URL lines."""
+    if block.md_level:
+        return False
+    if title and block.single is not None and _key(block.single) == _key(title):
+        return True
+    return all(_is_boilerplate_line(line.text) for line in block.lines)
+
+
+def _is_boilerplate_line(line: str) -> bool:
+    if _BOILERPLATE_LINE.match(line):
+        return True
+    return bool(_URL.search(line)) and not _ends_sentence(line)
+
+
+def _bullet_items(block: _Block) -> list[str] | None:
+    """The item texts when every line of the block is a bullet, else None."""
+    if block.md_level or not all(_BULLET.match(line.text) for line in block.lines):
+        return None
+    return [_BULLET.sub("", line.text) for line in block.lines]
+
+
+def _heading_candidate(block: _Block, markdown: bool) -> str | None:
+    """The heading title the block would have, before context is known."""
+    if markdown:
+        return _heading_text(block) if block.md_level else None
+    line = block.single
+    return _clean(line) if line is not None and _looks_like_heading(line) else None
+
+
+def _find_toc(blocks: list[_Block], markdown: bool) -> tuple[int | None, frozenset[str]]:
+    """The bulleted table of contents: the first list (before any heading) naming later headings.
+
+    A list counts when it has at least two items, every item is heading-like, and at least half
+    of the items match (case-insensitively) a heading that follows it.
+    """
+    for index, block in enumerate(blocks):
+        if _heading_candidate(block, markdown) is not None and not _CONTENTS_TITLE.match(
+            _key(_heading_text(block))
+        ):
+            return None, frozenset()
+        items = _bullet_items(block)
+        if not items or len(items) < 2:
+            continue
+        keys = [_key(item) for item in items]
+        if not all(_looks_like_heading(_MD_LINK.sub(r"\1", item)) for item in items):
+            continue
+        later = {
+            _key(title)
+            for other in blocks[index + 1 :]
+            if (title := _heading_candidate(other, markdown)) is not None
+        }
+        matched = sum(key in later for key in keys)
+        if matched >= 2 and matched * 2 >= len(keys):
+            return index, frozenset(keys)
+    return None, frozenset()
+
+
+def _is_back_matter(key: str) -> bool:
+    return bool(_FAQ_TITLE.match(key) or _RESOURCES_TITLE.match(key))
+
+
+def _join_page_breaks(blocks: list[_Block], protected: frozenset[str]) -> list[_Block]:
+    """Re-join a paragraph split by a page break.
+
+    A block whose last line has no sentence-final punctuation, followed by a block starting
+    with a lowercase letter, is one paragraph. Headings named by the table of contents (or
+    back-matter headings) are never joined.
+    """
+    result: list[_Block] = []
+    for block in blocks:
+        previous = result[-1] if result else None
+        first = block.lines[0].text
+        if (
+            previous is not None
+            and not previous.md_level
+            and not block.md_level
+            and first[:1].islower()
+            and not _BULLET.match(first)
+            and not _ends_sentence(previous.lines[-1].text)
+            and not (previous.single is not None and _key(previous.single) in protected)
+        ):
+            result[-1] = _Block(previous.lines + block.lines)
+            continue
+        result.append(block)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Step 3: headings and content → sections
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A content block with the section path it sits in."""
+
+    block: _Block
+    path: tuple[str, ...]
+    in_resources: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """An open section while walking: its title and Markdown depth (0 in plain text)."""
+
+    title: str
+    md_level: int
+
+
+class _Layout(NamedTuple):
+    sections: list[ParsedSection]
+    content: list[_Placed]
+
+
+def _question_title(block: _Block) -> str | None:
+    """A one-line block ending in '?' (emphasis allowed) is an FAQ question."""
+    line = block.single
+    if line is None or _BULLET.match(line):
+        return None
+    text = _heading_text(block)
+    return text if text.endswith("?") and len(text) <= 300 else None
+
+
+def _lay_out(blocks: list[_Block], markdown: bool, toc: frozenset[str]) -> _Layout:
+    """Walk the blocks, building the section tree and placing each content block in it.
+
+    Plain text: headings named by the table of contents and back-matter headings are level 1,
+    every other heading is level 2 under the last level-1 heading (no table of contents: all
+    headings are level 1). Markdown: levels follow the `#` depth. In an FAQ section, a line
+    ending in '?' is a question section one level below the FAQ heading.
+    """
+    sections: list[ParsedSection] = []
+    content: list[_Placed] = []
+    stack: list[_Frame] = []
+
+    def faq_depth() -> int | None:
+        for depth, frame in enumerate(stack):
+            if _FAQ_TITLE.match(_key(frame.title)):
+                return depth
+        return None
+
+    def open_section(
+        title: str, level: int, md_level: int, kind: SectionKind, block: _Block
+    ) -> None:
+        del stack[level - 1 :]
+        stack.append(_Frame(title, md_level))
+        path = tuple(frame.title for frame in stack)
+        sections.append(
+            ParsedSection(title, len(stack), kind, path, len(sections), block.start, block.end)
+        )
+
+    for block in blocks:
+        title = _heading_candidate(block, markdown)
+        if title is not None and _CONTENTS_TITLE.match(_key(title)):
+            continue
+        faq = faq_depth()
+        question = _question_title(block) if faq is not None else None
+        if question is not None and faq is not None and not _is_back_matter(_key(question)):
+            open_section(question, faq + 2, block.md_level or 99, SectionKind.QUESTION, block)
+            continue
+        if title is None:
+            resources = any(_RESOURCES_TITLE.match(_key(frame.title)) for frame in stack)
+            content.append(_Placed(block, tuple(frame.title for frame in stack), resources))
+            continue
+        open_section(
+            title,
+            _heading_level(title, block, stack, markdown, toc),
+            block.md_level,
+            SectionKind.HEADING,
+            block,
+        )
+    return _Layout(sections, content)
+
+
+def _heading_level(
+    title: str, block: _Block, stack: list[_Frame], markdown: bool, toc: frozenset[str]
+) -> int:
+    if markdown:
+        depth = len(stack)
+        while depth and stack[depth - 1].md_level >= block.md_level:
+            depth -= 1
+        return depth + 1
+    key = _key(title)
+    if not toc or key in toc or _is_back_matter(key) or not stack:
+        return 1
+    return 2
+
+
+# --------------------------------------------------------------------------------------------
+# Step 4: sentences → claims
+
+
+class _Unit(NamedTuple):
+    """A paragraph or one bullet item: a region of the text to split into sentences."""
+
+    bullet: bool
+    start: int
+    end: int
+
+
+def _units(block: _Block, text: str) -> list[_Unit]:
+    """Split a content block into paragraphs and bullet items (continuation lines included)."""
+    units: list[_Unit] = []
+    for line in block.lines:
+        marker = _BULLET.match(line.text)
+        if marker:
+            units.append(_Unit(True, line.start + marker.end(), line.end))
+        elif units:
+            units[-1] = units[-1]._replace(end=line.end)
+        else:
+            units.append(_Unit(False, line.start, line.end))
+    return [unit for unit in units if text[unit.start : unit.end].strip()]
+
+
+def _is_abbreviation(region: str, period: int) -> bool:
+    """True when the '.' at `period` ends an abbreviation or initials, not a sentence."""
+    start = period
+    while start > 0 and not region[start - 1].isspace():
+        start -= 1
+    word = region[start : period + 1].lstrip("([\"'“‘*_").lower()
+    return word in _ABBREVIATIONS or bool(_INITIALS.match(word))
+
+
+def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans within text[start:end], trimmed of surrounding whitespace.
+
+    A sentence ends at '.', '!' or '?' (closing quotes, brackets and emphasis allowed) followed by
+    whitespace and a capital, digit, quote or bracket; never after an abbreviation or initials
+    ("e.g.", "Dr.", "J.").
+    """
+    region = text[start:end]
+    spans: list[tuple[int, int]] = []
+    current = 0
+    for match in _BOUNDARY.finditer(region):
+        if not _SENTENCE_OPENER.match(match.group(1)):
+            continue
+        last_dot = match.group(0).rstrip("\"'”’)]*_")
+        if last_dot == "." and _is_abbreviation(region, match.start()):
+            continue
+        spans.append((current, match.end()))
+        current = match.end()
+    spans.append((current, len(region)))
+    result: list[tuple[int, int]] = []
+    for a, b in spans:
+        piece = region[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        trimmed = piece.strip()
+        if trimmed:
+            result.append((start + a + lead, start + a + lead + len(trimmed)))
+    return result
+
+
+class _Sentence(NamedTuple):
+    text: str
+    path: tuple[str, ...]
+    start: int
+    end: int
+    incomplete: bool
+
+
+def _is_claim_text(sentence: str) -> bool:
+    """Checkable statements only: not questions, not about the article, not fragments."""
+    if sentence.endswith("?") or _META_SENTENCE.search(sentence):
+        return False
+    words = [word for word in sentence.split() if any(ch.isalpha() for ch in word)]
+    return len(words) >= _MIN_CLAIM_WORDS
+
+
+def _unit_sentences(unit: _Unit, text: str, path: tuple[str, ...]) -> list[_Sentence]:
+    raw = text[unit.start : unit.end]
+    if unit.bullet and not _ends_sentence(raw) and len(raw.split()) <= _LIST_ITEM_MAX_WORDS:
+        return []
+    spans = _split_sentences(text, unit.start, unit.end)
+    sentences: list[_Sentence] = []
+    for index, (a, b) in enumerate(spans):
+        cleaned = _clean(text[a:b])
+        if not _is_claim_text(cleaned):
+            continue
+        last = index == len(spans) - 1
+        # A paragraph's last sentence without a full stop was cut off (a colon opens a list).
+        cut_off = last and not unit.bullet and not _ends_sentence(cleaned) and cleaned[-1] != ":"
+        sentences.append(_Sentence(cleaned, path, a, b, cut_off))
+    return sentences
+
+
+def _sentences(content: Iterable[_Placed], text: str) -> list[_Sentence]:
+    return [
+        sentence
+        for placed in content
+        if not placed.in_resources
+        for unit in _units(placed.block, text)
+        for sentence in _unit_sentences(unit, text, placed.path)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Step 5: resources
+
+
+_RESOURCE_ITEM = re.compile(r"^(?:[-*+•]\s+)?\d{1,3}[.)]\s+(?P<n>\S.*)$|^[-*+•]\s+(?P<b>\S.*)$")
+
+
+def _resources(content: Iterable[_Placed]) -> list[ParsedResource]:
+    """Items of the resources list: an item line, then its description lines (any page break)."""
+    items: list[tuple[_Line, str, list[_Line]]] = []
+    for placed in content:
+        if not placed.in_resources:
+            continue
+        for line in placed.block.lines:
+            match = _RESOURCE_ITEM.match(line.text)
+            if match:
+                items.append((line, _clean(match.group("n") or match.group("b")), []))
+            elif items:
+                items[-1][2].append(line)
+    return [
+        ParsedResource(
+            ordinal=index,
+            title=title,
+            description=_clean(" ".join(line.text for line in description)),
+            start=first.start,
+            end=(description[-1] if description else first).end,
+        )
+        for index, (first, title, description) in enumerate(items, start=1)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Categories
+
+
+class CategoryRule(NamedTuple):
+    """One categorisation rule: the category, the pattern it looks for, and why."""
+
+    category: ClaimCategory
+    pattern: re.Pattern[str]
+    description: str
+
+
+def _rule(category: ClaimCategory, pattern: str, description: str) -> CategoryRule:
+    return CategoryRule(category, re.compile(pattern, re.IGNORECASE), description)
+
+
+_C = ClaimCategory
+
+#: Tried first, on the section titles (nearest first): sections whose every sentence is of
+#: their kind whatever its words ("Opioid-sparing … side effects" under Benefits is a benefit).
+DECIDING_SECTION_RULES: tuple[CategoryRule, ...] = (
+    _rule(_C.BENEFIT, r"\bbenefits?\b|\badvantages?\b", "a section listing benefits"),
+    _rule(_C.ADMINISTRATION, r"\badminist|\broutes?\b|\bdelivery\b", "a section on administration"),
+    _rule(_C.RESEARCH_DIRECTION, r"\bfuture\b|\boutlook\b", "a section on future directions"),
+)
+
+#: Then the sentence's own words, in this order (the first match wins).
+KEYWORD_RULES: tuple[CategoryRule, ...] = (
+    _rule(
+        _C.CONTRAINDICATION,
+        r"contraindicat|not be suitable|\bprecautions?\b|should not be used|should be avoided",
+        "who should not receive it",
+    ),
+    _rule(
+        _C.ADVERSE_EFFECT,
+        r"side[- ]effects?|adverse|hallucinat|dizziness|nausea|psychotropic|dissociative symptoms"
+        r"|(?:considered|generally|is) safe\b|well[- ]tolerated|toxicit",
+        "harms and safety",
+    ),
+    _rule(
+        _C.EVIDENCE_SUMMARY,
+        r"randomi[sz]ed controlled trials?|meta-analys|systematic reviews?|comprehensive reviews"
+        r"|body of (?:scientific )?(?:literature|evidence)|clinical trials|observational studies",
+        "what the body of studies shows",
+    ),
+    _rule(
+        _C.RESEARCH_DIRECTION,
+        r"\binvestigations\b|research into|\bunderway\b|increasingly being incorporated"
+        r"|may improve efficacy|future",
+        "work in progress or expected",
+    ),
+    _rule(_C.BENEFIT, r"\bbenefits?\b|\badvantages?\b", "an advantage over alternatives"),
+    _rule(
+        _C.PHARMACOKINETICS,
+        r"bioavailability|\bonset\b|metaboli|\bduration\b|half-life|absorption"
+        r"|\blast(?:s|ing)? (?:from|for|up to|between|about|\d)"
+        r"|eliminat|clearance",
+        "time course and fate in the body",
+    ),
+    _rule(
+        _C.MECHANISM,
+        r"receptor|\bnmda\b|neurotransmi|mechanism|sensiti[sz]ation|antagoni",
+        "how it works",
+    ),
+    _rule(
+        _C.GENERAL,
+        r"\b(?:is|are) an? (?:[\w-]+,? ){0,3}(?:condition|syndrome|disorder|disease)\b"
+        r"|\bcaused by\b|^patients with [\w -]+ (?:experience|suffer|have)\b",
+        "describes a condition, not the treatment",
+    ),
+    _rule(
+        _C.EFFICACY,
+        r"efficac|\beffective|\brelie[fv]|alleviat|\breduc\w* (?:\w+ )?pain|\btreat(?:s|ed|ing)?\b"
+        r"|\banalgesi|\baddress",
+        "what it treats and how well",
+    ),
+    _rule(
+        _C.ADMINISTRATION,
+        r"infusion|intranasal|\boral\b|sublingual|intramuscular|topical|administered|\broutes?\b"
+        r"|injection",
+        "how it is given",
+    ),
+)
+
+#: Last, the section titles again (nearest first), for sentences without telling words.
+SECTION_DEFAULT_RULES: tuple[CategoryRule, ...] = (
+    _rule(_C.CONTRAINDICATION, r"contraindicat|precaution", "a section on contraindications"),
+    _rule(_C.ADVERSE_EFFECT, r"\brisks?\b|side effects?|adverse|\bsafe(?:ty)?\b", "on harms"),
+    _rule(
+        _C.EVIDENCE_SUMMARY,
+        r"evidence|\btrials?\b|meta-analys|systematic review|research findings|\bstudies\b",
+        "a section on the evidence",
+    ),
+    _rule(_C.RESEARCH_DIRECTION, r"ongoing research|emerging|\bfuture\b", "a section on research"),
+    _rule(_C.PHARMACOKINETICS, r"pharmacokinetic|duration|how long", "a section on time course"),
+    _rule(_C.MECHANISM, r"mechanism|how .* works?|pharmacodynamic", "a section on mechanism"),
+    _rule(_C.ADMINISTRATION, r"administ|route|infusion|dosing|dosage", "a section on delivery"),
+    _rule(_C.EFFICACY, r"conditions|indications?|efficacy|effective|\btreat", "a section on uses"),
+)
+
+
+def _match_section(
+    rules: Sequence[CategoryRule], section_path: tuple[str, ...]
+) -> tuple[ClaimCategory, str] | None:
+    for title in reversed(section_path):
+        for rule in rules:
+            if rule.pattern.search(title):
+                return rule.category, f'section "{title}"'
+    return None
+
+
+def _whole_words(text: str, start: int, end: int) -> str:
+    """The matched text widened to whole words ("metaboli" → "Metabolized")."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return text[start:end]
+
+
+def categorise(text: str, section_path: tuple[str, ...]) -> tuple[ClaimCategory, str]:
+    """The claim's category and the rule that chose it.
+
+    Order: DECIDING_SECTION_RULES on the section titles (nearest first), then KEYWORD_RULES on
+    the sentence (first match wins), then SECTION_DEFAULT_RULES on the titles, then general.
+    """
+    decided = _match_section(DECIDING_SECTION_RULES, section_path)
+    if decided:
+        return decided
+    for rule in KEYWORD_RULES:
+        match = rule.pattern.search(text)
+        if match:
+            return rule.category, f'keyword "{_whole_words(text, match.start(), match.end())}"'
+    return _match_section(SECTION_DEFAULT_RULES, section_path) or (
+        ClaimCategory.GENERAL,
+        "no rule matched",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints and similarity
+
+
+def _normalised_wording(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[^\w\s]|_", " ", text)
+    return " ".join(text.split())
+
+
+def fingerprint(text: str) -> str:
+    """Stable id of a claim's wording, blind to case, whitespace, punctuation and emphasis.
+
+    sha256 of the casefolded text with punctuation turned into spaces and whitespace collapsed;
+    the first 16 hex characters.
+    """
+    return hashlib.sha256(_normalised_wording(text).encode("utf-8")).hexdigest()[:16]
+
+
+_STOP_WORDS = _word_set(
+    """a an the and or but nor of in on at to for from by with without as is are was were be been
+    being it its this that these those which who whom whose what when where how why can may might
+    could should would will shall also such than then there their they them some other others
+    more most many much very often usually generally typically including include includes via
+    into over under about after before during while both each any all not no own so well
+    has have had do does did one two use used using"""
+)
+
+
+def _stem(word: str) -> str:
+    """A light suffix-stripper: enough to match 'blocking'/'blocks', 'infusions'/'infusion'."""
+    if len(word) > 4 and word.endswith("ies"):
+        word = word[:-3] + "y"
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for suffix in ("ly", "ing", "ed"):
+        if len(word) - len(suffix) >= 4 and word.endswith(suffix):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+
+
+#: Stems that say the same thing in other words (after _stem), so restatements line up.
+_EQUIVALENT_TERMS: dict[str, tuple[str, ...]] = {
+    "blockad": ("block",),
+    "hypertension": ("high", "blood", "pressur"),
+    "disorder": ("condition",),
+    "iv": ("intravenous",),
+}
+
+
+def _terms(text: str) -> frozenset[str]:
+    """Content words of a sentence: lowercase, stop words dropped, stemmed, equivalents merged."""
+    words = re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKC", text).casefold())
+    stems = (_stem(word) for word in words if len(word) > 1 and word not in _STOP_WORDS)
+    return frozenset(term for stem in stems for term in _EQUIVALENT_TERMS.get(stem, (stem,)))
+
+
+#: An FAQ answer restates a body claim when their similarity reaches this.
+RESTATEMENT_THRESHOLD = 0.3
+
+
+def _similarity(a: frozenset[str], b: frozenset[str], weight: dict[str, float]) -> float:
+    union = sum(weight[term] for term in a | b)
+    return sum(weight[term] for term in a & b) / union if union else 0.0
+
+
+def _restatements(claims: Sequence[ParsedClaim]) -> dict[int, int]:
+    """FAQ answer ordinal → ordinal of the body claim it restates.
+
+    Method: content words (lowercase, stop words removed, light suffix stripping) of each claim;
+    similarity is a Jaccard index in which every word weighs its inverse document frequency over
+    the article's claims (ln((1 + N) / (1 + df)) + 1), so shared rare domain terms such as
+    'NMDA' or 'contraindicated' count for more than 'ketamine' or 'pain'. A body claim in the
+    same category adds 0.1. The best body claim is linked when the score is at least
+    RESTATEMENT_THRESHOLD (0.3); otherwise the answer restates nothing.
+    """
+    terms = [_terms(claim.text) for claim in claims]
+    frequency: dict[str, int] = {}
+    for claim_terms in terms:
+        for term in claim_terms:
+            frequency[term] = frequency.get(term, 0) + 1
+    total = len(claims)
+    weight = {term: math.log((1 + total) / (1 + df)) + 1 for term, df in frequency.items()}
+    body = [claim for claim in claims if not _in_faq(claim.section_path)]
+    links: dict[int, int] = {}
+    for answer in claims:
+        if not _in_faq(answer.section_path) or not body:
+            continue
+        scored = [
+            (
+                _similarity(terms[answer.ordinal], terms[candidate.ordinal], weight)
+                + (0.1 if candidate.category == answer.category else 0.0),
+                -candidate.ordinal,
+            )
+            for candidate in body
+        ]
+        score, negative_ordinal = max(scored)
+        if score >= RESTATEMENT_THRESHOLD:
+            links[answer.ordinal] = -negative_ordinal
+    return links
+
+
+def _in_faq(path: tuple[str, ...]) -> bool:
+    return any(_FAQ_TITLE.match(_key(title)) for title in path)
+
+
+# --------------------------------------------------------------------------------------------
+# parse_article
+
+
+def _is_markdown(text: str) -> bool:
+    return bool(re.search(r"^#{1,6} ", text, re.MULTILINE))
+
+
+def parse_article(text: str, fmt: Literal["text", "markdown"] | None = None) -> ParsedArticle:
+    """Read an article into its sections, claims and listed resources.
+
+    `fmt` forces plain text or Markdown; by default Markdown is assumed when a line starts with
+    '#' and a space. Spans refer to `normalise_newlines(text)`, returned as `.text`.
+    Raises ArticleError when the text is empty or holds no sentence to record.
+    """
+    normalised = normalise_newlines(text)
+    if not normalised.strip():
+        raise ArticleError("the article is empty")
+    markdown = _is_markdown(normalised) if fmt is None else fmt == "markdown"
+    title, blocks = _take_title(_blocks(normalised, markdown), markdown)
+    blocks = [block for block in blocks if not _is_boilerplate(block, title)]
+    toc_index, toc = _find_toc(blocks, markdown)
+    if toc_index is not None:
+        del blocks[toc_index]
+    single_lines = (block.single for block in blocks if block.single is not None)
+    protected = toc | {_key(line) for line in single_lines if _is_back_matter(_key(line))}
+    layout = _lay_out(_join_page_breaks(blocks, protected), markdown, toc)
+    sentences = _sentences(layout.content, normalised)
+    if not sentences:
+        raise ArticleError(
+            "the article has no sentences to record as claims (only headings, lists or links)"
+        )
+    claims = _claims(sentences)
+    return ParsedArticle(
+        title=title,
+        text=normalised,
+        content_hash=hashlib.sha256(normalised.encode("utf-8")).hexdigest(),
+        sections=tuple(layout.sections),
+        claims=claims,
+        resources=tuple(_resources(layout.content)),
+    )
+
+
+def _claims(sentences: Sequence[_Sentence]) -> tuple[ParsedClaim, ...]:
+    claims: list[ParsedClaim] = []
+    for ordinal, sentence in enumerate(sentences):
+        category, rule = categorise(sentence.text, sentence.path)
+        claims.append(
+            ParsedClaim(
+                text=sentence.text,
+                section_path=sentence.path,
+                ordinal=ordinal,
+                start=sentence.start,
+                end=sentence.end,
+                category=category,
+                category_rule=rule,
+                incomplete=sentence.incomplete,
+                fingerprint=fingerprint(sentence.text),
+                restates=None,
+            )
+        )
+    links = _restatements(claims)
+    return tuple(_with_restates(claim, links.get(claim.ordinal)) for claim in claims)
+
+
+def _with_restates(claim: ParsedClaim, restates: int | None) -> ParsedClaim:
+    if restates is None:
+        return claim
+    return ParsedClaim(
+        claim.text,
+        claim.section_path,
+        claim.ordinal,
+        claim.start,
+        claim.end,
+        claim.category,
+        claim.category_rule,
+        claim.incomplete,
+        claim.fingerprint,
+        restates,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# reconcile
+
+#: Two wordings are the same claim lightly edited when difflib's ratio reaches this.
+EDIT_SIMILARITY = 0.8
+_SAME_SECTION_BONUS = 0.05
+
+
+def reconcile(stored: Sequence[StoredClaim], new: Sequence[ParsedClaim]) -> Reconciliation:
+    """Map a re-ingested revision's claims onto the stored ones, keeping identities.
+
+    1. Same fingerprint: paired one-to-one in document order (duplicates pair in turn).
+    2. Of the rest, pairs whose wording is similar (difflib.SequenceMatcher ratio on the
+       normalised wording ≥ EDIT_SIMILARITY) are paired greedily, best first; a pair in the same
+       section scores 0.05 more. Each stored claim and each new claim is used at most once.
+    3. New claims left over are added; stored claims left over are retired.
+    """
+    unused: dict[str, list[StoredClaim]] = {}
+    for claim in stored:
+        unused.setdefault(claim.fingerprint, []).append(claim)
+    kept: list[tuple[int, int]] = []
+    unmatched_new: list[ParsedClaim] = []
+    for parsed in new:
+        same = unused.get(parsed.fingerprint)
+        if same:
+            kept.append((same.pop(0).id, parsed.ordinal))
+        else:
+            unmatched_new.append(parsed)
+    unmatched_stored = [claim for claims in unused.values() for claim in claims]
+    edited = _pair_edits(unmatched_stored, unmatched_new)
+    paired_ids = {stored_id for stored_id, _ in edited}
+    paired_new = {ordinal for _, ordinal in edited}
+    return Reconciliation(
+        kept=tuple(sorted(kept, key=lambda pair: pair[1])),
+        edited=tuple(sorted(edited, key=lambda pair: pair[1])),
+        added=tuple(c.ordinal for c in unmatched_new if c.ordinal not in paired_new),
+        retired=tuple(sorted(c.id for c in unmatched_stored if c.id not in paired_ids)),
+    )
+
+
+def _pair_edits(stored: Sequence[StoredClaim], new: Sequence[ParsedClaim]) -> list[tuple[int, int]]:
+    candidates: list[tuple[float, int, int]] = []
+    for old in stored:
+        old_words = _normalised_wording(old.text)
+        for claim in new:
+            matcher = difflib.SequenceMatcher(None, old_words, _normalised_wording(claim.text))
+            ratio = _bounded_ratio(matcher)
+            if ratio < EDIT_SIMILARITY:
+                continue
+            bonus = _SAME_SECTION_BONUS if old.section_path == claim.section_path else 0.0
+            candidates.append((ratio + bonus, old.id, claim.ordinal))
+    candidates.sort(key=lambda item: (-item[0], item[2], item[1]))
+    used_stored: set[int] = set()
+    used_new: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for _, stored_id, ordinal in candidates:
+        if stored_id in used_stored or ordinal in used_new:
+            continue
+        used_stored.add(stored_id)
+        used_new.add(ordinal)
+        pairs.append((stored_id, ordinal))
+    return pairs
+
+
+def _bounded_ratio(matcher: difflib.SequenceMatcher[str]) -> float:
+    """difflib's ratio, skipping the full computation when a cheap upper bound is too low."""
+    if matcher.real_quick_ratio() < EDIT_SIMILARITY or matcher.quick_ratio() < EDIT_SIMILARITY:
+        return 0.0
+    return matcher.ratio()

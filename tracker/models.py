@@ -1,0 +1,428 @@
+"""The schema: SQLAlchemy 2.0 typed models. Alembic revisions in `migrations/` create it.
+
+Vocabulary columns store the string values of the enums in `tracker.vocabulary` (checked by the
+service layer, readable in SQL). Timestamps are timezone-aware UTC. Rows that people edit
+concurrently carry a `version` column used for optimistic locking.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always returns aware datetimes (SQLite keeps no time zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+# --- people and accountability ---------------------------------------------------------------
+
+
+class User(Base):
+    """Someone who reads or works in the tracker. `role` is a `Role` value."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_system: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditEvent(Base):
+    """Append-only record of every write: who, when, what, and the values before and after."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+
+
+# --- the tracked article ---------------------------------------------------------------------
+
+
+class Document(Base):
+    """A tracked article. `slug` is its stable identity across revisions of the source file."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(500))
+    source_path: Mapped[str] = mapped_column(String(1000))
+    source_format: Mapped[str] = mapped_column(String(16))
+    source_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="document", order_by="Section.ordinal"
+    )
+    claims: Mapped[list[Claim]] = relationship(
+        back_populates="document", order_by="Claim.ordinal"
+    )
+    resources: Mapped[list[Resource]] = relationship(
+        back_populates="document", order_by="Resource.ordinal"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Section(Base):
+    """A heading (or FAQ question) of a document; a tree through `parent_id`.
+
+    `path_key` (titles from the top down joined by ' › ') identifies a section across re-ingests.
+    Sections that disappear from a revision are retired, never deleted: old claims point at them.
+    """
+
+    __tablename__ = "sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"))
+    level: Mapped[int] = mapped_column(Integer)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16))
+    path_key: Mapped[str] = mapped_column(String(2000))
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    document: Mapped[Document] = relationship(back_populates="sections")
+    parent: Mapped[Section | None] = relationship(remote_side=[id])
+
+    __table_args__ = (UniqueConstraint("document_id", "path_key"),)
+
+
+class Claim(Base):
+    """A checkable sentence of a document, verbatim, or a part of one that an editor split off.
+
+    `fingerprint` identifies the wording; re-ingesting keeps the row (and its evidence) for
+    unchanged and lightly edited sentences, and retires the ones that disappeared.
+    """
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    restates_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    category_rule: Mapped[str] = mapped_column(String(200), default="")
+    fingerprint: Mapped[str] = mapped_column(String(32), index=True)
+    incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The grade, kept current by the service layer (tracker.grading) so coverage is a GROUP BY.
+    status: Mapped[str] = mapped_column(String(16), default="unsupported", index=True)
+    certainty: Mapped[str | None] = mapped_column(String(16))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    requirement: Mapped[str] = mapped_column(Text, default="")
+    # An editor's override of what the claim needs (None: follow the rules).
+    override_min_count: Mapped[int | None] = mapped_column(Integer)
+    override_designs: Mapped[list[str] | None] = mapped_column(JSON)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    override_at: Mapped[datetime | None] = mapped_column()
+    # An editor's sign-off, with the status it was given on (stale when the status moves on).
+    signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_off_at: Mapped[datetime | None] = mapped_column()
+    signed_off_status: Mapped[str | None] = mapped_column(String(16))
+
+    document: Mapped[Document] = relationship(back_populates="claims")
+    section: Mapped[Section | None] = relationship()
+    parent: Mapped[Claim | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], back_populates="parts"
+    )
+    parts: Mapped[list[Claim]] = relationship(
+        foreign_keys=[parent_id], back_populates="parent", order_by="Claim.ordinal"
+    )
+    restates: Mapped[Claim | None] = relationship(remote_side=[id], foreign_keys=[restates_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Resource(Base):
+    """A resource the document lists (e.g. its "Additional Resources" books), not a claim."""
+
+    __tablename__ = "resources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(1000))
+    description: Mapped[str] = mapped_column(Text, default="")
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    citation_id: Mapped[int | None] = mapped_column(ForeignKey("citations.id"))
+
+    document: Mapped[Document] = relationship(back_populates="resources")
+    citation: Mapped[Citation | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("document_id", "title"),)
+
+
+# --- the literature --------------------------------------------------------------------------
+
+
+class Citation(Base):
+    """A bibliographic record, imported from BibTeX (the original entry kept in `raw`).
+
+    `design` is a `StudyDesign` value; `design_source` says whether the entry stated it, a rule
+    suggested it (to be confirmed by a reviewer) or a reviewer set it. Only `verified`,
+    non-`retracted` citations count as evidence.
+    """
+
+    __tablename__ = "citations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    entry_type: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(Text)
+    authors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    authors_text: Mapped[str] = mapped_column(Text, default="")
+    first_author_key: Mapped[str] = mapped_column(Text, default="")
+    others: Mapped[bool] = mapped_column(Boolean, default=False)
+    year: Mapped[int | None] = mapped_column(Integer)
+    container: Mapped[str | None] = mapped_column(Text)
+    volume: Mapped[str | None] = mapped_column(Text)
+    number: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[str | None] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(Text, unique=True)
+    pmid: Mapped[str | None] = mapped_column(Text, unique=True)
+    isbn: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    abstract: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    design: Mapped[str | None] = mapped_column(String(32), index=True)
+    design_source: Mapped[str] = mapped_column(String(16))
+    design_reason: Mapped[str] = mapped_column(Text, default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    raw: Mapped[str] = mapped_column(Text, default="")
+    source_file: Mapped[str | None] = mapped_column(String(1000))
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    verification_note: Mapped[str | None] = mapped_column(Text)
+    retracted: Mapped[bool] = mapped_column(Boolean, default=False)
+    retraction_note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_citations_dedupe", "title_key", "year"),)
+
+
+class CitationTopic(Base):
+    """A condition or route a citation is about (for the evidence gap map).
+
+    `facet` is "condition" or "route"; `source` "rule" (from title/abstract) or "reviewer"."""
+
+    __tablename__ = "citation_topics"
+
+    citation_id: Mapped[int] = mapped_column(
+        ForeignKey("citations.id", ondelete="CASCADE"), primary_key=True
+    )
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="rule")
+
+    __table_args__ = (Index("ix_citation_topics_facet_value", "facet", "value"),)
+
+
+# --- evidence, flags and open questions ------------------------------------------------------
+
+
+class EvidenceLink(Base):
+    """How one citation bears on one claim: stance, where in the source, a note, and the
+    reviewer's GRADE judgements (`Concern` values; two upgrade flags)."""
+
+    __tablename__ = "evidence_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id"), index=True)
+    stance: Mapped[str] = mapped_column(String(16))
+    locator: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    risk_of_bias: Mapped[str] = mapped_column(String(16), default="none")
+    inconsistency: Mapped[str] = mapped_column(String(16), default="none")
+    indirectness: Mapped[str] = mapped_column(String(16), default="none")
+    imprecision: Mapped[str] = mapped_column(String(16), default="none")
+    publication_bias: Mapped[str] = mapped_column(String(16), default="none")
+    large_effect: Mapped[bool] = mapped_column(Boolean, default=False)
+    dose_response: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    claim: Mapped[Claim] = relationship()
+    citation: Mapped[Citation] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("claim_id", "citation_id"),)
+
+
+class Flag(Base):
+    """An editor's flag on a claim: open, then resolved or dismissed, with who, when and why."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column()
+    resolution: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    claim: Mapped[Claim] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class OpenQuestion(Base):
+    """A research question the article raises, the claims it comes from and the citations
+    that address it."""
+
+    __tablename__ = "open_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(24), default="open")
+    priority: Mapped[str] = mapped_column(String(16), default="medium")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("document_id", "slug"),)
+
+
+class QuestionClaim(Base):
+    __tablename__ = "question_claims"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("open_questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+
+
+class QuestionEvidence(Base):
+    __tablename__ = "question_evidence"
+
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("open_questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id"), primary_key=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StatusChange(Base):
+    """Append-only history of claim statuses (NULL: not yet / no longer a live claim).
+
+    Written whenever grading moves a claim, so coverage over time is a sum in SQL."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))

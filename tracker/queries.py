@@ -1,0 +1,670 @@
+"""The reads the CLI and the dashboard share. Counting and grouping happen in SQL.
+
+Each function takes a session and returns small frozen rows; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from tracker import grading
+from tracker.errors import InvalidInput, NotFound
+from tracker.models import (
+    AuditEvent,
+    Citation,
+    Claim,
+    Document,
+    EvidenceLink,
+    Flag,
+    OpenQuestion,
+    QuestionClaim,
+    QuestionEvidence,
+    Resource,
+    Section,
+    StatusChange,
+    User,
+    utcnow,
+)
+from tracker.services.articles import PATH_SEPARATOR
+from tracker.vocabulary import (
+    CITO_TERMS,
+    Certainty,
+    ClaimStatus,
+    FlagState,
+    Priority,
+    QuestionStatus,
+    Stance,
+    StudyDesign,
+)
+
+
+def split_path(path_key: str | None) -> list[str]:
+    return path_key.split(PATH_SEPARATOR) if path_key else []
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRow:
+    id: int
+    slug: str
+    title: str
+    source_path: str
+    claims: int
+    sections: int
+    resources: int
+    ingested_at: datetime
+    updated_at: datetime
+
+
+def documents(session: Session) -> list[DocumentRow]:
+    claims = (
+        select(func.count()).where(
+            Claim.document_id == Document.id, Claim.retired.is_(False), Claim.parent_id.is_(None)
+        ).correlate(Document).scalar_subquery()
+    )
+    sections = (
+        select(func.count()).where(Section.document_id == Document.id, Section.retired.is_(False))
+        .correlate(Document).scalar_subquery()
+    )
+    resources = (
+        select(func.count()).where(Resource.document_id == Document.id,
+                                   Resource.retired.is_(False))
+        .correlate(Document).scalar_subquery()
+    )
+    rows = session.execute(
+        select(Document.id, Document.slug, Document.title, Document.source_path, claims,
+               sections, resources, Document.ingested_at, Document.updated_at)
+        .order_by(Document.title)
+    )
+    return [DocumentRow(*row) for row in rows]
+
+
+def resolve_document(session: Session, slug: str | None) -> Document:
+    """The document named by `slug`, or the only one when there is just one."""
+    if slug:
+        document = session.scalar(select(Document).where(Document.slug == slug))
+        if document is None:
+            raise NotFound(f"no document {slug!r}; `tracker documents` lists them")
+        return document
+    found = list(session.scalars(select(Document).order_by(Document.id).limit(2)))
+    if not found:
+        raise NotFound("no document yet; `tracker ingest PATH` adds one")
+    if len(found) > 1:
+        raise InvalidInput("several documents are tracked; name one with --document SLUG")
+    return found[0]
+
+
+# --- sections --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRow:
+    id: int
+    title: str
+    level: int
+    kind: str
+    path: list[str]
+    ordinal: int
+    claims: int
+
+
+def sections(session: Session, document_id: int) -> list[SectionRow]:
+    counts = (
+        select(Claim.section_id, func.count().label("n"))
+        .where(Claim.document_id == document_id, Claim.retired.is_(False),
+               Claim.parent_id.is_(None))
+        .group_by(Claim.section_id).subquery()
+    )
+    rows = session.execute(
+        select(Section.id, Section.title, Section.level, Section.kind, Section.path_key,
+               Section.ordinal, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.section_id == Section.id)
+        .where(Section.document_id == document_id, Section.retired.is_(False))
+        .order_by(Section.ordinal)
+    )
+    return [
+        SectionRow(id=r[0], title=r[1], level=r[2], kind=r[3], path=split_path(r[4]),
+                   ordinal=r[5], claims=r[6])
+        for r in rows
+    ]
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    id: int
+    document: str
+    section: list[str]
+    text: str
+    category: str
+    ordinal: int
+    incomplete: bool
+    restates: int | None
+    parent: int | None
+    retired: bool
+    status: str
+    certainty: str | None
+    explanation: str
+    open_flags: list[str]
+    version: int
+
+
+def _claim_select() -> Select[*tuple[Any, ...]]:
+    query: Select[*tuple[Any, ...]] = (
+        select(Claim.id, Document.slug, Section.path_key, Claim.text, Claim.category,
+               Claim.ordinal, Claim.incomplete, Claim.restates_id, Claim.parent_id,
+               Claim.retired, Claim.status, Claim.certainty, Claim.explanation, Claim.version)
+        .join(Document, Document.id == Claim.document_id)
+        .outerjoin(Section, Section.id == Claim.section_id)
+    )
+    return query
+
+
+def _claim_row(r: Any, flags: dict[int, list[str]]) -> ClaimRow:
+    return ClaimRow(
+        id=r[0], document=r[1], section=split_path(r[2]), text=r[3], category=r[4],
+        ordinal=r[5], incomplete=bool(r[6]), restates=r[7], parent=r[8], retired=bool(r[9]),
+        status=r[10], certainty=r[11], explanation=r[12], open_flags=flags.get(r[0], []),
+        version=r[13],
+    )
+
+
+def open_flag_kinds(session: Session, document_id: int | None = None,
+                    claim_id: int | None = None) -> dict[int, list[str]]:
+    """Claim id → kinds of its open flags (sorted)."""
+    query = select(Flag.claim_id, Flag.kind).distinct().where(Flag.state == FlagState.OPEN.value)
+    if claim_id is not None:
+        query = query.where(Flag.claim_id == claim_id)
+    if document_id is not None:
+        query = query.join(Claim, Claim.id == Flag.claim_id).where(
+            Claim.document_id == document_id)
+    kinds: dict[int, list[str]] = {}
+    for cid, kind in session.execute(query.order_by(Flag.claim_id, Flag.kind)):
+        kinds.setdefault(cid, []).append(kind)
+    return kinds
+
+
+def claims(
+    session: Session,
+    *,
+    document_id: int | None = None,
+    section: str | None = None,
+    category: str | None = None,
+    include_retired: bool = False,
+    include_parts: bool = True,
+    status: str | None = None,
+    certainty: str | None = None,
+    flagged: bool | None = None,
+) -> list[ClaimRow]:
+    """Claims in document order. `section` matches a heading title (case-insensitive) and
+    includes its subsections."""
+    query = _claim_select()
+    if document_id is not None:
+        query = query.where(Claim.document_id == document_id)
+    if not include_retired:
+        query = query.where(Claim.retired.is_(False))
+    if not include_parts:
+        query = query.where(Claim.parent_id.is_(None))
+    if category:
+        query = query.where(Claim.category == category)
+    if section:
+        matching = aliased(Section)
+        keys = select(matching.path_key).where(func.lower(matching.title) == section.lower())
+        if document_id is not None:
+            keys = keys.where(matching.document_id == document_id)
+        prefixes = [k for k in session.scalars(keys)]
+        if not prefixes:
+            raise NotFound(f"no section titled {section!r}; `tracker sections` lists them")
+        query = query.where(or_(*(
+            or_(Section.path_key == k, Section.path_key.startswith(k + PATH_SEPARATOR))
+            for k in prefixes
+        )))
+    parent = aliased(Claim)
+    order_key = func.coalesce(
+        select(parent.ordinal).where(parent.id == Claim.parent_id).scalar_subquery(),
+        Claim.ordinal,
+    )
+    if status:
+        query = query.where(Claim.status == status)
+    if certainty:
+        query = query.where(Claim.certainty == certainty)
+    if flagged is not None:
+        has_open = exists().where(Flag.claim_id == Claim.id, Flag.state == FlagState.OPEN.value)
+        query = query.where(has_open if flagged else ~has_open)
+    query = query.order_by(Document.id, order_key, Claim.parent_id.is_not(None), Claim.ordinal)
+    flags = open_flag_kinds(session, document_id=document_id)
+    return [_claim_row(r, flags) for r in session.execute(query)]
+
+
+def claim(session: Session, claim_id: int) -> ClaimRow:
+    row = session.execute(_claim_select().where(Claim.id == claim_id)).first()
+    if row is None:
+        raise NotFound(f"no claim #{claim_id}")
+    return _claim_row(row, open_flag_kinds(session, claim_id=claim_id))
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+STATUSES = tuple(s.value for s in ClaimStatus)
+CERTAINTIES = tuple(c.value for c in Certainty)
+
+
+def _graded_claims(document_id: int | None) -> list[Any]:
+    """Conditions for the claims coverage counts: live, whole sentences (a split sentence
+    counts once, with the verdict combined from its parts)."""
+    conditions: list[Any] = [Claim.retired.is_(False), Claim.parent_id.is_(None)]
+    if document_id is not None:
+        conditions.append(Claim.document_id == document_id)
+    return conditions
+
+
+def _status_columns() -> list[Any]:
+    return [func.count().label("total")] + [
+        func.coalesce(func.sum(case((Claim.status == s, 1), else_=0)), 0).label(s)
+        for s in STATUSES
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Headline figures: claims by status and certainty, open flags."""
+
+    claims: int
+    by_status: dict[str, int]
+    by_certainty: dict[str, int]
+    open_flags: int
+    signed_off: int
+
+
+def coverage(session: Session, document_id: int | None = None) -> Coverage:
+    where = _graded_claims(document_id)
+    row = session.execute(select(*_status_columns()).where(*where)).one()
+    certainty_counts = {
+        c: n for c, n in session.execute(
+            select(func.coalesce(Claim.certainty, "none"), func.count())
+            .where(*where).group_by(func.coalesce(Claim.certainty, "none")))
+    }
+    flag_query = select(func.count()).select_from(Flag).join(Claim, Claim.id == Flag.claim_id)
+    flag_query = flag_query.where(Flag.state == FlagState.OPEN.value, Claim.retired.is_(False))
+    if document_id is not None:
+        flag_query = flag_query.where(Claim.document_id == document_id)
+    signed = session.scalar(select(func.count()).where(
+        *where, Claim.signed_off_status.is_not(None), Claim.signed_off_status == Claim.status))
+    return Coverage(
+        claims=row.total,
+        by_status={s: int(getattr(row, s)) for s in STATUSES},
+        by_certainty={c: int(certainty_counts.get(c, 0)) for c in (*CERTAINTIES, "none")},
+        open_flags=int(session.scalar(flag_query) or 0),
+        signed_off=int(signed or 0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    """Claims of one group (a top-level section, a category) by status."""
+
+    group: str
+    ordinal: int
+    total: int
+    supported: int
+    insufficient: int
+    contested: int
+    unsupported: int
+
+
+def coverage_by_section(session: Session, document_id: int) -> list[CoverageRow]:
+    """Per top-level section (the introduction first); subsections count in their section."""
+    counts = session.execute(
+        select(Claim.section_id, *_status_columns())
+        .where(*_graded_claims(document_id)).group_by(Claim.section_id)
+    ).all()
+    tree = {s.id: s for s in sections(session, document_id)}
+    tops: dict[str, list[int]] = {}
+    ordinals: dict[str, int] = {"(introduction)": -1}
+    for row in counts:
+        section = tree.get(row.section_id) if row.section_id is not None else None
+        top = section.path[0] if section else "(introduction)"
+        if section is not None and top not in ordinals:
+            ordinals[top] = min(s.ordinal for s in tree.values() if s.path[0] == top)
+        totals = tops.setdefault(top, [0] * (1 + len(STATUSES)))
+        for i, value in enumerate([row.total] + [getattr(row, s) for s in STATUSES]):
+            totals[i] += int(value)
+    return sorted(
+        (CoverageRow(group, ordinals.get(group, 0), *values)
+         for group, values in tops.items()),
+        key=lambda r: r.ordinal,
+    )
+
+
+def coverage_by_category(session: Session, document_id: int | None = None) -> list[CoverageRow]:
+    rows = session.execute(
+        select(Claim.category, *_status_columns())
+        .where(*_graded_claims(document_id)).group_by(Claim.category).order_by(Claim.category)
+    )
+    return [
+        CoverageRow(r.category, i, r.total, *(int(getattr(r, s)) for s in STATUSES))
+        for i, r in enumerate(rows)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CoveragePoint:
+    day: str
+    status: str
+    claims: int
+
+
+def coverage_over_time(session: Session, document_id: int) -> list[CoveragePoint]:
+    """Claims per status at the end of each day with a change, from the status history."""
+    joined = (select(StatusChange).join(Claim, Claim.id == StatusChange.claim_id)
+              .where(StatusChange.document_id == document_id, Claim.parent_id.is_(None)))
+    changes = joined.subquery()
+    entering = (select(func.date(changes.c.at).label("day"), changes.c.to_status.label("status"),
+                       func.count().label("delta"))
+                .where(changes.c.to_status.is_not(None))
+                .group_by(func.date(changes.c.at), changes.c.to_status))
+    leaving = (select(func.date(changes.c.at).label("day"), changes.c.from_status.label("status"),
+                      (-func.count()).label("delta"))
+               .where(changes.c.from_status.is_not(None))
+               .group_by(func.date(changes.c.at), changes.c.from_status))
+    moves = entering.union_all(leaving).subquery()
+    per_day = (select(moves.c.day, moves.c.status, func.sum(moves.c.delta).label("delta"))
+               .group_by(moves.c.day, moves.c.status).subquery())
+    running = func.sum(per_day.c.delta).over(
+        partition_by=per_day.c.status, order_by=per_day.c.day)
+    rows = session.execute(
+        select(per_day.c.day, per_day.c.status, running).order_by(per_day.c.day,
+                                                                   per_day.c.status))
+    return [CoveragePoint(str(r[0]), r[1], int(r[2])) for r in rows]
+
+
+# --- the editorial queue, flags --------------------------------------------------------------
+
+QUEUE_STATUSES = (ClaimStatus.UNSUPPORTED.value, ClaimStatus.INSUFFICIENT.value,
+                  ClaimStatus.CONTESTED.value)
+
+
+def queue(session: Session, document_id: int | None = None, *, limit: int | None = None,
+          offset: int = 0) -> list[ClaimRow]:
+    """Claims the editors should look at: unsupported, insufficient or contested, without an
+    open flag (weakest first, then in document order)."""
+    has_open = exists().where(Flag.claim_id == Claim.id, Flag.state == FlagState.OPEN.value)
+    weakest = case({s: i for i, s in enumerate(QUEUE_STATUSES)}, value=Claim.status)
+    query = (_claim_select().where(*_graded_claims(document_id),
+                                   Claim.status.in_(QUEUE_STATUSES), ~has_open)
+             .order_by(weakest, Document.id, Claim.ordinal).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    return [_claim_row(r, {}) for r in session.execute(query)]
+
+
+def queue_size(session: Session, document_id: int | None = None) -> int:
+    has_open = exists().where(Flag.claim_id == Claim.id, Flag.state == FlagState.OPEN.value)
+    return int(session.scalar(select(func.count()).where(
+        *_graded_claims(document_id), Claim.status.in_(QUEUE_STATUSES), ~has_open)) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class FlagRow:
+    id: int
+    claim_id: int
+    claim_text: str
+    kind: str
+    reason: str
+    state: str
+    raised_by: str
+    raised_at: datetime
+    closed_by: str | None
+    closed_at: datetime | None
+    resolution: str | None
+    new_evidence: int  # links added to the claim since the flag was raised
+    version: int
+
+
+def flags(session: Session, document_id: int | None = None, *, state: str | None = None,
+          claim_id: int | None = None, limit: int | None = None) -> list[FlagRow]:
+    raiser = aliased(User)
+    closer = aliased(User)
+    new_links = (select(func.count()).where(EvidenceLink.claim_id == Flag.claim_id,
+                                            EvidenceLink.created_at > Flag.raised_at)
+                 .correlate(Flag).scalar_subquery())
+    query = (select(Flag.id, Flag.claim_id, Claim.text, Flag.kind, Flag.reason, Flag.state,
+                    raiser.username, Flag.raised_at, closer.username, Flag.closed_at,
+                    Flag.resolution, new_links, Flag.version)
+             .join(Claim, Claim.id == Flag.claim_id)
+             .join(raiser, raiser.id == Flag.raised_by_id)
+             .outerjoin(closer, closer.id == Flag.closed_by_id))
+    if document_id is not None:
+        query = query.where(Claim.document_id == document_id)
+    if state:
+        query = query.where(Flag.state == state)
+    if claim_id is not None:
+        query = query.where(Flag.claim_id == claim_id)
+    query = query.order_by(Flag.state != FlagState.OPEN.value, Flag.raised_at.desc(),
+                           Flag.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return [FlagRow(*cast(tuple[Any, ...], r)) for r in session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class FlagSummary:
+    kind: str
+    open: int
+    resolved: int
+    dismissed: int
+    open_over_7_days: int
+    open_over_30_days: int
+
+
+def flag_summary(session: Session, document_id: int | None = None,
+                 now: datetime | None = None) -> list[FlagSummary]:
+    """Flags by kind and state, and how long the open ones have waited."""
+    moment = now or utcnow()
+    is_open = Flag.state == FlagState.OPEN.value
+
+    def older(days: int) -> Any:
+        return func.coalesce(func.sum(case(
+            (is_open & (Flag.raised_at < moment - timedelta(days=days)), 1), else_=0)), 0)
+
+    query = (select(Flag.kind,
+                    *[func.coalesce(func.sum(case((Flag.state == s.value, 1), else_=0)), 0)
+                      for s in FlagState],
+                    older(7), older(30))
+             .join(Claim, Claim.id == Flag.claim_id).group_by(Flag.kind).order_by(Flag.kind))
+    if document_id is not None:
+        query = query.where(Claim.document_id == document_id)
+    return [FlagSummary(r[0], *(int(v) for v in r[1:])) for r in session.execute(query)]
+
+
+# --- one claim in full -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    link_id: int
+    claim_id: int
+    citation_id: int
+    citation_key: str
+    citation_title: str
+    authors: str
+    year: int | None
+    design: str | None
+    design_source: str
+    level: int | None
+    verified: bool
+    retracted: bool
+    stance: str
+    cito: str
+    locator: str
+    note: str
+    judgements: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    version: int
+
+
+def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
+    """Evidence links of these claims, best evidence first."""
+    creator = aliased(User)
+    rows = session.execute(
+        select(EvidenceLink, Citation.key, Citation.title, Citation.authors_text, Citation.year,
+               Citation.design, Citation.design_source, Citation.verified, Citation.retracted,
+               creator.username)
+        .join(Citation, Citation.id == EvidenceLink.citation_id)
+        .join(creator, creator.id == EvidenceLink.created_by_id)
+        .where(EvidenceLink.claim_id.in_(list(claim_ids)))
+    ).all()
+    result = []
+    for link, key, title, authors, year, design, source, verified, retracted, who in rows:
+        result.append(EvidenceRow(
+            link_id=link.id, claim_id=link.claim_id, citation_id=link.citation_id,
+            citation_key=key, citation_title=title, authors=authors, year=year, design=design,
+            design_source=source, level=grading.level(StudyDesign(design) if design else None),
+            verified=verified, retracted=retracted, stance=link.stance,
+            cito=CITO_TERMS[Stance(link.stance)], locator=link.locator, note=link.note,
+            judgements={n: getattr(link, n) for n in (
+                "risk_of_bias", "inconsistency", "indirectness", "imprecision",
+                "publication_bias", "large_effect", "dose_response")},
+            created_by=who, created_at=link.created_at, version=link.version,
+        ))
+    return sorted(result, key=lambda e: (e.claim_id, e.level or 9, e.stance, e.citation_key))
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: int | None
+    claim_id: int | None
+    summary: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def history(session: Session, *, claim_id: int | None = None, document_id: int | None = None,
+            action: str | None = None, limit: int = 200) -> list[HistoryRow]:
+    """Audit events, newest first; for a claim, those about it, its parts, links and flags."""
+    query = select(AuditEvent)
+    if claim_id is not None:
+        parts = select(Claim.id).where(Claim.parent_id == claim_id)
+        query = query.where(or_(AuditEvent.claim_id == claim_id,
+                                AuditEvent.claim_id.in_(parts)))
+    if document_id is not None:
+        query = query.where(AuditEvent.document_id == document_id)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action))
+    query = query.order_by(AuditEvent.id.desc()).limit(limit)
+    return [
+        HistoryRow(e.id, e.at, e.actor_name, e.action, e.entity_type, e.entity_id, e.claim_id,
+                   e.summary, e.before, e.after)
+        for e in session.scalars(query)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDetail:
+    claim: ClaimRow
+    requirement: str
+    override_reason: str | None
+    category_rule: str
+    signed_off_by: str | None
+    signed_off_at: datetime | None
+    signed_off_status: str | None
+    parts: list[ClaimRow]
+    restates: ClaimRow | None
+    restated_by: list[ClaimRow]
+    evidence: list[EvidenceRow]
+    flags: list[FlagRow]
+    questions: list[str]
+    history: list[HistoryRow]
+
+
+def claim_detail(session: Session, claim_id: int) -> ClaimDetail:
+    row = claim(session, claim_id)
+    model = session.get(Claim, claim_id)
+    assert model is not None
+    parts = [claim(session, p.id) for p in model.parts if not p.retired]
+    restated_by = [
+        claim(session, cid) for cid in session.scalars(
+            select(Claim.id).where(Claim.restates_id == claim_id, Claim.retired.is_(False))
+            .order_by(Claim.ordinal))
+    ]
+    signer = session.get(User, model.signed_off_by_id) if model.signed_off_by_id else None
+    question_titles = list(session.scalars(
+        select(OpenQuestion.title).join(QuestionClaim, QuestionClaim.question_id ==
+                                        OpenQuestion.id)
+        .where(QuestionClaim.claim_id == claim_id).order_by(OpenQuestion.title)))
+    return ClaimDetail(
+        claim=row, requirement=model.requirement, override_reason=model.override_reason,
+        category_rule=model.category_rule,
+        signed_off_by=signer.username if signer else None, signed_off_at=model.signed_off_at,
+        signed_off_status=model.signed_off_status, parts=parts,
+        restates=claim(session, model.restates_id) if model.restates_id else None,
+        restated_by=restated_by,
+        evidence=evidence(session, [claim_id] + [p.id for p in parts]),
+        flags=flags(session, claim_id=claim_id), questions=question_titles,
+        history=history(session, claim_id=claim_id, limit=100),
+    )
+
+
+# --- open questions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRow:
+    id: int
+    slug: str
+    title: str
+    description: str
+    status: str
+    priority: str
+    claims: list[int]
+    evidence: list[tuple[str, str, str | None, str]]  # (key, title, design, note)
+    version: int
+
+
+def questions(session: Session, document_id: int, *, status: str | None = None
+              ) -> list[QuestionRow]:
+    query = select(OpenQuestion).where(OpenQuestion.document_id == document_id)
+    if status:
+        query = query.where(OpenQuestion.status == status)
+    rank = case({p.value: i for i, p in enumerate(Priority)}, value=OpenQuestion.priority)
+    found = list(session.scalars(query.order_by(rank, OpenQuestion.title)))
+    ids = [q.id for q in found]
+    claims_of: dict[int, list[int]] = {}
+    for qid, cid in session.execute(select(QuestionClaim.question_id, QuestionClaim.claim_id)
+                                    .join(Claim, Claim.id == QuestionClaim.claim_id)
+                                    .where(QuestionClaim.question_id.in_(ids))
+                                    .order_by(Claim.ordinal)):
+        claims_of.setdefault(qid, []).append(cid)
+    evidence_of: dict[int, list[tuple[str, str, str | None, str]]] = {}
+    for qid, key, title, design, note in session.execute(
+            select(QuestionEvidence.question_id, Citation.key, Citation.title, Citation.design,
+                   QuestionEvidence.note)
+            .join(Citation, Citation.id == QuestionEvidence.citation_id)
+            .where(QuestionEvidence.question_id.in_(ids)).order_by(Citation.key)):
+        evidence_of.setdefault(qid, []).append((key, title, design, note))
+    return [QuestionRow(q.id, q.slug, q.title, q.description, q.status, q.priority,
+                        claims_of.get(q.id, []), evidence_of.get(q.id, []), q.version)
+            for q in found]
+
+
+def questions_by_status(session: Session, document_id: int) -> dict[str, int]:
+    counts = {s: n for s, n in session.execute(
+        select(OpenQuestion.status, func.count()).where(OpenQuestion.document_id == document_id)
+        .group_by(OpenQuestion.status))}
+    return {s.value: int(counts.get(s.value, 0)) for s in QuestionStatus}

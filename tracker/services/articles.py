@@ -1,0 +1,365 @@
+"""Ingesting an article: file → sections, claims and listed resources, revision-aware.
+
+Re-ingesting the same text changes nothing. A revised text keeps the identity (and so the
+evidence) of unchanged and lightly edited claims, adds new ones and retires removed ones; see
+`tracker.article.reconcile` for the matching rules.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.article import (
+    ArticleError,
+    ParsedArticle,
+    ParsedClaim,
+    StoredClaim,
+    parse_article,
+    reconcile,
+)
+from tracker.errors import InvalidInput
+from tracker.models import Claim, Document, Resource, Section, utcnow
+from tracker.services import evidence
+from tracker.services.access import Actor, record, require
+from tracker.vocabulary import Role
+
+PATH_SEPARATOR = "\x1f"  # joins section titles in Section.path_key; cannot occur in a title
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSource:
+    text: str
+    path: str
+    fmt: str | None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    document_id: int
+    slug: str
+    title: str
+    created: bool
+    unchanged: bool
+    claims: int = 0
+    sections: int = 0
+    resources: int = 0
+    kept: int = 0
+    edited: int = 0
+    added: int = 0
+    retired: int = 0
+    changed_claim_ids: list[int] = field(default_factory=list)
+
+
+def read_article(path: Path) -> ArticleSource:
+    """Read an article file, refusing what is not a text article with a one-line reason."""
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    if path.is_dir():
+        raise InvalidInput(f"{path}: is a directory, not an article file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    if not data.strip():
+        raise InvalidInput(f"{path}: the file is empty")
+    text = _decode(path, data)
+    fmt = "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else None
+    if path.suffix.lower() == ".txt":
+        fmt = "text"
+    return ArticleSource(text=text, path=str(path), fmt=fmt)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{path}: unreadable UTF-16 text ({exc.reason})") from None
+    if b"\x00" in data:
+        raise InvalidInput(f"{path}: looks like a binary file (NUL bytes), not a text article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the article as UTF-8"
+        ) from None
+    controls = [c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f"]
+    if len(controls) > max(8, len(text) // 1000):
+        raise InvalidInput(f"{path}: looks like a binary file (control characters), not text")
+    return text
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:200] or "document"
+
+
+def ingest(
+    session: Session,
+    actor: Actor,
+    source: ArticleSource,
+    *,
+    slug: str | None = None,
+) -> IngestReport:
+    """Record an article (or a revision of one) as sections, claims and resources."""
+    require(actor, Role.EDITOR, "ingesting an article")
+    try:
+        parsed = parse_article(source.text, fmt=source.fmt)  # type: ignore[arg-type]
+    except ArticleError as exc:
+        raise InvalidInput(f"{source.path}: {exc}") from None
+    slug = slug or slugify(parsed.title)
+    document = session.scalar(select(Document).where(Document.slug == slug))
+    if document is None:
+        return _create(session, actor, parsed, source, slug)
+    if document.content_hash == parsed.content_hash:
+        return IngestReport(
+            document_id=document.id, slug=slug, title=document.title, created=False,
+            unchanged=True, claims=_live_claims(session, document.id),
+        )
+    return _revise(session, actor, document, parsed, source)
+
+
+def _create(
+    session: Session, actor: Actor, parsed: ParsedArticle, source: ArticleSource, slug: str
+) -> IngestReport:
+    document = Document(
+        slug=slug, title=parsed.title, source_path=source.path,
+        source_format=source.fmt or "auto", source_text=parsed.text,
+        content_hash=parsed.content_hash,
+    )
+    session.add(document)
+    session.flush()
+    sections = _sync_sections(session, document, parsed)
+    claims = [_new_claim(document, sections, c) for c in parsed.claims]
+    session.add_all(claims)
+    session.flush()
+    _link_restatements(parsed, {c.ordinal: claim for c, claim in zip(parsed.claims, claims,
+                                                                      strict=True)})
+    for claim in claims:
+        evidence.note_new_claim(session, claim)
+    evidence.regrade(session, [c.id for c in claims])
+    _sync_resources(session, document, parsed)
+    report = IngestReport(
+        document_id=document.id, slug=slug, title=parsed.title, created=True, unchanged=False,
+        claims=len(claims), sections=len(parsed.sections), resources=len(parsed.resources),
+        added=len(claims), changed_claim_ids=[c.id for c in claims],
+    )
+    record(session, actor, "document.ingest", "document", document.id,
+           f"ingested {source.path}: {len(claims)} claims in {len(parsed.sections)} sections",
+           document_id=document.id,
+           after={"path": source.path, "content_hash": parsed.content_hash,
+                  "claims": len(claims), "sections": len(parsed.sections),
+                  "resources": len(parsed.resources)})
+    return report
+
+
+def _revise(
+    session: Session, actor: Actor, document: Document, parsed: ParsedArticle,
+    source: ArticleSource,
+) -> IngestReport:
+    stored_rows = list(session.scalars(
+        select(Claim).where(
+            Claim.document_id == document.id, Claim.parent_id.is_(None),
+            Claim.retired.is_(False),
+        ).order_by(Claim.ordinal)
+    ))
+    sections = _sync_sections(session, document, parsed)
+    by_id = {c.id: c for c in stored_rows}
+    stored = [
+        StoredClaim(id=c.id, text=c.text, fingerprint=c.fingerprint,
+                    section_path=_path_of(c.section))
+        for c in stored_rows
+    ]
+    plan = reconcile(stored, parsed.claims)
+    by_ordinal: dict[int, Claim] = {}
+    changed: list[int] = []
+    for claim_id, ordinal in plan.kept:
+        claim = by_id[claim_id]
+        _place(claim, sections, parsed.claims[ordinal])
+        by_ordinal[ordinal] = claim
+    for claim_id, ordinal in plan.edited:
+        claim = by_id[claim_id]
+        new = parsed.claims[ordinal]
+        before = {"text": claim.text, "category": claim.category}
+        claim.text = new.text
+        claim.fingerprint = new.fingerprint
+        claim.category = new.category.value
+        claim.category_rule = new.category_rule
+        _place(claim, sections, new)
+        _retire_lost_parts(session, actor, claim)
+        by_ordinal[ordinal] = claim
+        changed.append(claim.id)
+        record(session, actor, "claim.revise", "claim", claim.id,
+               "wording changed in a revision of the article", document_id=document.id,
+               before=before, after={"text": new.text, "category": new.category.value})
+    added = [_new_claim(document, sections, parsed.claims[o]) for o in plan.added]
+    session.add_all(added)
+    now = utcnow()
+    for claim_id in plan.retired:
+        claim = by_id[claim_id]
+        claim.retired = True
+        claim.retired_at = now
+        evidence.note_retired_claim(session, claim)
+        for part in claim.parts:
+            if not part.retired:
+                evidence.note_retired_claim(session, part)
+            part.retired = True
+            part.retired_at = now
+        changed.append(claim.id)
+        record(session, actor, "claim.retire", "claim", claim.id,
+               "no longer in the article", document_id=document.id,
+               before={"text": claim.text}, after={"retired": True})
+    session.flush()
+    for ordinal, claim in zip(plan.added, added, strict=True):
+        by_ordinal[ordinal] = claim
+        changed.append(claim.id)
+        evidence.note_new_claim(session, claim)
+    evidence.regrade(session, [c for c in changed if c not in plan.retired])
+    for claim in by_ordinal.values():
+        claim.restates_id = None
+    _link_restatements(parsed, by_ordinal)
+    _sync_resources(session, document, parsed)
+    before_doc = {"content_hash": document.content_hash, "path": document.source_path}
+    document.title = parsed.title
+    document.source_path = source.path
+    document.source_text = parsed.text
+    document.content_hash = parsed.content_hash
+    session.flush()
+    report = IngestReport(
+        document_id=document.id, slug=document.slug, title=parsed.title, created=False,
+        unchanged=False, claims=len(parsed.claims), sections=len(parsed.sections),
+        resources=len(parsed.resources), kept=len(plan.kept), edited=len(plan.edited),
+        added=len(plan.added), retired=len(plan.retired), changed_claim_ids=changed,
+    )
+    record(session, actor, "document.revise", "document", document.id,
+           f"re-ingested {source.path}: {report.kept} kept, {report.edited} edited, "
+           f"{report.added} added, {report.retired} retired", document_id=document.id,
+           before=before_doc,
+           after={"content_hash": parsed.content_hash, "path": source.path,
+                  "kept": report.kept, "edited": report.edited, "added": report.added,
+                  "retired": report.retired})
+    return report
+
+
+def _path_of(section: Section | None) -> tuple[str, ...]:
+    if section is None:
+        return ()
+    return tuple(section.path_key.split(PATH_SEPARATOR))
+
+
+def _sync_sections(
+    session: Session, document: Document, parsed: ParsedArticle
+) -> dict[tuple[str, ...], Section]:
+    existing = {
+        s.path_key: s
+        for s in session.scalars(select(Section).where(Section.document_id == document.id))
+    }
+    by_path: dict[tuple[str, ...], Section] = {}
+    seen: set[str] = set()
+    for ps in parsed.sections:
+        key = PATH_SEPARATOR.join(ps.path)
+        section = existing.get(key)
+        if section is None:
+            section = Section(document_id=document.id, title=ps.title, path_key=key)
+            session.add(section)
+        section.level = ps.level
+        section.ordinal = ps.ordinal
+        section.kind = ps.kind.value
+        section.span_start = ps.start
+        section.span_end = ps.end
+        section.retired = False
+        section.parent = by_path.get(ps.path[:-1])
+        by_path[ps.path] = section
+        seen.add(key)
+    for key, section in existing.items():
+        if key not in seen:
+            section.retired = True
+    session.flush()
+    return by_path
+
+
+def _new_claim(
+    document: Document, sections: dict[tuple[str, ...], Section], parsed: ParsedClaim
+) -> Claim:
+    claim = Claim(
+        document_id=document.id, text=parsed.text, fingerprint=parsed.fingerprint,
+        category=parsed.category.value, category_rule=parsed.category_rule,
+    )
+    _place(claim, sections, parsed)
+    return claim
+
+
+def _place(claim: Claim, sections: dict[tuple[str, ...], Section], parsed: ParsedClaim) -> None:
+    claim.section = sections.get(parsed.section_path) if parsed.section_path else None
+    claim.ordinal = parsed.ordinal
+    claim.span_start = parsed.start
+    claim.span_end = parsed.end
+    claim.incomplete = parsed.incomplete
+    claim.retired = False
+    claim.retired_at = None
+
+
+def _link_restatements(parsed: ParsedArticle, by_ordinal: dict[int, Claim]) -> None:
+    for pc in parsed.claims:
+        if pc.restates is not None and pc.ordinal in by_ordinal and pc.restates in by_ordinal:
+            by_ordinal[pc.ordinal].restates_id = by_ordinal[pc.restates].id
+
+
+def _retire_lost_parts(session: Session, actor: Actor, claim: Claim) -> None:
+    """Parts an editor split off stay while their words are still in the edited sentence."""
+    for part in claim.parts:
+        if part.retired:
+            continue
+        at = claim.text.find(part.text)
+        if at < 0:
+            evidence.note_retired_claim(session, part)
+            part.retired = True
+            part.retired_at = utcnow()
+            record(session, actor, "claim.retire", "claim", part.id,
+                   "part no longer in the revised sentence", document_id=claim.document_id,
+                   before={"text": part.text}, after={"retired": True})
+        else:
+            part.span_start = claim.span_start + at
+            part.span_end = part.span_start + len(part.text)
+
+
+def _sync_resources(session: Session, document: Document, parsed: ParsedArticle) -> None:
+    existing = {
+        r.title: r
+        for r in session.scalars(select(Resource).where(Resource.document_id == document.id))
+    }
+    seen = set()
+    for pr in parsed.resources:
+        resource = existing.get(pr.title)
+        if resource is None:
+            resource = Resource(document_id=document.id, title=pr.title)
+            session.add(resource)
+        resource.ordinal = pr.ordinal
+        resource.description = pr.description
+        resource.span_start = pr.start
+        resource.span_end = pr.end
+        resource.retired = False
+        seen.add(pr.title)
+    for title, resource in existing.items():
+        if title not in seen:
+            resource.retired = True
+    session.flush()
+
+
+def _live_claims(session: Session, document_id: int) -> int:
+    count = session.scalar(
+        select(func.count()).select_from(Claim).where(
+            Claim.document_id == document_id, Claim.retired.is_(False),
+            Claim.parent_id.is_(None))
+    )
+    return int(count or 0)
