@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -21,13 +22,28 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from tracker import db, queries
+from tracker import bibtex, db, exports, queries
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, TrackerError
-from tracker.services import articles, users
+from tracker.services import articles, citations, evidence, flags, users
 from tracker.services.access import Actor, actor_named
 from tracker.services.setup import bootstrap as bootstrap_service
-from tracker.vocabulary import ClaimCategory, Role
+from tracker.vocabulary import (
+    ClaimCategory,
+    Concern,
+    FlagKind,
+    FlagState,
+    Role,
+    Stance,
+    StudyDesign,
+)
+
+
+class ExportFormat(StrEnum):
+    BIBTEX = "bibtex"
+    CSV = "csv"
+    JSON = "json"
+    REPORT = "report"
 
 
 class _Group(TyperGroup):
@@ -316,6 +332,438 @@ def users_deactivate(username: str, as_user: AsUser = None) -> None:
     with _write(as_user) as (session, actor):
         users.set_active(session, actor, username, False)
     typer.echo(f"{username} deactivated")
+
+
+# --- citations -------------------------------------------------------------------------------
+
+citations_app = typer.Typer(no_args_is_help=True, help="The reference library.")
+app.add_typer(citations_app, name="citations")
+
+
+@app.command("import-bib")
+def import_bib(
+    files: Annotated[list[Path], typer.Argument(help="BibTeX files")],
+    strict: Annotated[bool, typer.Option("--strict", help="any problem: import nothing")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
+    as_user: AsUser = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Import citations from BibTeX (Zotero, JabRef, PubMed, journal pages)."""
+    sources = []
+    for path in files:
+        try:
+            text, _encoding = bibtex.read_bib_file(path)
+        except bibtex.BibFileError as exc:
+            raise InvalidInput(str(exc)) from None
+        sources.append((str(path), text))
+    show_progress = sys.stderr.isatty() and not as_json
+    with _write(as_user) as (session, actor), _progress(show_progress) as progress:
+        report = citations.import_bibtex(session, actor, sources, strict=strict,
+                                         dry_run=dry_run, progress=progress)
+    if as_json:
+        _print_json({"summary": report.summary(), **dataclasses.asdict(report)})
+    else:
+        _print_import(report)
+    if report.problems and (strict or dry_run):
+        raise typer.Exit(1 if strict else 0)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[citations.Progress | None]:
+    if not enabled:
+        yield None
+        return
+    state: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        typer.echo(f"\r{stage} {done}/{total} ...".ljust(40), err=True, nl=False)
+        state["shown"] = True
+
+    yield update
+    if state:
+        typer.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+
+
+def _print_import(report: citations.ImportReport) -> None:
+    verb = "would import" if report.dry_run or not report.written else "imported"
+    typer.echo(f"{verb}: {len(report.added)} added, {len(report.merged)} merged into existing "
+               f"citations, {len(report.unchanged)} already present, "
+               f"{len(report.merged_in_files)} duplicates within the files, "
+               f"{report.reported_entries} refused (of {report.found} entries)")
+    for m in report.merged:
+        typer.echo(f"  merged {m.key} into {m.into} (same {m.matched_on}): filled "
+                   f"{', '.join(m.filled)}")
+    for m in report.merged + report.unchanged:
+        for name, kept, ignored in m.conflicts:
+            typer.echo(f"  conflict {m.into}.{name}: kept {kept!r}, ignored {ignored!r} "
+                       f"({m.source}:{m.line})")
+    for mf in report.merged_in_files:
+        typer.echo(f"  duplicate {mf.merged_key} (line {mf.line}) merged into {mf.kept_key} "
+                   f"(same {mf.matched_on})")
+    for old, new in report.renamed:
+        typer.echo(f"  key {old} already used by another citation: imported as {new}")
+    for problem in report.problems:
+        typer.echo(f"  {problem}", err=True)
+    if report.strict and report.problems:
+        typer.echo("nothing imported (--strict)", err=True)
+
+
+@citations_app.command("list")
+def citations_list(
+    search: Annotated[str | None, typer.Option(help="words in key, title, authors, DOI")] = None,
+    design: Annotated[StudyDesign | None, typer.Option(help="study design")] = None,
+    verified: Annotated[bool | None, typer.Option("--verified/--unverified",
+                                                  help="only (un)verified")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many")] = 100,
+    as_json: JsonFlag = False,
+) -> None:
+    """List citations (most-linked first)."""
+    with _read() as session:
+        rows = queries.citations(session, search=search, verified=verified, limit=limit,
+                                 design=design.value if design else None)
+    if as_json:
+        _print_json(rows)
+        return
+    _table(["key", "year", "design", "level", "verified", "links", "title"],
+           [(r.key, r.year, r.design, r.level, "yes" if r.verified else "no", r.links, r.title)
+            for r in rows], wrap=70)
+
+
+@citations_app.command("search")
+def citations_search(words: str, limit: int = 50, as_json: JsonFlag = False) -> None:
+    """Find citations by words in key, title, authors, DOI or PMID."""
+    citations_list(search=words, design=None, verified=None, limit=limit, as_json=as_json)
+
+
+@citations_app.command("show")
+def citations_show(key: str, as_json: JsonFlag = False) -> None:
+    """One citation with its metadata, verification and the claims it is linked to."""
+    with _read() as session:
+        detail = queries.citation_detail(session, key)
+    if as_json:
+        _print_json(detail)
+        return
+    r = detail.row
+    typer.echo(f"{r.key}  [{r.design or 'design unknown'} — {detail.design_reason}]")
+    typer.echo(f"{r.authors} ({r.year}). {r.title}. {r.container or ''}")
+    for label, value in (("DOI", r.doi), ("PMID", r.pmid), ("URL", detail.url)):
+        if value:
+            typer.echo(f"{label}: {value}")
+    typer.echo(f"verified: {'yes' if r.verified else 'no'} — {detail.verification_note or ''}")
+    if r.retracted:
+        typer.echo(f"RETRACTED: {detail.retraction_note}")
+    if detail.extra.get("finding"):
+        typer.echo(f"finding: {detail.extra['finding']}")
+    for claim_id, stance, text in detail.claims:
+        typer.echo(f"  #{claim_id} {stance}: {text[:90]}")
+
+
+@citations_app.command("design")
+def citations_design(key: str, design: StudyDesign, as_user: AsUser = None) -> None:
+    """Confirm or correct a citation's study design (reviewers)."""
+    with _write(as_user) as (session, actor):
+        citation = citations.citation_by_key(session, key)
+        citations.set_design(session, actor, citation.id, design)
+    typer.echo(f"{key}: design {design.value} (confirmed)")
+
+
+@citations_app.command("verify")
+def citations_verify(
+    key: str,
+    note: Annotated[str, typer.Option(help="where the metadata was confirmed")],
+    unverified: Annotated[bool, typer.Option("--unverified", help="mark as NOT verified")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """Mark a citation verified (metadata confirmed in a source) or unverified."""
+    with _write(as_user) as (session, actor):
+        citation = citations.citation_by_key(session, key)
+        citations.set_verification(session, actor, citation.id, not unverified, note)
+    typer.echo(f"{key}: {'unverified' if unverified else 'verified'}")
+
+
+@citations_app.command("retract")
+def citations_retract(
+    key: str,
+    notice: Annotated[str, typer.Option(help="the retraction notice (DOI or URL)")],
+    undo: Annotated[bool, typer.Option("--undo", help="remove the retraction mark")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """Mark a citation retracted (editors); retracted studies never count as evidence."""
+    with _write(as_user) as (session, actor):
+        citation = citations.citation_by_key(session, key)
+        citations.set_retracted(session, actor, citation.id, not undo, notice)
+    typer.echo(f"{key}: {'no longer retracted' if undo else 'retracted'}")
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[ExportFormat, typer.Argument(help="bibtex, csv, json or report")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")]
+    = None,
+    document: DocumentOpt = None,
+    only_document: Annotated[bool, typer.Option(
+        "--linked", help="only citations linked to the document")] = False,
+) -> None:
+    """Export the library (BibTeX, CSV, JSON with evidence links) or an annotated report."""
+    with _read() as session:
+        text = exports.export(session, fmt.value, document_slug=document,
+                              linked_only=only_document)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+def _judgement_options(
+    risk_of_bias: Concern | None, inconsistency: Concern | None, indirectness: Concern | None,
+    imprecision: Concern | None, publication_bias: Concern | None,
+    large_effect: bool | None, dose_response: bool | None,
+) -> dict[str, Any]:
+    given = {"risk_of_bias": risk_of_bias, "inconsistency": inconsistency,
+             "indirectness": indirectness, "imprecision": imprecision,
+             "publication_bias": publication_bias, "large_effect": large_effect,
+             "dose_response": dose_response}
+    return {k: (v.value if isinstance(v, Enum) else v) for k, v in given.items() if v is not None}
+
+
+RiskOpt = Annotated[Concern | None, typer.Option(help="GRADE: risk of bias")]
+InconsistencyOpt = Annotated[Concern | None, typer.Option(help="GRADE: inconsistency")]
+IndirectnessOpt = Annotated[Concern | None, typer.Option(help="GRADE: indirectness")]
+ImprecisionOpt = Annotated[Concern | None, typer.Option(help="GRADE: imprecision")]
+PubBiasOpt = Annotated[Concern | None, typer.Option(help="GRADE: publication bias")]
+LargeOpt = Annotated[bool | None, typer.Option("--large-effect/--no-large-effect",
+                                               help="GRADE upgrade")]
+DoseOpt = Annotated[bool | None, typer.Option("--dose-response/--no-dose-response",
+                                              help="GRADE upgrade")]
+
+
+@app.command()
+def link(
+    claim_id: int,
+    citation_key: str,
+    stance: Annotated[Stance, typer.Option(help="supports, contradicts, mixed, background")],
+    locator: Annotated[str, typer.Option(help="page, table, figure")] = "",
+    note: Annotated[str, typer.Option(help="short quote or summary")] = "",
+    risk_of_bias: RiskOpt = None, inconsistency: InconsistencyOpt = None,
+    indirectness: IndirectnessOpt = None, imprecision: ImprecisionOpt = None,
+    publication_bias: PubBiasOpt = None, large_effect: LargeOpt = None,
+    dose_response: DoseOpt = None,
+    as_user: AsUser = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Link a citation to a claim as evidence (reviewers)."""
+    judgements = _judgement_options(risk_of_bias, inconsistency, indirectness, imprecision,
+                                    publication_bias, large_effect, dose_response)
+    with _write(as_user) as (session, actor):
+        citation = citations.citation_by_key(session, citation_key)
+        info = evidence.link_evidence(session, actor, claim_id, citation.id, stance,
+                                      locator=locator, note=note, judgements=judgements)
+        row = queries.claim(session, claim_id)
+    if as_json:
+        _print_json({"link": info, "claim": row})
+    else:
+        typer.echo(f"link #{info.id}: {citation_key} {info.stance} claim #{claim_id}")
+        typer.echo(row.explanation)
+
+
+@app.command()
+def judge(
+    link_id: int,
+    risk_of_bias: RiskOpt = None, inconsistency: InconsistencyOpt = None,
+    indirectness: IndirectnessOpt = None, imprecision: ImprecisionOpt = None,
+    publication_bias: PubBiasOpt = None, large_effect: LargeOpt = None,
+    dose_response: DoseOpt = None,
+    stance: Annotated[Stance | None, typer.Option(help="change the stance")] = None,
+    locator: Annotated[str | None, typer.Option(help="change the locator")] = None,
+    note: Annotated[str | None, typer.Option(help="change the note")] = None,
+    version: Annotated[int | None, typer.Option(help="fail if the link changed since")] = None,
+    as_user: AsUser = None,
+) -> None:
+    """Record GRADE judgements on an evidence link, or edit its stance, locator or note."""
+    judgements = _judgement_options(risk_of_bias, inconsistency, indirectness, imprecision,
+                                    publication_bias, large_effect, dose_response)
+    with _write(as_user) as (session, actor):
+        info = evidence.update_link(session, actor, link_id, expected_version=version,
+                                    stance=stance, locator=locator, note=note,
+                                    judgements=judgements)
+        row = queries.claim(session, info.claim_id)
+    typer.echo(f"link #{info.id} (version {info.version}): {row.explanation}")
+
+
+@app.command()
+def unlink(link_id: int, version: Annotated[int | None, typer.Option()] = None,
+           as_user: AsUser = None) -> None:
+    """Remove an evidence link (reviewers)."""
+    with _write(as_user) as (session, actor):
+        evidence.unlink(session, actor, link_id, expected_version=version)
+    typer.echo(f"link #{link_id} removed")
+
+
+@app.command()
+def flag(
+    claim_ids: Annotated[list[int], typer.Argument(help="one or more claim ids")],
+    kind: Annotated[FlagKind, typer.Option(help="unsupported, overstated, contested, …")],
+    reason: Annotated[str, typer.Option(help="why")],
+    as_user: AsUser = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Flag one or many claims (editors)."""
+    with _write(as_user) as (session, actor):
+        raised = flags.raise_flags(session, actor, claim_ids, kind, reason)
+    if as_json:
+        _print_json(raised)
+        return
+    for f in raised:
+        typer.echo(f"flag #{f.id}: {f.kind} on claim #{f.claim_id}")
+
+
+@app.command()
+def resolve(
+    flag_id: int,
+    reason: Annotated[str, typer.Option(help="what was done, or why it is not a problem")],
+    dismiss: Annotated[bool, typer.Option("--dismiss", help="dismiss instead of resolve")]
+    = False,
+    as_user: AsUser = None,
+) -> None:
+    """Resolve (or --dismiss) an open flag (editors)."""
+    state = FlagState.DISMISSED if dismiss else FlagState.RESOLVED
+    with _write(as_user) as (session, actor):
+        info = flags.close_flag(session, actor, flag_id, state, reason)
+    typer.echo(f"flag #{info.id} {info.state}")
+
+
+@app.command("flags")
+def flags_cmd(
+    document: DocumentOpt = None,
+    state: Annotated[FlagState | None, typer.Option(help="open, resolved, dismissed")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Flags with the evidence linked since each was raised."""
+    with _read() as session:
+        doc = queries.resolve_document(session, document)
+        rows = queries.flags(session, doc.id, state=state.value if state else None)
+    if as_json:
+        _print_json(rows)
+        return
+    _table(["id", "claim", "kind", "state", "new evidence", "reason"],
+           [(r.id, r.claim_id, r.kind, r.state, r.new_evidence, r.reason) for r in rows],
+           wrap=70)
+
+
+@app.command()
+def queue(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
+    """The editorial queue: unsupported, insufficient or contested claims without an open flag."""
+    with _read() as session:
+        doc = queries.resolve_document(session, document)
+        rows = queries.queue(session, doc.id)
+    if as_json:
+        _print_json(rows)
+        return
+    _table(["id", "status", "explanation"], [(r.id, r.status, r.explanation) for r in rows],
+           wrap=100)
+
+
+@app.command()
+def coverage(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
+    """How well the article is supported: claims by status, certainty, section and category."""
+    with _read() as session:
+        doc = queries.resolve_document(session, document)
+        result = {
+            "document": doc.slug,
+            "coverage": queries.coverage(session, doc.id),
+            "by_section": queries.coverage_by_section(session, doc.id),
+            "by_category": queries.coverage_by_category(session, doc.id),
+            "flags": queries.flag_summary(session, doc.id),
+            "questions": queries.questions_by_status(session, doc.id),
+            "claims": [
+                {"id": c.id, "status": c.status, "certainty": c.certainty,
+                 "explanation": c.explanation, "open_flags": c.open_flags, "text": c.text}
+                for c in queries.claims(session, document_id=doc.id, include_parts=False)
+            ],
+        }
+    if as_json:
+        _print_json(result)
+        return
+    cov: queries.Coverage = result["coverage"]  # type: ignore[assignment]
+    typer.echo(f"{doc.slug}: {cov.claims} claims — "
+               + ", ".join(f"{n} {s}" for s, n in cov.by_status.items())
+               + f"; {cov.open_flags} open flags")
+    headers = ["section", "claims", *queries.STATUSES]
+    _table(headers, [(r.group, r.total, r.supported, r.insufficient, r.contested,
+                      r.unsupported) for r in result["by_section"]])  # type: ignore[attr-defined]
+
+
+@app.command()
+def questions(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
+    """Open research questions with the claims they come from and the evidence on them."""
+    with _read() as session:
+        doc = queries.resolve_document(session, document)
+        rows = queries.questions(session, doc.id)
+    if as_json:
+        _print_json(rows)
+        return
+    for q in rows:
+        typer.echo(f"[{q.priority}] {q.slug} — {q.status}: {q.title}")
+        typer.echo(f"    claims {', '.join(f'#{c}' for c in q.claims) or '-'}; "
+                   f"evidence: {', '.join(k for k, *_ in q.evidence) or '-'}")
+
+
+@app.command()
+def history(
+    claim_id: Annotated[int | None, typer.Argument(help="a claim (default: everything)")] = None,
+    limit: int = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """The audit trail: who changed what, when."""
+    with _read() as session:
+        rows = queries.history(session, claim_id=claim_id, limit=limit)
+    if as_json:
+        _print_json(rows)
+        return
+    _table(["when", "who", "action", "what"],
+           [(r.at.strftime("%Y-%m-%d %H:%M"), r.actor, r.action, r.summary) for r in rows],
+           wrap=90)
+
+
+@claim_app.command("override")
+def claim_override(
+    claim_id: int,
+    min_count: Annotated[int, typer.Option(help="supporting items needed")],
+    design: Annotated[list[StudyDesign], typer.Option(help="qualifying designs (repeat)")],
+    reason: Annotated[str, typer.Option(help="why the rules' requirement is wrong here")],
+    as_user: AsUser = None,
+) -> None:
+    """Override what a claim needs (editors)."""
+    with _write(as_user) as (session, actor):
+        described = evidence.override_requirement(session, actor, claim_id, min_count, design,
+                                                  reason)
+        row = queries.claim(session, claim_id)
+    typer.echo(f"claim #{claim_id} needs {described}: {row.explanation}")
+
+
+@claim_app.command("sign-off")
+def claim_sign_off(claim_id: int, as_user: AsUser = None) -> None:
+    """Sign a claim off at its current status (editors)."""
+    with _write(as_user) as (session, actor):
+        status = evidence.sign_off(session, actor, claim_id)
+    typer.echo(f"claim #{claim_id} signed off as {status}")
+
+
+@claim_app.command("split")
+def claim_split(
+    claim_id: int,
+    part: Annotated[list[str], typer.Option(help="a verbatim fragment (repeat)")],
+    reason: Annotated[str, typer.Option(help="why")],
+    as_user: AsUser = None,
+) -> None:
+    """Split a compound sentence into parts graded on their own (editors)."""
+    with _write(as_user) as (session, actor):
+        ids = evidence.split_claim(session, actor, claim_id, part, reason)
+    typer.echo(f"claim #{claim_id} parts: {', '.join(f'#{i}' for i in ids)}")
 
 
 def main() -> None:

@@ -89,7 +89,7 @@ def is_sqlite(engine: Engine) -> bool:
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """A session for reads: one consistent snapshot, never writes."""
-    with Session(engine) as session, session.begin():
+    with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
 
 

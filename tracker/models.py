@@ -265,6 +265,7 @@ class Citation(Base):
     authors_text: Mapped[str] = mapped_column(Text, default="")
     first_author_key: Mapped[str] = mapped_column(Text, default="")
     others: Mapped[bool] = mapped_column(Boolean, default=False)
+    editors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     year: Mapped[int | None] = mapped_column(Integer)
     container: Mapped[str | None] = mapped_column(Text)
     volume: Mapped[str | None] = mapped_column(Text)

@@ -13,11 +13,12 @@ from typing import Any, cast
 from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from tracker import grading
+from tracker import grading, topics
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import (
     AuditEvent,
     Citation,
+    CitationTopic,
     Claim,
     Document,
     EvidenceLink,
@@ -668,3 +669,256 @@ def questions_by_status(session: Session, document_id: int) -> dict[str, int]:
         select(OpenQuestion.status, func.count()).where(OpenQuestion.document_id == document_id)
         .group_by(OpenQuestion.status))}
     return {s.value: int(counts.get(s.value, 0)) for s in QuestionStatus}
+
+
+# --- citations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CitationRow:
+    id: int
+    key: str
+    title: str
+    authors: str
+    year: int | None
+    container: str | None
+    doi: str | None
+    pmid: str | None
+    design: str | None
+    design_source: str
+    level: int | None
+    verified: bool
+    retracted: bool
+    links: int
+    version: int
+
+
+def _level_of(design: str | None) -> int | None:
+    return grading.level(StudyDesign(design) if design else None)
+
+
+def citations(session: Session, *, search: str | None = None, design: str | None = None,
+              verified: bool | None = None, document_id: int | None = None,
+              limit: int | None = 100, offset: int = 0) -> list[CitationRow]:
+    """Citations matching a search over key, title, authors, DOI and PMID (case-insensitive),
+    most-linked first."""
+    links = (select(func.count()).where(EvidenceLink.citation_id == Citation.id)
+             .correlate(Citation).scalar_subquery())
+    query = select(Citation.id, Citation.key, Citation.title, Citation.authors_text,
+                   Citation.year, Citation.container, Citation.doi, Citation.pmid,
+                   Citation.design, Citation.design_source, Citation.verified,
+                   Citation.retracted, links.label("links"), Citation.version)
+    query = _citation_filters(query, search=search, design=design, verified=verified,
+                              document_id=document_id)
+    query = query.order_by(links.desc(), Citation.key).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        CitationRow(r.id, r.key, r.title, r.authors_text, r.year, r.container, r.doi, r.pmid,
+                    r.design, r.design_source, _level_of(r.design), r.verified, r.retracted,
+                    r.links, r.version)
+        for r in session.execute(query)
+    ]
+
+
+def citation_count(session: Session, *, search: str | None = None, design: str | None = None,
+                   verified: bool | None = None, document_id: int | None = None) -> int:
+    query = _citation_filters(select(func.count(Citation.id)), search=search, design=design,
+                              verified=verified, document_id=document_id)
+    return int(session.scalar(query) or 0)
+
+
+def _citation_filters(query: Any, *, search: str | None, design: str | None,
+                      verified: bool | None, document_id: int | None) -> Any:
+    if search:
+        needle = f"%{search.strip().lower()}%"
+        query = query.where(or_(
+            func.lower(Citation.key).like(needle), func.lower(Citation.title).like(needle),
+            func.lower(Citation.authors_text).like(needle), Citation.doi.like(needle),
+            Citation.pmid == search.strip()))
+    if design:
+        query = query.where(Citation.design == design)
+    if verified is not None:
+        query = query.where(Citation.verified.is_(verified))
+    if document_id is not None:
+        linked = (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
+                  .where(Claim.document_id == document_id))
+        query = query.where(Citation.id.in_(linked))
+    return query
+
+
+@dataclass(frozen=True, slots=True)
+class CitationDetail:
+    row: CitationRow
+    entry_type: str
+    volume: str | None
+    number: str | None
+    pages: str | None
+    isbn: str | None
+    url: str | None
+    abstract: str | None
+    keywords: list[str]
+    design_reason: str
+    verification_note: str | None
+    retraction_note: str | None
+    extra: dict[str, Any]
+    raw: str
+    source: str | None
+    imported_at: datetime
+    topics: list[tuple[str, str]]
+    claims: list[tuple[int, str, str]]  # (claim id, stance, claim text)
+
+
+def citation_detail(session: Session, key: str) -> CitationDetail:
+    citation = session.scalar(select(Citation).where(Citation.key == key))
+    if citation is None:
+        raise NotFound(f"no citation {key!r}")
+    row = _citation_row(session, citation)
+    linked = [(cid, stance, text) for cid, stance, text in session.execute(
+        select(Claim.id, EvidenceLink.stance, Claim.text)
+        .join(EvidenceLink, EvidenceLink.claim_id == Claim.id)
+        .where(EvidenceLink.citation_id == citation.id).order_by(Claim.ordinal))]
+    found_topics = [(f, v) for f, v in session.execute(
+        select(CitationTopic.facet, CitationTopic.value)
+        .where(CitationTopic.citation_id == citation.id)
+        .order_by(CitationTopic.facet, CitationTopic.value))]
+    source = (f"{citation.source_file}:{citation.source_line}" if citation.source_line
+              else citation.source_file)
+    return CitationDetail(
+        row=row, entry_type=citation.entry_type, volume=citation.volume,
+        number=citation.number, pages=citation.pages, isbn=citation.isbn, url=citation.url,
+        abstract=citation.abstract, keywords=list(citation.keywords),
+        design_reason=citation.design_reason, verification_note=citation.verification_note,
+        retraction_note=citation.retraction_note, extra=dict(citation.extra), raw=citation.raw,
+        source=source, imported_at=citation.imported_at, topics=found_topics, claims=linked,
+    )
+
+
+def _citation_row(session: Session, c: Citation) -> CitationRow:
+    links = int(session.scalar(select(func.count()).where(EvidenceLink.citation_id == c.id))
+                or 0)
+    return CitationRow(c.id, c.key, c.title, c.authors_text, c.year, c.container, c.doi, c.pmid,
+                       c.design, c.design_source, _level_of(c.design), c.verified, c.retracted,
+                       links, c.version)
+
+
+# --- the evidence gap map --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GapCell:
+    condition: str
+    route: str
+    studies: int
+    best_level: int | None
+
+
+def _level_case() -> Any:
+    levels = {d.value: grading.level(d) for d in StudyDesign if grading.level(d) is not None}
+    return case(levels, value=Citation.design, else_=None)
+
+
+def gap_map(session: Session, *, document_id: int | None = None,
+            verified_only: bool = True) -> list[GapCell]:
+    """Conditions × routes: how many studies address each pair and their best CEBM level.
+    Every pair is returned, empty ones with 0 studies. With a document, only studies linked to
+    its claims or questions count."""
+    condition = aliased(CitationTopic)
+    route = aliased(CitationTopic)
+    query = (select(condition.value, route.value, func.count(func.distinct(Citation.id)),
+                    func.min(_level_case()))
+             .join(condition, (condition.citation_id == Citation.id)
+                   & (condition.facet == "condition"))
+             .join(route, (route.citation_id == Citation.id) & (route.facet == "route"))
+             .where(Citation.retracted.is_(False),
+                    Citation.design.is_not(None), Citation.design != StudyDesign.BOOK.value)
+             .group_by(condition.value, route.value))
+    if verified_only:
+        query = query.where(Citation.verified.is_(True))
+    if document_id is not None:
+        linked = (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
+                  .where(Claim.document_id == document_id))
+        addressing = (select(QuestionEvidence.citation_id)
+                      .join(OpenQuestion, OpenQuestion.id == QuestionEvidence.question_id)
+                      .where(OpenQuestion.document_id == document_id))
+        query = query.where(or_(Citation.id.in_(linked), Citation.id.in_(addressing)))
+    found = {(c, r): (n, lvl) for c, r, n, lvl in session.execute(query)}
+    return [GapCell(c, r, *found.get((c, r), (0, None)))
+            for c in topics.CONDITIONS for r in topics.ROUTES]
+
+
+# --- the article as a reader sees it ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleClaim:
+    claim: ClaimRow
+    markers: list[int]  # numbers of the references cited for it (supports/contradicts/mixed)
+    span_start: int
+    span_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSection:
+    title: str
+    level: int
+    kind: str
+    claims: list[ArticleClaim]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    document: DocumentRow
+    introduction: list[ArticleClaim]
+    sections: list[ArticleSection]
+    references: list[tuple[int, str, str]]  # (number, key, formatted reference)
+
+
+def article_view(session: Session, document_id: int) -> ArticleView:
+    """Sections in order with their claims and numbered references, numbered by first use."""
+    [document] = [d for d in documents(session) if d.id == document_id]
+    rows = claims(session, document_id=document_id, include_parts=False)
+    spans = {cid: (s, e) for cid, s, e in session.execute(
+        select(Claim.id, Claim.span_start, Claim.span_end)
+        .where(Claim.document_id == document_id, Claim.retired.is_(False)))}
+    cited = session.execute(
+        select(func.coalesce(Claim.parent_id, Claim.id), Citation.id, Citation.key,
+               Citation.authors_text, Citation.title, Citation.year, Citation.container)
+        .join(EvidenceLink, EvidenceLink.citation_id == Citation.id)
+        .join(Claim, Claim.id == EvidenceLink.claim_id)
+        .where(Claim.document_id == document_id, Claim.retired.is_(False),
+               EvidenceLink.stance != Stance.BACKGROUND.value)
+    ).all()
+    order = {r.id: i for i, r in enumerate(rows)}
+    numbers: dict[int, int] = {}
+    references: list[tuple[int, str, str]] = []
+    markers: dict[int, list[int]] = {}
+    for top, cid, key, authors, title, year, container in sorted(
+            cited, key=lambda r: (order.get(r[0], 1 << 30), r[2])):
+        if cid not in numbers:
+            numbers[cid] = len(numbers) + 1
+            references.append((numbers[cid], key,
+                                _reference_text(authors, title, year, container)))
+        markers.setdefault(top, [])
+        if numbers[cid] not in markers[top]:
+            markers[top].append(numbers[cid])
+    by_section: dict[tuple[str, ...], list[ArticleClaim]] = {}
+    for row in rows:
+        start, end = spans.get(row.id, (0, 0))
+        by_section.setdefault(tuple(row.section), []).append(
+            ArticleClaim(row, sorted(markers.get(row.id, [])), start, end))
+    return ArticleView(
+        document=document, introduction=by_section.get((), []),
+        sections=[ArticleSection(s.title, s.level, s.kind, by_section.get(tuple(s.path), []))
+                  for s in sections(session, document_id)],
+        references=references,
+    )
+
+
+def _reference_text(authors: str, title: str, year: int | None, container: str | None) -> str:
+    people = authors.split("; ")
+    who = people[0] + (" et al." if len(people) > 2 or authors.endswith("et al.") else
+                       (" & " + people[1] if len(people) == 2 else ""))
+    parts = [p for p in (who.strip(), f"({year})" if year else "", title,
+                         container or "") if p]
+    return ". ".join(parts).replace(". (", " (")

@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('authors_text', sa.Text(), nullable=False),
     sa.Column('first_author_key', sa.Text(), nullable=False),
     sa.Column('others', sa.Boolean(), nullable=False),
+    sa.Column('editors', sa.JSON(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=True),
     sa.Column('container', sa.Text(), nullable=True),
     sa.Column('volume', sa.Text(), nullable=True),

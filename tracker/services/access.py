@@ -32,6 +32,12 @@ class Actor:
         return cls(id=user.id, username=user.username, role=Role(user.role))
 
 
+def can(actor: Actor | None, role: Role) -> bool:
+    """Whether `actor` (None: nobody signed in) has the rights of `role`; for showing only the
+    actions a user may take. The use cases still check with `require()`."""
+    return actor is not None and actor.role.includes(role)
+
+
 def require(actor: Actor, role: Role, doing: str) -> None:
     """Refuse unless `actor`'s role includes `role`; `doing` completes "… needs the X role"."""
     if not actor.role.includes(role):

@@ -398,8 +398,7 @@ def regrade(session: Session, claim_ids: Iterable[int]) -> None:
                                     ClaimCategory(part.category))
             _store(session, part, verdict)
             graded.append((part.text, verdict))
-        if graded and evidence.get(top.id):
-            graded.append(("whole sentence", own))
+        # A split sentence is graded by its parts; links on the whole sentence stay listed.
         _store(session, top, grading.combine(graded) if graded else own)
     session.flush()
 

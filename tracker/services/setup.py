@@ -1,4 +1,6 @@
-"""Set-up: bring the schema up to date and load what the product ships into an empty database."""
+"""Set-up: bring the schema up to date and load what the product ships into an empty database:
+the article, its listed resources, the curated library, the open questions and the first review.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +9,20 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
+from tracker import bibtex
 from tracker.db import ROOT, migrate, writing
-from tracker.models import Document
-from tracker.services import articles
-from tracker.services.access import system_actor
+from tracker.errors import InvalidInput
+from tracker.models import Document, User
+from tracker.services import articles, citations, review
+from tracker.services.access import Actor, system_actor
+from tracker.vocabulary import Role
 
 REFERENCES = ROOT / "references"
-SHIPPED_ARTICLE = REFERENCES / "ketamine-therapy-for-pain-management.txt"
+ARTICLE_FILE = "ketamine-therapy-for-pain-management.txt"
+LIBRARY_FILE = "library.bib"
+QUESTIONS_FILE = "questions.toml"
+REVIEW_FILE = "review.toml"
+REVIEWER = "evidence-map"  # the shipped review is attributed to this (sign-in-less) user
 
 
 @dataclass(slots=True)
@@ -25,15 +34,45 @@ class BootstrapReport:
 def bootstrap(
     engine: Engine, *, empty: bool = False, references: Path = REFERENCES
 ) -> BootstrapReport:
-    """Initialise or upgrade the schema; into an empty database, load the shipped article
-    (and, unless `empty`, the rest of what the product ships). Idempotent."""
+    """Initialise or upgrade the schema; into an empty database, load the shipped article and,
+    unless `empty`, the library, the open questions and the first review. Idempotent: a
+    database that already holds a document is left as it is."""
     migrate(engine)
     with writing(engine) as session:
         if session.scalar(select(func.count()).select_from(Document)):
-            return BootstrapReport(loaded=False, steps=["database already holds documents"])
-        actor = system_actor(session)
-        source = articles.read_article(references / SHIPPED_ARTICLE.name)
-        ingest = articles.ingest(session, actor, source)
+            return BootstrapReport(loaded=False, steps=["database already holds documents; "
+                                                        "nothing loaded"])
+        system = system_actor(session)
         report = BootstrapReport(loaded=True)
+        ingest = articles.ingest(session, system, articles.read_article(references / ARTICLE_FILE))
         report.steps.append(f"article: {ingest.claims} claims in {ingest.sections} sections")
+        books = citations.register_resources(session, system, ingest.document_id)
+        report.steps.append(f"listed resources: {len(books)} unverified book citations")
+        if empty:
+            return report
+        text, _ = bibtex.read_bib_file(references / LIBRARY_FILE)
+        imported = citations.import_bibtex(session, system, [(LIBRARY_FILE, text)], strict=True)
+        if imported.problems:
+            raise InvalidInput(f"shipped {LIBRARY_FILE} has problems: {imported.problems[0]}")
+        report.steps.append(f"library: {len(imported.added)} citations")
+        asked = review.load_questions(session, system, references / QUESTIONS_FILE)
+        report.steps.append(f"open questions: {asked.questions_added}")
+        loaded = review.load_review(session, _reviewer(session), references / REVIEW_FILE)
+        report.steps.append(
+            f"review: {loaded.links_added} evidence links, {loaded.splits} split sentences, "
+            f"{loaded.flags_raised} flags, {loaded.question_evidence} question evidence, "
+            f"{loaded.to_check} candidates to check")
     return report
+
+
+def _reviewer(session: object) -> Actor:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session)
+    user = session.scalar(select(User).where(User.username == REVIEWER))
+    if user is None:
+        user = User(username=REVIEWER, display_name="First review (curated evidence map)",
+                    role=Role.EDITOR.value)
+        session.add(user)
+        session.flush()
+    return Actor.of(user)

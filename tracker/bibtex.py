@@ -1,0 +1,1790 @@
+"""BibTeX in and out: read a reviewer's .bib file, normalise its entries into citation records,
+and write records back as BibTeX, CSV or JSON. Pure: no database, no printing.
+
+The pipeline of `parse_bibtex` is a row of named steps, each a small function:
+
+    split (bibtexparser, splitter only) -> resolve @string macros -> normalise each entry
+    -> validate -> merge duplicates within the file -> ParsedBib
+
+Failures are data: a block bibtexparser cannot parse, a repeated key and an entry that fails
+validation each become a `Problem` (with file, line, key and field) instead of an exception,
+and the entry is left out of `records`. Invariant (tested on every corpus file):
+``len(records) + len(merges) + entries named in problems == found``. An entry problem always
+carries the entry's key (possibly "") and the entry's first line; only problems about other
+blocks (@string, @comment, @preamble) or the whole file have ``key=None``.
+
+Rules, in one place:
+
+- Encoding (`read_bib_file`): UTF-8 (a BOM is stripped, reported as "utf-8-sig"), UTF-16 when
+  the file starts with a UTF-16 BOM, then GBK when the bytes decode as GBK and every non-ASCII
+  byte sits in a run of two or more (the shape of double-byte CJK text; Latin-1 accents are
+  single bytes between ASCII letters), then cp1252, then latin-1, which never fails.
+  `parse_bib_file` reports any non-UTF fallback as an "encoding" problem. NUL bytes
+  (outside UTF-16) mean a binary file: `BibFileError`.
+- Line endings: CRLF is kept, so `raw` stays byte-faithful; bibtexparser counts lines on
+  LF, so line numbers are right. A file with bare CR line ends (classic Mac) is converted to
+  LF before parsing, or every entry would be on line 1.
+- Field values: @string macros and ``#`` concatenation are resolved as BibTeX does (macro
+  names case-insensitive; ``jan``..``dec`` predefined as the full English month names);
+  enclosing braces or quotes are removed. Text fields are then LaTeX-decoded for display
+  (`decode_latex`): accents and symbols from a small table, protective braces dropped,
+  ``--``/``---`` to en/em dash, ````` ``x'' ````` to curly quotes, ``~`` to a space, runs of
+  ASCII whitespace to one space; macros the table lacks fall back to pylatexenc. Verbatim
+  fields (doi, url, file, eprint, verifiedfrom, seenat, ...) only lose braces and the
+  escapes ``\\_ \\% \\& \\# \\$ \\{ \\}``, so URLs keep their ``--`` and ``~``.
+- Pages are display text with every dash between two page parts turned into an en dash:
+  ``12--18`` and ``12-18`` both become ``12–18`` (written back as ``12--18``).
+- Names: bibtexparser's `split_multiple_persons_names` and `parse_single_name_into_parts`
+  (non-strict), cached per distinct string. family = von + last + jr, given = first. A name
+  that is a single brace group, ``{World Health Organization}``, is a corporate author
+  (family = the name, given = ""). A name ``others`` sets `others` and is not a Person.
+- Year: a ``year`` field must be a 4-digit year from 1500 to next year ("2019a", "in press"
+  are invalid). With no year field, the first 4-digit number of a biblatex ``date`` in that
+  range is used (a date without one leaves the year empty; no problem).
+- Validation, each a kind "invalid" problem that keeps the entry out of `records`: no
+  citation key; no title (for every entry type - a titleless @misc with a url is still
+  rejected, so the rule has no exceptions); a year field that is not a plausible year; a doi
+  field that `normalise_doi` cannot read. Fields bibtexparser saw twice in one entry make it a
+  kind "parse" problem. A key used twice: the later entry is a "duplicate-key" problem.
+- DOI: lower-case, without ``https://doi.org/``, ``http://dx.doi.org/`` or ``doi:``; must
+  match ``^10\\.\\d{4,9}/\\S+$``. Without a doi field, a doi.org address in ``url`` gives it.
+  PMID: the digits of a ``pmid`` field (or of ``eprint`` with ``eprinttype = pubmed``); a
+  pmid field that is not a number stays in `extra` as written.
+- Container: the first present of journal, journaltitle, booktitle, publisher, institution,
+  howpublished; the others stay in `extra`.
+- Verified: ``verified`` is True when the entry has a ``verifiedfrom`` field and no
+  ``uncertain`` field (the curated library's convention). ``verification_note`` is the
+  ``verifiedfrom`` text for a verified entry; otherwise the ``uncertain`` text, followed by
+  "seen at: <seenat>" when there is one; None when the entry has none of these fields.
+  The three fields stay in `extra`, so a record written back keeps its status.
+- Study design (`detect_design`): an entry's own ``studydesign`` field (tolerant of case,
+  spaces, underscores and synonyms, see `design_from_label`), else the highest-ranked
+  keyword or PubMed publication type in ``keywords`` -> source ENTRY; else the first rule of
+  `DESIGN_RULES` that matches the title (then the abstract) -> SUGGESTED, with the rule and
+  the matched words as the reason; else @book/@inbook/@incollection -> BOOK (SUGGESTED); else
+  (None, UNKNOWN, "no design information"). An unrecognised studydesign stays in `extra`.
+- Duplicates within a file: the same DOI, else the same PMID, else the same `title_key` +
+  year + first author's family name (accents and case folded), but only when DOI, PMID,
+  volume, number and first page do not contradict (the same title by the same author in the
+  same year in another issue or on another page is another work). The later entry is folded
+  into the first: fields the first lacks are filled, keywords are united, differing values
+  are listed as conflicts and the first's value kept. A record that took an ``uncertain``
+  note from an unverified entry becomes unverified. `dedupe_keys` gives the database layer
+  the same three keys.
+- Round trip: `to_bibtex` writes UTF-8 BibTeX that both bibtexparser and pybtex read, such
+  that ``parse_bibtex(to_bibtex(records))`` gives records equal to the input apart from
+  `raw` and `line`. One exception: a non-corporate person with no given name and a
+  multi-word family name that BibTeX would split differently is written in braces and comes
+  back as corporate.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from bibtexparser.entrypoint import parse_string
+from bibtexparser.middlewares.names import (
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ExplicitComment,
+    ImplicitComment,
+    ParsingFailedBlock,
+    Preamble,
+    String,
+)
+
+from tracker.vocabulary import DesignSource, StudyDesign
+
+__all__ = [
+    "DESIGN_RULES",
+    "BibFileError",
+    "CitationRecord",
+    "DesignRule",
+    "Merge",
+    "ParsedBib",
+    "Person",
+    "Problem",
+    "decode_latex",
+    "dedupe_keys",
+    "design_from_label",
+    "detect_design",
+    "encode_latex",
+    "merge_records",
+    "normalise_doi",
+    "normalise_pages",
+    "normalise_pmid",
+    "parse_bib_file",
+    "parse_bibtex",
+    "parse_names",
+    "read_bib_file",
+    "title_key",
+    "to_bibtex",
+    "to_csv",
+    "to_json",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Types
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """An author or editor, in display Unicode. A corporate author has only a family name."""
+
+    family: str
+    given: str = ""
+    corporate: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.given} {self.family}" if self.given else self.family
+
+
+@dataclass(frozen=True, slots=True)
+class CitationRecord:
+    """One normalised BibTeX entry. `extra` holds every other field, decoded; treat it as
+    read-only (a plain dict so records pickle and compare)."""
+
+    key: str
+    entry_type: str
+    title: str | None
+    authors: tuple[Person, ...] = ()
+    others: bool = False
+    editors: tuple[Person, ...] = ()
+    year: int | None = None
+    container: str | None = None
+    volume: str | None = None
+    number: str | None = None
+    pages: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    isbn: str | None = None
+    url: str | None = None
+    abstract: str | None = None
+    keywords: tuple[str, ...] = ()
+    design: StudyDesign | None = None
+    design_source: DesignSource = DesignSource.UNKNOWN
+    design_reason: str = "no design information"
+    verified: bool = False
+    verification_note: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict, hash=False)
+    raw: str = ""
+    line: int = 0
+
+    @property
+    def dedupe_keys(self) -> tuple[str | None, str | None, str | None]:
+        """(doi, pmid, title|year|first-author key); see `dedupe_keys`."""
+        return dedupe_keys(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a user must fix in a .bib file. kind: "parse", "duplicate-key", "invalid"
+    or "encoding". An entry problem has the entry's key and first line."""
+
+    source: str
+    line: int | None
+    key: str | None
+    field: str | None
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        parts = [self.source]
+        if self.line is not None:
+            parts.append(str(self.line))
+        if self.key:
+            parts.append(self.key)
+        if self.field:
+            parts.append(self.field)
+        return ": ".join(parts) + ": " + self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """An incoming entry folded into a kept one; conflicts are (field, kept, ignored)."""
+
+    kept_key: str
+    merged_key: str
+    line: int | None
+    matched_on: str
+    filled: tuple[str, ...]
+    conflicts: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedBib:
+    """The result of parsing one BibTeX text."""
+
+    source: str
+    records: tuple[CitationRecord, ...]
+    merges: tuple[Merge, ...]
+    problems: tuple[Problem, ...]
+    found: int
+    strings: int
+    comments: int
+    preambles: int
+
+
+class BibFileError(Exception):
+    """A file that cannot be read as BibTeX at all (unreadable, binary)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files
+# ---------------------------------------------------------------------------------------------
+
+_ISOLATED_HIGH_BYTE = re.compile(rb"(?<![\x80-\xff])[\x80-\xff](?![\x80-\xff])")
+
+
+def read_bib_file(path: Path) -> tuple[str, str]:
+    """The text of a .bib file and the encoding used to decode it (see the module docstring)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise BibFileError(path, f"cannot be read: {error.strerror or error}") from error
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as error:
+            raise BibFileError(path, "starts with a UTF-16 mark but is not UTF-16") from error
+    if b"\x00" in data:
+        raise BibFileError(path, "is a binary file (it contains NUL bytes), not BibTeX text")
+    return _decode_bytes(data)
+
+
+def _decode_bytes(data: bytes) -> tuple[str, str]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if text.startswith("\ufeff"):
+            return text[1:], "utf-8-sig"
+        return text, "utf-8"
+    if _looks_like_gbk(data):
+        return data.decode("gbk"), "gbk"
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _looks_like_gbk(data: bytes) -> bool:
+    """GBK if it decodes and no non-ASCII byte stands alone (Latin-1 accents do)."""
+    try:
+        data.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return _ISOLATED_HIGH_BYTE.search(data) is None
+
+
+def parse_bib_file(path: Path) -> ParsedBib:
+    """Read and parse a .bib file; a non-UTF-8 file gets an "encoding" problem."""
+    text, encoding = read_bib_file(path)
+    parsed = parse_bibtex(text, source=str(path))
+    if encoding in ("utf-8", "utf-8-sig"):
+        return parsed
+    problem = Problem(
+        source=str(path),
+        line=None,
+        key=None,
+        field=None,
+        kind="encoding",
+        message=f"not valid UTF-8; decoded as {encoding} - check accented characters "
+        "and save the file as UTF-8",
+    )
+    return ParsedBib(
+        source=parsed.source,
+        records=parsed.records,
+        merges=parsed.merges,
+        problems=(problem, *parsed.problems),
+        found=parsed.found,
+        strings=parsed.strings,
+        comments=parsed.comments,
+        preambles=parsed.preambles,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# LaTeX <-> Unicode
+# ---------------------------------------------------------------------------------------------
+
+_WHITESPACE = " \t\n\r\f\v"
+_WHITESPACE_RUN = re.compile(r"[ \t\n\r\f\v]+")
+_NEEDS_WHITESPACE_FIX = re.compile(r"[\t\n\r\f\v]|  |^[ ]|[ ]$")
+_NEEDS_DECODE = re.compile(r"[\\{}~$]|--|``|''")
+
+_ACCENTS = {
+    "'": "\u0301",
+    "`": "\u0300",
+    "^": "\u0302",
+    '"': "\u0308",
+    "~": "\u0303",
+    "=": "\u0304",
+    ".": "\u0307",
+    "u": "\u0306",
+    "v": "\u030c",
+    "H": "\u030b",
+    "c": "\u0327",
+    "k": "\u0328",
+    "r": "\u030a",
+    "b": "\u0331",
+    "d": "\u0323",
+}
+
+_SYMBOL_WORDS = {
+    "ss": "ß",
+    "SS": "SS",
+    "o": "ø",
+    "O": "Ø",
+    "aa": "å",
+    "AA": "Å",
+    "ae": "æ",
+    "AE": "Æ",
+    "oe": "œ",
+    "OE": "Œ",
+    "l": "ł",
+    "L": "Ł",
+    "i": "ı",
+    "j": "ȷ",
+    "dh": "ð",
+    "DH": "Ð",
+    "th": "þ",
+    "TH": "Þ",
+    "ng": "ŋ",
+    "NG": "Ŋ",
+    "dj": "đ",
+    "DJ": "Đ",
+    "textendash": "–",
+    "textemdash": "—",
+    "textasciitilde": "~",
+    "textasciicircum": "^",
+    "textbackslash": "\\",
+    "textbar": "|",
+    "textless": "<",
+    "textgreater": ">",
+    "textunderscore": "_",
+    "textdollar": "$",
+    "textquoteleft": "‘",
+    "textquoteright": "’",
+    "textquotedblleft": "“",
+    "textquotedblright": "”",
+    "textquotesingle": "'",
+    "textquotedbl": '"',
+    "guillemotleft": "«",
+    "guillemotright": "»",
+    "guillemetleft": "«",
+    "guillemetright": "»",
+    "quotedblbase": "„",
+    "ldots": "…",
+    "dots": "…",
+    "textellipsis": "…",
+    "S": "§",
+    "P": "¶",
+    "copyright": "©",
+    "textcopyright": "©",
+    "textregistered": "®",
+    "texttrademark": "™",
+    "pounds": "£",
+    "textsterling": "£",
+    "euro": "€",
+    "texteuro": "€",
+    "textdegree": "°",
+    "textbullet": "•",
+    "textperiodcentered": "·",
+    "textmu": "µ",
+    "slash": "/",
+    "textpm": "±",
+    "texttimes": "×",
+    "LaTeX": "LaTeX",
+    "TeX": "TeX",
+    "BibTeX": "BibTeX",
+}
+
+#: Macros that only format their argument (or the rest of their group): dropped for display.
+_FORMAT_WORDS = frozenset(
+    {"emph", "textit", "textbf", "textsc", "textrm", "textsf", "texttt", "textup", "textsl"}
+    | {"textmd", "textnormal", "mbox", "hbox", "url", "mkbibquote", "mkbibemph", "mkbibitalic"}
+    | {"mkbibbold", "NoCaseChange", "ensuremath", "textsuperscript", "textsubscript"}
+    | {"it", "bf", "em", "sc", "rm", "sf", "tt", "sl", "up", "md", "normalfont", "relax"}
+    | {"protect"}
+)
+
+_CONTROL_SYMBOLS = {
+    "&": "&",
+    "%": "%",
+    "$": "$",
+    "#": "#",
+    "_": "_",
+    "{": "{",
+    "}": "}",
+    "~": "~",
+    "^": "^",
+    " ": " ",
+    "\t": " ",
+    "\n": " ",
+    "\r": " ",
+    ",": " ",
+    ";": " ",
+    ":": " ",
+    "\\": " ",
+    "-": "",
+    "/": "",
+    "@": "",
+    "!": "",
+}
+
+_LETTER = r"(?:\\[ij](?![A-Za-z])|[A-Za-z])"
+_LATEX_TOKEN = re.compile(
+    r"\\(?P<acc>['`^\"~=.])\s*(?:\{\s*(?P<a1>" + _LETTER + r")\s*\}|(?P<a2>" + _LETTER + r"))"
+    r"|\\(?P<lacc>[uvHckrbd])(?:\s*\{\s*(?P<l1>" + _LETTER + r")\s*\}|\s+(?P<l2>[A-Za-z]))"
+    r"|(?P<noop>\\noopsort\s*\{[^{}]*\})"
+    r"|\\(?P<word>[A-Za-z]+)[ \t\n\r]*(?P<args>(?:\{[^{}]*\})*)"
+    r"|\\(?P<sym>[^A-Za-z]?)"
+    r"|(?P<dash>---?)"
+    r"|(?P<quote>``|'')"
+    r"|(?P<math>\$)"
+    r"|(?P<tilde>~)"
+    r"|(?P<brace>[{}])",
+    re.DOTALL,
+)
+_DASHES = {"--": "–", "---": "—"}
+_QUOTES = {"``": "“", "''": "”"}
+
+
+def _collapse(text: str) -> str:
+    """One space for every run of ASCII whitespace, none at the ends."""
+    if _NEEDS_WHITESPACE_FIX.search(text) is None:
+        return text
+    return _WHITESPACE_RUN.sub(" ", text).strip(_WHITESPACE)
+
+
+def _letter(token: str) -> str:
+    return {"\\i": "i", "\\j": "j"}.get(token, token)
+
+
+def _decode_token(match: re.Match[str]) -> str:
+    """One table entry; macros the table lacks go to `_unknown_macro`."""
+    accent = match.group("acc") or match.group("lacc")
+    if accent is not None:
+        letter = match.group("a1") or match.group("a2") or match.group("l1") or match.group("l2")
+        return unicodedata.normalize("NFC", _letter(letter) + _ACCENTS[accent])
+    word = match.group("word")
+    if word is not None:
+        args = match.group("args")
+        if word == "url":
+            return decode_verbatim(args)
+        if word == "href" and args:  # \href{address}{text}: the text
+            return _decode_table(args[args.rfind("{") :])
+        symbol = "" if word in _FORMAT_WORDS else _SYMBOL_WORDS.get(word)
+        if symbol is None:
+            return _unknown_macro(f"\\{word}", args)
+        return symbol + _decode_table(args) if args else symbol
+    symbol = match.group("sym")
+    if symbol is not None:
+        decoded = _CONTROL_SYMBOLS.get(symbol)
+        return _unknown_macro(match.group(0), "") if decoded is None else decoded
+    text = match.group(0)
+    return _DASHES.get(text) or _QUOTES.get(text) or (" " if text == "~" else "")
+
+
+def _decode_table(text: str) -> str:
+    return _LATEX_TOKEN.sub(_decode_token, text)
+
+
+@lru_cache(maxsize=4096)
+def _unknown_macro(macro: str, args: str) -> str:
+    """pylatexenc's text for a macro the table lacks (``\\alpha`` -> α); when it has none,
+    the macro is dropped and its arguments kept (``\\mkbibacro{NASA}`` -> NASA)."""
+    try:
+        text = str(_pylatexenc().latex_to_text(macro + args))
+    except Exception:  # pylatexenc trips on some macros without their arguments
+        text = ""
+    text = text.replace("\xa0", " ").replace("\xad", "")
+    if text.strip(_WHITESPACE) or not args:
+        return text
+    return _decode_table(args)
+
+
+@cache
+def _pylatexenc() -> Any:
+    from pylatexenc.latex2text import (  # type: ignore[import-untyped]
+        LatexNodes2Text,
+        MacroTextSpec,
+        get_default_latex_context_db,
+    )
+
+    context = get_default_latex_context_db()
+    context.add_context_category(
+        "evidence-tracker", prepend=True, macros=[MacroTextSpec("url", simplify_repl="%s")]
+    )
+    return LatexNodes2Text(latex_context=context, math_mode="text", keep_braced_groups=False)
+
+
+@lru_cache(maxsize=1 << 16)
+def _decode_slow(text: str) -> str:
+    return _WHITESPACE_RUN.sub(" ", _decode_table(text)).strip(_WHITESPACE)
+
+
+def decode_latex(text: str) -> str:
+    """LaTeX field text to display Unicode: accents, symbols, dashes, quotes; braces dropped."""
+    if _NEEDS_DECODE.search(text) is None:
+        return _collapse(text)
+    return _decode_slow(text)
+
+
+_ENCODE = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "–": "--",
+    "—": "---",
+}
+_NEEDS_ENCODE = re.compile(r"[\\{}$%&#_~^–—]|--|``|''")
+_LIGATURE_CHARS = "-`'"
+
+
+def encode_latex(text: str) -> str:
+    """Display Unicode to BibTeX field text such that `decode_latex` gives it back.
+
+    Non-ASCII letters stay UTF-8; LaTeX specials are escaped; ``{}`` separates characters
+    that would otherwise form a ligature (``--``, ``````, ``''``)."""
+    text = _collapse(text)
+    if _NEEDS_ENCODE.search(text) is None:
+        return text
+    out: list[str] = []
+    last = ""
+    for char in text:
+        piece = _ENCODE.get(char, char)
+        if last and last in _LIGATURE_CHARS and piece[0] == last:
+            out.append("{}")
+        out.append(piece)
+        last = piece[-1]
+    return "".join(out)
+
+
+_VERBATIM_TOKEN = re.compile(r"\\textbackslash\{\}|\\([_%&#${}])|[{}]")
+_VERBATIM_ENCODE = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}"}
+
+
+def _decode_verbatim_token(match: re.Match[str]) -> str:
+    if match.group(0) == r"\textbackslash{}":
+        return "\\"
+    return match.group(1) or ""
+
+
+def decode_verbatim(text: str) -> str:
+    """A verbatim field (url, doi, ...): only braces and ``\\_``-style escapes are removed."""
+    if "\\" in text or "{" in text or "}" in text:
+        text = _VERBATIM_TOKEN.sub(_decode_verbatim_token, text)
+    return _collapse(text)
+
+
+def encode_verbatim(text: str) -> str:
+    """Inverse of `decode_verbatim`."""
+    text = _collapse(text)
+    if "\\" not in text and "{" not in text and "}" not in text:
+        return text
+    return "".join(_VERBATIM_ENCODE.get(char, char) for char in text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------------
+
+_UNESCAPED_BRACE = re.compile(r"(?<!\\)[{}]")
+
+
+def _is_single_group(text: str) -> bool:
+    """True when `text` is one brace group from first to last character."""
+    if len(text) < 2 or text[0] != "{" or text[-1] != "}":
+        return False
+    depth = 0
+    last = len(text) - 1
+    for match in _UNESCAPED_BRACE.finditer(text):
+        depth += 1 if match.group() == "{" else -1
+        if depth == 0 and match.start() != last:
+            return False
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@lru_cache(maxsize=1 << 16)
+def _parse_person(name: str) -> Person | None:
+    name = name.strip(_WHITESPACE)
+    if not name:
+        return None
+    if _is_single_group(name):
+        corporate = decode_latex(name)
+        return Person(family=corporate, corporate=True) if corporate else None
+    parts = parse_single_name_into_parts(name, strict=False)
+    family = decode_latex(" ".join(parts.von + parts.last + parts.jr))
+    given = decode_latex(" ".join(parts.first))
+    if not family:
+        return Person(family=given) if given else None
+    return Person(family=family, given=given)
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_names(value: str) -> tuple[tuple[Person, ...], bool]:
+    """A BibTeX name list (author/editor field, un-decoded) -> (people, "and others")."""
+    people: list[Person] = []
+    others = False
+    for name in split_multiple_persons_names(value):
+        if name.strip(_WHITESPACE) == "others":
+            others = True
+            continue
+        person = _parse_person(name)
+        if person is not None:
+            people.append(person)
+    return tuple(people), others
+
+
+def _format_person(person: Person) -> str:
+    """A name as BibTeX text that `parse_names` reads back as this person."""
+    if person.corporate:
+        return "{" + encode_latex(person.family) + "}"
+    family = encode_latex(person.family)
+    text = f"{family}, {encode_latex(person.given)}" if person.given else family
+    if parse_names(text) == ((person,), False):
+        return text
+    family = "{" + family + "}"
+    return f"{family}, {{{encode_latex(person.given)}}}" if person.given else family
+
+
+def _format_people(people: Sequence[Person], others: bool) -> str:
+    names = [_format_person(person) for person in people]
+    if others:
+        names.append("others")
+    return " and ".join(names)
+
+
+def _people_text(people: Sequence[Person], others: bool = False) -> str:
+    """People for messages and CSV: "Family, Given; Family, Given; others"."""
+    names = [f"{p.family}, {p.given}" if p.given else p.family for p in people]
+    if others:
+        names.append("others")
+    return "; ".join(names)
+
+
+# ---------------------------------------------------------------------------------------------
+# Field values: enclosing, macros, concatenation
+# ---------------------------------------------------------------------------------------------
+
+MONTH_MACROS: Mapping[str, str] = {
+    "jan": "January",
+    "feb": "February",
+    "mar": "March",
+    "apr": "April",
+    "may": "May",
+    "jun": "June",
+    "jul": "July",
+    "aug": "August",
+    "sep": "September",
+    "oct": "October",
+    "nov": "November",
+    "dec": "December",
+}
+
+
+def _closing_brace(text: str, start: int) -> int:
+    """Index of the brace closing the one at `start`, or -1."""
+    depth = 0
+    for match in _UNESCAPED_BRACE.finditer(text, start):
+        depth += 1 if match.group() == "{" else -1
+        if depth == 0:
+            return match.start()
+    return -1
+
+
+def _closing_quote(text: str, start: int) -> int:
+    """Index of the quote closing the one at `start` (quotes inside braces do not count)."""
+    depth = 0
+    for index in range(start + 1, len(text)):
+        char = text[index]
+        if char == "{" and text[index - 1] != "\\":
+            depth += 1
+        elif char == "}" and text[index - 1] != "\\":
+            depth -= 1
+        elif char == '"' and depth == 0:
+            return index
+    return -1
+
+
+def _resolve_value(raw: str, macros: Mapping[str, str]) -> str:
+    """A raw field value as BibTeX reads it: enclosing removed, macros and `#` resolved."""
+    if len(raw) >= 2:
+        first, last = raw[0], raw[-1]
+        if first == "{" and last == "}":
+            inner = raw[1:-1]
+            if ("{" not in inner and "}" not in inner) or _closing_brace(raw, 0) == len(raw) - 1:
+                return inner
+        elif first == '"' and last == '"' and '"' not in raw[1:-1]:
+            return raw[1:-1]
+    if raw.isdigit():
+        return raw
+    return _concatenate(raw, macros)
+
+
+def _concatenate(raw: str, macros: Mapping[str, str]) -> str:
+    """Resolve `a # "b" # {c}`; anything malformed is returned as written."""
+    pieces: list[str] = []
+    index, end = 0, len(raw)
+    while index < end:
+        while index < end and raw[index] in _WHITESPACE:
+            index += 1
+        if index >= end:
+            break
+        char = raw[index]
+        if char in '{"':
+            close = _closing_brace(raw, index) if char == "{" else _closing_quote(raw, index)
+            if close < 0:
+                return raw
+            pieces.append(raw[index + 1 : close])
+            index = close + 1
+        else:
+            close = raw.find("#", index)
+            close = end if close < 0 else close
+            token = raw[index:close].strip(_WHITESPACE)
+            name = token.lower()
+            pieces.append(macros.get(name, MONTH_MACROS.get(name, token)))
+            index = close
+        while index < end and raw[index] in _WHITESPACE:
+            index += 1
+        if index < end:
+            if raw[index] != "#":
+                return raw
+            index += 1
+    return "".join(pieces)
+
+
+#: Fields whose text is not LaTeX (addresses, identifiers, file paths).
+VERBATIM_FIELDS = frozenset(
+    {"doi", "url", "eprint", "file", "pdf", "verba", "verbb", "verbc", "verifiedfrom", "seenat"}
+)
+NAME_FIELDS = frozenset({"author", "editor"})
+
+
+class _FieldValues:
+    """Per-file decoding of raw field values, cached per distinct raw string."""
+
+    __slots__ = ("macros", "_text", "_verbatim", "_names")
+
+    def __init__(self, macros: Mapping[str, str]) -> None:
+        self.macros = macros
+        self._text: dict[str, str] = {}
+        self._verbatim: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+
+    def decode(self, key: str, raw: str) -> str:
+        decoder: Callable[[str], str]
+        if key in NAME_FIELDS:
+            cache_, decoder = self._names, _strip_names
+        elif key in VERBATIM_FIELDS:
+            cache_, decoder = self._verbatim, decode_verbatim
+        else:
+            cache_, decoder = self._text, decode_latex
+        value = cache_.get(raw)
+        if value is None:
+            value = cache_[raw] = decoder(_resolve_value(raw, self.macros))
+        return value
+
+
+def _strip_names(value: str) -> str:
+    return value.strip(_WHITESPACE)
+
+
+def _macros(strings: Iterable[Any]) -> dict[str, str]:
+    """@string definitions in file order; a macro may use the ones before it; later wins."""
+    macros: dict[str, str] = {}
+    for string in strings:
+        macros[str(string.key).lower()] = _resolve_value(str(string.value), macros)
+    return macros
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalisers
+# ---------------------------------------------------------------------------------------------
+
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_PMID = re.compile(r"^(?:pmid:?\s*)?(\d{1,9})$", re.IGNORECASE)
+_PAGE_DASH = re.compile(r"(?<=\w)[ ]*[-‐‑‒–—]+[ ]*(?=\w)")
+_DATE_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_KEYWORD_SPLIT = re.compile(r"[,;]")
+
+
+def normalise_doi(value: str) -> str | None:
+    """A DOI in canonical form (lower case, no resolver prefix), or None if malformed."""
+    doi = _DOI_PREFIX.sub("", value.strip(_WHITESPACE)).strip(_WHITESPACE).lower()
+    return doi if _DOI.match(doi) else None
+
+
+def normalise_pmid(value: str) -> str | None:
+    """The digits of a PubMed id ("PMID: 123" -> "123"), or None."""
+    match = _PMID.match(value.strip(_WHITESPACE))
+    return match.group(1).lstrip("0") or None if match else None
+
+
+def normalise_pages(value: str) -> str:
+    """Display pages: every dash between two page parts becomes an en dash ("12--18" ->
+    "12–18")."""
+    if "-" not in value and "–" not in value and "—" not in value and "‐" not in value:
+        return value
+    return _PAGE_DASH.sub("–", value)
+
+
+def _plausible_year(text: str, latest: int) -> int | None:
+    if len(text) == 4 and text.isdigit():
+        year = int(text)
+        if 1500 <= year <= latest:
+            return year
+    return None
+
+
+def _year_from_date(text: str, latest: int) -> int | None:
+    match = _DATE_YEAR.search(text)
+    return _plausible_year(match.group(1), latest) if match else None
+
+
+def _keywords(text: str) -> tuple[str, ...]:
+    return tuple(k for k in (part.strip(_WHITESPACE) for part in _KEYWORD_SPLIT.split(text)) if k)
+
+
+# ---------------------------------------------------------------------------------------------
+# Study design
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DesignRule:
+    """A transparent suggestion rule: when `pattern` matches, suggest `design`."""
+
+    name: str
+    design: StudyDesign
+    pattern: re.Pattern[str]
+
+
+def _rule(name: str, design: StudyDesign, pattern: str) -> DesignRule:
+    return DesignRule(name, design, re.compile(pattern, re.IGNORECASE))
+
+
+#: Suggestion rules, tried in order on the title, then the abstract; the first match wins.
+DESIGN_RULES: tuple[DesignRule, ...] = (
+    _rule("meta-analysis", StudyDesign.META_ANALYSIS, r"\bmeta-?\s?analy[sz]"),
+    _rule(
+        "systematic review",
+        StudyDesign.SYSTEMATIC_REVIEW,
+        r"\bsystematic(?:\s+literature)?\s+review|\boverview of (?:systematic )?reviews"
+        r"|\bcochrane review",
+    ),
+    _rule(
+        "randomised trial",
+        StudyDesign.RCT,
+        r"\brandomi[sz]ed|\bdouble[- ]blind|\bplacebo[- ]controlled|\brcts?\b",
+    ),
+    _rule("case-control", StudyDesign.CASE_CONTROL, r"\bcase[- ]control"),
+    _rule(
+        "case series",
+        StudyDesign.CASE_SERIES,
+        r"\bcase[- ]series|\ba report of (?:\d+|two|three|four|five|six|seven|eight|nine|ten)"
+        r" cases|\bretrospective analysis of",
+    ),
+    _rule("case report", StudyDesign.CASE_REPORT, r"\bcase reports?\b|\ba case of\b"),
+    _rule(
+        "cohort",
+        StudyDesign.COHORT,
+        r"\bcohort|\bprospective|\bretrospective (?:study|analysis|review|chart review)"
+        r"|\bobservational study|\blongitudinal study",
+    ),
+    _rule(
+        "guideline", StudyDesign.GUIDELINE, r"\bguidelines?\b|\bconsensus\b|\bposition statement"
+    ),
+    _rule(
+        "preclinical",
+        StudyDesign.PRECLINICAL,
+        r"\brats?\b|\bmice\b|\bmouse\b|\bmurine\b|\bin vitro\b|\bcells?\b"
+        r"|\breceptors expressed\b|\boocytes?\b|\banimal models?\b",
+    ),
+    _rule(
+        "pharmacology",
+        StudyDesign.PHARMACOLOGY,
+        r"\bpharmacokinetics?\b|\bbioavailability\b|\bpharmacodynamics?\b",
+    ),
+    _rule("review", StudyDesign.NARRATIVE_REVIEW, r"\breview\b"),
+)
+_ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in DESIGN_RULES), re.I)
+
+_D = StudyDesign
+#: Labels accepted in a `studydesign` field (after `_label_key`), besides the enum values.
+_DESIGN_SYNONYMS: Mapping[str, StudyDesign] = {
+    **{value.value.replace("-", " "): value for value in StudyDesign},
+    "meta analyses": _D.META_ANALYSIS,
+    "metaanalysis": _D.META_ANALYSIS,
+    "systematic reviews": _D.SYSTEMATIC_REVIEW,
+    "systematic review and meta analysis": _D.META_ANALYSIS,
+    "cochrane review": _D.SYSTEMATIC_REVIEW,
+    "randomized controlled trial": _D.RCT,
+    "randomised controlled trial": _D.RCT,
+    "randomized controlled trials": _D.RCT,
+    "randomized trial": _D.RCT,
+    "randomised trial": _D.RCT,
+    "randomized clinical trial": _D.RCT,
+    "randomised clinical trial": _D.RCT,
+    "cohort study": _D.COHORT,
+    "cohort studies": _D.COHORT,
+    "prospective cohort": _D.COHORT,
+    "retrospective cohort": _D.COHORT,
+    "observational": _D.COHORT,
+    "observational study": _D.COHORT,
+    "non randomised controlled": _D.COHORT,
+    "non randomized controlled": _D.COHORT,
+    "controlled clinical trial": _D.COHORT,
+    "case control study": _D.CASE_CONTROL,
+    "case control studies": _D.CASE_CONTROL,
+    "case reports": _D.CASE_REPORT,
+    "review": _D.NARRATIVE_REVIEW,
+    "narrative": _D.NARRATIVE_REVIEW,
+    "guidelines": _D.GUIDELINE,
+    "practice guideline": _D.GUIDELINE,
+    "clinical practice guideline": _D.GUIDELINE,
+    "consensus": _D.GUIDELINE,
+    "consensus statement": _D.GUIDELINE,
+    "consensus development conference": _D.GUIDELINE,
+    "animal": _D.PRECLINICAL,
+    "animal study": _D.PRECLINICAL,
+    "animal studies": _D.PRECLINICAL,
+    "in vitro": _D.PRECLINICAL,
+    "in vitro study": _D.PRECLINICAL,
+    "pre clinical": _D.PRECLINICAL,
+    "pharmacokinetics": _D.PHARMACOLOGY,
+    "pharmacokinetic study": _D.PHARMACOLOGY,
+    "drug label": _D.PHARMACOLOGY,
+    "book chapter": _D.BOOK,
+}
+#: Keywords and PubMed publication types that name a design (after `_label_key`).
+_KEYWORD_DESIGNS: Mapping[str, StudyDesign] = {
+    "meta analysis": _D.META_ANALYSIS,
+    "systematic review": _D.SYSTEMATIC_REVIEW,
+    "randomized controlled trial": _D.RCT,
+    "randomised controlled trial": _D.RCT,
+    "rct": _D.RCT,
+    "controlled clinical trial": _D.COHORT,
+    "observational study": _D.COHORT,
+    "cohort study": _D.COHORT,
+    "case control study": _D.CASE_CONTROL,
+    "case series": _D.CASE_SERIES,
+    "case reports": _D.CASE_REPORT,
+    "case report": _D.CASE_REPORT,
+    "practice guideline": _D.GUIDELINE,
+    "guideline": _D.GUIDELINE,
+    "consensus development conference": _D.GUIDELINE,
+    "consensus statement": _D.GUIDELINE,
+    "animal study": _D.PRECLINICAL,
+    "in vitro study": _D.PRECLINICAL,
+    "review": _D.NARRATIVE_REVIEW,
+}
+#: When several keywords name a design, the most specific wins ("Review" is the weakest).
+_KEYWORD_RANK = {
+    design: rank
+    for rank, design in enumerate(
+        (
+            _D.META_ANALYSIS,
+            _D.SYSTEMATIC_REVIEW,
+            _D.RCT,
+            _D.GUIDELINE,
+            _D.CASE_CONTROL,
+            _D.COHORT,
+            _D.CASE_SERIES,
+            _D.CASE_REPORT,
+            _D.PRECLINICAL,
+            _D.PHARMACOLOGY,
+            _D.NARRATIVE_REVIEW,
+            _D.BOOK,
+            _D.OTHER,
+        )
+    )
+}
+_LABEL_SEPARATORS = re.compile(r"[\s_\-]+")
+_BOOK_TYPES = frozenset({"book", "inbook", "incollection", "mvbook", "bookinbook"})
+FIELD_REASON = "studydesign field"
+NO_DESIGN = "no design information"
+
+
+def _label_key(label: str) -> str:
+    return _LABEL_SEPARATORS.sub(" ", label.casefold()).strip()
+
+
+def design_from_label(label: str) -> StudyDesign | None:
+    """The design a `studydesign` value names ("RCT", "meta_analysis", "Cohort study"...)."""
+    return _DESIGN_SYNONYMS.get(_label_key(label))
+
+
+def _design_from_keywords(keywords: Iterable[str]) -> tuple[StudyDesign, str] | None:
+    best: tuple[StudyDesign, str] | None = None
+    for keyword in keywords:
+        design = _KEYWORD_DESIGNS.get(_label_key(keyword))
+        if design is not None and (best is None or _KEYWORD_RANK[design] < _KEYWORD_RANK[best[0]]):
+            best = (design, keyword)
+    return best
+
+
+def _suggest(where: str, text: str | None) -> tuple[StudyDesign, str] | None:
+    if not text or _ANY_RULE.search(text) is None:
+        return None
+    for rule in DESIGN_RULES:
+        match = rule.pattern.search(text)
+        if match is not None:
+            return rule.design, f"rule '{rule.name}': {where} mentions '{match.group(0)}'"
+    return None
+
+
+def detect_design(
+    *,
+    studydesign: str | None = None,
+    keywords: Iterable[str] = (),
+    title: str | None = None,
+    abstract: str | None = None,
+    entry_type: str = "",
+) -> tuple[StudyDesign | None, DesignSource, str]:
+    """(design, where it came from, why) for an entry; see the module docstring."""
+    if studydesign:
+        design = design_from_label(studydesign)
+        if design is not None:
+            return design, DesignSource.ENTRY, f"{FIELD_REASON}: {design.value}"
+    from_keywords = _design_from_keywords(keywords)
+    if from_keywords is not None:
+        design, keyword = from_keywords
+        return design, DesignSource.ENTRY, f"keyword '{keyword}'"
+    suggestion = _suggest("title", title) or _suggest("abstract", abstract)
+    if suggestion is not None:
+        return suggestion[0], DesignSource.SUGGESTED, suggestion[1]
+    if entry_type in _BOOK_TYPES:
+        return StudyDesign.BOOK, DesignSource.SUGGESTED, f"entry type @{entry_type}"
+    return None, DesignSource.UNKNOWN, NO_DESIGN
+
+
+def _studydesign_of(record: CitationRecord) -> str | None:
+    """The studydesign value to write for a record whose design came from that field."""
+    if record.design is None:
+        return None
+    if record.design_source is DesignSource.CONFIRMED:
+        return record.design.value
+    if record.design_source is DesignSource.ENTRY and record.design_reason.startswith(FIELD_REASON):
+        return record.design.value
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Dedupe keys
+# ---------------------------------------------------------------------------------------------
+
+_FOLD = str.maketrans(
+    {"ø": "o", "đ": "d", "ł": "l", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d", "ı": "i", "ŋ": "n"}
+)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def title_key(title: str) -> str:
+    """A title reduced for matching: LaTeX, braces, punctuation, accents and case removed."""
+    if _NEEDS_DECODE.search(title) is not None:
+        title = decode_latex(title)
+    text = title.casefold()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text).translate(_FOLD))
+    return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+def dedupe_keys(record: CitationRecord) -> tuple[str | None, str | None, str | None]:
+    """(doi, pmid, "title|year|first-author-family") - the last is None unless the record
+    has a title, a year and a first author (or editor)."""
+    first = record.authors[0] if record.authors else record.editors[0] if record.editors else None
+    if record.title is None or record.year is None or first is None:
+        return record.doi, record.pmid, None
+    words = title_key(record.title)
+    if not words:
+        return record.doi, record.pmid, None
+    return record.doi, record.pmid, f"{words}|{record.year}|{title_key(first.family)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry -> record
+# ---------------------------------------------------------------------------------------------
+
+CONTAINER_FIELDS = (
+    "journal",
+    "journaltitle",
+    "booktitle",
+    "publisher",
+    "institution",
+    "howpublished",
+)
+_CONSUMED = frozenset(
+    {"title", "author", "editor", "year", "volume", "number", "pages", "doi", "pmid", "isbn"}
+    | {"url", "abstract", "keywords", "studydesign"}
+)
+
+
+def _verification(extra: Mapping[str, str]) -> tuple[bool, str | None]:
+    """(verified, note) from verifiedfrom / uncertain / seenat; see the module docstring."""
+    verified_from = extra.get("verifiedfrom")
+    uncertain = extra.get("uncertain")
+    if verified_from is not None and uncertain is None:
+        return True, verified_from
+    seen_at = extra.get("seenat")
+    if uncertain is not None:
+        return False, f"{uncertain}; seen at: {seen_at}" if seen_at else uncertain
+    return False, f"seen at: {seen_at}" if seen_at else None
+
+
+@dataclass(slots=True)
+class _Draft:
+    """An entry's fields after decoding, before validation; `issues` are (field, message)."""
+
+    key: str
+    entry_type: str
+    fields: dict[str, str]
+    raw: str
+    line: int
+    issues: list[tuple[str | None, str]]
+
+
+def _entry_fields(entry: Any, values: _FieldValues) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in entry.fields:
+        key = item.key.lower()
+        if key not in fields:
+            fields[key] = values.decode(key, item.value)
+    return fields
+
+
+def _record_from_draft(draft: _Draft, latest_year: int) -> CitationRecord | None:
+    """Build the record, appending validation issues to the draft; None when invalid."""
+    fields = draft.fields
+    issues = draft.issues
+    if not draft.key:
+        issues.append((None, "entry has no citation key; add one after the opening brace"))
+    title = fields.get("title") or None
+    if title is None:
+        issues.append(("title", "entry has no title; add a title field"))
+    year: int | None = None
+    year_text = fields.get("year")
+    if year_text:
+        year = _plausible_year(year_text, latest_year)
+        if year is None:
+            issues.append(
+                ("year", f"year '{year_text}' is not a plausible year (1500-{latest_year})")
+            )
+    elif "date" in fields:
+        year = _year_from_date(fields["date"], latest_year)
+    doi: str | None = None
+    doi_text = fields.get("doi")
+    if doi_text:
+        doi = normalise_doi(doi_text)
+        if doi is None:
+            issues.append(("doi", f"DOI '{doi_text}' is malformed (expected 10.NNNN/suffix)"))
+    if issues:
+        return None
+    return _build_record(draft, title, year, doi)
+
+
+def _build_record(
+    draft: _Draft, title: str | None, year: int | None, doi: str | None
+) -> CitationRecord:
+    fields = draft.fields
+    extra = {key: value for key, value in fields.items() if value and key not in _CONSUMED}
+    container: str | None = None
+    for key in CONTAINER_FIELDS:
+        value = fields.get(key)
+        if value:
+            container = value
+            extra.pop(key, None)
+            break
+    url = fields.get("url") or None
+    if doi is None and url is not None:
+        match = _DOI_IN_URL.match(url)
+        doi = normalise_doi(match.group(1)) if match else None
+    pmid_text = fields.get("pmid")
+    pmid = normalise_pmid(pmid_text) if pmid_text else None
+    if pmid_text and pmid is None:
+        extra["pmid"] = pmid_text
+    elif pmid is None and fields.get("eprinttype", "").lower() == "pubmed":
+        pmid = normalise_pmid(fields.get("eprint", ""))
+    authors, others = parse_names(fields["author"]) if "author" in fields else ((), False)
+    editors = parse_names(fields["editor"])[0] if "editor" in fields else ()
+    keywords = _keywords(fields["keywords"]) if "keywords" in fields else ()
+    studydesign = fields.get("studydesign")
+    if studydesign and design_from_label(studydesign) is None:
+        extra["studydesign"] = studydesign
+    abstract = fields.get("abstract") or None
+    design, source, reason = detect_design(
+        studydesign=studydesign,
+        keywords=keywords,
+        title=title,
+        abstract=abstract,
+        entry_type=draft.entry_type,
+    )
+    verified, note = _verification(extra)
+    pages = fields.get("pages")
+    return CitationRecord(
+        key=draft.key,
+        entry_type=draft.entry_type,
+        title=title,
+        authors=authors,
+        others=others,
+        editors=editors,
+        year=year,
+        container=container,
+        volume=fields.get("volume") or None,
+        number=fields.get("number") or None,
+        pages=normalise_pages(pages) if pages else None,
+        doi=doi,
+        pmid=pmid,
+        isbn=fields.get("isbn") or None,
+        url=url,
+        abstract=abstract,
+        keywords=keywords,
+        design=design,
+        design_source=source,
+        design_reason=reason,
+        verified=verified,
+        verification_note=note,
+        extra=extra,
+        raw=draft.raw,
+        line=draft.line,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging duplicates
+# ---------------------------------------------------------------------------------------------
+
+MATCH_DOI = "doi"
+MATCH_PMID = "pmid"
+MATCH_TITLE = "title+year+first author"
+
+
+def duplicate_reason(kept: CitationRecord, incoming: CitationRecord) -> str | None:
+    """Why two records are the same work ("doi", "pmid", "title+year+first author"), or None."""
+    kept_keys, incoming_keys = dedupe_keys(kept), dedupe_keys(incoming)
+    if kept_keys[0] is not None and kept_keys[0] == incoming_keys[0]:
+        return MATCH_DOI
+    if kept_keys[1] is not None and kept_keys[1] == incoming_keys[1]:
+        return MATCH_PMID
+    same_title = kept_keys[2] is not None and kept_keys[2] == incoming_keys[2]
+    if same_title and _compatible(kept, incoming):
+        return MATCH_TITLE
+    return None
+
+
+def _first_page(pages: str | None) -> str | None:
+    return pages.split("–")[0].strip().casefold() if pages else None
+
+
+def _compatible(kept: CitationRecord, incoming: CitationRecord) -> bool:
+    """Records whose DOI, PMID, volume, number and first page do not contradict each other
+    (same title, year and author but another issue or page is another work)."""
+    pairs = (
+        (kept.doi, incoming.doi),
+        (kept.pmid, incoming.pmid),
+        (kept.volume, incoming.volume),
+        (kept.number, incoming.number),
+        (_first_page(kept.pages), _first_page(incoming.pages)),
+    )
+    return not any(a and b and a != b for a, b in pairs)
+
+
+class _FieldMerger:
+    """Collects what a merge filled and where the two records disagreed."""
+
+    def __init__(self) -> None:
+        self.filled: list[str] = []
+        self.conflicts: list[tuple[str, str, str]] = []
+
+    def pick(
+        self,
+        name: str,
+        kept: Any,
+        incoming: Any,
+        same: Callable[[Any, Any], bool] | None = None,
+        show: Callable[[Any], str] = str,
+    ) -> Any:
+        if kept in (None, "", ()):
+            if incoming not in (None, "", ()):
+                self.filled.append(name)
+                return incoming
+            return kept
+        if incoming in (None, "", ()):
+            return kept
+        equal = same(kept, incoming) if same is not None else kept == incoming
+        if not equal:
+            self.conflicts.append((name, show(kept), show(incoming)))
+        return kept
+
+
+def _same_title(a: str, b: str) -> bool:
+    return a == b or title_key(a) == title_key(b)
+
+
+def merge_records(
+    kept: CitationRecord, incoming: CitationRecord, matched_on: str | None = None
+) -> tuple[CitationRecord, Merge]:
+    """Fold `incoming` into `kept`: fill what kept lacks, list conflicts, never overwrite."""
+    merger = _FieldMerger()
+    pick = merger.pick
+    merger.pick("entry_type", kept.entry_type, incoming.entry_type)
+    title = pick("title", kept.title, incoming.title, same=_same_title)
+    people = pick(
+        "author",
+        (kept.authors, kept.others) if kept.authors or kept.others else (),
+        (incoming.authors, incoming.others) if incoming.authors or incoming.others else (),
+        show=lambda value: _people_text(*value),
+    )
+    authors, others = people if people else ((), False)
+    editors = pick("editor", kept.editors, incoming.editors, show=_people_text)
+    year = pick("year", kept.year, incoming.year)
+    container = pick("container", kept.container, incoming.container)
+    volume = pick("volume", kept.volume, incoming.volume)
+    number = pick("number", kept.number, incoming.number)
+    pages = pick("pages", kept.pages, incoming.pages)
+    doi = pick("doi", kept.doi, incoming.doi)
+    pmid = pick("pmid", kept.pmid, incoming.pmid)
+    isbn = pick("isbn", kept.isbn, incoming.isbn)
+    url = pick("url", kept.url, incoming.url)
+    abstract = pick("abstract", kept.abstract, incoming.abstract)
+    new_keywords = tuple(k for k in incoming.keywords if k not in kept.keywords)
+    if new_keywords:
+        merger.filled.append("keywords")
+    keywords = kept.keywords + new_keywords
+    extra = dict(kept.extra)
+    for key, value in incoming.extra.items():
+        extra[key] = pick(key, extra.get(key), value)
+    studydesign = pick("studydesign", _studydesign_of(kept), _studydesign_of(incoming))
+    design, source, reason = detect_design(
+        studydesign=studydesign or extra.get("studydesign"),
+        keywords=keywords,
+        title=title,
+        abstract=abstract,
+        entry_type=kept.entry_type,
+    )
+    verified, note = _verification(extra)
+    merged = CitationRecord(
+        key=kept.key,
+        entry_type=kept.entry_type,
+        title=title,
+        authors=authors,
+        others=others,
+        editors=editors,
+        year=year,
+        container=container,
+        volume=volume,
+        number=number,
+        pages=pages,
+        doi=doi,
+        pmid=pmid,
+        isbn=isbn,
+        url=url,
+        abstract=abstract,
+        keywords=keywords,
+        design=design,
+        design_source=source,
+        design_reason=reason,
+        verified=verified,
+        verification_note=note,
+        extra=extra,
+        raw=kept.raw,
+        line=kept.line,
+    )
+    merge = Merge(
+        kept_key=kept.key,
+        merged_key=incoming.key,
+        line=incoming.line or None,
+        matched_on=matched_on or duplicate_reason(kept, incoming) or "manual",
+        filled=tuple(merger.filled),
+        conflicts=tuple(merger.conflicts),
+    )
+    return merged, merge
+
+
+def _merge_within_file(
+    records: Iterable[CitationRecord],
+) -> tuple[list[CitationRecord], list[Merge]]:
+    """Fold each record into an earlier one with the same DOI, PMID or title key."""
+    kept: list[CitationRecord] = []
+    merges: list[Merge] = []
+    by_doi: dict[str, int] = {}
+    by_pmid: dict[str, int] = {}
+    by_title: dict[str, int] = {}
+    for record in records:
+        doi, pmid, tkey = dedupe_keys(record)
+        index: int | None = None
+        matched_on = ""
+        if doi is not None and doi in by_doi:
+            index, matched_on = by_doi[doi], MATCH_DOI
+        elif pmid is not None and pmid in by_pmid:
+            index, matched_on = by_pmid[pmid], MATCH_PMID
+        elif tkey is not None and tkey in by_title and _compatible(kept[by_title[tkey]], record):
+            index, matched_on = by_title[tkey], MATCH_TITLE
+        if index is None:
+            index = len(kept)
+            kept.append(record)
+        else:
+            kept[index], merge = merge_records(kept[index], record, matched_on)
+            merges.append(merge)
+            doi, pmid, tkey = dedupe_keys(kept[index])
+        if doi is not None:
+            by_doi.setdefault(doi, index)
+        if pmid is not None:
+            by_pmid.setdefault(pmid, index)
+        if tkey is not None:
+            by_title.setdefault(tkey, index)
+    return kept, merges
+
+
+# ---------------------------------------------------------------------------------------------
+# The pipeline
+# ---------------------------------------------------------------------------------------------
+
+_BLOCK_HEAD = re.compile(r"@\s*([\w-]*)\s*[{(]\s*([^,\s}()]*)")
+_NOT_ENTRIES = frozenset({"comment", "preamble", "string"})
+
+
+@dataclass(slots=True)
+class _Blocks:
+    """Step 1's output: the blocks of a split file, sorted by what they are."""
+
+    entries: list[Any] = field(default_factory=list)
+    strings: list[Any] = field(default_factory=list)
+    failed: list[Any] = field(default_factory=list)
+    comments: int = 0
+    preambles: int = 0
+
+
+def _split(text: str) -> _Blocks:
+    """bibtexparser's splitter only: enclosing and macros are resolved by `_FieldValues`."""
+    library = parse_string(text, parse_stack=[])
+    blocks = _Blocks()
+    for block in library.blocks:
+        if isinstance(block, Entry):
+            blocks.entries.append(block)
+        elif isinstance(block, String):
+            blocks.strings.append(block)
+        elif isinstance(block, DuplicateBlockKeyBlock) and isinstance(
+            block.ignore_error_block, String
+        ):
+            blocks.strings.append(block.ignore_error_block)  # a redefinition: later wins
+        elif isinstance(block, ParsingFailedBlock):
+            blocks.failed.append(block)
+        elif isinstance(block, ExplicitComment | ImplicitComment):
+            blocks.comments += 1
+        elif isinstance(block, Preamble):
+            blocks.preambles += 1
+    return blocks
+
+
+def _line(block: Any) -> int | None:
+    start = block.start_line
+    return None if start is None else int(start) + 1
+
+
+def _failed_block_problem(block: Any, source: str) -> tuple[Problem, bool]:
+    """A failed block as a problem, and whether it was an entry."""
+    line = _line(block)
+    if isinstance(block, DuplicateBlockKeyBlock):
+        previous = _line(block.previous_block)
+        return (
+            Problem(
+                source,
+                line,
+                str(block.key),
+                None,
+                "duplicate-key",
+                f"key '{block.key}' is already used by the entry on line {previous}; "
+                "this entry was skipped - give it a unique key",
+            ),
+            True,
+        )
+    if isinstance(block, DuplicateFieldKeyBlock):
+        entry: Any = block.ignore_error_block
+        names = ", ".join(sorted(block.duplicate_keys))
+        return (
+            Problem(
+                source,
+                line,
+                str(entry.key),
+                names,
+                "parse",
+                f"field '{names}' appears more than once in the entry; keep one",
+            ),
+            True,
+        )
+    head = _BLOCK_HEAD.match(block.raw or "")
+    block_type = head.group(1).lower() if head else ""
+    is_entry = block_type not in _NOT_ENTRIES
+    reason = getattr(block.error, "abort_reason", None) or str(block.error) or "syntax error"
+    reason = " ".join(str(reason).split())
+    what = f"@{block_type} entry" if is_entry else f"@{block_type} block"
+    key = (head.group(2) if head else "") if is_entry else None
+    return (
+        Problem(source, line, key, None, "parse", f"could not parse this {what}: {reason}"),
+        is_entry,
+    )
+
+
+def _draft(entry: Any, values: _FieldValues) -> _Draft:
+    return _Draft(
+        key=str(entry.key),
+        entry_type=str(entry.entry_type),
+        fields=_entry_fields(entry, values),
+        raw=str(entry.raw),
+        line=int(entry.start_line) + 1,
+        issues=[],
+    )
+
+
+def parse_bibtex(text: str, source: str = "<string>") -> ParsedBib:
+    """Parse BibTeX text into valid, within-file-deduplicated records plus problems."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text and "\r\n" not in text:
+        text = text.replace("\r", "\n")
+    try:
+        blocks = _split(text)
+    except Exception as error:  # a splitter bug must not take the import down
+        problem = Problem(source, None, None, None, "parse", f"bibtexparser failed: {error}")
+        return ParsedBib(source, (), (), (problem,), 0, 0, 0, 0)
+    values = _FieldValues(_macros(blocks.strings))
+    latest_year = date.today().year + 1
+    problems: list[Problem] = []
+    valid: list[CitationRecord] = []
+    for entry in blocks.entries:
+        draft = _draft(entry, values)
+        record = _record_from_draft(draft, latest_year)
+        if record is not None:
+            valid.append(record)
+            continue
+        for field_name, message in draft.issues:
+            problems.append(Problem(source, draft.line, draft.key, field_name, "invalid", message))
+    failed_entries = 0
+    for block in blocks.failed:
+        problem, is_entry = _failed_block_problem(block, source)
+        problems.append(problem)
+        failed_entries += is_entry
+    records, merges = _merge_within_file(valid)
+    problems.sort(key=lambda p: (p.line is None, p.line or 0))
+    return ParsedBib(
+        source=source,
+        records=tuple(records),
+        merges=tuple(merges),
+        problems=tuple(problems),
+        found=len(blocks.entries) + failed_entries,
+        strings=len(blocks.strings),
+        comments=blocks.comments,
+        preambles=blocks.preambles,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+#: The container field to write, by entry type (when `extra` does not rule it out).
+_CONTAINER_BY_TYPE = {
+    "article": "journal",
+    "inproceedings": "booktitle",
+    "incollection": "booktitle",
+    "inbook": "booktitle",
+    "conference": "booktitle",
+    "book": "publisher",
+    "techreport": "institution",
+    "report": "institution",
+    "misc": "howpublished",
+    "online": "howpublished",
+}
+
+
+def _container_field(record: CitationRecord) -> str:
+    """A container field that reads back as the container: it must outrank every container
+    field left in `extra`."""
+    ranks = [CONTAINER_FIELDS.index(key) for key in record.extra if key in CONTAINER_FIELDS]
+    ceiling = min(ranks, default=len(CONTAINER_FIELDS))
+    preferred = _CONTAINER_BY_TYPE.get(record.entry_type, "journal")
+    if CONTAINER_FIELDS.index(preferred) < ceiling:
+        return preferred
+    return CONTAINER_FIELDS[max(ceiling - 1, 0)]
+
+
+def _bibtex_fields(record: CitationRecord) -> list[tuple[str, str]]:
+    """(field, BibTeX value text without enclosing) in writing order."""
+    text = encode_latex
+    fields: list[tuple[str, str | None]] = [
+        ("author", _format_people(record.authors, record.others) or None),
+        ("editor", _format_people(record.editors, False) or None),
+        ("title", text(record.title) if record.title else None),
+        (_container_field(record), text(record.container) if record.container else None),
+        ("year", str(record.year) if record.year is not None else None),
+        ("volume", text(record.volume) if record.volume else None),
+        ("number", text(record.number) if record.number else None),
+        ("pages", text(record.pages) if record.pages else None),
+        ("doi", encode_verbatim(record.doi) if record.doi else None),
+        ("pmid", record.pmid),
+        ("isbn", text(record.isbn) if record.isbn else None),
+        ("url", encode_verbatim(record.url) if record.url else None),
+        ("keywords", text(", ".join(record.keywords)) if record.keywords else None),
+        ("studydesign", _studydesign_of(record)),
+        ("abstract", text(record.abstract) if record.abstract else None),
+    ]
+    written = {name for name, value in fields if value is not None}
+    for key, value in record.extra.items():
+        if key in written or not value:
+            continue
+        fields.append((key, encode_verbatim(value) if key in VERBATIM_FIELDS else text(value)))
+    return [(name, value) for name, value in fields if value is not None]
+
+
+def _entry_text(record: CitationRecord) -> str:
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in _bibtex_fields(record))
+    return f"@{record.entry_type}{{{record.key},\n{body}\n}}\n"
+
+
+def to_bibtex(records: Iterable[CitationRecord]) -> str:
+    """UTF-8 BibTeX that `parse_bibtex` reads back as the same records (and pybtex reads)."""
+    return "\n".join(_entry_text(record) for record in records)
+
+
+CSV_COLUMNS = (
+    "key",
+    "entry_type",
+    "title",
+    "authors",
+    "editors",
+    "year",
+    "container",
+    "volume",
+    "number",
+    "pages",
+    "doi",
+    "pmid",
+    "isbn",
+    "url",
+    "abstract",
+    "keywords",
+    "design",
+    "design_source",
+    "design_reason",
+    "verified",
+    "verification_note",
+    "line",
+    "extra",
+)
+
+
+def _csv_row(record: CitationRecord) -> list[str]:
+    def text(value: object) -> str:
+        return "" if value is None else str(value)
+
+    return [
+        record.key,
+        record.entry_type,
+        text(record.title),
+        _people_text(record.authors, record.others),
+        _people_text(record.editors),
+        text(record.year),
+        text(record.container),
+        text(record.volume),
+        text(record.number),
+        text(record.pages),
+        text(record.doi),
+        text(record.pmid),
+        text(record.isbn),
+        text(record.url),
+        text(record.abstract),
+        "; ".join(record.keywords),
+        record.design.value if record.design else "",
+        record.design_source.value,
+        record.design_reason,
+        "yes" if record.verified else "no",
+        text(record.verification_note),
+        str(record.line),
+        json.dumps(dict(record.extra), ensure_ascii=False) if record.extra else "",
+    ]
+
+
+def to_csv(records: Iterable[CitationRecord]) -> str:
+    """One row per record; people as "Family, Given; ...", extra fields as a JSON object."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_row(record) for record in records)
+    return buffer.getvalue()
+
+
+def _record_json(record: CitationRecord) -> dict[str, Any]:
+    def people(persons: Sequence[Person]) -> list[dict[str, str]]:
+        return [{"family": p.family, "given": p.given} for p in persons]
+
+    return {
+        "key": record.key,
+        "entry_type": record.entry_type,
+        "title": record.title,
+        "authors": people(record.authors),
+        "others": record.others,
+        "corporate_authors": [p.family for p in record.authors if p.corporate],
+        "editors": people(record.editors),
+        "year": record.year,
+        "container": record.container,
+        "volume": record.volume,
+        "number": record.number,
+        "pages": record.pages,
+        "doi": record.doi,
+        "pmid": record.pmid,
+        "isbn": record.isbn,
+        "url": record.url,
+        "abstract": record.abstract,
+        "keywords": list(record.keywords),
+        "design": record.design.value if record.design else None,
+        "design_source": record.design_source.value,
+        "design_reason": record.design_reason,
+        "verified": record.verified,
+        "verification_note": record.verification_note,
+        "extra": dict(record.extra),
+        "line": record.line,
+        "raw": record.raw,
+    }
+
+
+def to_json(records: Iterable[CitationRecord]) -> str:
+    """A JSON list of objects with every field; authors as [{"family", "given"}]."""
+    return json.dumps([_record_json(r) for r in records], ensure_ascii=False, indent=2)

@@ -1,0 +1,122 @@
+"""What the tracker holds, written out: BibTeX, CSV, JSON (with evidence links as CiTO terms),
+and an annotated Markdown report of an article for editors to send round."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tracker import bibtex, queries
+from tracker.services import citations
+
+FORMATS = ("bibtex", "csv", "json", "report")
+DISCLAIMER = ("Evidence Tracker records published evidence for the claims of an article. "
+              "It gives no medical advice.")
+STATUS_MARK = {"supported": "✔ supported", "insufficient": "◐ insufficient evidence",
+               "contested": "⚠ contested", "unsupported": "✖ citation needed"}
+
+
+def export(session: Session, fmt: str, *, document_slug: str | None = None,
+           linked_only: bool = False) -> str:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    if fmt == "report":
+        return report(session, queries.resolve_document(session, document_slug).id)
+    document_id = None
+    if linked_only or fmt == "json":
+        document_id = queries.resolve_document(session, document_slug).id
+    records = citations.export_records(session, document_id=document_id if linked_only else None)
+    if fmt == "bibtex":
+        return bibtex.to_bibtex(records)
+    if fmt == "csv":
+        return bibtex.to_csv(records)
+    assert document_id is not None
+    return _json(session, document_id, records)
+
+
+def _json(session: Session, document_id: int, records: list[bibtex.CitationRecord]) -> str:
+    rows = queries.claims(session, document_id=document_id)
+    links = queries.evidence(session, [r.id for r in rows])
+    payload: dict[str, Any] = {
+        "format": "evidence-tracker/1",
+        "exported_at": datetime.now(UTC).isoformat(),
+        "notice": DISCLAIMER,
+        "document": _plain(next(d for d in queries.documents(session) if d.id == document_id)),
+        "coverage": _plain(queries.coverage(session, document_id)),
+        "claims": [_plain(r) for r in rows],
+        "evidence_links": [
+            {"id": e.link_id, "claim": e.claim_id, "citation": e.citation_key,
+             "stance": e.stance, "cito": e.cito, "locator": e.locator, "note": e.note,
+             "judgements": e.judgements, "by": e.created_by, "at": e.created_at.isoformat()}
+            for e in links
+        ],
+        "flags": [_plain(f) for f in queries.flags(session, document_id)],
+        "questions": [_plain(q) for q in queries.questions(session, document_id)],
+        "citations": json.loads(bibtex.to_json(records)),
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def _plain(value: Any) -> Any:
+    import dataclasses
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _escape(text: str) -> str:
+    """Markdown-inert text: stored strings never become links, HTML or formatting."""
+    out = text.replace("\\", "\\\\")
+    for ch in "`*_[]()<>#|!~":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def report(session: Session, document_id: int) -> str:
+    """The article, claim by claim, with status, certainty, explanation and numbered references."""
+    view = queries.article_view(session, document_id)
+    cov = queries.coverage(session, document_id)
+    lines = [
+        f"# Evidence report: {_escape(view.document.title)}",
+        "",
+        f"*{DISCLAIMER}*",
+        "",
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from `{_escape(view.document.slug)}`. "
+        f"{cov.claims} claims: " + ", ".join(f"{n} {s}" for s, n in cov.by_status.items())
+        + f"; {cov.open_flags} open flags.",
+        "",
+    ]
+
+    def claim_lines(items: list[queries.ArticleClaim]) -> None:
+        for item in items:
+            c = item.claim
+            refs = "".join(f"[{n}]" for n in item.markers)
+            certainty = f", certainty {c.certainty}" if c.certainty else ""
+            flags = f" — open flags: {', '.join(c.open_flags)}" if c.open_flags else ""
+            lines.append(f"- {_escape(c.text)} {refs}".rstrip())
+            lines.append(f"  - **{STATUS_MARK[c.status]}**{certainty}: {_escape(c.explanation)}"
+                         f"{flags}")
+        lines.append("")
+
+    if view.introduction:
+        lines += ["## Introduction", ""]
+        claim_lines(view.introduction)
+    for section in view.sections:
+        if not section.claims and section.kind != "heading":
+            continue
+        lines += [f"{'#' * (section.level + 1)} {_escape(section.title)}", ""]
+        if section.claims:
+            claim_lines(section.claims)
+    lines += ["## References", ""]
+    lines += [f"{n}. {_escape(text)} [{_escape(key)}]" for n, key, text in view.references]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,508 @@
+"""Citations: BibTeX import (bulk, deduplicated, all-or-nothing per import), review of the
+study design, verification and retraction marks, the article's listed resources, and export.
+
+An import is one transaction. Duplicates — the same DOI, else the same PMID, else the same
+normalised title with the same year and first author — are merged within the files and
+against the database: missing fields are filled, differing values are reported as conflicts and
+never overwritten. Re-importing a file changes nothing. With `strict`, any problem means nothing
+is written; with `dry_run`, nothing is written either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from tracker import bibtex, topics
+from tracker.errors import InvalidInput, NotFound
+from tracker.models import Citation, CitationTopic, Document, Resource, utcnow
+from tracker.services.access import Actor, record, require
+from tracker.vocabulary import DesignSource, Role, StudyDesign
+
+CHUNK = 2000  # bound parameters per IN (...) query, safe on SQLite and PostgreSQL
+TITLE_KEY_MAX = 500
+MERGEABLE = ("title", "authors", "editors", "year", "container", "volume", "number", "pages",
+             "doi", "pmid", "isbn", "url", "abstract")
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseMerge:
+    """An imported entry that matched a citation already in the database."""
+
+    key: str
+    into: str
+    source: str
+    line: int | None
+    matched_on: str
+    filled: tuple[str, ...]
+    conflicts: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(slots=True)
+class ImportReport:
+    sources: list[str]
+    found: int = 0
+    added: list[str] = field(default_factory=list)
+    merged: list[DatabaseMerge] = field(default_factory=list)  # filled missing fields
+    unchanged: list[DatabaseMerge] = field(default_factory=list)  # nothing new
+    merged_in_files: list[bibtex.Merge] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[bibtex.Problem] = field(default_factory=list)
+    dry_run: bool = False
+    strict: bool = False
+    written: bool = False
+
+    @property
+    def reported_entries(self) -> int:
+        """Entries that were refused (each counted once, whatever its number of problems)."""
+        return len({(p.source, p.line, p.key) for p in self.problems
+                    if p.kind != "encoding" and (p.key is not None or p.line is not None)})
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "found": self.found, "added": len(self.added), "merged": len(self.merged),
+            "unchanged": len(self.unchanged), "merged_in_files": len(self.merged_in_files),
+            "problems": len(self.problems), "refused_entries": self.reported_entries,
+        }
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def import_bibtex(
+    session: Session,
+    actor: Actor,
+    sources: Sequence[tuple[str, str]],
+    *,
+    strict: bool = False,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import BibTeX texts given as (source name, text) pairs."""
+    require(actor, Role.REVIEWER, "importing citations")
+    report = ImportReport(sources=[name for name, _ in sources], strict=strict, dry_run=dry_run)
+    records: list[tuple[bibtex.CitationRecord, str]] = []
+    for index, (name, text) in enumerate(sources):
+        if progress:
+            progress("parsing", index, len(sources))
+        parsed = bibtex.parse_bibtex(text, name)
+        report.found += parsed.found
+        report.problems.extend(parsed.problems)
+        report.merged_in_files.extend(parsed.merges)
+        records.extend((r, name) for r in parsed.records)
+    records = _merge_across_files(records, report)
+    if progress:
+        progress("matching", 0, len(records))
+    plan = _match(session, records, report)
+    if dry_run or (strict and report.problems):
+        return report
+    if progress:
+        progress("writing", 0, len(plan.new))
+    _write(session, actor, plan, report)
+    report.written = True
+    if report.added or report.merged:
+        record(session, actor, "citations.import", "citation", None,
+               f"imported {', '.join(report.sources)}: {len(report.added)} added, "
+               f"{len(report.merged)} merged, {len(report.unchanged)} unchanged, "
+               f"{report.reported_entries} refused",
+               after={"sources": report.sources, **report.summary(),
+                      "added_keys": report.added[:200]})
+    return report
+
+
+def _merge_across_files(
+    records: list[tuple[bibtex.CitationRecord, str]], report: ImportReport
+) -> list[tuple[bibtex.CitationRecord, str]]:
+    if len(report.sources) < 2:
+        return records
+    kept: list[tuple[bibtex.CitationRecord, str]] = []
+    index: dict[tuple[str, str], int] = {}
+    for record_, source in records:
+        position = None
+        for name, value in zip(("doi", "pmid", "title+year+first author"),
+                               bibtex.dedupe_keys(record_), strict=True):
+            if value is not None and (name, value) in index:
+                position, matched_on = index[(name, value)], name
+                break
+        if position is None:
+            for name, value in zip(("doi", "pmid", "title+year+first author"),
+                                   bibtex.dedupe_keys(record_), strict=True):
+                if value is not None:
+                    index[(name, value)] = len(kept)
+            kept.append((record_, source))
+            continue
+        merged, merge = bibtex.merge_records(kept[position][0], record_, matched_on)
+        kept[position] = (merged, kept[position][1])
+        report.merged_in_files.append(merge)
+    return kept
+
+
+@dataclass(slots=True)
+class _Plan:
+    new: list[tuple[bibtex.CitationRecord, str]] = field(default_factory=list)
+    fills: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def _db_title_key(record_: bibtex.CitationRecord) -> tuple[str, int, str] | None:
+    first = record_.authors[0] if record_.authors else (
+        record_.editors[0] if record_.editors else None)
+    if not record_.title or record_.year is None or first is None:
+        return None
+    words = bibtex.title_key(record_.title)[:TITLE_KEY_MAX]
+    return (words, record_.year, bibtex.title_key(first.family)) if words else None
+
+
+def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
+           report: ImportReport) -> _Plan:
+    """Find each record's twin in the database with a few set-based queries."""
+    dois = {r.doi for r, _ in records if r.doi}
+    pmids = {r.pmid for r, _ in records if r.pmid}
+    title_keys = {k[0] for r, _ in records if (k := _db_title_key(r))}
+    keys = {r.key for r, _ in records}
+    by_doi: dict[str, Citation] = {}
+    by_pmid: dict[str, Citation] = {}
+    by_title: dict[tuple[str, int, str], Citation] = {}
+    taken_keys: set[str] = set()
+    for column, values in ((Citation.doi, dois), (Citation.pmid, pmids),
+                           (Citation.title_key, title_keys)):
+        for chunk in _chunks(sorted(values)):
+            for citation in session.scalars(select(Citation).where(column.in_(chunk))):
+                _index(citation, by_doi, by_pmid, by_title)
+    for chunk in _chunks(sorted(keys)):
+        taken_keys.update(session.scalars(select(Citation.key).where(Citation.key.in_(chunk))))
+    plan = _Plan()
+    claimed_keys = set(taken_keys)
+    for record_, source in records:
+        twin, matched_on = _twin(record_, by_doi, by_pmid, by_title)
+        if twin is None:
+            record_ = _unique_key(record_, claimed_keys, report)
+            claimed_keys.add(record_.key)
+            plan.new.append((record_, source))
+            report.added.append(record_.key)
+            continue
+        fills, conflicts = _fill(twin, record_, plan.fills.get(twin.id, {}))
+        note = DatabaseMerge(key=record_.key, into=twin.key, source=source, line=record_.line,
+                             matched_on=matched_on, filled=tuple(sorted(fills)),
+                             conflicts=tuple(conflicts))
+        if fills:
+            plan.fills.setdefault(twin.id, {}).update(fills)
+            report.merged.append(note)
+        else:
+            report.unchanged.append(note)
+    return plan
+
+
+def _index(citation: Citation, by_doi: dict[str, Citation], by_pmid: dict[str, Citation],
+           by_title: dict[tuple[str, int, str], Citation]) -> None:
+    if citation.doi:
+        by_doi[citation.doi] = citation
+    if citation.pmid:
+        by_pmid[citation.pmid] = citation
+    if citation.title_key and citation.year is not None and citation.first_author_key:
+        by_title.setdefault((citation.title_key, citation.year, citation.first_author_key),
+                            citation)
+
+
+def _twin(record_: bibtex.CitationRecord, by_doi: dict[str, Citation],
+          by_pmid: dict[str, Citation], by_title: dict[tuple[str, int, str], Citation]
+          ) -> tuple[Citation | None, str]:
+    if record_.doi and record_.doi in by_doi:
+        return by_doi[record_.doi], "doi"
+    if record_.pmid and record_.pmid in by_pmid:
+        return by_pmid[record_.pmid], "pmid"
+    key = _db_title_key(record_)
+    if key is not None and key in by_title:
+        return by_title[key], "title+year+first author"
+    return None, ""
+
+
+def _unique_key(record_: bibtex.CitationRecord, taken: set[str], report: ImportReport
+                ) -> bibtex.CitationRecord:
+    if record_.key not in taken:
+        return record_
+    n = 2
+    while f"{record_.key}-{n}" in taken:
+        n += 1
+    new_key = f"{record_.key}-{n}"
+    report.renamed.append((record_.key, new_key))
+    return replace(record_, key=new_key)
+
+
+def _people(persons: Iterable[bibtex.Person]) -> list[dict[str, Any]]:
+    return [{"family": p.family, "given": p.given, **({"corporate": True} if p.corporate else {})}
+            for p in persons]
+
+
+def _people_text(people: list[dict[str, Any]], others: bool = False) -> str:
+    names = [f"{p['family']}, {p['given']}" if p.get("given") else p["family"] for p in people]
+    return "; ".join(names) + ("; et al." if others else "")
+
+
+def _values(record_: bibtex.CitationRecord) -> dict[str, Any]:
+    return {
+        "title": record_.title, "authors": _people(record_.authors),
+        "editors": _people(record_.editors), "year": record_.year,
+        "container": record_.container, "volume": record_.volume, "number": record_.number,
+        "pages": record_.pages, "doi": record_.doi, "pmid": record_.pmid,
+        "isbn": record_.isbn, "url": record_.url, "abstract": record_.abstract,
+    }
+
+
+def _fill(twin: Citation, record_: bibtex.CitationRecord, pending: dict[str, Any]
+          ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """Fields the database lacks and the entry has; and the ones where they differ."""
+    fills: dict[str, Any] = {}
+    conflicts: list[tuple[str, str, str]] = []
+    for name, value in _values(record_).items():
+        current = pending.get(name, getattr(twin, name))
+        if value in (None, "", []):
+            continue
+        if current in (None, "", []):
+            fills[name] = value
+        elif name == "title":
+            if bibtex.title_key(str(current)) != bibtex.title_key(str(value)):
+                conflicts.append((name, str(current), str(value)))
+        elif current != value:
+            conflicts.append((name, _show(current), _show(value)))
+    return fills, conflicts
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return _people_text(value)
+    return str(value)
+
+
+def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str, Any]:
+    now = utcnow()
+    authors = _people(record_.authors)
+    first = record_.authors[0] if record_.authors else (
+        record_.editors[0] if record_.editors else None)
+    return {
+        "key": record_.key, "entry_type": record_.entry_type, "title": record_.title or "",
+        "title_key": bibtex.title_key(record_.title or "")[:TITLE_KEY_MAX],
+        "authors": authors, "authors_text": _people_text(authors, record_.others),
+        "first_author_key": bibtex.title_key(first.family) if first else "",
+        "others": record_.others, "editors": _people(record_.editors), "year": record_.year,
+        "container": record_.container, "volume": record_.volume, "number": record_.number,
+        "pages": record_.pages, "doi": record_.doi, "pmid": record_.pmid, "isbn": record_.isbn,
+        "url": record_.url, "abstract": record_.abstract, "keywords": list(record_.keywords),
+        "design": record_.design.value if record_.design else None,
+        "design_source": record_.design_source.value, "design_reason": record_.design_reason,
+        "extra": dict(record_.extra), "raw": record_.raw, "source_file": source,
+        "source_line": record_.line, "imported_at": now, "imported_by_id": actor.id,
+        "verified": record_.verified, "verification_note": record_.verification_note,
+        "retracted": False, "updated_at": now, "version": 1,
+    }
+
+
+def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport) -> None:
+    rows = [_row(r, source, actor) for r, source in plan.new]
+    topic_rows: list[dict[str, Any]] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        ids = session.scalars(insert(Citation).returning(Citation.id, sort_by_parameter_order=True),
+                              chunk).all()
+        for citation_id, (record_, _) in zip(ids, plan.new[start:start + CHUNK], strict=True):
+            topic_rows.extend(
+                {"citation_id": citation_id, "facet": facet, "value": value, "source": "rule"}
+                for facet, value in _topics_of(record_))
+    if topic_rows:
+        session.execute(insert(CitationTopic), topic_rows)
+    if plan.fills:
+        updates = []
+        for citation_id, fills in plan.fills.items():
+            values = dict(fills)
+            if "authors" in values:
+                values["authors_text"] = _people_text(values["authors"])
+            updates.append({"id": citation_id, **values})
+        session.execute(update(Citation), updates)
+    session.flush()
+
+
+def _topics_of(record_: bibtex.CitationRecord) -> list[tuple[str, str]]:
+    return topics.topics_for([record_.title, record_.abstract, " ".join(record_.keywords),
+                              record_.extra.get("finding")])
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+# --- one citation ----------------------------------------------------------------------------
+
+
+def citation_by_key(session: Session, key: str) -> Citation:
+    citation = session.scalar(select(Citation).where(Citation.key == key))
+    if citation is None and key.isdigit():
+        citation = session.get(Citation, int(key))
+    if citation is None:
+        raise NotFound(f"no citation {key!r}; `tracker citations search` finds one")
+    return citation
+
+
+def set_design(session: Session, actor: Actor, citation_id: int, design: StudyDesign,
+               *, expected_version: int | None = None) -> None:
+    """A reviewer confirms (or corrects) a citation's study design."""
+    require(actor, Role.REVIEWER, "confirming study designs")
+    citation = session.get(Citation, citation_id)
+    if citation is None:
+        raise NotFound(f"no citation #{citation_id}")
+    _check_version(citation, expected_version)
+    before = {"design": citation.design, "design_source": citation.design_source}
+    citation.design = StudyDesign(design).value
+    citation.design_source = DesignSource.CONFIRMED.value
+    citation.design_reason = f"confirmed by {actor.username}"
+    session.flush()
+    record(session, actor, "citation.design", "citation", citation.id,
+           f"{citation.key}: design {before['design'] or 'unknown'} → {citation.design}",
+           before=before, after={"design": citation.design, "design_source": "confirmed"})
+    _regrade_citing(session, citation.id)
+
+
+def set_verification(session: Session, actor: Actor, citation_id: int, verified: bool,
+                     note: str, *, expected_version: int | None = None) -> None:
+    """Mark a citation verified (its metadata checked against a source) or not."""
+    require(actor, Role.REVIEWER, "verifying citations")
+    if not note.strip():
+        raise InvalidInput("say where the metadata was checked (or why it cannot be)")
+    citation = session.get(Citation, citation_id)
+    if citation is None:
+        raise NotFound(f"no citation #{citation_id}")
+    _check_version(citation, expected_version)
+    before = {"verified": citation.verified, "note": citation.verification_note}
+    citation.verified = verified
+    citation.verification_note = note.strip()
+    session.flush()
+    record(session, actor, "citation.verify", "citation", citation.id,
+           f"{citation.key} marked {'verified' if verified else 'unverified'}: {note.strip()}",
+           before=before, after={"verified": verified, "note": note.strip()})
+    _regrade_citing(session, citation.id)
+
+
+def set_retracted(session: Session, actor: Actor, citation_id: int, retracted: bool,
+                  note: str) -> None:
+    """Editors mark a retraction (with the notice); retracted studies never count."""
+    require(actor, Role.EDITOR, "marking retractions")
+    if retracted and not note.strip():
+        raise InvalidInput("cite the retraction notice")
+    citation = session.get(Citation, citation_id)
+    if citation is None:
+        raise NotFound(f"no citation #{citation_id}")
+    before = {"retracted": citation.retracted, "note": citation.retraction_note}
+    citation.retracted = retracted
+    citation.retraction_note = note.strip() or None
+    session.flush()
+    record(session, actor, "citation.retract", "citation", citation.id,
+           f"{citation.key} {'retracted' if retracted else 'no longer marked retracted'}",
+           before=before, after={"retracted": retracted, "note": note.strip()})
+    _regrade_citing(session, citation.id)
+
+
+def _check_version(citation: Citation, expected: int | None) -> None:
+    from tracker.errors import Conflict
+
+    if expected is not None and expected != citation.version:
+        raise Conflict(f"citation {citation.key} was changed by someone else; reload")
+
+
+def _regrade_citing(session: Session, citation_id: int) -> None:
+    from tracker.models import EvidenceLink
+    from tracker.services.evidence import regrade
+
+    regrade(session, session.scalars(
+        select(EvidenceLink.claim_id).where(EvidenceLink.citation_id == citation_id)).all())
+
+
+# --- the article's listed resources ----------------------------------------------------------
+
+RESOURCE_NOTE = ("listed in the article's Additional Resources without author, publisher, year "
+                 "or identifier; no such book could be confirmed, so it stays unverified")
+
+
+def register_resources(session: Session, actor: Actor, document_id: int) -> list[str]:
+    """Turn a document's listed resources into citations linked to it (unverified books)."""
+    require(actor, Role.EDITOR, "registering a document's listed resources")
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document #{document_id}")
+    added: list[str] = []
+    for resource in session.scalars(select(Resource).where(
+            Resource.document_id == document_id, Resource.citation_id.is_(None),
+            Resource.retired.is_(False)).order_by(Resource.ordinal)):
+        key = f"{document.slug[:150]}-resource-{resource.ordinal}"
+        citation = session.scalar(select(Citation).where(Citation.key == key))
+        if citation is None:
+            citation = Citation(
+                key=key, entry_type="book", title=resource.title,
+                title_key=bibtex.title_key(resource.title)[:TITLE_KEY_MAX],
+                authors=[], editors=[], keywords=[], design=StudyDesign.BOOK.value,
+                design_source=DesignSource.ENTRY.value,
+                design_reason="listed as a book in the article", verified=False,
+                verification_note=RESOURCE_NOTE,
+                extra={"annotation": resource.description} if resource.description else {},
+                raw="", source_file=document.source_path, source_line=None,
+                imported_by_id=actor.id,
+            )
+            session.add(citation)
+            session.flush()
+            added.append(key)
+        resource.citation_id = citation.id
+    session.flush()
+    if added:
+        record(session, actor, "document.resources", "document", document_id,
+               f"{len(added)} listed resources recorded as unverified citations",
+               document_id=document_id, after={"citations": added})
+    return added
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def record_of(citation: Citation) -> bibtex.CitationRecord:
+    """The stored citation as a BibTeX record (for export)."""
+    def people(rows: list[dict[str, Any]]) -> tuple[bibtex.Person, ...]:
+        return tuple(bibtex.Person(family=p["family"], given=p.get("given", ""),
+                                   corporate=bool(p.get("corporate"))) for p in rows)
+
+    return bibtex.CitationRecord(
+        key=citation.key, entry_type=citation.entry_type, title=citation.title or None,
+        authors=people(citation.authors), others=citation.others,
+        editors=people(citation.editors), year=citation.year, container=citation.container,
+        volume=citation.volume, number=citation.number, pages=citation.pages,
+        doi=citation.doi, pmid=citation.pmid, isbn=citation.isbn, url=citation.url,
+        abstract=citation.abstract, keywords=tuple(citation.keywords),
+        design=StudyDesign(citation.design) if citation.design else None,
+        design_source=DesignSource(citation.design_source),
+        design_reason=citation.design_reason, verified=citation.verified,
+        verification_note=citation.verification_note, extra=dict(citation.extra),
+        raw=citation.raw, line=citation.source_line or 0,
+    )
+
+
+def export_records(session: Session, *, document_id: int | None = None
+                   ) -> list[bibtex.CitationRecord]:
+    """Every citation, or those linked to a document's claims, questions or resources."""
+    from tracker.models import Claim, EvidenceLink, OpenQuestion, QuestionEvidence
+
+    query = select(Citation).order_by(Citation.key)
+    if document_id is not None:
+        linked = (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
+                  .where(Claim.document_id == document_id))
+        addressing = (select(QuestionEvidence.citation_id)
+                      .join(OpenQuestion, OpenQuestion.id == QuestionEvidence.question_id)
+                      .where(OpenQuestion.document_id == document_id))
+        listed = select(Resource.citation_id).where(Resource.document_id == document_id)
+        query = query.where(or_(Citation.id.in_(linked), Citation.id.in_(addressing),
+                                Citation.id.in_(listed)))
+    return [record_of(c) for c in session.scalars(query)]
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Citation)) or 0)
