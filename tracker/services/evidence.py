@@ -279,7 +279,8 @@ def split_claim(
         raise InvalidInput("a split needs at least two parts")
     if not reason.strip():
         raise InvalidInput("a split needs a reason")
-    existing = {p.text for p in claim.parts if not p.retired}
+    existing = set(session.scalars(select(Claim.text).where(
+        Claim.parent_id == claim.id, Claim.retired.is_(False))))
     created: list[Claim] = []
     for ordinal, fragment in enumerate(parts):
         text = fragment.strip()
@@ -298,7 +299,7 @@ def split_claim(
         session.add(part)
         created.append(part)
     if not created:
-        return [p.id for p in claim.parts if not p.retired]
+        return _part_ids(session, claim.id)
     session.flush()
     for part in created:
         note_new_claim(session, part)
@@ -307,7 +308,12 @@ def split_claim(
            f"claim #{claim.id} split into {len(created)} parts: {reason.strip()}",
            document_id=claim.document_id, claim_id=claim.id,
            after={"parts": [p.text for p in created], "reason": reason.strip()})
-    return [p.id for p in claim.parts if not p.retired]
+    return _part_ids(session, claim.id)
+
+
+def _part_ids(session: Session, claim_id: int) -> list[int]:
+    return list(session.scalars(select(Claim.id).where(
+        Claim.parent_id == claim_id, Claim.retired.is_(False)).order_by(Claim.ordinal)))
 
 
 def sign_off(

@@ -1,0 +1,152 @@
+"""The `tracker` command line, run through Typer's CliRunner against real databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from tests.conftest import ARTICLE
+from tracker.cli import app
+
+runner = CliRunner()
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def run(article_engine: Engine) -> Callable[..., Any]:
+    """Run `tracker ARGS` on the article database; returns the result."""
+
+    def invoke(*args: str, engine: Engine = article_engine, user: str | None = "system") -> Any:
+        env = {"TRACKER_DATABASE_URL": url_of(engine)}
+        if user:
+            env["TRACKER_USER"] = user
+        return runner.invoke(app, list(args), env=env)
+
+    return invoke
+
+
+def test_claims_json_gives_every_checkable_sentence_in_its_section(run: Any) -> None:
+    result = run("claims", "--json")
+    assert result.exit_code == 0, result.output
+    claims = json.loads(result.output)
+    assert len(claims) == 63
+    for claim in claims:
+        assert {"id", "document", "section", "text", "category", "status", "certainty",
+                "explanation", "open_flags"} <= set(claim)
+    by_text = {c["text"]: c for c in claims}
+    joined = ("Oral and sublingual ketamine formulations are also used, though they have lower "
+              "bioavailability compared to IV and intranasal routes.")
+    assert by_text[joined]["section"] == ["Administration Methods of Ketamine Therapy",
+                                          "Oral and Sublingual Routes"]
+    intro = claims[0]
+    assert intro["section"] == [] and intro["text"].startswith("ketamine therapy for pain")
+    faq = [c for c in claims if c["section"][:1] == ["Frequently Asked Questions"]]
+    assert len(faq) == 9
+    assert faq[0]["section"][1] == "What is ketamine therapy for pain management?"
+    texts = " ".join(by_text)
+    for absent in ("This article explores", "The following sections", "http", "Back to Home",
+                   "Find other PDF", "How long does the pain relief"):
+        assert absent not in texts
+    # the article cites nothing: every claim starts unsupported, with the reason
+    assert {c["status"] for c in claims} == {"unsupported"}
+    assert all(c["explanation"].startswith("unsupported: no supporting evidence")
+               for c in claims)
+
+
+def test_claims_filters(run: Any) -> None:
+    section = run("claims", "--json", "--section", "Mechanism of Action")
+    rows = json.loads(section.output)
+    assert [r["text"][:28] for r in rows] == [
+        "Ketamine blocks NMDA recepto", "By inhibiting these receptor",
+        "Additionally, ketamine influ"]
+    top = json.loads(run("claims", "--json", "--section",
+                         "Understanding Ketamine and Its Role in Pain Relief").output)
+    assert len(top) == 10
+    contra = json.loads(run("claims", "--json", "--category", "contraindication").output)
+    assert {r["category"] for r in contra} == {"contraindication"} and len(contra) >= 2
+
+
+def test_documents_sections_and_claim_show(run: Any) -> None:
+    docs = json.loads(run("documents", "--json").output)
+    assert docs[0]["slug"] == "ketamine-therapy-for-pain-management" and docs[0]["claims"] == 63
+    tree = run("sections").output
+    assert "# Understanding Ketamine and Its Role in Pain Relief" in tree
+    assert "  ? What is ketamine therapy for pain management?" in tree
+    shown = json.loads(run("claim", "show", "9", "--json").output)
+    assert shown["id"] == 9 and shown["text"].startswith("Ketamine blocks NMDA receptors")
+
+
+def test_coverage_json_on_the_fresh_database_reports_every_claim_unsupported(run: Any) -> None:
+    coverage = json.loads(run("coverage", "--json").output)
+    assert coverage["coverage"]["claims"] == 63
+    assert coverage["coverage"]["by_status"]["unsupported"] == 63
+    assert all(c["status"] == "unsupported" and c["explanation"] for c in coverage["claims"])
+    queue = json.loads(run("queue", "--json").output)
+    assert len(queue) == 63
+
+
+def test_ingest_again_changes_nothing_and_init_is_idempotent(run: Any) -> None:
+    assert run("init").exit_code == 0
+    assert run("init").exit_code == 0
+    again = run("ingest", str(ARTICLE))
+    assert again.exit_code == 0 and "unchanged (63 claims)" in again.output
+    again = run("bootstrap")
+    assert "nothing loaded" in again.output
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(None, "no such file"), (b"", "the file is empty"),
+     (b"\x00\x01\x02binary", "binary file"), (b"caf\xe9 au lait.", "not UTF-8")],
+)
+def test_ingest_errors_are_one_line_without_traceback(
+        run: Any, tmp_path: Path, content: bytes | None, expected: str) -> None:
+    path = tmp_path / "in.txt"
+    if content is not None:
+        path.write_bytes(content)
+    result = run("ingest", str(path))
+    assert result.exit_code != 0
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["claims"], env={"TRACKER_DATABASE_URL": "nonsense://x"})
+    assert result.exit_code != 0
+    assert "bad database URL" in result.output and "Traceback" not in result.output
+    uninitialised = runner.invoke(
+        app, ["claims"], env={"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path}/new.db"})
+    assert uninitialised.exit_code != 0
+    assert "not initialised" in uninitialised.output
+
+
+def test_writes_need_a_named_user(run: Any) -> None:
+    result = run("ingest", str(ARTICLE), user=None)
+    assert result.exit_code != 0 and "--as USER or TRACKER_USER" in result.output
+
+
+def test_users_first_admin_then_roles(run: Any) -> None:
+    first = run("users", "add", "ada", "--role", "admin", "--password", "correct-horse",
+                user=None)
+    assert first.exit_code == 0, first.output
+    second = run("users", "add", "bob", "--role", "viewer", "--password", "battery-staple",
+                 user=None)
+    assert second.exit_code != 0 and "acting admin" in second.output
+    ok = run("users", "add", "bob", "--role", "viewer", "--password", "battery-staple",
+             user="ada")
+    assert ok.exit_code == 0
+    assert run("users", "set-role", "bob", "reviewer", user="ada").exit_code == 0
+    listed = json.loads(run("users", "list", "--json").output)
+    assert {(u["username"], u["role"]) for u in listed} >= {("ada", "admin"), ("bob", "reviewer")}
+    denied = run("users", "set-role", "ada", "viewer", user="bob")
+    assert denied.exit_code != 0 and "needs the admin role" in denied.output
