@@ -25,7 +25,8 @@ from typer.core import TyperGroup
 from tracker import bibtex, db, exports, queries
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, TrackerError
-from tracker.services import articles, citations, evidence, flags, users
+from tracker.services import articles, citations, evidence, flags, review, users
+from tracker.services import questions as questions_service
 from tracker.services.access import Actor, actor_named
 from tracker.services.setup import bootstrap as bootstrap_service
 from tracker.vocabulary import (
@@ -33,6 +34,8 @@ from tracker.vocabulary import (
     Concern,
     FlagKind,
     FlagState,
+    Priority,
+    QuestionStatus,
     Role,
     Stance,
     StudyDesign,
@@ -251,14 +254,26 @@ app.add_typer(claim_app, name="claim")
 
 @claim_app.command("show")
 def claim_show(claim_id: int, as_json: JsonFlag = False) -> None:
-    """Everything about one claim."""
+    """Everything about one claim: grade, evidence, flags, parts, restatements, history."""
     with _read() as session:
-        row = queries.claim(session, claim_id)
+        detail = queries.claim_detail(session, claim_id)
     if as_json:
-        _print_json(row)
+        _print_json(detail)
         return
+    row = detail.claim
     typer.echo(f"#{row.id} [{row.category}] {' › '.join(row.section) or '(introduction)'}")
     typer.echo(row.text)
+    typer.echo(f"status: {row.explanation}")
+    typer.echo(f"needs: {detail.requirement}")
+    for part in detail.parts:
+        typer.echo(f"  part #{part.id} {part.text!r}: {part.explanation}")
+    if detail.restates:
+        typer.echo(f"restates #{detail.restates.id}: {detail.restates.text[:80]}")
+    for e in detail.evidence:
+        typer.echo(f"  link #{e.link_id} {e.stance:<11} {e.citation_key} ({e.design}, level "
+                   f"{e.level or '-'}{'' if e.verified else ', unverified'}) {e.note[:60]}")
+    for f in detail.flags:
+        typer.echo(f"  flag #{f.id} {f.kind} [{f.state}] {f.reason[:70]}")
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -764,6 +779,97 @@ def claim_split(
     with _write(as_user) as (session, actor):
         ids = evidence.split_claim(session, actor, claim_id, part, reason)
     typer.echo(f"claim #{claim_id} parts: {', '.join(f'#{i}' for i in ids)}")
+
+
+review_app = typer.Typer(no_args_is_help=True, help="Load reviews and open questions from files.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("load")
+def review_load(
+    path: Annotated[Path, typer.Argument(help="a review file (TOML, see references/review.toml)")],
+    as_user: AsUser = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Load a review: splits, evidence links, flags, question evidence. Idempotent."""
+    with _write(as_user) as (session, actor):
+        report = review.load_review(session, actor, path)
+    if as_json:
+        _print_json(report)
+        return
+    typer.echo(f"{path}: {report.links_added} links added, {report.links_updated} updated, "
+               f"{report.links_unchanged} unchanged; {report.splits} splits; "
+               f"{report.flags_raised} flags raised ({report.flags_present} already open); "
+               f"{report.question_evidence} question evidence; {report.to_check} to check")
+
+
+@review_app.command("questions")
+def review_questions(
+    path: Annotated[Path, typer.Argument(help="a questions file (see references/questions.toml)")],
+    as_user: AsUser = None,
+) -> None:
+    """Seed open research questions from a file (new ones only)."""
+    with _write(as_user) as (session, actor):
+        report = review.load_questions(session, actor, path)
+    typer.echo(f"{path}: {report.questions_added} questions added")
+
+
+question_app = typer.Typer(no_args_is_help=True, help="Change one open question.")
+app.add_typer(question_app, name="question")
+
+
+@question_app.command("add")
+def question_add(
+    slug: str,
+    title: Annotated[str, typer.Option(help="the question")],
+    description: str = "",
+    priority: Priority = Priority.MEDIUM,
+    claim: Annotated[list[int] | None, typer.Option(help="claim it comes from (repeat)")] = None,
+    document: DocumentOpt = None,
+    as_user: AsUser = None,
+) -> None:
+    """Add an open research question (editors)."""
+    with _write(as_user) as (session, actor):
+        doc = queries.resolve_document(session, document)
+        info = questions_service.add_question(session, actor, doc.id, slug, title,
+                                              description=description, priority=priority,
+                                              claim_ids=claim or [])
+    typer.echo(f"question #{info.id} {info.slug} added")
+
+
+@question_app.command("set")
+def question_set(
+    slug: str,
+    status: Annotated[QuestionStatus | None, typer.Option()] = None,
+    priority: Annotated[Priority | None, typer.Option()] = None,
+    document: DocumentOpt = None,
+    as_user: AsUser = None,
+) -> None:
+    """Change a question's status or priority (editors)."""
+    with _write(as_user) as (session, actor):
+        doc = queries.resolve_document(session, document)
+        question = questions_service.question_by_slug(session, doc.id, slug)
+        info = questions_service.update_question(session, actor, question.id, status=status,
+                                                 priority=priority)
+    typer.echo(f"{info.slug}: {info.status}, {info.priority} priority")
+
+
+@question_app.command("address")
+def question_address(
+    slug: str,
+    citation_key: str,
+    note: Annotated[str, typer.Option(help="how it addresses the question")] = "",
+    document: DocumentOpt = None,
+    as_user: AsUser = None,
+) -> None:
+    """Record that a citation addresses an open question (reviewers)."""
+    with _write(as_user) as (session, actor):
+        doc = queries.resolve_document(session, document)
+        question = questions_service.question_by_slug(session, doc.id, slug)
+        citation = citations.citation_by_key(session, citation_key)
+        added = questions_service.address_question(session, actor, question.id, citation.id,
+                                                   note)
+    typer.echo(f"{citation_key} {'now addresses' if added else 'already addressed'} {slug}")
 
 
 def main() -> None:

@@ -291,9 +291,8 @@ def coverage(session: Session, document_id: int | None = None) -> Coverage:
     where = _graded_claims(document_id)
     row = session.execute(select(*_status_columns()).where(*where)).one()
     certainty_counts = {
-        c: n for c, n in session.execute(
-            select(func.coalesce(Claim.certainty, "none"), func.count())
-            .where(*where).group_by(func.coalesce(Claim.certainty, "none")))
+        c or "none": n for c, n in session.execute(
+            select(Claim.certainty, func.count()).where(*where).group_by(Claim.certainty))
     }
     flag_query = select(func.count()).select_from(Flag).join(Claim, Claim.id == Flag.claim_id)
     flag_query = flag_query.where(Flag.state == FlagState.OPEN.value, Claim.retired.is_(False))

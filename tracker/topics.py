@@ -48,7 +48,13 @@ RULES: tuple[TopicRule, ...] = (
 )
 
 
+# Any rule at all, in one pass: most records of a general library match none.
+_ANY = re.compile("|".join(f"(?:{rule.description})" for rule in RULES), re.IGNORECASE)
+
+
 def topics_for(texts: Iterable[str | None]) -> list[tuple[str, str]]:
     """(facet, value) pairs whose rule matches any of the texts, in rule order."""
     joined = "\n".join(t for t in texts if t)
+    if _ANY.search(joined) is None:
+        return []
     return [(rule.facet, rule.value) for rule in RULES if rule.pattern.search(joined)]

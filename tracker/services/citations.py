@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import bibtex, topics
 from tracker.errors import InvalidInput, NotFound
-from tracker.models import Citation, CitationTopic, Document, Resource, utcnow
+from tracker.models import Base, Citation, Document, Resource, utcnow
 from tracker.services.access import Actor, record, require
 from tracker.vocabulary import DesignSource, Role, StudyDesign
 
@@ -59,9 +59,9 @@ class ImportReport:
 
     @property
     def reported_entries(self) -> int:
-        """Entries that were refused (each counted once, whatever its number of problems)."""
-        return len({(p.source, p.line, p.key) for p in self.problems
-                    if p.kind != "encoding" and (p.key is not None or p.line is not None)})
+        """Entries that were refused (each counted once, whatever its number of problems);
+        problems of non-entry blocks (a broken @comment) carry no key and are not entries."""
+        return len({(p.source, p.line, p.key) for p in self.problems if p.key is not None})
 
     def summary(self) -> dict[str, int]:
         return {
@@ -164,23 +164,28 @@ def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
     pmids = {r.pmid for r, _ in records if r.pmid}
     title_keys = {k[0] for r, _ in records if (k := _db_title_key(r))}
     keys = {r.key for r, _ in records}
-    by_doi: dict[str, Citation] = {}
-    by_pmid: dict[str, Citation] = {}
-    by_title: dict[tuple[str, int, str], Citation] = {}
+    by_doi: dict[str, _Stored] = {}
+    by_pmid: dict[str, _Stored] = {}
+    by_title: dict[tuple[str, int, str], _Stored] = {}
     taken_keys: set[str] = set()
     for column, values in ((Citation.doi, dois), (Citation.pmid, pmids),
                            (Citation.title_key, title_keys)):
         for chunk in _chunks(sorted(values)):
-            for citation in session.scalars(select(Citation).where(column.in_(chunk))):
-                _index(citation, by_doi, by_pmid, by_title)
+            for stored in session.execute(select(*_STORED_COLUMNS).where(column.in_(chunk))):
+                _index(_Stored(*stored), by_doi, by_pmid, by_title)
+    by_key: dict[str, _Stored] = {}
     for chunk in _chunks(sorted(keys)):
-        taken_keys.update(session.scalars(select(Citation.key).where(Citation.key.in_(chunk))))
+        for stored in session.execute(select(*_STORED_COLUMNS).where(Citation.key.in_(chunk))):
+            by_key[stored.key] = _Stored(*stored)
+    taken_keys.update(by_key)
     plan = _Plan()
     claimed_keys = set(taken_keys)
     for record_, source in records:
         twin, matched_on = _twin(record_, by_doi, by_pmid, by_title)
         if twin is None:
-            record_ = _unique_key(record_, claimed_keys, report)
+            twin, matched_on = _same_key_and_title(record_, by_key)
+        if twin is None:
+            record_ = _unique_key(session, record_, claimed_keys, report)
             claimed_keys.add(record_.key)
             plan.new.append((record_, source))
             report.added.append(record_.key)
@@ -197,8 +202,34 @@ def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
     return plan
 
 
-def _index(citation: Citation, by_doi: dict[str, Citation], by_pmid: dict[str, Citation],
-           by_title: dict[tuple[str, int, str], Citation]) -> None:
+class _Stored(NamedTuple):
+    """The columns of a stored citation that matching and merging need (no ORM objects:
+    a re-import of thousands of entries must stay cheap)."""
+
+    id: int
+    key: str
+    title_key: str
+    first_author_key: str
+    title: str
+    authors: list[dict[str, Any]]
+    editors: list[dict[str, Any]]
+    year: int | None
+    container: str | None
+    volume: str | None
+    number: str | None
+    pages: str | None
+    doi: str | None
+    pmid: str | None
+    isbn: str | None
+    url: str | None
+    abstract: str | None
+
+
+_STORED_COLUMNS = tuple(getattr(Citation, name) for name in _Stored._fields)
+
+
+def _index(citation: _Stored, by_doi: dict[str, _Stored], by_pmid: dict[str, _Stored],
+           by_title: dict[tuple[str, int, str], _Stored]) -> None:
     if citation.doi:
         by_doi[citation.doi] = citation
     if citation.pmid:
@@ -208,9 +239,9 @@ def _index(citation: Citation, by_doi: dict[str, Citation], by_pmid: dict[str, C
                             citation)
 
 
-def _twin(record_: bibtex.CitationRecord, by_doi: dict[str, Citation],
-          by_pmid: dict[str, Citation], by_title: dict[tuple[str, int, str], Citation]
-          ) -> tuple[Citation | None, str]:
+def _twin(record_: bibtex.CitationRecord, by_doi: dict[str, _Stored],
+          by_pmid: dict[str, _Stored], by_title: dict[tuple[str, int, str], _Stored]
+          ) -> tuple[_Stored | None, str]:
     if record_.doi and record_.doi in by_doi:
         return by_doi[record_.doi], "doi"
     if record_.pmid and record_.pmid in by_pmid:
@@ -221,10 +252,25 @@ def _twin(record_: bibtex.CitationRecord, by_doi: dict[str, Citation],
     return None, ""
 
 
-def _unique_key(record_: bibtex.CitationRecord, taken: set[str], report: ImportReport
-                ) -> bibtex.CitationRecord:
+def _same_key_and_title(record_: bibtex.CitationRecord, by_key: dict[str, _Stored]
+                        ) -> tuple[_Stored | None, str]:
+    """An entry without DOI, PMID, year or author is still the same citation when it has the
+    same key and the same title (so re-importing such a file changes nothing)."""
+    stored = by_key.get(record_.key)
+    if stored is not None and stored.title_key == bibtex.title_key(record_.title or "")[
+            :TITLE_KEY_MAX]:
+        return stored, "key+title"
+    return None, ""
+
+
+def _unique_key(session: Session, record_: bibtex.CitationRecord, taken: set[str],
+                report: ImportReport) -> bibtex.CitationRecord:
+    """The entry's key, or key-2, key-3... when another citation already has it."""
     if record_.key not in taken:
         return record_
+    pattern = record_.key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    taken.update(session.scalars(select(Citation.key).where(
+        Citation.key.like(pattern + "-%", escape="\\"))))
     n = 2
     while f"{record_.key}-{n}" in taken:
         n += 1
@@ -253,7 +299,7 @@ def _values(record_: bibtex.CitationRecord) -> dict[str, Any]:
     }
 
 
-def _fill(twin: Citation, record_: bibtex.CitationRecord, pending: dict[str, Any]
+def _fill(twin: _Stored, record_: bibtex.CitationRecord, pending: dict[str, Any]
           ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     """Fields the database lacks and the entry has; and the ones where they differ."""
     fills: dict[str, Any] = {}
@@ -302,27 +348,41 @@ def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str,
 
 
 def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport) -> None:
+    """Bulk INSERT (executemany, no per-row round trips), then the new ids by key."""
     rows = [_row(r, source, actor) for r, source in plan.new]
-    topic_rows: list[dict[str, Any]] = []
+    table = Base.metadata.tables["citations"]
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        ids = session.scalars(insert(Citation).returning(Citation.id, sort_by_parameter_order=True),
-                              chunk).all()
-        for citation_id, (record_, _) in zip(ids, plan.new[start:start + CHUNK], strict=True):
-            topic_rows.extend(
-                {"citation_id": citation_id, "facet": facet, "value": value, "source": "rule"}
-                for facet, value in _topics_of(record_))
+        session.execute(insert(table), rows[start:start + CHUNK])
+    ids: dict[str, int] = {}
+    for chunk in _chunks([r["key"] for r in rows]):
+        ids.update({key: ident for key, ident in session.execute(
+            select(Citation.key, Citation.id).where(Citation.key.in_(chunk)))})
+    topic_rows = [
+        {"citation_id": ids[record_.key], "facet": facet, "value": value, "source": "rule"}
+        for record_, _ in plan.new for facet, value in _topics_of(record_)
+    ]
     if topic_rows:
-        session.execute(insert(CitationTopic), topic_rows)
+        session.execute(insert(Base.metadata.tables["citation_topics"]), topic_rows)
     if plan.fills:
-        updates = []
-        for citation_id, fills in plan.fills.items():
-            values = dict(fills)
-            if "authors" in values:
-                values["authors_text"] = _people_text(values["authors"])
-            updates.append({"id": citation_id, **values})
-        session.execute(update(Citation), updates)
+        _fill_in(session, table, plan.fills)
     session.flush()
+
+
+def _fill_in(session: Session, table: Any, fills: dict[int, dict[str, Any]]) -> None:
+    """UPDATE the filled fields, one executemany per set of filled columns; bumps versions."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for citation_id, values in fills.items():
+        values = dict(values)
+        if "authors" in values:
+            values["authors_text"] = _people_text(values["authors"])
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"b_id": citation_id, **{f"b_{k}": v for k, v in values.items()}})
+    now = utcnow()
+    for columns, params in groups.items():
+        statement = (update(table).where(table.c.id == bindparam("b_id"))
+                     .values({c: bindparam(f"b_{c}") for c in columns}
+                             | {"version": table.c.version + 1, "updated_at": now}))
+        session.execute(statement, params)
 
 
 def _topics_of(record_: bibtex.CitationRecord) -> list[tuple[str, str]]:

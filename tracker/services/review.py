@@ -155,7 +155,7 @@ def load_review(session: Session, actor: Actor, path: Path) -> LoadReport:
         elif not keys[key][1]:
             problems.append(f"{where}: {key!r} is unverified; list it under [[to_check]]")
         try:
-            stance = Stance(entry.get("stance"))
+            stance = Stance(str(entry.get("stance")))
         except ValueError:
             problems.append(f"{where}: stance {entry.get('stance')!r} is not one of "
                             + ", ".join(s.value for s in Stance))
@@ -172,7 +172,7 @@ def load_review(session: Session, actor: Actor, path: Path) -> LoadReport:
         where = f"{path}: [[flag]] #{n} (claim {entry.get('claim')!r})"
         claim = claims.find(entry.get("claim"), where, problems)
         try:
-            kind = FlagKind(entry.get("kind"))
+            kind = FlagKind(str(entry.get("kind")))
         except ValueError:
             problems.append(f"{where}: kind {entry.get('kind')!r} is not one of "
                             + ", ".join(k.value for k in FlagKind))
@@ -210,7 +210,7 @@ def load_review(session: Session, actor: Actor, path: Path) -> LoadReport:
     if problems:
         raise ReviewFileError(str(path), problems)
 
-    for n, entry in enumerate(splits, 1):
+    for entry in splits:
         claim = claims.find(entry["claim"], "", [])
         assert claim is not None
         before = len(claims.parts.get(claim.id, {}))

@@ -1,0 +1,188 @@
+"""BibTeX import through the service layer and the CLI: counts, duplicates against the
+database, strict and dry-run, encodings, round trip through export, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pybtex.database
+import pytest
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from tests.conftest import ROOT, SHARED
+from tracker import bibtex, db, exports
+from tracker.cli import app
+from tracker.models import AuditEvent, Citation, CitationTopic
+from tracker.services import citations
+from tracker.services.access import Actor, system_actor
+from tracker.vocabulary import Role
+
+CORPORA = SHARED / "corpora"
+LIBRARY = ROOT / "references" / "library.bib"
+needs_corpora = pytest.mark.skipif(not CORPORA.exists(),
+                                   reason=f"the shared BibTeX corpora are not at {CORPORA}")
+
+
+def do_import(engine: Engine, *sources: tuple[str, str], actor: Actor | None = None,
+              **options: bool) -> citations.ImportReport:
+    with db.writing(engine) as session:
+        return citations.import_bibtex(session, actor or system_actor(session), list(sources),
+                                       **options)
+
+
+def count(engine: Engine) -> int:
+    with db.reading(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Citation)) or 0)
+
+
+@needs_corpora
+@pytest.mark.slow
+def test_every_corpus_file_imports_and_every_entry_is_accounted_for(engine: Engine) -> None:
+    files = sorted(p for p in CORPORA.rglob("*.bib"))
+    assert len(files) > 100
+    for path in files:
+        text, _ = bibtex.read_bib_file(path)
+        report = do_import(engine, (str(path.relative_to(CORPORA)), text))
+        accounted = (len(report.added) + len(report.merged) + len(report.unchanged)
+                     + len(report.merged_in_files) + report.reported_entries)
+        assert accounted == report.found, (path.name, report.summary())
+        for problem in report.problems:
+            assert problem.source.endswith(path.name)
+
+
+def test_the_curated_library_imports_cleanly_and_reimport_changes_nothing(
+        engine: Engine) -> None:
+    text, encoding = bibtex.read_bib_file(LIBRARY)
+    first = do_import(engine, ("library.bib", text), strict=True)
+    assert first.written and not first.problems
+    assert len(first.added) == first.found == 77
+    with db.reading(engine) as session:
+        verified = session.scalar(select(func.count()).where(Citation.verified.is_(True)))
+        assert verified == 60
+        crps = session.scalar(select(Citation).where(Citation.key == "schwartzman2009"))
+        assert crps is not None and crps.design == "rct" and crps.design_source == "entry"
+        assert "finding" in crps.extra and crps.raw.startswith("@article{schwartzman2009")
+        topics = set(session.scalars(select(CitationTopic.value).where(
+            CitationTopic.citation_id == crps.id)))
+        assert {"CRPS", "IV"} <= topics
+        revision = db.revision_of(session)
+    again = do_import(engine, ("library.bib", text))
+    assert not again.added and not again.merged and len(again.unchanged) == 77
+    with db.reading(engine) as session:
+        assert db.revision_of(session) == revision
+
+
+def test_duplicates_against_the_database_fill_and_report_conflicts(engine: Engine) -> None:
+    do_import(engine, ("a.bib", """
+@article{first, title={Ketamine for pain: a trial}, author={Doe, Jane}, year={2019},
+  doi={10.1000/abc}, journal={Pain}}
+@article{second, title={Another study of ketamine}, author={Roe, Richard}, year={2018},
+  pmid={12345}}
+@article{third, title={A third, rather specific title}, author={Poe, Edgar}, year={2017}}
+"""))
+    report = do_import(engine, ("b.bib", """
+@article{same-doi, title={Ketamine for pain: a trial}, author={Doe, Jane}, year={2019},
+  doi={https://doi.org/10.1000/ABC}, volume={12}, journal={Pain Medicine}}
+@article{same-pmid, title={Another study of ketamine}, year={2018}, pmid={12345}, pages={1--9}}
+@article{same-title, title={A Third, Rather Specific Title!}, author={Poe, E.}, year={2017},
+  url={https://example.org/third}}
+"""))
+    merged = {m.key: m for m in report.merged}
+    assert merged["same-doi"].matched_on == "doi" and merged["same-doi"].filled == ("volume",)
+    assert ("container", "Pain", "Pain Medicine") in merged["same-doi"].conflicts
+    assert merged["same-pmid"].matched_on == "pmid" and merged["same-pmid"].filled == ("pages",)
+    assert merged["same-title"].matched_on == "title+year+first author"
+    assert count(engine) == 3
+    with db.reading(engine) as session:
+        first = session.scalar(select(Citation).where(Citation.key == "first"))
+        assert first is not None and (first.volume, first.container) == ("12", "Pain")
+
+
+def test_strict_imports_nothing_when_any_entry_is_bad(engine: Engine) -> None:
+    source = ("bad.bib", "@article{ok, title={Fine}, author={A, B}, year={2001}}\n\n"
+                         "@article{noyear, title={Bad year}, year={20019}}\n")
+    strict = do_import(engine, source, strict=True)
+    assert not strict.written and count(engine) == 0
+    [problem] = strict.problems
+    assert (problem.line, problem.key, problem.field) == (3, "noyear", "year")
+    lenient = do_import(engine, source)
+    assert lenient.written and lenient.added == ["ok"] and count(engine) == 1
+
+
+def test_dry_run_writes_nothing(engine: Engine) -> None:
+    text, _ = bibtex.read_bib_file(LIBRARY)
+    report = do_import(engine, ("library.bib", text), dry_run=True)
+    assert len(report.added) == 77 and not report.written
+    assert count(engine) == 0
+
+
+def test_key_already_used_by_another_citation_is_renamed(engine: Engine) -> None:
+    do_import(engine, ("a.bib", "@book{smith, title={One book}, author={Smith, A}, year={2000}}"))
+    report = do_import(engine, ("b.bib",
+                                "@book{smith, title={Other book}, author={Smith, B}, year={2001}}"))
+    assert report.renamed == [("smith", "smith-2")] and report.added == ["smith-2"]
+
+
+def test_latin1_file(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.bib"
+    path.write_bytes("@article{m, title={Étude de la kétamine}, author={Müller, Jürgen}, "
+                     "year={2010}}".encode("latin-1"))
+    text, encoding = bibtex.read_bib_file(path)
+    assert encoding != "utf-8"
+    report = do_import(engine, (str(path), text))
+    assert report.added == ["m"]
+    with db.reading(engine) as session:
+        stored = session.scalar(select(Citation).where(Citation.key == "m"))
+        assert stored is not None and stored.title == "Étude de la kétamine"
+        assert stored.authors[0]["family"] == "Müller"
+
+
+def test_export_round_trip_and_pybtex(engine: Engine, blank_engine: Engine) -> None:
+    text, _ = bibtex.read_bib_file(LIBRARY)
+    do_import(engine, ("library.bib", text))
+    with db.reading(engine) as session:
+        exported = exports.export(session, "bibtex")
+        originals = citations.export_records(session)
+    parsed = pybtex.database.parse_string(exported, "bibtex")
+    assert len(parsed.entries) == 77
+    db.migrate(blank_engine)
+    report = do_import(blank_engine, ("export.bib", exported), strict=True)
+    assert len(report.added) == 77
+    with db.reading(blank_engine) as session:
+        copies = {r.key: r for r in citations.export_records(session)}
+    for original in originals:
+        copy = copies[original.key]
+        for name in ("title", "authors", "year", "container", "doi", "pmid", "design",
+                     "verified", "verification_note", "pages", "volume", "number", "extra"):
+            assert getattr(copy, name) == getattr(original, name), (original.key, name)
+
+
+def test_viewers_cannot_import(engine: Engine, make_actor: Callable[[Engine, Role], Actor]
+                               ) -> None:
+    viewer = make_actor(engine, Role.VIEWER)
+    from tracker.errors import PermissionDenied
+    with pytest.raises(PermissionDenied):
+        do_import(engine, ("a.bib", "@misc{x, title={X}}"), actor=viewer)
+
+
+def test_cli_import_json_report_and_audit(engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "two.bib"
+    path.write_text("@article{a, title={Alpha}, author={A, A}, year={2001}}\n"
+                    "@article{b, title={Beta}, year={1066x}}\n", encoding="utf-8")
+    env = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+           "TRACKER_USER": "system"}
+    with db.writing(engine) as session:
+        system_actor(session)
+    result = CliRunner().invoke(app, ["import-bib", str(path), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["summary"]["added"] == 1 and report["summary"]["refused_entries"] == 1
+    assert report["problems"][0]["line"] == 2
+    strict = CliRunner().invoke(app, ["import-bib", str(path), "--strict"], env=env)
+    assert strict.exit_code == 1 and "nothing imported (--strict)" in strict.output
+    with db.reading(engine) as session:
+        assert session.scalar(select(AuditEvent.action).where(
+            AuditEvent.action == "citations.import")) == "citations.import"
