@@ -82,7 +82,10 @@ def test_documents_sections_and_claim_show(run: Any) -> None:
     assert "# Understanding Ketamine and Its Role in Pain Relief" in tree
     assert "  ? What is ketamine therapy for pain management?" in tree
     shown = json.loads(run("claim", "show", "9", "--json").output)
-    assert shown["id"] == 9 and shown["text"].startswith("Ketamine blocks NMDA receptors")
+    assert shown["claim"]["id"] == 9
+    assert shown["claim"]["text"].startswith("Ketamine blocks NMDA receptors")
+    assert shown["requirement"].startswith("at least 1 supporting")
+    assert shown["evidence"] == [] and shown["history"] == []
 
 
 def test_coverage_json_on_the_fresh_database_reports_every_claim_unsupported(run: Any) -> None:

@@ -9,9 +9,10 @@ The pipeline of `parse_bibtex` is a row of named steps, each a small function:
 Failures are data: a block bibtexparser cannot parse, a repeated key and an entry that fails
 validation each become a `Problem` (with file, line, key and field) instead of an exception,
 and the entry is left out of `records`. Invariant (tested on every corpus file):
-``len(records) + len(merges) + entries named in problems == found``. An entry problem always
-carries the entry's key (possibly "") and the entry's first line; only problems about other
-blocks (@string, @comment, @preamble) or the whole file have ``key=None``.
+``len(records) + len(merges) + len({p.entry_number for entry problems}) == found``. An entry
+problem carries the entry's key (possibly ""), first line and `entry_number` (its position
+among the file's entries); problems about other blocks (@string, @comment, @preamble) or the
+whole file have ``key=None`` and ``entry_number=None``.
 
 Rules, in one place:
 
@@ -29,15 +30,22 @@ Rules, in one place:
   enclosing braces or quotes are removed. Text fields are then LaTeX-decoded for display
   (`decode_latex`): accents and symbols from a small table, protective braces dropped,
   ``--``/``---`` to en/em dash, ````` ``x'' ````` to curly quotes, ``~`` to a space, runs of
-  ASCII whitespace to one space; macros the table lacks fall back to pylatexenc. Verbatim
+  ASCII whitespace to one space, ``$`` math delimiters dropped; a macro the table lacks
+  goes to pylatexenc (or, when pylatexenc has no text for it, is dropped and its argument
+  kept). ``%`` comments between the parts of a value or before a field are ignored. Verbatim
   fields (doi, url, file, eprint, verifiedfrom, seenat, ...) only lose braces and the
-  escapes ``\\_ \\% \\& \\# \\$ \\{ \\}``, so URLs keep their ``--`` and ``~``.
+  escapes ``\\_ \\% \\& \\# \\$ \\{ \\}`` (and ``\\textbackslash{}``-style words), so URLs
+  keep their ``--`` and ``~``.
 - Pages are display text with every dash between two page parts turned into an en dash:
   ``12--18`` and ``12-18`` both become ``12–18`` (written back as ``12--18``).
 - Names: bibtexparser's `split_multiple_persons_names` and `parse_single_name_into_parts`
-  (non-strict), cached per distinct string. family = von + last + jr, given = first. A name
-  that is a single brace group, ``{World Health Organization}``, is a corporate author
-  (family = the name, given = ""). A name ``others`` sets `others` and is not a Person.
+  (non-strict), cached per distinct string; a list with no brace or backslash is split by
+  the equivalent regular expression (property-tested against bibtexparser's loop). A name
+  that starts with a backslash after "and" gets an empty group in front, as bibtexparser
+  2.1.0 would otherwise drop its first two characters. family = von + last + jr, given =
+  first. A name that is a single brace group, ``{World Health Organization}``, is a
+  corporate author (family = the name, given = ""). A name ``others`` sets `others` and is
+  not a Person.
 - Year: a ``year`` field must be a 4-digit year from 1500 to next year ("2019a", "in press"
   are invalid). With no year field, the first 4-digit number of a biblatex ``date`` in that
   range is used (a date without one leaves the year empty; no problem).
@@ -46,8 +54,9 @@ Rules, in one place:
   rejected, so the rule has no exceptions); a year field that is not a plausible year; a doi
   field that `normalise_doi` cannot read. Fields bibtexparser saw twice in one entry make it a
   kind "parse" problem. A key used twice: the later entry is a "duplicate-key" problem.
-- DOI: lower-case, without ``https://doi.org/``, ``http://dx.doi.org/`` or ``doi:``; must
-  match ``^10\\.\\d{4,9}/\\S+$``. Without a doi field, a doi.org address in ``url`` gives it.
+- DOI: lower-case, without ``https://doi.org/``, ``http://dx.doi.org/`` (or another
+  resolver address such as ``http://doi.acm.org/``) or ``doi:``; must match
+  ``^10\\.\\d{4,9}/\\S+$``. Without a doi field, a resolver address in ``url`` gives it.
   PMID: the digits of a ``pmid`` field (or of ``eprint`` with ``eprinttype = pubmed``); a
   pmid field that is not a number stays in `extra` as written.
 - Container: the first present of journal, journaltitle, booktitle, publisher, institution,
@@ -64,18 +73,24 @@ Rules, in one place:
   the matched words as the reason; else @book/@inbook/@incollection -> BOOK (SUGGESTED); else
   (None, UNKNOWN, "no design information"). An unrecognised studydesign stays in `extra`.
 - Duplicates within a file: the same DOI, else the same PMID, else the same `title_key` +
-  year + first author's family name (accents and case folded), but only when DOI, PMID,
+  year + first author's (else first editor's) family name (accents and case folded; an
+  entry with no title, year or person has no such key), but only when DOI, PMID,
   volume, number and first page do not contradict (the same title by the same author in the
   same year in another issue or on another page is another work). The later entry is folded
   into the first: fields the first lacks are filled, keywords are united, differing values
   are listed as conflicts and the first's value kept. A record that took an ``uncertain``
-  note from an unverified entry becomes unverified. `dedupe_keys` gives the database layer
-  the same three keys.
+  note from an unverified entry becomes unverified; a CONFIRMED design is never replaced.
+  `dedupe_keys` and `merge_records` give the database layer the same keys and rules.
 - Round trip: `to_bibtex` writes UTF-8 BibTeX that both bibtexparser and pybtex read, such
   that ``parse_bibtex(to_bibtex(records))`` gives records equal to the input apart from
-  `raw` and `line`. One exception: a non-corporate person with no given name and a
-  multi-word family name that BibTeX would split differently is written in braces and comes
-  back as corporate.
+  `raw` and `line` (`encode_latex` is the inverse of `decode_latex`; a studydesign field is
+  written only when the design came from one).
+
+Speed: the import must stay close to bibtexparser's own parse, so no middleware runs after
+the splitter; enclosing, macros and decoding happen in one pass per field, cached per
+distinct raw value within the file, with cheap substring checks in front of every regular
+expression or decoder, and names, LaTeX and title keys cached per distinct string across
+files (bounded `lru_cache`s of pure functions).
 """
 
 from __future__ import annotations
@@ -86,11 +101,12 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+from urllib.parse import unquote
 
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares.names import (
@@ -111,7 +127,10 @@ from bibtexparser.model import (
 from tracker.vocabulary import DesignSource, StudyDesign
 
 __all__ = [
+    "CONTAINER_FIELDS",
     "DESIGN_RULES",
+    "MONTH_MACROS",
+    "VERBATIM_FIELDS",
     "BibFileError",
     "CitationRecord",
     "DesignRule",
@@ -120,10 +139,13 @@ __all__ = [
     "Person",
     "Problem",
     "decode_latex",
+    "decode_verbatim",
     "dedupe_keys",
     "design_from_label",
     "detect_design",
+    "duplicate_reason",
     "encode_latex",
+    "encode_verbatim",
     "merge_records",
     "normalise_doi",
     "normalise_pages",
@@ -195,7 +217,7 @@ class CitationRecord:
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something a user must fix in a .bib file. kind: "parse", "duplicate-key", "invalid"
-    or "encoding". An entry problem has the entry's key and first line."""
+    or "encoding". An entry problem has the entry's key, first line and number."""
 
     source: str
     line: int | None
@@ -203,6 +225,9 @@ class Problem:
     field: str | None
     kind: str
     message: str
+    #: For an entry problem, the entry's 1-based position among the file's entries (so the
+    #: entries a file lost can be counted even when keys and lines repeat); else None.
+    entry_number: int | None = None
 
     def __str__(self) -> str:
         parts = [self.source]
@@ -229,7 +254,8 @@ class Merge:
 
 @dataclass(frozen=True, slots=True)
 class ParsedBib:
-    """The result of parsing one BibTeX text."""
+    """The result of parsing one BibTeX text. `found` counts the entry blocks bibtexparser
+    found, parsed or failed; `strings`, `comments` and `preambles` count the other blocks."""
 
     source: str
     records: tuple[CitationRecord, ...]
@@ -300,30 +326,17 @@ def _looks_like_gbk(data: bytes) -> bool:
 
 
 def parse_bib_file(path: Path) -> ParsedBib:
-    """Read and parse a .bib file; a non-UTF-8 file gets an "encoding" problem."""
+    """Read and parse a .bib file; a file that is not UTF gets an "encoding" problem."""
     text, encoding = read_bib_file(path)
     parsed = parse_bibtex(text, source=str(path))
-    if encoding in ("utf-8", "utf-8-sig"):
+    if encoding in ("utf-8", "utf-8-sig", "utf-16"):
         return parsed
-    problem = Problem(
-        source=str(path),
-        line=None,
-        key=None,
-        field=None,
-        kind="encoding",
-        message=f"not valid UTF-8; decoded as {encoding} - check accented characters "
-        "and save the file as UTF-8",
+    message = (
+        f"not valid UTF-8; decoded as {encoding} - check accented characters "
+        "and save the file as UTF-8"
     )
-    return ParsedBib(
-        source=parsed.source,
-        records=parsed.records,
-        merges=parsed.merges,
-        problems=(problem, *parsed.problems),
-        found=parsed.found,
-        strings=parsed.strings,
-        comments=parsed.comments,
-        preambles=parsed.preambles,
-    )
+    problem = Problem(str(path), None, None, None, "encoding", message)
+    return replace(parsed, problems=(problem, *parsed.problems))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,8 +345,9 @@ def parse_bib_file(path: Path) -> ParsedBib:
 
 _WHITESPACE = " \t\n\r\f\v"
 _WHITESPACE_RUN = re.compile(r"[ \t\n\r\f\v]+")
-_NEEDS_WHITESPACE_FIX = re.compile(r"[\t\n\r\f\v]|  |^[ ]|[ ]$")
-_NEEDS_DECODE = re.compile(r"[\\{}~$]|--|``|''")
+_CONTROL_WHITESPACE = re.compile(r"[\t\n\r\f\v]")
+#: A character that may need decoding, or whitespace other than a single space.
+_SPECIAL = re.compile(r"[\\{}~$\t\n\r\f\v]")
 
 _ACCENTS = {
     "'": "\u0301",
@@ -381,6 +395,8 @@ _SYMBOL_WORDS = {
     "textasciitilde": "~",
     "textasciicircum": "^",
     "textbackslash": "\\",
+    "textbraceleft": "{",
+    "textbraceright": "}",
     "textbar": "|",
     "textless": "<",
     "textgreater": ">",
@@ -475,9 +491,21 @@ _QUOTES = {"``": "“", "''": "”"}
 
 def _collapse(text: str) -> str:
     """One space for every run of ASCII whitespace, none at the ends."""
-    if _NEEDS_WHITESPACE_FIX.search(text) is None:
+    if (
+        "  " not in text
+        and text[:1] != " "
+        and text[-1:] != " "
+        and _CONTROL_WHITESPACE.search(text) is None
+    ):
         return text
     return _WHITESPACE_RUN.sub(" ", text).strip(_WHITESPACE)
+
+
+def _is_plain(text: str) -> bool:
+    """True when `decode_latex` has nothing to do but collapse spaces (the common case)."""
+    return (
+        _SPECIAL.search(text) is None and "--" not in text and "``" not in text and "''" not in text
+    )
 
 
 def _letter(token: str) -> str:
@@ -549,15 +577,17 @@ def _decode_slow(text: str) -> str:
 
 def decode_latex(text: str) -> str:
     """LaTeX field text to display Unicode: accents, symbols, dashes, quotes; braces dropped."""
-    if _NEEDS_DECODE.search(text) is None:
-        return _collapse(text)
-    return _decode_slow(text)
+    if not _is_plain(text):
+        return _decode_slow(text)
+    if "  " in text or text[:1] == " " or text[-1:] == " ":  # no tab or newline: plain
+        return _WHITESPACE_RUN.sub(" ", text).strip(_WHITESPACE)
+    return text
 
 
 _ENCODE = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
     "$": r"\$",
     "%": r"\%",
     "&": r"\&",
@@ -575,8 +605,10 @@ _LIGATURE_CHARS = "-`'"
 def encode_latex(text: str) -> str:
     """Display Unicode to BibTeX field text such that `decode_latex` gives it back.
 
-    Non-ASCII letters stay UTF-8; LaTeX specials are escaped; ``{}`` separates characters
-    that would otherwise form a ligature (``--``, ``````, ``''``)."""
+    Non-ASCII letters stay UTF-8; LaTeX specials are escaped; a literal brace or backslash
+    becomes ``\\textbraceleft{}`` etc. (BibTeX and pybtex count every brace, escaped or not);
+    ``{}`` separates characters that would otherwise form a ligature (``--``, ``````,
+    ``''``)."""
     text = _collapse(text)
     if _NEEDS_ENCODE.search(text) is None:
         return text
@@ -591,14 +623,21 @@ def encode_latex(text: str) -> str:
     return "".join(out)
 
 
-_VERBATIM_TOKEN = re.compile(r"\\textbackslash\{\}|\\([_%&#${}])|[{}]")
-_VERBATIM_ENCODE = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}"}
+_VERBATIM_TOKEN = re.compile(
+    r"\\(textbackslash|textbraceleft|textbraceright)\{\}|\\([_%&#${}])|[{}]"
+)
+_VERBATIM_ENCODE = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+}
 
 
 def _decode_verbatim_token(match: re.Match[str]) -> str:
-    if match.group(0) == r"\textbackslash{}":
-        return "\\"
-    return match.group(1) or ""
+    word = match.group(1)
+    if word is not None:
+        return _SYMBOL_WORDS[word]
+    return match.group(2) or ""
 
 
 def decode_verbatim(text: str) -> str:
@@ -621,6 +660,7 @@ def encode_verbatim(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 _UNESCAPED_BRACE = re.compile(r"(?<!\\)[{}]")
+_BACKSLASH_WORD = re.compile(r"(?<=[ \t\r\n])\\")
 
 
 def _is_single_group(text: str) -> bool:
@@ -640,18 +680,30 @@ def _is_single_group(text: str) -> bool:
 
 @lru_cache(maxsize=1 << 16)
 def _parse_person(name: str) -> Person | None:
-    name = name.strip(_WHITESPACE)
-    if not name:
-        return None
-    if _is_single_group(name):
+    if name[:1] == "{" and _is_single_group(name):
         corporate = decode_latex(name)
         return Person(family=corporate, corporate=True) if corporate else None
     parts = parse_single_name_into_parts(name, strict=False)
-    family = decode_latex(" ".join(parts.von + parts.last + parts.jr))
-    given = decode_latex(" ".join(parts.first))
+    family = " ".join(parts.von + parts.last + parts.jr)
+    given = " ".join(parts.first)
+    if not _is_plain(name):  # the words of a plain name need no decoding
+        family, given = decode_latex(family), decode_latex(given)
     if not family:
         return Person(family=given) if given else None
     return Person(family=family, given=given)
+
+
+_NAME_SEPARATOR = re.compile(r"[ \t\r\n]+and[ \t\r\n]+", re.IGNORECASE)
+
+
+def _split_names(value: str) -> list[str]:
+    """bibtexparser's `split_multiple_persons_names`. Braces and backslashes are all that make
+    its character loop more than a split on whitespace-"and"-whitespace, so a list without
+    them takes that split (a property test checks both agree)."""
+    if "{" in value or "}" in value or "\\" in value:
+        return list(split_multiple_persons_names(value))
+    value = value.strip(" \r\n\t")
+    return _NAME_SEPARATOR.split(value) if value else []
 
 
 @lru_cache(maxsize=1 << 16)
@@ -659,26 +711,40 @@ def parse_names(value: str) -> tuple[tuple[Person, ...], bool]:
     """A BibTeX name list (author/editor field, un-decoded) -> (people, "and others")."""
     people: list[Person] = []
     others = False
-    for name in split_multiple_persons_names(value):
-        if name.strip(_WHITESPACE) == "others":
+    if "\\" in value:
+        # split_multiple_persons_names drops the first two characters of a name that starts
+        # with a backslash after "and" (bibtexparser 2.1.0); an empty group in front keeps them.
+        value = _BACKSLASH_WORD.sub(r"{}\\", value)
+    for name in _split_names(value):
+        name = name.strip(_WHITESPACE)
+        if name == "others":
             others = True
-            continue
-        person = _parse_person(name)
-        if person is not None:
-            people.append(person)
+        elif name:
+            person = _parse_person(name)
+            if person is not None:
+                people.append(person)
     return tuple(people), others
 
 
+@lru_cache(maxsize=1 << 16)
 def _format_person(person: Person) -> str:
-    """A name as BibTeX text that `parse_names` reads back as this person."""
-    if person.corporate:
-        return "{" + encode_latex(person.family) + "}"
+    """A name as BibTeX text that `parse_names` reads back as this person: the plain form
+    when it works, else with ", ," (an empty first name) and braces to stop BibTeX's word
+    splitting."""
     family = encode_latex(person.family)
-    text = f"{family}, {encode_latex(person.given)}" if person.given else family
-    if parse_names(text) == ((person,), False):
-        return text
-    family = "{" + family + "}"
-    return f"{family}, {{{encode_latex(person.given)}}}" if person.given else family
+    if person.corporate:
+        return "{" + family + "}"
+    given = encode_latex(person.given)
+    candidates: tuple[str, ...]
+    if given:
+        candidates = (f"{family}, {given}", f"{{{family}}}, {{{given}}}")
+    else:
+        candidates = (family, f"{family}, ,", f"{{{family}}}, ,")
+    neighbour = Person("X")
+    for text in candidates:  # checked between two other names, as it will be written
+        if parse_names(f"X and {text} and X") == ((neighbour, person, neighbour), False):
+            return text
+    return candidates[-1]
 
 
 def _format_people(people: Sequence[Person], others: bool) -> str:
@@ -755,15 +821,30 @@ def _resolve_value(raw: str, macros: Mapping[str, str]) -> str:
     return _concatenate(raw, macros)
 
 
-def _concatenate(raw: str, macros: Mapping[str, str]) -> str:
-    """Resolve `a # "b" # {c}`; anything malformed is returned as written."""
-    pieces: list[str] = []
-    index, end = 0, len(raw)
+_MACRO_END = re.compile(r"[\s#%]")
+
+
+def _skip_space(raw: str, index: int) -> int:
+    """The index of the next character that is neither whitespace nor in a `%` comment."""
+    end = len(raw)
     while index < end:
-        while index < end and raw[index] in _WHITESPACE:
+        char = raw[index]
+        if char == "%":
+            newline = raw.find("\n", index)
+            index = end if newline < 0 else newline + 1
+        elif char in _WHITESPACE:
             index += 1
-        if index >= end:
+        else:
             break
+    return index
+
+
+def _concatenate(raw: str, macros: Mapping[str, str]) -> str:
+    """Resolve `a # "b" # {c}` (with `%` comments between the parts); anything malformed
+    is returned as written."""
+    pieces: list[str] = []
+    index, end = _skip_space(raw, 0), len(raw)
+    while index < end:
         char = raw[index]
         if char in '{"':
             close = _closing_brace(raw, index) if char == "{" else _closing_quote(raw, index)
@@ -772,18 +853,17 @@ def _concatenate(raw: str, macros: Mapping[str, str]) -> str:
             pieces.append(raw[index + 1 : close])
             index = close + 1
         else:
-            close = raw.find("#", index)
-            close = end if close < 0 else close
-            token = raw[index:close].strip(_WHITESPACE)
+            stop = _MACRO_END.search(raw, index)
+            close = end if stop is None else stop.start()
+            token = raw[index:close]
             name = token.lower()
             pieces.append(macros.get(name, MONTH_MACROS.get(name, token)))
             index = close
-        while index < end and raw[index] in _WHITESPACE:
-            index += 1
+        index = _skip_space(raw, index)
         if index < end:
             if raw[index] != "#":
                 return raw
-            index += 1
+            index = _skip_space(raw, index + 1)
     return "".join(pieces)
 
 
@@ -795,28 +875,57 @@ NAME_FIELDS = frozenset({"author", "editor"})
 
 
 class _FieldValues:
-    """Per-file decoding of raw field values, cached per distinct raw string."""
+    """Per-file decoding of raw field values, cached per distinct raw string (a file repeats
+    its journals, publishers and months; decoding each once keeps the parse cheap)."""
 
-    __slots__ = ("macros", "_text", "_verbatim", "_names")
+    __slots__ = ("macros", "_caches", "_specs")
 
     def __init__(self, macros: Mapping[str, str]) -> None:
         self.macros = macros
-        self._text: dict[str, str] = {}
-        self._verbatim: dict[str, str] = {}
-        self._names: dict[str, str] = {}
+        #: one cache per decoder: raw value -> decoded value
+        self._caches: dict[Callable[[str], str], dict[str, str]] = {
+            decode_latex: {},
+            decode_verbatim: {},
+            _strip_names: {},
+        }
+        #: field key as written -> (lower-case key, the decoder's cache, decoder)
+        self._specs: dict[str, tuple[str, dict[str, str], Callable[[str], str]]] = {}
 
-    def decode(self, key: str, raw: str) -> str:
-        decoder: Callable[[str], str]
-        if key in NAME_FIELDS:
-            cache_, decoder = self._names, _strip_names
-        elif key in VERBATIM_FIELDS:
-            cache_, decoder = self._verbatim, decode_verbatim
-        else:
-            cache_, decoder = self._text, decode_latex
-        value = cache_.get(raw)
-        if value is None:
-            value = cache_[raw] = decoder(_resolve_value(raw, self.macros))
-        return value
+    def _spec(self, key: str) -> tuple[str, dict[str, str], Callable[[str], str]]:
+        name = _field_name(key)
+        decoder: Callable[[str], str] = decode_latex
+        if name in NAME_FIELDS:
+            decoder = _strip_names
+        elif name in VERBATIM_FIELDS:
+            decoder = decode_verbatim
+        spec = self._specs[key] = (name, self._caches[decoder], decoder)
+        return spec
+
+    def entry_fields(self, entry: Any) -> dict[str, str]:
+        """An entry's fields by lower-case key, decoded; a repeated key keeps its first value."""
+        fields: dict[str, str] = {}
+        specs = self._specs
+        for item in entry.fields:
+            key = item.key
+            name, cache_, decoder = specs[key] if key in specs else self._spec(key)
+            if name in fields:
+                continue
+            raw = item.value
+            value = cache_.get(raw)
+            if value is None:
+                value = cache_[raw] = decoder(_resolve_value(raw, self.macros))
+            fields[name] = value
+        return fields
+
+
+def _field_name(key: str) -> str:
+    """A field key in lower case, without the `%` comment lines the splitter leaves in front
+    of it (biber and JabRef allow comments inside entries)."""
+    name = key.lower()
+    if "%" in name or "\n" in name:
+        lines = (line.strip(_WHITESPACE) for line in name.splitlines())
+        name = " ".join(line for line in lines if line and not line.startswith("%"))
+    return name
 
 
 def _strip_names(value: str) -> str:
@@ -824,7 +933,8 @@ def _strip_names(value: str) -> str:
 
 
 def _macros(strings: Iterable[Any]) -> dict[str, str]:
-    """@string definitions in file order; a macro may use the ones before it; later wins."""
+    """Step 2: @string definitions in file order; a macro may use the ones before it; a
+    redefinition wins."""
     macros: dict[str, str] = {}
     for string in strings:
         macros[str(string.key).lower()] = _resolve_value(str(string.value), macros)
@@ -835,9 +945,10 @@ def _macros(strings: Iterable[Any]) -> dict[str, str]:
 # Normalisers
 # ---------------------------------------------------------------------------------------------
 
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
+#: A resolver address (doi.org, dx.doi.org, doi.acm.org, ...) or a "doi:" label before a DOI.
+_DOI_PREFIX = re.compile(r"^(?:https?://[^/\s]*doi[^/\s]*/|doi:\s*|doi\s+)", re.IGNORECASE)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+
 _PMID = re.compile(r"^(?:pmid:?\s*)?(\d{1,9})$", re.IGNORECASE)
 _PAGE_DASH = re.compile(r"(?<=\w)[ ]*[-‐‑‒–—]+[ ]*(?=\w)")
 _DATE_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -845,15 +956,22 @@ _KEYWORD_SPLIT = re.compile(r"[,;]")
 
 
 def normalise_doi(value: str) -> str | None:
-    """A DOI in canonical form (lower case, no resolver prefix), or None if malformed."""
-    doi = _DOI_PREFIX.sub("", value.strip(_WHITESPACE)).strip(_WHITESPACE).lower()
+    """A DOI in canonical form (lower case, no resolver address or "doi:" label), or None
+    when it does not match ``10.NNNN/suffix``."""
+    text = value.strip(_WHITESPACE)
+    doi = _DOI_PREFIX.sub("", text).strip(_WHITESPACE)
+    if doi != text and "%" in doi:  # taken from an address: undo its %-escapes
+        doi = unquote(doi)
+    doi = doi.lower()
     return doi if _DOI.match(doi) else None
 
 
 def normalise_pmid(value: str) -> str | None:
     """The digits of a PubMed id ("PMID: 123" -> "123"), or None."""
     match = _PMID.match(value.strip(_WHITESPACE))
-    return match.group(1).lstrip("0") or None if match else None
+    if match is None:
+        return None
+    return match.group(1).lstrip("0") or None
 
 
 def normalise_pages(value: str) -> str:
@@ -896,10 +1014,11 @@ class DesignRule:
 
 
 def _rule(name: str, design: StudyDesign, pattern: str) -> DesignRule:
-    return DesignRule(name, design, re.compile(pattern, re.IGNORECASE))
+    return DesignRule(name, design, re.compile(pattern))
 
 
-#: Suggestion rules, tried in order on the title, then the abstract; the first match wins.
+#: Suggestion rules, tried in order on the lower-cased title, then the abstract; the first
+#: match wins.
 DESIGN_RULES: tuple[DesignRule, ...] = (
     _rule("meta-analysis", StudyDesign.META_ANALYSIS, r"\bmeta-?\s?analy[sz]"),
     _rule(
@@ -943,7 +1062,45 @@ DESIGN_RULES: tuple[DesignRule, ...] = (
     ),
     _rule("review", StudyDesign.NARRATIVE_REVIEW, r"\breview\b"),
 )
-_ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in DESIGN_RULES), re.I)
+_ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in DESIGN_RULES))
+
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level ``|`` branches of a regular expression."""
+    branches, depth, start = [], 0, 0
+    for index, char in enumerate(pattern):
+        if char == "(" and pattern[index - 1 : index] != "\\":
+            depth += 1
+        elif char == ")" and pattern[index - 1 : index] != "\\":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:index])
+            start = index + 1
+    return [*branches, pattern[start:]]
+
+
+def _literal_start(branch: str) -> str:
+    """The text every match of `branch` starts with: its leading letters and spaces, less a
+    last letter that a ``?`` or ``*`` makes optional."""
+    literal = re.match(r"(?:\\b)?([a-z ]*)(.?)", branch)
+    if literal is None:  # cannot happen: every part of the expression is optional
+        return ""
+    text, after = literal.group(1), literal.group(2)
+    return text[:-1] if after in ("?", "*", "{") else text
+
+
+def _rule_stems(rules: Iterable[DesignRule]) -> tuple[str, ...]:
+    """Text that every rule match contains (the shortest, where one holds another); empty
+    when a rule has a branch without a literal start, which turns the shortcut off."""
+    stems = {_literal_start(b) for rule in rules for b in _alternatives(rule.pattern.pattern)}
+    if "" in stems:
+        return ()
+    return tuple(sorted(s for s in stems if not any(t != s and t in s for t in stems)))
+
+
+#: A title containing none of these needs no regex at all (a substring test is several
+#: times cheaper than the rules' alternation).
+_RULE_STEMS = _rule_stems(DESIGN_RULES)
 
 _D = StudyDesign
 #: Labels accepted in a `studydesign` field (after `_label_key`), besides the enum values.
@@ -1060,7 +1217,12 @@ def _design_from_keywords(keywords: Iterable[str]) -> tuple[StudyDesign, str] | 
 
 
 def _suggest(where: str, text: str | None) -> tuple[StudyDesign, str] | None:
-    if not text or _ANY_RULE.search(text) is None:
+    if not text:
+        return None
+    text = text.lower()
+    if _RULE_STEMS and not any(stem in text for stem in _RULE_STEMS):
+        return None
+    if _ANY_RULE.search(text) is None:  # one pass rules out most of the rest
         return None
     for rule in DESIGN_RULES:
         match = rule.pattern.search(text)
@@ -1082,7 +1244,7 @@ def detect_design(
         design = design_from_label(studydesign)
         if design is not None:
             return design, DesignSource.ENTRY, f"{FIELD_REASON}: {design.value}"
-    from_keywords = _design_from_keywords(keywords)
+    from_keywords = _design_from_keywords(keywords) if keywords else None
     if from_keywords is not None:
         design, keyword = from_keywords
         return design, DesignSource.ENTRY, f"keyword '{keyword}'"
@@ -1116,14 +1278,20 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+_ASCII_PUNCTUATION = str.maketrans(
+    {char: " " for char in map(chr, range(128)) if not char.isalnum()}
+)
+
+
 @lru_cache(maxsize=1 << 16)
 def title_key(title: str) -> str:
     """A title reduced for matching: LaTeX, braces, punctuation, accents and case removed."""
-    if _NEEDS_DECODE.search(title) is not None:
+    if not _is_plain(title):
         title = decode_latex(title)
     text = title.casefold()
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text).translate(_FOLD))
+    if text.isascii():
+        return " ".join(text.translate(_ASCII_PUNCTUATION).split())
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text).translate(_FOLD))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
@@ -1143,6 +1311,7 @@ def dedupe_keys(record: CitationRecord) -> tuple[str | None, str | None, str | N
 # Entry -> record
 # ---------------------------------------------------------------------------------------------
 
+NO_KEY = "entry has no citation key; add one after the opening brace"
 CONTAINER_FIELDS = (
     "journal",
     "journaltitle",
@@ -1173,6 +1342,7 @@ def _verification(extra: Mapping[str, str]) -> tuple[bool, str | None]:
 class _Draft:
     """An entry's fields after decoding, before validation; `issues` are (field, message)."""
 
+    number: int
     key: str
     entry_type: str
     fields: dict[str, str]
@@ -1181,21 +1351,12 @@ class _Draft:
     issues: list[tuple[str | None, str]]
 
 
-def _entry_fields(entry: Any, values: _FieldValues) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    for item in entry.fields:
-        key = item.key.lower()
-        if key not in fields:
-            fields[key] = values.decode(key, item.value)
-    return fields
-
-
 def _record_from_draft(draft: _Draft, latest_year: int) -> CitationRecord | None:
     """Build the record, appending validation issues to the draft; None when invalid."""
     fields = draft.fields
     issues = draft.issues
     if not draft.key:
-        issues.append((None, "entry has no citation key; add one after the opening brace"))
+        issues.append((None, NO_KEY))
     title = fields.get("title") or None
     if title is None:
         issues.append(("title", "entry has no title; add a title field"))
@@ -1220,28 +1381,45 @@ def _record_from_draft(draft: _Draft, latest_year: int) -> CitationRecord | None
     return _build_record(draft, title, year, doi)
 
 
+def _container_and_extra(fields: Mapping[str, str]) -> tuple[str | None, dict[str, str]]:
+    """The first container field present, and every field not stored elsewhere."""
+    extra = {key: value for key, value in fields.items() if value and key not in _CONSUMED}
+    for key in CONTAINER_FIELDS:
+        value = fields.get(key)
+        if value:
+            del extra[key]
+            return value, extra
+    return None, extra
+
+
+def _doi_from_url(url: str | None) -> str | None:
+    if url is None or "doi" not in url or _DOI_PREFIX.match(url) is None:
+        return None
+    return normalise_doi(url)
+
+
+def _pmid(fields: Mapping[str, str], extra: dict[str, str]) -> str | None:
+    """The pmid field's number (a pmid that is not one is kept in `extra`), else the eprint
+    of a biblatex ``eprinttype = pubmed``."""
+    text = fields.get("pmid")
+    if text:
+        pmid = normalise_pmid(text)
+        if pmid is None:
+            extra["pmid"] = text
+        return pmid
+    if fields.get("eprinttype", "").lower() == "pubmed":
+        return normalise_pmid(fields.get("eprint", ""))
+    return None
+
+
 def _build_record(
     draft: _Draft, title: str | None, year: int | None, doi: str | None
 ) -> CitationRecord:
     fields = draft.fields
-    extra = {key: value for key, value in fields.items() if value and key not in _CONSUMED}
-    container: str | None = None
-    for key in CONTAINER_FIELDS:
-        value = fields.get(key)
-        if value:
-            container = value
-            extra.pop(key, None)
-            break
+    container, extra = _container_and_extra(fields)
     url = fields.get("url") or None
-    if doi is None and url is not None:
-        match = _DOI_IN_URL.match(url)
-        doi = normalise_doi(match.group(1)) if match else None
-    pmid_text = fields.get("pmid")
-    pmid = normalise_pmid(pmid_text) if pmid_text else None
-    if pmid_text and pmid is None:
-        extra["pmid"] = pmid_text
-    elif pmid is None and fields.get("eprinttype", "").lower() == "pubmed":
-        pmid = normalise_pmid(fields.get("eprint", ""))
+    doi = doi or _doi_from_url(url)
+    pmid = _pmid(fields, extra)
     authors, others = parse_names(fields["author"]) if "author" in fields else ((), False)
     editors = parse_names(fields["editor"])[0] if "editor" in fields else ()
     keywords = _keywords(fields["keywords"]) if "keywords" in fields else ()
@@ -1304,7 +1482,7 @@ def duplicate_reason(kept: CitationRecord, incoming: CitationRecord) -> str | No
     if kept_keys[1] is not None and kept_keys[1] == incoming_keys[1]:
         return MATCH_PMID
     same_title = kept_keys[2] is not None and kept_keys[2] == incoming_keys[2]
-    if same_title and _compatible(kept, incoming):
+    if same_title and compatible(kept, incoming):
         return MATCH_TITLE
     return None
 
@@ -1313,7 +1491,22 @@ def _first_page(pages: str | None) -> str | None:
     return pages.split("–")[0].strip().casefold() if pages else None
 
 
-def _compatible(kept: CitationRecord, incoming: CitationRecord) -> bool:
+class Identifiers(Protocol):
+    """What tells two works with the same title, year and first author apart."""
+
+    @property
+    def doi(self) -> str | None: ...
+    @property
+    def pmid(self) -> str | None: ...
+    @property
+    def volume(self) -> str | None: ...
+    @property
+    def number(self) -> str | None: ...
+    @property
+    def pages(self) -> str | None: ...
+
+
+def compatible(kept: Identifiers, incoming: Identifiers) -> bool:
     """Records whose DOI, PMID, volume, number and first page do not contradict each other
     (same title, year and author but another issue or page is another work)."""
     pairs = (
@@ -1364,7 +1557,7 @@ def merge_records(
     """Fold `incoming` into `kept`: fill what kept lacks, list conflicts, never overwrite."""
     merger = _FieldMerger()
     pick = merger.pick
-    merger.pick("entry_type", kept.entry_type, incoming.entry_type)
+    pick("entry_type", kept.entry_type, incoming.entry_type)
     title = pick("title", kept.title, incoming.title, same=_same_title)
     people = pick(
         "author",
@@ -1392,13 +1585,20 @@ def merge_records(
     for key, value in incoming.extra.items():
         extra[key] = pick(key, extra.get(key), value)
     studydesign = pick("studydesign", _studydesign_of(kept), _studydesign_of(incoming))
-    design, source, reason = detect_design(
-        studydesign=studydesign or extra.get("studydesign"),
-        keywords=keywords,
-        title=title,
-        abstract=abstract,
-        entry_type=kept.entry_type,
-    )
+    design: StudyDesign | None
+    source: DesignSource
+    if kept.design_source is DesignSource.CONFIRMED:  # a reviewer's word is never replaced
+        design, source, reason = kept.design, kept.design_source, kept.design_reason
+    elif incoming.design_source is DesignSource.CONFIRMED and studydesign == incoming.design:
+        design, source, reason = incoming.design, incoming.design_source, incoming.design_reason
+    else:
+        design, source, reason = detect_design(
+            studydesign=studydesign or extra.get("studydesign"),
+            keywords=keywords,
+            title=title,
+            abstract=abstract,
+            entry_type=kept.entry_type,
+        )
     verified, note = _verification(extra)
     merged = CitationRecord(
         key=kept.key,
@@ -1438,16 +1638,20 @@ def merge_records(
     return merged, merge
 
 
-def _merge_within_file(
+def merge_duplicates(
     records: Iterable[CitationRecord],
-) -> tuple[list[CitationRecord], list[Merge]]:
-    """Fold each record into an earlier one with the same DOI, PMID or title key."""
+) -> tuple[list[CitationRecord], list[Merge], list[int]]:
+    """Fold each record into an earlier one with the same DOI, PMID or (compatible) title key.
+
+    Returns the kept records, the merges, and for each kept record the position of its first
+    record in the input (so callers can keep track of where it came from)."""
     kept: list[CitationRecord] = []
+    firsts: list[int] = []
     merges: list[Merge] = []
     by_doi: dict[str, int] = {}
     by_pmid: dict[str, int] = {}
     by_title: dict[str, int] = {}
-    for record in records:
+    for position, record in enumerate(records):
         doi, pmid, tkey = dedupe_keys(record)
         index: int | None = None
         matched_on = ""
@@ -1455,11 +1659,12 @@ def _merge_within_file(
             index, matched_on = by_doi[doi], MATCH_DOI
         elif pmid is not None and pmid in by_pmid:
             index, matched_on = by_pmid[pmid], MATCH_PMID
-        elif tkey is not None and tkey in by_title and _compatible(kept[by_title[tkey]], record):
+        elif tkey is not None and tkey in by_title and compatible(kept[by_title[tkey]], record):
             index, matched_on = by_title[tkey], MATCH_TITLE
         if index is None:
             index = len(kept)
             kept.append(record)
+            firsts.append(position)
         else:
             kept[index], merge = merge_records(kept[index], record, matched_on)
             merges.append(merge)
@@ -1470,6 +1675,14 @@ def _merge_within_file(
             by_pmid.setdefault(pmid, index)
         if tkey is not None:
             by_title.setdefault(tkey, index)
+    return kept, merges, firsts
+
+
+def _merge_within_file(
+    records: Iterable[CitationRecord],
+) -> tuple[list[CitationRecord], list[Merge]]:
+    """Step 5: fold each record into an earlier one with the same DOI, PMID or title key."""
+    kept, merges, _firsts = merge_duplicates(records)
     return kept, merges
 
 
@@ -1477,28 +1690,39 @@ def _merge_within_file(
 # The pipeline
 # ---------------------------------------------------------------------------------------------
 
-_BLOCK_HEAD = re.compile(r"@\s*([\w-]*)\s*[{(]\s*([^,\s}()]*)")
+_BLOCK_HEAD = re.compile(r"@\s*([\w-]*)\s*[{(]\s*([^,\s{}()@]*)")
 _NOT_ENTRIES = frozenset({"comment", "preamble", "string"})
 
 
 @dataclass(slots=True)
 class _Blocks:
-    """Step 1's output: the blocks of a split file, sorted by what they are."""
+    """Step 1's output: the blocks of a split file, sorted by what they are. Entries, parsed
+    or failed, carry their 1-based number among the file's entries; other failed blocks None."""
 
-    entries: list[Any] = field(default_factory=list)
+    entries: list[tuple[int, Any]] = field(default_factory=list)
     strings: list[Any] = field(default_factory=list)
-    failed: list[Any] = field(default_factory=list)
+    failed: list[tuple[int | None, Any]] = field(default_factory=list)
     comments: int = 0
     preambles: int = 0
+    found: int = 0
+
+
+def _failed_block_is_entry(block: Any) -> bool:
+    if isinstance(block, DuplicateBlockKeyBlock | DuplicateFieldKeyBlock):
+        return True
+    head = _BLOCK_HEAD.match(block.raw or "")
+    return (head.group(1).lower() if head else "") not in _NOT_ENTRIES
 
 
 def _split(text: str) -> _Blocks:
-    """bibtexparser's splitter only: enclosing and macros are resolved by `_FieldValues`."""
+    """Step 1: bibtexparser's splitter only (no middlewares: enclosing, macros and LaTeX are
+    handled per distinct value by `_FieldValues`, which is cheaper than a pass per field)."""
     library = parse_string(text, parse_stack=[])
     blocks = _Blocks()
     for block in library.blocks:
         if isinstance(block, Entry):
-            blocks.entries.append(block)
+            blocks.found += 1
+            blocks.entries.append((blocks.found, block))
         elif isinstance(block, String):
             blocks.strings.append(block)
         elif isinstance(block, DuplicateBlockKeyBlock) and isinstance(
@@ -1506,7 +1730,11 @@ def _split(text: str) -> _Blocks:
         ):
             blocks.strings.append(block.ignore_error_block)  # a redefinition: later wins
         elif isinstance(block, ParsingFailedBlock):
-            blocks.failed.append(block)
+            number = None
+            if _failed_block_is_entry(block):
+                blocks.found += 1
+                number = blocks.found
+            blocks.failed.append((number, block))
         elif isinstance(block, ExplicitComment | ImplicitComment):
             blocks.comments += 1
         elif isinstance(block, Preamble):
@@ -1519,97 +1747,87 @@ def _line(block: Any) -> int | None:
     return None if start is None else int(start) + 1
 
 
-def _failed_block_problem(block: Any, source: str) -> tuple[Problem, bool]:
-    """A failed block as a problem, and whether it was an entry."""
+def _failed_block_problem(block: Any, number: int | None, source: str) -> Problem:
+    """A block bibtexparser could not parse (`number` is its entry number, if an entry)."""
     line = _line(block)
     if isinstance(block, DuplicateBlockKeyBlock):
+        key = str(block.key)
+        if not key:  # a second keyless entry: the missing key is what to fix
+            return Problem(source, line, key, None, "invalid", NO_KEY, number)
         previous = _line(block.previous_block)
-        return (
-            Problem(
-                source,
-                line,
-                str(block.key),
-                None,
-                "duplicate-key",
-                f"key '{block.key}' is already used by the entry on line {previous}; "
-                "this entry was skipped - give it a unique key",
-            ),
-            True,
+        message = (
+            f"key '{key}' is already used by the entry on line {previous}; "
+            "this entry was skipped - give it a unique key"
         )
+        return Problem(source, line, key, None, "duplicate-key", message, number)
     if isinstance(block, DuplicateFieldKeyBlock):
         entry: Any = block.ignore_error_block
         names = ", ".join(sorted(block.duplicate_keys))
-        return (
-            Problem(
-                source,
-                line,
-                str(entry.key),
-                names,
-                "parse",
-                f"field '{names}' appears more than once in the entry; keep one",
-            ),
-            True,
-        )
+        message = f"field '{names}' appears more than once in the entry; keep one"
+        return Problem(source, line, str(entry.key), names, "parse", message, number)
     head = _BLOCK_HEAD.match(block.raw or "")
     block_type = head.group(1).lower() if head else ""
-    is_entry = block_type not in _NOT_ENTRIES
     reason = getattr(block.error, "abort_reason", None) or str(block.error) or "syntax error"
     reason = " ".join(str(reason).split())
-    what = f"@{block_type} entry" if is_entry else f"@{block_type} block"
-    key = (head.group(2) if head else "") if is_entry else None
-    return (
-        Problem(source, line, key, None, "parse", f"could not parse this {what}: {reason}"),
-        is_entry,
-    )
+    if number is None:
+        message = f"could not parse this @{block_type} block: {reason}"
+        return Problem(source, line, None, None, "parse", message)
+    message = f"could not parse this @{block_type} entry: {reason}"
+    return Problem(source, line, head.group(2) if head else "", None, "parse", message, number)
 
 
-def _draft(entry: Any, values: _FieldValues) -> _Draft:
-    return _Draft(
-        key=str(entry.key),
-        entry_type=str(entry.entry_type),
-        fields=_entry_fields(entry, values),
-        raw=str(entry.raw),
-        line=int(entry.start_line) + 1,
-        issues=[],
-    )
+def _draft(number: int, entry: Any, values: _FieldValues) -> _Draft:
+    """Step 3: an entry's decoded fields (bibtexparser gives the type in lower case)."""
+    fields = values.entry_fields(entry)
+    return _Draft(number, entry.key, entry.entry_type, fields, entry.raw, entry.start_line + 1, [])
 
 
-def parse_bibtex(text: str, source: str = "<string>") -> ParsedBib:
-    """Parse BibTeX text into valid, within-file-deduplicated records plus problems."""
+def _prepare(text: str) -> str:
+    """Step 0: drop a BOM; turn bare-CR line ends into LF so line numbers count."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text and "\r\n" not in text:
         text = text.replace("\r", "\n")
+    return text
+
+
+def _normalise_entries(
+    entries: Iterable[tuple[int, Any]], values: _FieldValues, source: str
+) -> tuple[list[CitationRecord], list[Problem]]:
+    """Steps 3-4: each entry becomes a record, or "invalid" problems when validation fails."""
+    latest_year = date.today().year + 1
+    records: list[CitationRecord] = []
+    problems: list[Problem] = []
+    for number, entry in entries:
+        draft = _draft(number, entry, values)
+        record = _record_from_draft(draft, latest_year)
+        if record is not None:
+            records.append(record)
+            continue
+        for name, message in draft.issues:
+            problem = Problem(source, draft.line, draft.key, name, "invalid", message, number)
+            problems.append(problem)
+    return records, problems
+
+
+def parse_bibtex(text: str, source: str = "<string>") -> ParsedBib:
+    """Parse BibTeX text into valid, within-file-deduplicated records plus problems."""
     try:
-        blocks = _split(text)
+        blocks = _split(_prepare(text))
     except Exception as error:  # a splitter bug must not take the import down
         problem = Problem(source, None, None, None, "parse", f"bibtexparser failed: {error}")
         return ParsedBib(source, (), (), (problem,), 0, 0, 0, 0)
     values = _FieldValues(_macros(blocks.strings))
-    latest_year = date.today().year + 1
-    problems: list[Problem] = []
-    valid: list[CitationRecord] = []
-    for entry in blocks.entries:
-        draft = _draft(entry, values)
-        record = _record_from_draft(draft, latest_year)
-        if record is not None:
-            valid.append(record)
-            continue
-        for field_name, message in draft.issues:
-            problems.append(Problem(source, draft.line, draft.key, field_name, "invalid", message))
-    failed_entries = 0
-    for block in blocks.failed:
-        problem, is_entry = _failed_block_problem(block, source)
-        problems.append(problem)
-        failed_entries += is_entry
+    valid, invalid = _normalise_entries(blocks.entries, values, source)
+    failed = [_failed_block_problem(block, number, source) for number, block in blocks.failed]
     records, merges = _merge_within_file(valid)
-    problems.sort(key=lambda p: (p.line is None, p.line or 0))
+    problems = sorted(invalid + failed, key=lambda p: (p.line is None, p.line or 0))
     return ParsedBib(
         source=source,
         records=tuple(records),
         merges=tuple(merges),
         problems=tuple(problems),
-        found=len(blocks.entries) + failed_entries,
+        found=blocks.found,
         strings=len(blocks.strings),
         comments=blocks.comments,
         preambles=blocks.preambles,
@@ -1680,7 +1898,8 @@ def _entry_text(record: CitationRecord) -> str:
 
 
 def to_bibtex(records: Iterable[CitationRecord]) -> str:
-    """UTF-8 BibTeX that `parse_bibtex` reads back as the same records (and pybtex reads)."""
+    """UTF-8 BibTeX that `parse_bibtex` reads back as the same records (and pybtex reads).
+    Keys are written as they are: records sharing a key give a file with a repeated key."""
     return "\n".join(_entry_text(record) for record in records)
 
 

@@ -60,8 +60,9 @@ class ImportReport:
     @property
     def reported_entries(self) -> int:
         """Entries that were refused (each counted once, whatever its number of problems);
-        problems of non-entry blocks (a broken @comment) carry no key and are not entries."""
-        return len({(p.source, p.line, p.key) for p in self.problems if p.key is not None})
+        problems of non-entry blocks (a broken @comment) carry no entry number."""
+        return len({(p.source, p.entry_number) for p in self.problems
+                    if p.entry_number is not None})
 
     def summary(self) -> dict[str, int]:
         return {
@@ -118,28 +119,12 @@ def import_bibtex(
 def _merge_across_files(
     records: list[tuple[bibtex.CitationRecord, str]], report: ImportReport
 ) -> list[tuple[bibtex.CitationRecord, str]]:
+    """Duplicates between the files of one import, by the same rules as within a file."""
     if len(report.sources) < 2:
         return records
-    kept: list[tuple[bibtex.CitationRecord, str]] = []
-    index: dict[tuple[str, str], int] = {}
-    for record_, source in records:
-        position = None
-        for name, value in zip(("doi", "pmid", "title+year+first author"),
-                               bibtex.dedupe_keys(record_), strict=True):
-            if value is not None and (name, value) in index:
-                position, matched_on = index[(name, value)], name
-                break
-        if position is None:
-            for name, value in zip(("doi", "pmid", "title+year+first author"),
-                                   bibtex.dedupe_keys(record_), strict=True):
-                if value is not None:
-                    index[(name, value)] = len(kept)
-            kept.append((record_, source))
-            continue
-        merged, merge = bibtex.merge_records(kept[position][0], record_, matched_on)
-        kept[position] = (merged, kept[position][1])
-        report.merged_in_files.append(merge)
-    return kept
+    kept, merges, firsts = bibtex.merge_duplicates(r for r, _ in records)
+    report.merged_in_files.extend(merges)
+    return [(record_, records[first][1]) for record_, first in zip(kept, firsts, strict=True)]
 
 
 @dataclass(slots=True)
@@ -247,8 +232,8 @@ def _twin(record_: bibtex.CitationRecord, by_doi: dict[str, _Stored],
     if record_.pmid and record_.pmid in by_pmid:
         return by_pmid[record_.pmid], "pmid"
     key = _db_title_key(record_)
-    if key is not None and key in by_title:
-        return by_title[key], "title+year+first author"
+    if key is not None and key in by_title and bibtex.compatible(by_title[key], record_):
+        return by_title[key], bibtex.MATCH_TITLE
     return None, ""
 
 
