@@ -289,6 +289,13 @@ def read_bib_file(path: Path) -> tuple[str, str]:
         data = Path(path).read_bytes()
     except OSError as error:
         raise BibFileError(path, f"cannot be read: {error.strerror or error}") from error
+    return read_bib_bytes(data, path)
+
+
+def read_bib_bytes(data: bytes, path: Path | str) -> tuple[str, str]:
+    """Decode the bytes of a .bib file (e.g. an upload) as `read_bib_file` does; `path` names
+    it in errors."""
+    path = Path(path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"

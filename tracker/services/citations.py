@@ -188,15 +188,15 @@ def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
 
 
 class _Stored(NamedTuple):
-    """The columns of a stored citation that matching and merging need (no ORM objects:
-    a re-import of thousands of entries must stay cheap)."""
+    """The columns of a stored citation that matching and merging need (no ORM objects, and
+    authors compared as their stored text: a re-import of thousands of entries stays cheap)."""
 
     id: int
     key: str
     title_key: str
     first_author_key: str
     title: str
-    authors: list[dict[str, Any]]
+    authors_text: str
     editors: list[dict[str, Any]]
     year: int | None
     container: str | None
@@ -290,16 +290,22 @@ def _fill(twin: _Stored, record_: bibtex.CitationRecord, pending: dict[str, Any]
     fills: dict[str, Any] = {}
     conflicts: list[tuple[str, str, str]] = []
     for name, value in _values(record_).items():
-        current = pending.get(name, getattr(twin, name))
         if value in (None, "", []):
             continue
+        if name == "authors":
+            current: Any = pending.get("authors_text", twin.authors_text)
+            incoming: Any = _people_text(value, record_.others)
+        else:
+            current, incoming = pending.get(name, getattr(twin, name)), value
         if current in (None, "", []):
             fills[name] = value
+            if name == "authors":
+                fills["authors_text"] = incoming
         elif name == "title":
             if bibtex.title_key(str(current)) != bibtex.title_key(str(value)):
                 conflicts.append((name, str(current), str(value)))
-        elif current != value:
-            conflicts.append((name, _show(current), _show(value)))
+        elif current != incoming:
+            conflicts.append((name, _show(current), _show(incoming)))
     return fills, conflicts
 
 
@@ -357,9 +363,6 @@ def _fill_in(session: Session, table: Any, fills: dict[int, dict[str, Any]]) -> 
     """UPDATE the filled fields, one executemany per set of filled columns; bumps versions."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for citation_id, values in fills.items():
-        values = dict(values)
-        if "authors" in values:
-            values["authors_text"] = _people_text(values["authors"])
         groups.setdefault(tuple(sorted(values)), []).append(
             {"b_id": citation_id, **{f"b_{k}": v for k, v in values.items()}})
     now = utcnow()

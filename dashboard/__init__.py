@@ -1,0 +1,1 @@
+"""The Streamlit dashboard of Evidence Tracker: `app.py` (navigation), `pages/`, `ui.py`."""

@@ -1,0 +1,49 @@
+"""Evidence Tracker dashboard: `streamlit run dashboard/app.py`.
+
+The entry point: navigation, the banner, the sidebar shared by every page (document picker,
+sign-in) and the footer. Each page is one file in `views/`; shared widgets are in `ui.py`. (Not
+`pages/`: a folder of that name next to the entry point puts Streamlit in its older
+directory-based navigation until `st.navigation` first runs, so on a fresh server a deep link
+would run a page without this file.) The database is the one `TRACKER_DATABASE_URL` names
+(default: `var/tracker.db` under the working directory).
+"""
+
+import sys
+from pathlib import Path
+
+# `streamlit run` puts only this directory on sys.path; the pages import `dashboard.ui`.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import ui  # noqa: E402
+
+st.set_page_config(page_title=ui.APP_NAME, layout="wide")
+
+PAGES = {
+    "Read": [
+        st.Page("views/overview.py", title="Overview", icon=":material/dashboard:",
+                default=True),
+        st.Page("views/article.py", title="Article", icon=":material/article:"),
+        st.Page("views/claims.py", title="Claims", icon=":material/format_list_bulleted:"),
+        st.Page("views/questions.py", title="Open questions", icon=":material/help:"),
+    ],
+    "Review": [
+        st.Page("views/evidence.py", title="Evidence", icon=":material/library_books:"),
+        st.Page("views/queue.py", title="Editorial queue", icon=":material/flag:"),
+    ],
+    "Share": [
+        st.Page("views/export.py", title="Export", icon=":material/download:"),
+    ],
+}
+
+page = st.navigation(PAGES)
+ui.banner()
+if ui.start_run():
+    ui.document_picker()
+    ui.sign_in_panel()
+    ui.show_flash()
+    page.run()
+ui.footer()

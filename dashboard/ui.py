@@ -1,0 +1,473 @@
+"""Shared widgets and plumbing of the dashboard: cached reads, writes through the services,
+who is signed in, the document picker, and the few renderers several pages use.
+
+Stored text (claims, titles, notes, names) is never rendered as HTML or active Markdown: tables
+and `st.text` show it as it is, and where it must sit inside Markdown it goes through
+`escape_markdown()` first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from tracker import db, queries
+from tracker.config import load_settings
+from tracker.errors import TrackerError
+from tracker.services import access, users
+from tracker.services.access import Actor
+from tracker.vocabulary import ClaimStatus, Role
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+APP_NAME = "Evidence Tracker"
+FOOTER = ("Evidence Tracker tracks published evidence for the claims of an article. "
+          "It gives no medical advice.")
+BANNER = ("A record of the published evidence behind each claim of the article, and how strong "
+          "it is. Not medical advice: it does not say whether a treatment is right for anyone.")
+NO_DOCUMENT = ("No document yet. Load the shipped article and its evidence with "
+               "`tracker bootstrap`, or add an article with `tracker ingest PATH`.")
+
+ACTOR_KEY = "actor"  # session state: the signed-in Actor
+DOCUMENT_KEY = "document"  # session state: the slug of the document being looked at
+_FLASH_KEY = "_flash"
+_REVISION_KEY = "_revision"
+
+STATUS_COLORS: dict[str, str] = {
+    ClaimStatus.SUPPORTED.value: "green",
+    ClaimStatus.INSUFFICIENT.value: "orange",
+    ClaimStatus.CONTESTED.value: "violet",
+    ClaimStatus.UNSUPPORTED.value: "red",
+}
+STATUS_HEX: dict[str, str] = {  # the same colours for charts
+    ClaimStatus.SUPPORTED.value: "#2e7d32",
+    ClaimStatus.INSUFFICIENT.value: "#ef8a00",
+    ClaimStatus.CONTESTED.value: "#7b3fa8",
+    ClaimStatus.UNSUPPORTED.value: "#c62828",
+}
+STATUS_LABELS: dict[str, str] = {
+    ClaimStatus.SUPPORTED.value: "✔ supported",
+    ClaimStatus.INSUFFICIENT.value: "◐ insufficient",
+    ClaimStatus.CONTESTED.value: "⚠ contested",
+    ClaimStatus.UNSUPPORTED.value: "✖ unsupported",
+}
+
+
+# --- stored text in Markdown -----------------------------------------------------------------
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, and escaping all of
+# them also defuses what Streamlit adds on top: `:color[...]` directives, `:emoji:` and
+# `:material/icon:` short codes and `$math$`. GFM turns bare URLs and e-mail addresses into links
+# after escapes are resolved, so those get an invisible WORD JOINER (U+2060) where the pattern
+# would match: after `http`, `https` or `www` and after `@`.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_AUTOLINK = re.compile(r"(?i)(https?(?=\\:)|www(?=\\\.)|\\@)")
+WORD_JOINER = "\u2060"
+
+
+def escape_markdown(text: object) -> str:
+    """`text` as inert inline Markdown: it renders exactly as written, on one line.
+
+    Backslash-escapes all ASCII punctuation (so no link, image, HTML tag, emphasis, heading,
+    list, table, math or Streamlit directive can start), keeps bare URLs and e-mail addresses
+    from becoming links, and folds line breaks into spaces."""
+    escaped = _PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
+
+
+def status_badge(status: str) -> str:
+    """A coloured Markdown badge for a claim status (a fixed vocabulary, so safe to style)."""
+    value = ClaimStatus(status).value
+    return f":{STATUS_COLORS[value]}-badge[{STATUS_LABELS[value]}]"
+
+
+def shorten(text: str, width: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def section_name(path: list[str]) -> str:
+    return " › ".join(path) if path else "(introduction)"
+
+
+# --- the database ----------------------------------------------------------------------------
+
+
+def database_url() -> str:
+    return load_settings().database_url
+
+
+@st.cache_resource(show_spinner=False, on_release=lambda engine: engine.dispose())
+def engine(url: str) -> Engine:
+    """One engine (and connection pool) per database URL, shared by every session."""
+    return db.make_engine(url)
+
+
+def start_run() -> bool:
+    """Read the database revision once per script run; False (with the reason shown) when the
+    database cannot be used."""
+    try:
+        with db.reading(engine(database_url())) as session:
+            st.session_state[_REVISION_KEY] = db.revision_of(session)
+    except (SQLAlchemyError, TrackerError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        st.error("The database cannot be read. If it is new, set it up with "
+                 "`tracker bootstrap`.")
+        st.caption(escape_markdown(detail))
+        return False
+    return True
+
+
+def revision() -> int:
+    """The revision read at the start of this run (the newest audit event id)."""
+    return int(st.session_state.get(_REVISION_KEY, 0))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_read(_query: Callable[..., Any], name: str, url: str, revision: int,
+                 args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    """A read, cached on (query, database, revision, arguments): any write moves the revision,
+    so nobody sees stale data for longer than a rerun."""
+    del name, revision  # part of the cache key only
+    with db.reading(engine(url)) as session:
+        return _query(session, *args, **dict(kwargs))
+
+
+def read(query: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a read function (from `tracker.queries`) through the cache."""
+    name = f"{query.__module__}.{query.__qualname__}"
+    return cast(T, _cached_read(query, name, database_url(), revision(), args,
+                                tuple(sorted(kwargs.items()))))
+
+
+def perform(action: Callable[[Session, Actor], T], success: str | Callable[[T], str], *,
+            remember: str | None = None, then: Callable[[], None] | None = None) -> None:
+    """Run one use case as the signed-in user in one transaction. A domain error is shown with
+    `st.error`; on success the message is kept for the next run (the result too, under
+    `remember`), `then` runs, and the app reruns so every read shows the change."""
+    actor = current_actor()
+    if actor is None:
+        st.error("Sign in (in the sidebar) to make changes.")
+        return
+    try:
+        with db.writing(engine(database_url())) as session:
+            result = action(session, actor)
+    except TrackerError as exc:
+        show_error(exc)
+        return
+    if remember:
+        st.session_state[remember] = result
+    if then is not None:
+        then()
+    st.session_state[_FLASH_KEY] = success if isinstance(success, str) else success(result)
+    st.rerun()
+
+
+def show_flash() -> None:
+    """The confirmation of the last write, once."""
+    message = st.session_state.pop(_FLASH_KEY, None)
+    if message:
+        st.success(escape_markdown(message), icon=":material/check_circle:")
+
+
+def show_error(exc: Exception) -> None:
+    """A domain error's message (it may quote stored text, so it is shown inert)."""
+    st.error(escape_markdown(str(exc)), icon=":material/error:")
+
+
+# --- who is signed in ------------------------------------------------------------------------
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user, re-read from the users table whenever the database changes (a role
+    change or a deactivation takes effect at once); else the identity-provider user, if the
+    deployment maps one."""
+    signed_in = st.session_state.get(ACTOR_KEY)
+    if isinstance(signed_in, Actor):
+        try:
+            return read(access.actor_named, signed_in.username)
+        except TrackerError:
+            del st.session_state[ACTOR_KEY]
+            return None
+    return identity_actor()
+
+
+def identity_actor() -> Actor | None:
+    """With Streamlit's OIDC sign-in configured (`[auth]` in secrets.toml), the tracker user the
+    identity maps to: `[tracker.identities]` in secrets.toml maps e-mail addresses to tracker
+    usernames. The role comes from the tracker's users table. See docs/deployment.md."""
+    if not st.user.get("is_logged_in"):
+        return None
+    try:
+        identities: Mapping[str, Any] = st.secrets.get("tracker", {}).get("identities", {})
+    except FileNotFoundError:
+        return None
+    email = str(st.user.get("email") or "").lower()
+    username = {str(k).lower(): v for k, v in identities.items()}.get(email)
+    if not username:
+        return None
+    try:
+        return read(access.actor_named, str(username))
+    except TrackerError:
+        return None
+
+
+def _auth_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:
+        return False
+
+
+def sign_in_panel() -> None:
+    """Sidebar: who is signed in and a sign-out button, or the sign-in form."""
+    actor = current_actor()
+    with st.sidebar:
+        st.subheader("Account" if actor is not None else "Sign in", anchor=False)
+        if actor is not None:
+            st.markdown(f"Signed in as **{escape_markdown(actor.username)}** "
+                        f"({escape_markdown(actor.role.value)})")
+            if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+                st.session_state.pop(ACTOR_KEY, None)
+                if st.user.get("is_logged_in"):
+                    st.logout()
+                st.rerun()
+            return
+        st.caption("Reading needs no account. Sign in to import, link, judge or flag.")
+        with st.form("sign_in", clear_on_submit=False, border=False):
+            username = st.text_input("Username", key="sign_in_username")
+            password = st.text_input("Password", type="password", key="sign_in_password")
+            submitted = st.form_submit_button("Sign in", icon=":material/login:")
+        if submitted:
+            _sign_in(username.strip(), password)
+        if _auth_configured() and st.button("Sign in with your organisation account",
+                                            key="sign_in_oidc"):
+            st.login()
+
+
+def _sign_in(username: str, password: str) -> None:
+    try:
+        with db.reading(engine(database_url())) as session:
+            actor = users.authenticate(session, username, password)
+    except TrackerError as exc:
+        with st.sidebar:
+            show_error(exc)
+        return
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state.pop("sign_in_password", None)
+    st.session_state[_FLASH_KEY] = f"Signed in as {actor.username} ({actor.role.value})."
+    st.rerun()
+
+
+def can(role: Role) -> bool:
+    """Whether to show the actions of `role` (the services still check)."""
+    return access.can(current_actor(), role)
+
+
+def needs_role(role: Role, what: str) -> None:
+    """Say who may do what is not shown."""
+    article = "an" if role.value[0] in "aeiou" else "a"
+    st.info(f"Sign in as {article} {role.value} (or higher) to {what}.", icon=":material/lock:")
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def document_picker() -> None:
+    """Sidebar: choose the document when several are tracked (shared by every page)."""
+    docs = read(queries.documents)
+    slugs = [d.slug for d in docs]
+    if st.session_state.get(DOCUMENT_KEY) not in slugs:
+        st.session_state[DOCUMENT_KEY] = slugs[0] if slugs else None
+    if len(docs) < 2:
+        return
+    titles = {d.slug: shorten(d.title, 60) for d in docs}
+    st.sidebar.selectbox("Document", slugs, key=DOCUMENT_KEY,
+                         format_func=lambda slug: titles.get(str(slug), str(slug)))
+
+
+def current_document() -> queries.DocumentRow | None:
+    slug = st.session_state.get(DOCUMENT_KEY)
+    return next((d for d in read(queries.documents) if d.slug == slug), None)
+
+
+def with_document(render: Callable[[queries.DocumentRow], None]) -> None:
+    """Render a page for the current document, or the friendly empty state."""
+    document = current_document()
+    if document is None:
+        st.info(NO_DOCUMENT, icon=":material/description:")
+        return
+    render(document)
+
+
+def page_title(title: str, document: queries.DocumentRow) -> None:
+    st.title(title, anchor=False)
+    st.caption(escape_markdown(document.title))
+
+
+# --- frame of every page ---------------------------------------------------------------------
+
+
+def banner() -> None:
+    st.info(BANNER, icon=":material/menu_book:")
+
+
+def footer() -> None:
+    st.divider()
+    st.caption(FOOTER)
+
+
+# --- shared renderers ------------------------------------------------------------------------
+
+
+def paginate(total: int, page_size: int, key: str) -> int:
+    """Show page buttons when `total` rows need more than one page; the offset to read from."""
+    pages = max(1, -(-total // page_size))
+    if pages == 1:
+        return 0
+    page = st.pagination(pages, key=key)
+    return (min(page, pages) - 1) * page_size
+
+
+def claim_label(row: queries.ClaimRow) -> str:
+    """A plain-text label for select boxes (options are not Markdown)."""
+    part = "  ↳ " if row.parent is not None else ""
+    return f"{part}#{row.id} · {row.status} · {shorten(row.text, 80)}"
+
+
+def claims_table_rows(rows: Iterable[queries.ClaimRow]) -> list[dict[str, Any]]:
+    return [
+        {"id": r.id, "status": r.status, "certainty": r.certainty or "", "text": r.text,
+         "flags": ", ".join(r.open_flags), "section": section_name(r.section),
+         "category": r.category, "part of": f"#{r.parent}" if r.parent is not None else "",
+         "explanation": r.explanation}
+        for r in rows
+    ]
+
+
+CLAIM_COLUMNS = {
+    "id": st.column_config.NumberColumn("Claim", width="small", format="#%d"),
+    "part of": st.column_config.TextColumn("Part of", width="small"),
+    "text": st.column_config.TextColumn("Text", width="large"),
+    "section": st.column_config.TextColumn("Section", width="medium"),
+    "explanation": st.column_config.TextColumn("Explanation", width="large"),
+}
+
+
+def judgement_text(judgements: Mapping[str, Any]) -> str:
+    """GRADE judgements in a few words: the concerns raised and the reasons to rate up."""
+    said = [f"{name.replace('_', ' ')}: {value}" for name, value in judgements.items()
+            if isinstance(value, str) and value != "none"]
+    said += [f"+{name.replace('_', ' ')}" for name, value in judgements.items() if value is True]
+    return "; ".join(said) or "no concerns"
+
+
+def evidence_rows(rows: Iterable[queries.EvidenceRow]) -> list[dict[str, Any]]:
+    return [
+        {"citation": e.citation_key, "stance": e.stance, "design": e.design or "unknown",
+         "level": e.level, "judgements": judgement_text(e.judgements), "note": e.note,
+         "title": e.citation_title, "year": e.year, "locator": e.locator,
+         "verified": e.verified, "retracted": e.retracted, "claim": e.claim_id,
+         "link": e.link_id, "added": e.created_at, "by": e.created_by}
+        for e in rows
+    ]
+
+
+EVIDENCE_COLUMNS = {
+    "link": st.column_config.NumberColumn("Link", width="small", format="#%d"),
+    "claim": st.column_config.NumberColumn("Claim", width="small", format="#%d"),
+    "title": st.column_config.TextColumn("Title", width="large"),
+    "year": st.column_config.NumberColumn("Year", format="%d"),
+    "level": st.column_config.NumberColumn("CEBM level", help="Oxford CEBM 2011: 1 is best"),
+    "note": st.column_config.TextColumn("Note", width="medium"),
+    "added": st.column_config.DatetimeColumn("Added", format="YYYY-MM-DD HH:mm"),
+}
+
+
+def flag_rows(rows: Iterable[queries.FlagRow]) -> list[dict[str, Any]]:
+    return [
+        {"flag": f.id, "claim": f.claim_id, "kind": f.kind, "state": f.state,
+         "reason": f.reason, "new evidence": f.new_evidence, "raised by": f.raised_by,
+         "raised": f.raised_at, "closed by": f.closed_by or "", "resolution": f.resolution or "",
+         "claim text": f.claim_text}
+        for f in rows
+    ]
+
+
+FLAG_COLUMNS = {
+    "flag": st.column_config.NumberColumn("Flag", width="small", format="#%d"),
+    "claim": st.column_config.NumberColumn("Claim", width="small", format="#%d"),
+    "reason": st.column_config.TextColumn("Reason", width="large"),
+    "new evidence": st.column_config.NumberColumn(
+        "New evidence", help="evidence links added to the claim since the flag was raised"),
+    "raised": st.column_config.DatetimeColumn("Raised", format="YYYY-MM-DD HH:mm"),
+    "claim text": st.column_config.TextColumn("Claim text", width="large"),
+}
+
+
+def table(rows: list[dict[str, Any]], columns: Mapping[str, Any] | None = None, *,
+          empty: str = "Nothing here yet.", key: str | None = None) -> None:
+    """A read-only table of stored values (shown as text, never interpreted)."""
+    if not rows:
+        st.caption(empty)
+        return
+    st.dataframe(rows, hide_index=True, column_config=dict(columns or {}), key=key)
+
+
+def claim_detail(detail: queries.ClaimDetail) -> None:
+    """One claim in full: verdict, what it needs, evidence, flags, parts, history."""
+    c = detail.claim
+    certainty = f" · certainty **{escape_markdown(c.certainty)}**" if c.certainty else ""
+    st.markdown(f"{status_badge(c.status)}{certainty} · claim #{c.id} · "
+                f"{escape_markdown(c.category)} · {escape_markdown(section_name(c.section))}")
+    st.text(c.text)
+    st.caption(escape_markdown(c.explanation))
+    needs = f"Needs {escape_markdown(detail.requirement)}"
+    if detail.override_reason:
+        needs += f" — overridden by an editor: {escape_markdown(detail.override_reason)}"
+    st.caption(needs)
+    if detail.signed_off_by:
+        stale = "" if detail.signed_off_status == c.status else " (stale: the grade has moved)"
+        st.caption(f"Signed off as {escape_markdown(detail.signed_off_status or '')} by "
+                   f"{escape_markdown(detail.signed_off_by)}{stale}")
+    evidence_tab, flags_tab, parts_tab, history_tab = st.tabs([
+        f"Evidence ({len(detail.evidence)})", f"Flags ({len(detail.flags)})",
+        f"Parts and restatements ({len(detail.parts) + len(detail.restated_by)})",
+        f"History ({len(detail.history)})",
+    ])
+    with evidence_tab:
+        table(evidence_rows(detail.evidence), EVIDENCE_COLUMNS, empty="No evidence linked yet.")
+    with flags_tab:
+        table(flag_rows(detail.flags), FLAG_COLUMNS, empty="No flags.")
+    with parts_tab:
+        _parts(detail)
+    with history_tab:
+        table([{"at": h.at, "by": h.actor, "action": h.action, "what": h.summary}
+               for h in detail.history],
+              {"at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm"),
+               "what": st.column_config.TextColumn("What", width="large")},
+              empty="No history.")
+
+
+def _parts(detail: queries.ClaimDetail) -> None:
+    if detail.parts:
+        st.caption("Split into parts, each graded on its own:")
+        table(claims_table_rows(detail.parts), CLAIM_COLUMNS)
+    if detail.restates is not None:
+        st.caption("Restates an earlier claim:")
+        table(claims_table_rows([detail.restates]), CLAIM_COLUMNS)
+    if detail.restated_by:
+        st.caption("Restated later by:")
+        table(claims_table_rows(detail.restated_by), CLAIM_COLUMNS)
+    if detail.questions:
+        st.caption("Open questions it raises:")
+        table([{"question": q} for q in detail.questions])
+    if not (detail.parts or detail.restates or detail.restated_by or detail.questions):
+        st.caption("Not split, not restated, no open question.")

@@ -1,0 +1,81 @@
+"""Claims: every claim of the article in a table to filter and sort, and one claim in full."""
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard import ui
+from tracker import queries
+from tracker.vocabulary import Certainty, ClaimCategory, ClaimStatus
+
+TABLE_KEY = "claims_table"
+PICK_KEY = "claims_pick"
+PAGE_SIZE = 500
+ALL = "all"
+FLAGGED = {ALL: None, "flagged": True, "not flagged": False}
+
+
+def choice(column: Any, label: str, values: list[str], key: str,
+           names: dict[str, str] | None = None) -> str | None:
+    """A filter: one of `values`, or None for all."""
+    chosen = column.selectbox(label, [ALL, *values], key=key,
+                              format_func=lambda v: (names or {}).get(v, v))
+    return None if chosen == ALL else str(chosen)
+
+
+def filters(document: queries.DocumentRow) -> dict[str, Any]:
+    sections = ui.read(queries.sections, document.id)
+    names: dict[str, str] = {}
+    for s in sections:
+        names.setdefault(s.title, "  " * (s.level - 1) + ui.shorten(s.title, 50))
+    section, category, status, certainty, flagged = st.columns(5)
+    return {
+        "section": choice(section, "Section", list(names), "claims_section", names),
+        "category": choice(category, "Category", [c.value for c in ClaimCategory],
+                           "claims_category"),
+        "status": choice(status, "Status", [s.value for s in ClaimStatus], "claims_status"),
+        "certainty": choice(certainty, "Certainty", [c.value for c in Certainty],
+                            "claims_certainty"),
+        "flagged": FLAGGED[flagged.selectbox("Open flags", list(FLAGGED),
+                                             key="claims_flagged")],
+    }
+
+
+def claims_table(rows: list[queries.ClaimRow]) -> None:
+    offset = ui.paginate(len(rows), PAGE_SIZE, key="claims_page")
+    shown = rows[offset:offset + PAGE_SIZE]
+    ids = [r.id for r in shown]
+
+    def picked() -> None:
+        selected = st.session_state[TABLE_KEY]["selection"]["rows"]
+        if selected:
+            st.session_state[PICK_KEY] = ids[selected[0]]
+
+    st.caption(f"{len(rows)} claims (parts of split sentences have a “part of” number). "
+               "Click a column to sort; select a row to see the claim in full.")
+    st.dataframe(ui.claims_table_rows(shown), hide_index=True, key=TABLE_KEY,
+                 column_config=ui.CLAIM_COLUMNS, on_select=picked,
+                 selection_mode="single-row")
+
+
+def claim_pick(rows: list[queries.ClaimRow]) -> int | None:
+    labels = {r.id: ui.claim_label(r) for r in rows}
+    if st.session_state.get(PICK_KEY) not in labels:
+        st.session_state.pop(PICK_KEY, None)
+    return st.selectbox("Claim", list(labels), index=None, key=PICK_KEY,
+                        format_func=lambda cid: labels.get(cid, f"#{cid}"),
+                        placeholder="Pick a claim from the table or type here")
+
+
+def render(document: queries.DocumentRow) -> None:
+    ui.page_title("Claims", document)
+    chosen = filters(document)
+    rows = ui.read(queries.claims, document_id=document.id, **chosen)
+    claims_table(rows)
+    st.subheader("Claim in full", anchor=False)
+    claim_id = claim_pick(rows)
+    if claim_id is not None:
+        ui.claim_detail(ui.read(queries.claim_detail, claim_id))
+
+
+ui.with_document(render)

@@ -1,0 +1,298 @@
+"""Evidence: find citations; reviewers import BibTeX, link citations to claims with a stance
+and GRADE judgements, and edit or remove links."""
+
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from dashboard import ui
+from tracker import bibtex, queries
+from tracker.services import citations, evidence
+from tracker.services.access import Actor
+from tracker.vocabulary import Concern, Role, Stance, StudyDesign
+
+PAGE_SIZE = 25
+TAB_KEY = "evidence_tab"
+TABS = ["Find and link", "Edit or remove a link", "Import BibTeX"]
+RESULTS_KEY = "citation_results"
+CITATION_KEY = "link_citation"
+REPORT_KEY = "import_report"
+SEEN_KEY = "seen_link_versions"  # link id -> the version the reviewer started editing
+CONCERNS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
+            "indirectness": "Indirectness", "imprecision": "Imprecision",
+            "publication_bias": "Publication bias"}
+UPGRADES = {"large_effect": "Large effect", "dose_response": "Dose-response gradient"}
+VERIFIED = {"all": None, "verified": True, "unverified": False}
+
+
+# --- find ------------------------------------------------------------------------------------
+
+
+def citation_label(row: queries.CitationRow) -> str:
+    return (f"{row.key} · {row.year or 'n.d.'} · {row.design or 'design unknown'} · "
+            f"{ui.shorten(row.title, 70)}")
+
+
+def find_citations() -> list[queries.CitationRow]:
+    """Search box and results table; selecting a row picks the citation to link."""
+    words, design, verified = st.columns([3, 1, 1])
+    search = words.text_input("Search key, title, authors, DOI or PMID", key="citation_search")
+    chosen_design = design.selectbox("Design", ["all", *(d.value for d in StudyDesign)],
+                                     key="citation_design")
+    chosen: dict[str, Any] = {
+        "search": search.strip() or None,
+        "design": None if chosen_design == "all" else chosen_design,
+        "verified": VERIFIED[verified.selectbox("Verified", list(VERIFIED),
+                                                key="citation_verified")],
+    }
+    total = ui.read(queries.citation_count, **chosen)
+    offset = ui.paginate(total, PAGE_SIZE, key="citation_page")
+    rows = ui.read(queries.citations, limit=PAGE_SIZE, offset=offset, **chosen)
+    st.caption(f"{total} citation{' matches' if total == 1 else 's match'} "
+               "(most-linked first).")
+
+    def picked() -> None:
+        selected = st.session_state[RESULTS_KEY]["selection"]["rows"]
+        if selected:
+            st.session_state[CITATION_KEY] = rows[selected[0]].id
+
+    st.dataframe(
+        [{"key": r.key, "title": r.title, "authors": r.authors, "year": r.year,
+          "design": r.design or "unknown", "level": r.level, "verified": r.verified,
+          "retracted": r.retracted, "links": r.links, "doi": r.doi or ""} for r in rows],
+        hide_index=True, key=RESULTS_KEY, on_select=picked, selection_mode="single-row",
+        column_config={"title": st.column_config.TextColumn("Title", width="large"),
+                       "year": st.column_config.NumberColumn("Year", format="%d"),
+                       "level": st.column_config.NumberColumn("CEBM level")})
+    return rows
+
+
+# --- link ------------------------------------------------------------------------------------
+
+
+def judgement_inputs(prefix: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """GRADE judgement widgets (five concerns, two reasons to rate up)."""
+    values = current or {}
+    concerns = [c.value for c in Concern]
+    chosen: dict[str, Any] = {}
+    for column, (name, label) in zip(st.columns(len(CONCERNS)), CONCERNS.items(), strict=True):
+        chosen[name] = column.selectbox(label, concerns, key=f"{prefix}_{name}",
+                                        index=concerns.index(values.get(name) or "none"))
+    for column, (name, label) in zip(st.columns(len(UPGRADES)), UPGRADES.items(), strict=True):
+        chosen[name] = column.checkbox(label, value=bool(values.get(name)),
+                                       key=f"{prefix}_{name}")
+    return chosen
+
+
+def link_form(claims: list[queries.ClaimRow], results: list[queries.CitationRow]) -> None:
+    claim_labels = {c.id: ui.claim_label(c) for c in claims}
+    citation_labels = {r.id: citation_label(r) for r in results}
+    if st.session_state.get(CITATION_KEY) not in citation_labels:
+        st.session_state.pop(CITATION_KEY, None)
+    with st.form("link_form"):
+        st.subheader("Link a citation to a claim", anchor=False)
+        claim_id = st.selectbox("Claim", list(claim_labels), index=None, key="link_claim",
+                                format_func=lambda cid: claim_labels.get(cid, f"#{cid}"),
+                                placeholder="Type words of the claim or its number")
+        citation_id = st.selectbox("Citation (from the search results above)",
+                                   list(citation_labels), index=None, key=CITATION_KEY,
+                                   format_func=lambda cid: citation_labels.get(cid, str(cid)),
+                                   placeholder="Search above, then pick here or in the table")
+        stance, locator = st.columns(2)
+        chosen_stance = stance.selectbox("Stance", [s.value for s in Stance], key="link_stance")
+        where = locator.text_input("Locator (page, table, figure)", key="link_locator")
+        note = st.text_area("Note (a short quote or summary)", key="link_note", height=80)
+        st.caption("GRADE judgements of this study for this claim")
+        judgements = judgement_inputs("link")
+        submitted = st.form_submit_button("Link", type="primary", icon=":material/link:")
+    if not submitted:
+        return
+    if claim_id is None or citation_id is None:
+        st.error("Pick a claim and a citation to link.")
+        return
+
+    def link(session: Session, actor: Actor) -> queries.ClaimRow:
+        evidence.link_evidence(session, actor, claim_id, citation_id, Stance(chosen_stance),
+                               locator=where, note=note, judgements=judgements)
+        return queries.claim(session, claim_id)
+
+    ui.perform(link, lambda row: f"Linked to claim #{row.id}. Now {row.explanation}")
+
+
+# --- edit or remove --------------------------------------------------------------------------
+
+
+def edit_links(claims: list[queries.ClaimRow]) -> None:
+    claim_labels = {c.id: ui.claim_label(c) for c in claims}
+    claim_id = st.selectbox("Claim", list(claim_labels), index=None, key="edit_claim",
+                            format_func=lambda cid: claim_labels.get(cid, f"#{cid}"),
+                            placeholder="Pick the claim whose evidence to change")
+    if claim_id is None:
+        return
+    links = {e.link_id: e for e in ui.read(queries.evidence, [claim_id])}
+    if not links:
+        st.caption("No evidence linked to this claim yet.")
+        return
+    link_id = st.selectbox(
+        "Evidence link", list(links), key="edit_link",
+        format_func=lambda lid: (f"#{lid} · {links[lid].citation_key} · {links[lid].stance} · "
+                                 f"{ui.shorten(links[lid].citation_title, 60)}"))
+    if link_id is None:
+        return
+    edit_link(links[link_id])
+
+
+def edit_link(link: queries.EvidenceRow) -> None:
+    seen: dict[int, int] = st.session_state.setdefault(SEEN_KEY, {})
+    version = seen.setdefault(link.link_id, link.version)
+    if version != link.version:
+        st.warning(f"Link #{link.link_id} changed since you started editing it (version "
+                   f"{version}, now {link.version}). Saving will be refused; reload first.")
+        if st.button("Reload the link", key=f"reload_{link.link_id}"):
+            seen.pop(link.link_id, None)
+            st.rerun()
+
+    def forget() -> None:
+        seen.pop(link.link_id, None)
+
+    prefix = f"edit_{link.link_id}"
+    with st.form(f"edit_form_{link.link_id}"):
+        stances = [s.value for s in Stance]
+        stance, locator = st.columns(2)
+        chosen_stance = stance.selectbox("Stance", stances, index=stances.index(link.stance),
+                                         key=f"{prefix}_stance")
+        where = locator.text_input("Locator", value=link.locator, key=f"{prefix}_locator")
+        note = st.text_area("Note", value=link.note, key=f"{prefix}_note", height=80)
+        judgements = judgement_inputs(prefix, link.judgements)
+        saved = st.form_submit_button("Save changes", icon=":material/save:")
+    if saved:
+        ui.perform(lambda session, actor: evidence.update_link(
+            session, actor, link.link_id, expected_version=version,
+            stance=Stance(chosen_stance), locator=where, note=note, judgements=judgements),
+            f"Link #{link.link_id} saved.", then=forget)
+    with st.form(f"remove_form_{link.link_id}", border=False):
+        sure = st.checkbox(f"Yes, remove link #{link.link_id}", key=f"{prefix}_sure")
+        removed = st.form_submit_button("Remove link", icon=":material/link_off:")
+    if removed and not sure:
+        st.error("Tick the box to confirm the removal.")
+    elif removed:
+        ui.perform(lambda session, actor: evidence.unlink(
+            session, actor, link.link_id, expected_version=version),
+            f"Link #{link.link_id} removed.", then=forget)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def uploaded_text(name: str, data: bytes) -> str:
+    """Decode an upload exactly as the CLI decodes a .bib file."""
+    try:
+        return bibtex.read_bib_bytes(data, name)[0]
+    except bibtex.BibFileError as exc:
+        raise ValueError(f"{name}: {exc.message}") from None
+
+
+def import_form() -> None:
+    with st.form("import_form"):
+        st.subheader("Import BibTeX", anchor=False)
+        pasted = st.text_area("Paste BibTeX entries", key="import_text", height=200)
+        files = st.file_uploader("…or upload .bib files", type=["bib", "bibtex", "txt"],
+                                 accept_multiple_files=True, key="import_files")
+        strict_col, dry_col = st.columns(2)
+        strict = strict_col.checkbox("Strict: any problem means nothing is imported",
+                                     key="import_strict")
+        dry_run = dry_col.checkbox("Dry run: report only, write nothing", key="import_dry")
+        submitted = st.form_submit_button("Import", type="primary", icon=":material/upload:")
+    if submitted:
+        run_import(pasted, files or [], strict=strict, dry_run=dry_run)
+    report = st.session_state.get(REPORT_KEY)
+    if isinstance(report, citations.ImportReport):
+        import_report(report)
+
+
+def run_import(pasted: str, files: list[Any], *, strict: bool, dry_run: bool) -> None:
+    sources: list[tuple[str, str]] = [("pasted text", pasted)] if pasted.strip() else []
+    try:
+        sources += [(f.name, uploaded_text(f.name, f.getvalue())) for f in files]
+    except ValueError as exc:
+        ui.show_error(exc)
+        return
+    if not sources:
+        st.error("Paste BibTeX or choose a file to import.")
+        return
+    ui.perform(lambda session, actor: citations.import_bibtex(
+        session, actor, sources, strict=strict, dry_run=dry_run),
+        lambda report: import_summary(report), remember=REPORT_KEY)
+
+
+def import_summary(report: citations.ImportReport) -> str:
+    """The CLI's summary line."""
+    verb = "Would import" if report.dry_run or not report.written else "Imported"
+    return (f"{verb}: {len(report.added)} added, {len(report.merged)} merged into existing "
+            f"citations, {len(report.unchanged)} already present, "
+            f"{len(report.merged_in_files)} duplicates within the files, "
+            f"{report.reported_entries} refused (of {report.found} entries).")
+
+
+def import_report(report: citations.ImportReport) -> None:
+    st.markdown(f"**Last import** ({ui.escape_markdown(', '.join(report.sources))})")
+    st.text(import_summary(report))
+    if report.strict and report.problems:
+        st.error("Nothing imported (strict): fix the problems below and import again.")
+    elif report.dry_run:
+        st.info("Dry run: nothing was written.")
+    if report.problems:
+        st.caption("Problems (entries refused):")
+        ui.table([{"source": p.source, "line": p.line, "key": p.key or "",
+                   "field": p.field or "", "kind": p.kind, "problem": p.message}
+                  for p in report.problems],
+                 {"problem": st.column_config.TextColumn("Problem", width="large")})
+    if report.added:
+        st.caption("Added:")
+        st.text(", ".join(report.added))
+    merges = report.merged + report.unchanged
+    if merges:
+        st.caption("Matched citations already in the database:")
+        ui.table([{"entry": m.key, "into": m.into, "same": m.matched_on,
+                   "filled": ", ".join(m.filled) or "nothing new",
+                   "source": f"{m.source}:{m.line}" if m.line else m.source} for m in merges])
+    conflicts = [{"citation": m.into, "field": name, "kept": kept, "ignored": ignored,
+                  "source": f"{m.source}:{m.line}" if m.line else m.source}
+                 for m in merges for name, kept, ignored in m.conflicts]
+    if conflicts:
+        st.caption("Differing values (the stored value was kept):")
+        ui.table(conflicts)
+    if report.merged_in_files:
+        st.caption("Duplicates within the files (merged):")
+        ui.table([{"duplicate": m.merged_key, "line": m.line, "merged into": m.kept_key,
+                   "same": m.matched_on} for m in report.merged_in_files])
+    if report.renamed:
+        st.caption("Keys already used by another citation (imported under a new key):")
+        ui.table([{"key in file": old, "imported as": new} for old, new in report.renamed])
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def render(document: queries.DocumentRow) -> None:
+    ui.page_title("Evidence", document)
+    if not ui.can(Role.REVIEWER):
+        find_citations()
+        ui.needs_role(Role.REVIEWER, "import BibTeX and link, judge or remove evidence")
+        return
+    # Stateful tabs: the open tab survives the rerun after a write, and only it is computed.
+    find_tab, edit_tab, import_tab = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
+    if find_tab.open:
+        with find_tab:
+            results = find_citations()
+            link_form(ui.read(queries.claims, document_id=document.id), results)
+    if edit_tab.open:
+        with edit_tab:
+            edit_links(ui.read(queries.claims, document_id=document.id))
+    if import_tab.open:
+        with import_tab:
+            import_form()
+
+
+ui.with_document(render)

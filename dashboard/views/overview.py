@@ -1,0 +1,109 @@
+"""Overview: how well the article's claims are supported, at a glance."""
+
+from typing import Any
+
+import altair as alt
+import streamlit as st
+
+from dashboard import ui
+from tracker import queries
+
+STATUS_SCALE = alt.Scale(domain=list(ui.STATUS_HEX), range=list(ui.STATUS_HEX.values()))
+CERTAINTY_ORDER = ["high", "moderate", "low", "very-low", "none"]
+CERTAINTY_SCALE = alt.Scale(domain=CERTAINTY_ORDER,
+                            range=["#1b5e20", "#43a047", "#9ccc65", "#dce775", "#bdbdbd"])
+
+
+def headline(coverage: queries.Coverage) -> None:
+    figures = [("Claims", coverage.claims,
+                "Sentences of the article that state a fact (a split sentence counts once).")]
+    figures += [(status.title(), coverage.by_status[status], f"Claims graded {status}.")
+                for status in queries.STATUSES]
+    figures.append(("Open flags", coverage.open_flags,
+                    "Flags raised by editors and not yet closed."))
+    for column, (label, value, help_text) in zip(st.columns(len(figures)), figures,
+                                                 strict=True):
+        column.metric(label, value, help=help_text, border=True)
+    st.caption(f"{coverage.signed_off} of {coverage.claims} claims signed off by an editor "
+               "at their current grade.")
+
+
+def status_bars(rows: list[queries.CoverageRow], title: str) -> alt.Chart:
+    values: list[dict[str, Any]] = [
+        {"group": r.group, "status": status, "rank": rank, "claims": getattr(r, status)}
+        for r in rows for rank, status in enumerate(queries.STATUSES)
+    ]
+    chart: alt.Chart = alt.Chart({"values": values}, title=title).mark_bar().encode(
+        y=alt.Y("group:N", sort=[r.group for r in rows], title=None,
+                axis=alt.Axis(labelLimit=280)),
+        x=alt.X("claims:Q", stack="zero", title="claims", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("status:N", scale=STATUS_SCALE, legend=alt.Legend(orient="bottom")),
+        order=alt.Order("rank:Q"),
+        tooltip=[alt.Tooltip("group:N", title="group"), "status:N", "claims:Q"],
+    )
+    return chart
+
+
+def certainty_bars(coverage: queries.Coverage) -> alt.Chart:
+    values = [{"certainty": c, "claims": coverage.by_certainty.get(c, 0)}
+              for c in CERTAINTY_ORDER]  # "none": nothing counted supports the claim
+    title = "GRADE certainty of the supporting evidence"
+    chart: alt.Chart = alt.Chart({"values": values}, title=title).mark_bar().encode(
+        x=alt.X("certainty:N", sort=CERTAINTY_ORDER, title=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("claims:Q", title="claims", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("certainty:N", scale=CERTAINTY_SCALE, legend=None),
+        tooltip=["certainty:N", "claims:Q"],
+    )
+    return chart
+
+
+def over_time(points: list[queries.CoveragePoint]) -> alt.Chart:
+    values = [{"day": p.day, "status": p.status, "claims": p.claims} for p in points]
+    title = "Claims by status over time"
+    chart: alt.Chart = alt.Chart({"values": values}, title=title).mark_line(
+        point=True, interpolate="step-after").encode(
+        x=alt.X("day:T", title=None),
+        y=alt.Y("claims:Q", title="claims"),
+        color=alt.Color("status:N", scale=STATUS_SCALE, legend=alt.Legend(orient="bottom")),
+        tooltip=["day:T", "status:N", "claims:Q"],
+    )
+    return chart
+
+
+def work_to_do(document: queries.DocumentRow) -> None:
+    waiting = ui.read(queries.queue_size, document.id)
+    asked = ui.read(queries.questions_by_status, document.id)
+    flags = ui.read(queries.flag_summary, document.id)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Work waiting", anchor=False)
+        st.markdown(f"- **{waiting}** claims in the editorial queue (weak evidence, no flag)\n"
+                    + "".join(f"- **{n}** open questions {status}\n"
+                              for status, n in asked.items()))
+    with right:
+        st.subheader("Flags by kind", anchor=False)
+        ui.table([{"kind": f.kind, "open": f.open, "resolved": f.resolved,
+                   "dismissed": f.dismissed, "open > 7 days": f.open_over_7_days,
+                   "open > 30 days": f.open_over_30_days} for f in flags],
+                 empty="No flags raised.")
+
+
+def render(document: queries.DocumentRow) -> None:
+    ui.page_title("Overview", document)
+    coverage = ui.read(queries.coverage, document.id)
+    headline(coverage)
+    if coverage.claims == 0:
+        st.info("The document has no claims yet.")
+        return
+    st.altair_chart(status_bars(ui.read(queries.coverage_by_section, document.id),
+                                "Coverage by section"), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(status_bars(ui.read(queries.coverage_by_category, document.id),
+                                  "Coverage by category"), width="stretch")
+    right.altair_chart(certainty_bars(coverage), width="stretch")
+    st.altair_chart(over_time(ui.read(queries.coverage_over_time, document.id)),
+                    width="stretch")
+    work_to_do(document)
+
+
+ui.with_document(render)

@@ -1,0 +1,177 @@
+"""Editorial queue: the claims with weak evidence and no flag; editors flag them, close flags,
+override what a claim needs, and sign claims off."""
+
+import streamlit as st
+
+from dashboard import ui
+from tracker import queries
+from tracker.services import evidence, flags
+from tracker.vocabulary import FlagKind, FlagState, Role, StudyDesign
+
+PAGE_SIZE = 50
+QUEUE_KEY = "queue_table"
+FLAG_CLAIMS_KEY = "flag_claims"
+CLOSED_LIMIT = 50
+OPEN_LIMIT = 500
+
+
+def queue(document: queries.DocumentRow, editor: bool) -> None:
+    total = ui.read(queries.queue_size, document.id)
+    st.subheader(f"Proposed for review ({total})", anchor=False)
+    st.caption("Unsupported, insufficient or contested claims without an open flag, weakest "
+               "first." + (" Select rows to flag them." if editor else ""))
+    offset = ui.paginate(total, PAGE_SIZE, key="queue_page")
+    rows = ui.read(queries.queue, document.id, limit=PAGE_SIZE, offset=offset)
+    if not rows:
+        st.caption("Nothing waiting: every weak claim has been flagged or the evidence holds.")
+        return
+    if not editor:
+        ui.table(ui.claims_table_rows(rows), ui.CLAIM_COLUMNS)
+        return
+
+    def picked() -> None:
+        chosen = [rows[i].id for i in st.session_state[QUEUE_KEY]["selection"]["rows"]]
+        st.session_state[FLAG_CLAIMS_KEY] = chosen
+
+    st.dataframe(ui.claims_table_rows(rows), hide_index=True, key=QUEUE_KEY,
+                 column_config=ui.CLAIM_COLUMNS, on_select=picked,
+                 selection_mode="multi-row")
+
+
+def flag_form(claims: list[queries.ClaimRow]) -> None:
+    labels = {c.id: ui.claim_label(c) for c in claims}
+    st.session_state[FLAG_CLAIMS_KEY] = [
+        cid for cid in st.session_state.get(FLAG_CLAIMS_KEY, []) if cid in labels]
+    with st.form("flag_form"):
+        st.subheader("Flag claims", anchor=False)
+        chosen = st.multiselect("Claims", list(labels), key=FLAG_CLAIMS_KEY,
+                                format_func=lambda cid: labels.get(cid, f"#{cid}"),
+                                placeholder="Select rows above, or type words of a claim")
+        kind = st.selectbox("Kind", [k.value for k in FlagKind], key="flag_kind")
+        reason = st.text_area("Reason", key="flag_reason", height=80)
+        submitted = st.form_submit_button("Raise flag", type="primary", icon=":material/flag:")
+    if submitted:
+        ui.perform(lambda session, actor: flags.raise_flags(
+            session, actor, list(chosen), FlagKind(kind), reason),
+            lambda raised: f"Raised {len(raised)} {kind} flag(s).")
+
+
+def open_flags(document: queries.DocumentRow, editor: bool) -> None:
+    rows = ui.read(queries.flags, document.id, state=FlagState.OPEN.value, limit=OPEN_LIMIT)
+    st.subheader(f"Open flags ({len(rows)}{'+' if len(rows) == OPEN_LIMIT else ''})",
+                 anchor=False)
+    if len(rows) == OPEN_LIMIT:
+        st.caption(f"The {OPEN_LIMIT} most recent open flags are shown.")
+    ui.table(ui.flag_rows(rows), ui.FLAG_COLUMNS, empty="No open flags.")
+    if editor and rows:
+        close_form({f.id: f for f in rows})
+    with st.expander("Recently closed flags"):
+        for state in (FlagState.RESOLVED, FlagState.DISMISSED):
+            closed = ui.read(queries.flags, document.id, state=state.value, limit=CLOSED_LIMIT)
+            st.caption(f"{state.value.title()} (latest {CLOSED_LIMIT})")
+            ui.table(ui.flag_rows(closed), ui.FLAG_COLUMNS, empty=f"None {state.value}.")
+
+
+def close_form(open_rows: dict[int, queries.FlagRow]) -> None:
+    st.subheader("Resolve or dismiss a flag", anchor=False)
+    flag_id = st.selectbox(
+        "Flag", list(open_rows), index=None, key="close_flag",
+        format_func=lambda fid: (f"#{fid} · {open_rows[fid].kind} · claim "
+                                 f"#{open_rows[fid].claim_id} · "
+                                 f"{ui.shorten(open_rows[fid].reason, 70)}"),
+        placeholder="Pick an open flag")
+    if flag_id is None:
+        return
+    flag = open_rows[flag_id]
+    st.text(f"Claim #{flag.claim_id}: {flag.claim_text}")
+    st.text(f"Flag reason: {flag.reason}")
+    st.markdown(f"**{flag.new_evidence}** evidence link(s) added to the claim since the flag "
+                f"was raised on {flag.raised_at:%Y-%m-%d %H:%M}. The claim's evidence, newest "
+                "first:")
+    detail = ui.read(queries.claim_detail, flag.claim_id)
+    newest = sorted(detail.evidence, key=lambda e: e.created_at, reverse=True)
+    ui.table(ui.evidence_rows(newest), ui.EVIDENCE_COLUMNS, empty="No evidence linked.")
+    with st.form(f"close_form_{flag.id}"):
+        outcome = st.radio("Outcome", [FlagState.RESOLVED.value, FlagState.DISMISSED.value],
+                           horizontal=True, key=f"close_state_{flag.id}",
+                           captions=["the problem was fixed", "it was not a problem"])
+        resolution = st.text_area("What was done, or why it is not a problem",
+                                  key=f"close_reason_{flag.id}", height=80)
+        submitted = st.form_submit_button("Close the flag", icon=":material/task_alt:")
+    if submitted:
+        ui.perform(lambda session, actor: flags.close_flag(
+            session, actor, flag.id, FlagState(outcome), resolution,
+            expected_version=flag.version),
+            lambda info: f"Flag #{info.id} {info.state}.")
+
+
+def review_claim(claims: list[queries.ClaimRow]) -> None:
+    st.subheader("Override what a claim needs, or sign it off", anchor=False)
+    labels = {c.id: ui.claim_label(c) for c in claims}
+    claim_id = st.selectbox("Claim", list(labels), index=None, key="review_claim",
+                            format_func=lambda cid: labels.get(cid, f"#{cid}"),
+                            placeholder="Pick a claim")
+    if claim_id is None:
+        return
+    detail = ui.read(queries.claim_detail, claim_id)
+    claim = detail.claim
+    st.markdown(f"{ui.status_badge(claim.status)} {ui.escape_markdown(claim.explanation)}")
+    st.caption(f"Needs {ui.escape_markdown(detail.requirement)}")
+    override, sign = st.columns(2)
+    with override:
+        override_form(detail)
+    with sign:
+        sign_off(detail)
+
+
+def override_form(detail: queries.ClaimDetail) -> None:
+    claim = detail.claim
+    with st.form(f"override_form_{claim.id}"):
+        st.markdown("**Override the required evidence**")
+        count = st.number_input("At least this many supporting studies", min_value=1,
+                                max_value=20, value=1, key=f"override_count_{claim.id}")
+        designs = st.multiselect("Of these designs", [d.value for d in StudyDesign],
+                                 key=f"override_designs_{claim.id}")
+        reason = st.text_area("Reason", key=f"override_reason_{claim.id}", height=80)
+        submitted = st.form_submit_button("Override", icon=":material/rule:")
+    if submitted:
+        ui.perform(lambda session, actor: evidence.override_requirement(
+            session, actor, claim.id, int(count), [StudyDesign(d) for d in designs], reason,
+            expected_version=claim.version),
+            lambda needs: f"Claim #{claim.id} now needs {needs}.")
+    if detail.override_reason and st.button("Follow the rules again (clear the override)",
+                                            key=f"clear_override_{claim.id}"):
+        ui.perform(lambda session, actor: evidence.clear_override(session, actor, claim.id),
+                   f"Claim #{claim.id} follows the rules again.")
+
+
+def sign_off(detail: queries.ClaimDetail) -> None:
+    claim = detail.claim
+    st.markdown("**Sign off**")
+    if detail.signed_off_by and detail.signed_off_status == claim.status:
+        st.caption(f"Signed off as {claim.status} by "
+                   f"{ui.escape_markdown(detail.signed_off_by)}.")
+    st.caption("Confirms the current grade; the sign-off goes stale if the grade moves.")
+    if st.button(f"Sign off claim #{claim.id} as {claim.status}", key=f"sign_off_{claim.id}",
+                 icon=":material/verified:"):
+        ui.perform(lambda session, actor: evidence.sign_off(
+            session, actor, claim.id, expected_version=claim.version),
+            lambda status: f"Claim #{claim.id} signed off as {status}.")
+
+
+def render(document: queries.DocumentRow) -> None:
+    ui.page_title("Editorial queue", document)
+    editor = ui.can(Role.EDITOR)
+    queue(document, editor)
+    claims = ui.read(queries.claims, document_id=document.id) if editor else []
+    if editor:
+        flag_form(claims)
+    open_flags(document, editor)
+    if editor:
+        review_claim(claims)
+    else:
+        ui.needs_role(Role.EDITOR, "flag claims, close flags, override what a claim needs "
+                                   "and sign claims off")
+
+
+ui.with_document(render)

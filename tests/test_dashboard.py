@@ -1,0 +1,588 @@
+"""The dashboard through Streamlit's AppTest, on SQLite and PostgreSQL: every page renders on an
+empty and on the set-up database, each action changes the database as it should, roles decide
+which actions show, and stored text never renders as HTML or active Markdown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import streamlit as st
+from sqlalchemy import Engine, select
+from streamlit.testing.v1 import AppTest
+
+from dashboard import ui
+from tests.conftest import ROOT
+from tracker import db, queries
+from tracker.models import Citation, EvidenceLink, Flag
+from tracker.services import articles, citations, evidence, users
+from tracker.services.access import Actor, system_actor
+from tracker.vocabulary import ClaimStatus, FlagKind, FlagState, Role, Stance
+
+APP = ROOT / "dashboard" / "app.py"
+PAGES = {  # view file -> page title
+    "overview": "Overview", "article": "Article", "claims": "Claims",
+    "questions": "Open questions", "evidence": "Evidence", "queue": "Editorial queue",
+    "export": "Export",
+}
+MakeActor = Callable[[Engine, Role], Actor]
+OpenApp = Callable[..., AppTest]
+SUPPORTABLE = "Ketamine therapy is used to manage a variety of pain syndromes"
+META_ANALYSIS = "moradi2024thesis"  # verified meta-analysis: makes that efficacy claim supported
+IMG_TITLE = "<img src=x onerror=alert(1)>"
+LINK_TITLE = "[x](javascript:alert(1))"
+EVIL_BIB = f"""
+@article{{evilimg, title = {{{IMG_TITLE}}}, author = {{Mallory, Eve}}, year = {{2020}},
+  journal = {{Journal of Tests}}, doi = {{10.1000/evil.img}}}}
+@article{{evillink, title = {{{LINK_TITLE}}}, author = {{Mallory, Eve}}, year = {{2021}},
+  journal = {{Journal of Tests}}, doi = {{10.1000/evil.link}}}}
+"""
+ACTIVE = re.compile(r"(?<!\\)(<img|\]\(|:red\[article)")  # unescaped: would render
+NEW_BIB = """
+@article{dashboardtest2024,
+  title = {Intranasal ketamine for breakthrough pain: a dashboard test entry},
+  author = {Tester, Tara and Probe, Paul},
+  year = {2024},
+  journal = {Journal of Tests},
+  doi = {10.1000/dashboard.test.2024},
+  studydesign = {rct}
+}
+"""
+
+
+# --- plumbing --------------------------------------------------------------------------------
+
+
+def _clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenApp]:
+    """Start the dashboard on a database, optionally signed in, on one page."""
+
+    def start(engine: Engine, page: str = "overview", actor: Actor | None = None) -> AppTest:
+        monkeypatch.setenv("TRACKER_DATABASE_URL",
+                           engine.url.render_as_string(hide_password=False))
+        _clear_caches()
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        if actor is not None:
+            at.session_state[ui.ACTOR_KEY] = actor
+        at.run()
+        return go(at, page)
+
+    yield start
+    _clear_caches()
+
+
+def evidence_tab(at: AppTest, tab: str) -> AppTest:
+    """Open a tab of the Evidence page (its tabs are stateful: only the open one renders)."""
+    at.session_state["evidence_tab"] = tab
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def button(at: AppTest, label: str) -> Any:
+    [found] = [b for b in at.button if b.label == label]
+    return found
+
+
+def plain(markdown: str) -> str:
+    """What an escaped Markdown body reads as."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(ui.WORD_JOINER, "")
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every Markdown-rendered body on the page (markdown, captions, alerts)."""
+    bodies = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for alerts in (at.info, at.success, at.warning, at.error):
+        bodies += [a.value for a in alerts]
+    return bodies
+
+
+def document_id(engine: Engine) -> int:
+    with db.reading(engine) as session:
+        return queries.documents(session)[0].id
+
+
+def claim_with(engine: Engine, fragment: str) -> queries.ClaimRow:
+    with db.reading(engine) as session:
+        [row] = [c for c in queries.claims(session) if c.text.startswith(fragment)]
+        return row
+
+
+def citation_id(engine: Engine, key: str) -> int:
+    with db.reading(engine) as session:
+        return citations.citation_by_key(session, key).id
+
+
+def supported(engine: Engine) -> int:
+    with db.reading(engine) as session:
+        return queries.coverage(session).by_status[ClaimStatus.SUPPORTED.value]
+
+
+def metric(at: AppTest, label: str) -> int:
+    [found] = [m for m in at.metric if m.label == label]
+    return int(found.value)
+
+
+# --- the helper that keeps stored text inert -------------------------------------------------
+
+
+@pytest.mark.parametrize(("stored", "escaped"), [
+    (IMG_TITLE, r"\<img src\=x onerror\=alert\(1\)\>"),
+    (LINK_TITLE, r"\[x\]\(javascript\:alert\(1\)\)"),
+    (":red[x] and :smile: and :material/home:",
+     r"\:red\[x\] and \:smile\: and \:material\/home\:"),
+    ("$E=mc^2$ *a* _b_ `c` ~d~ # e | f ! g",
+     r"\$E\=mc\^2\$ \*a\* \_b\_ \`c\` \~d\~ \# e \| f \! g"),
+    ("1. not a list\n- nor this", r"1\. not a list \- nor this"),
+    ("back\\slash", "back\\\\slash"),
+])
+def test_escape_markdown_escapes_every_special(stored: str, escaped: str) -> None:
+    assert ui.escape_markdown(stored) == escaped
+
+
+def test_escape_markdown_keeps_bare_urls_and_emails_from_linking() -> None:
+    out = ui.escape_markdown("see https://x.example/a, www.x.example or me@x.example")
+    assert "https" + ui.WORD_JOINER + r"\:" in out
+    assert "www" + ui.WORD_JOINER + r"\." in out
+    assert r"me\@" + ui.WORD_JOINER + "x" in out
+    assert out.replace(ui.WORD_JOINER, "").replace("\\", "") == (
+        "see https://x.example/a, www.x.example or me@x.example")
+
+
+def test_status_badge_accepts_only_the_vocabulary() -> None:
+    assert ui.status_badge("supported") == ":green-badge[✔ supported]"
+    with pytest.raises(ValueError):
+        ui.status_badge(":red[x]")
+
+
+# --- every page renders ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_shows_the_empty_state_on_an_empty_database(
+        engine: Engine, open_app: OpenApp, page: str) -> None:
+    at = open_app(engine, page)
+    assert any("No document yet" in i.value for i in at.info)
+    assert ui.FOOTER in [c.value for c in at.caption]
+    assert ui.BANNER in [i.value for i in at.info]
+
+
+@pytest.mark.parametrize("role", [None, Role.EDITOR])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_renders_on_the_set_up_database(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor, page: str,
+        role: Role | None) -> None:
+    actor = make_actor(shipped_engine, role) if role else None
+    at = open_app(shipped_engine, page, actor)
+    assert [t.value for t in at.title] == [PAGES[page]]
+    assert not at.error
+    assert ui.FOOTER in [c.value for c in at.caption]
+    assert not any("No document yet" in i.value for i in at.info)
+
+
+def test_an_uninitialised_database_says_how_to_set_it_up(
+        blank_engine: Engine, open_app: OpenApp) -> None:
+    at = open_app(blank_engine)
+    assert any("tracker bootstrap" in plain(e.value) for e in at.error)
+    assert ui.FOOTER in [c.value for c in at.caption]
+
+
+def test_overview_shows_the_headline_figures(shipped_engine: Engine, open_app: OpenApp) -> None:
+    at = open_app(shipped_engine)
+    with db.reading(shipped_engine) as session:
+        cov = queries.coverage(session, document_id(shipped_engine))
+    assert metric(at, "Claims") == cov.claims
+    assert metric(at, "Supported") == cov.by_status["supported"]
+    assert metric(at, "Open flags") == cov.open_flags
+    assert len(at.get("vega_lite_chart")) == 4
+
+
+def test_a_write_from_elsewhere_shows_on_the_next_run(
+        shipped_engine: Engine, open_app: OpenApp) -> None:
+    """Reads are cached on the database revision, so another process's write is not hidden."""
+    at = open_app(shipped_engine)
+    before = metric(at, "Supported")
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    with db.writing(shipped_engine) as session:
+        evidence.link_evidence(session, system_actor(session), claim.id,
+                               citation_id(shipped_engine, META_ANALYSIS), Stance.SUPPORTS)
+    at.run()
+    assert metric(at, "Supported") == before + 1
+
+
+def test_the_document_picker_appears_when_several_documents_are_tracked(
+        shipped_engine: Engine, open_app: OpenApp) -> None:
+    source = articles.ArticleSource(
+        text="# A second article\n\nKetamine is an anaesthetic agent used in theatres.\n",
+        path="second.md", fmt="markdown")
+    with db.writing(shipped_engine) as session:
+        articles.ingest(session, system_actor(session), source)
+    at = open_app(shipped_engine)
+    picker = at.sidebar.selectbox(key=ui.DOCUMENT_KEY)
+    picker.set_value("a-second-article").run()
+    assert "A second article" in [c.value for c in at.caption]
+    assert metric(at, "Claims") == 1
+    go(at, "claims")
+    assert "A second article" in [c.value for c in at.caption]
+
+
+# --- signing in, and what each role sees -----------------------------------------------------
+
+
+def test_signing_in_puts_the_actor_in_the_session(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    at = open_app(shipped_engine)
+    at.sidebar.text_input(key="sign_in_username").input(reviewer.username)
+    at.sidebar.text_input(key="sign_in_password").input("wrong password")
+    button(at, "Sign in").click().run()
+    assert ui.ACTOR_KEY not in at.session_state
+    assert any("unknown user or wrong password" in plain(e.value) for e in at.sidebar.error)
+
+    at.sidebar.text_input(key="sign_in_password").input("password-1")
+    button(at, "Sign in").click().run()
+    assert at.session_state[ui.ACTOR_KEY] == reviewer
+    assert any(ui.escape_markdown(reviewer.username) in m.value for m in at.sidebar.markdown)
+
+    button(at, "Sign out").click().run()
+    assert ui.ACTOR_KEY not in at.session_state
+
+
+def test_a_viewer_does_not_see_the_link_form(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.VIEWER))
+    keys = {w.key for w in at.selectbox} | {w.key for w in at.text_area}
+    assert "link_claim" not in keys and "import_text" not in keys
+    assert at.dataframe, "viewers can still search citations"
+    assert any("Sign in as a reviewer" in i.value for i in at.info)
+
+
+def test_a_reviewer_does_not_see_the_editor_controls(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "queue", make_actor(shipped_engine, Role.REVIEWER))
+    assert "flag_claims" not in {w.key for w in at.multiselect}
+    assert not {"close_flag", "review_claim"} & {w.key for w in at.selectbox}
+    assert any("Sign in as an editor" in i.value for i in at.info)
+    go(at, "questions")
+    assert not [b for b in at.button if b.label == "Save"]
+
+
+def test_a_role_change_takes_effect_at_once(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    """The role comes from the users table, not from what was true at sign-in."""
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    at = open_app(shipped_engine, "queue", editor)
+    assert "flag_claims" in {w.key for w in at.multiselect}
+    with db.writing(shipped_engine) as session:
+        users.set_role(session, system_actor(session), editor.username, Role.REVIEWER)
+    at.run()
+    assert "flag_claims" not in {w.key for w in at.multiselect}
+
+
+def test_a_denied_service_call_is_shown_as_an_error(
+        shipped_engine: Engine, monkeypatch: pytest.MonkeyPatch,
+        make_actor: MakeActor) -> None:
+    """The dashboard's write path (`ui.perform`) shows the service's PermissionDenied."""
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    monkeypatch.setenv("TRACKER_DATABASE_URL",
+                       shipped_engine.url.render_as_string(hide_password=False))
+    _clear_caches()
+    at = AppTest.from_string(f"""
+from dashboard import ui
+from tracker.services import flags
+from tracker.vocabulary import FlagKind
+ui.start_run()
+ui.perform(lambda session, actor: flags.raise_flags(
+    session, actor, [{claim.id}], FlagKind.OTHER, "a reviewer tries"), "flagged")
+""", default_timeout=60)
+    at.session_state[ui.ACTOR_KEY] = reviewer
+    at.run()
+    _clear_caches()
+    assert [plain(e.value) for e in at.error] == [
+        f"{reviewer.username} is a reviewer; flagging claims needs the editor role"]
+    with db.reading(shipped_engine) as session:
+        assert session.scalar(select(Flag).where(Flag.claim_id == claim.id,
+                                                 Flag.reason == "a reviewer tries")) is None
+
+
+def test_an_identity_provider_user_acts_as_the_mapped_tracker_user(
+        shipped_engine: Engine, monkeypatch: pytest.MonkeyPatch,
+        make_actor: MakeActor) -> None:
+    """With OIDC sign-in, `[tracker.identities]` maps the e-mail to a tracker user, whose role
+    (from the users table) decides what shows; an unmapped identity only reads."""
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    monkeypatch.setenv("TRACKER_DATABASE_URL",
+                       shipped_engine.url.render_as_string(hide_password=False))
+    for email, sees_link_form in (("Alice@Example.org", True), ("mallory@example.org", False)):
+        _clear_caches()
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.user = {"is_logged_in": True, "email": email}
+        at.secrets["tracker"] = {"identities": {"alice@example.org": reviewer.username}}
+        at.run()
+        go(at, "evidence")
+        assert ("link_claim" in {w.key for w in at.selectbox}) is sees_link_form
+    _clear_caches()
+
+
+# --- actions change the database -------------------------------------------------------------
+
+
+def test_import_pasted_bibtex(shipped_engine: Engine, open_app: OpenApp,
+                              make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    evidence_tab(at, "Import BibTeX")
+    at.text_area(key="import_text").input(NEW_BIB)
+    button(at, "Import").click().run()
+    assert not at.exception
+    assert any("Imported: 1 added" in plain(s.value) for s in at.success)
+    assert any("Last import" in m.value for m in at.markdown), "the tab stays open"
+    with db.reading(shipped_engine) as session:
+        assert citations.citation_by_key(session, "dashboardtest2024").year == 2024
+
+
+def test_import_reports_problems_with_line_numbers(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    evidence_tab(at, "Import BibTeX")
+    at.text_area(key="import_text").input("\n\n@article{broken, title = {No year}\n")
+    at.checkbox(key="import_strict").check()
+    button(at, "Import").click().run()
+    assert any("Nothing imported (strict)" in plain(e.value) for e in at.error)
+    problems = [d.value for d in at.dataframe if "problem" in d.value.columns]
+    assert problems and problems[0]["line"].notna().all()
+
+
+def test_link_evidence_changes_the_claims_status(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    assert claim.status == ClaimStatus.UNSUPPORTED.value
+    before = supported(shipped_engine)
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    at.text_input(key="citation_search").input(META_ANALYSIS).run()
+    at.selectbox(key="link_claim").set_value(claim.id)
+    at.selectbox(key="link_citation").set_value(citation_id(shipped_engine, META_ANALYSIS))
+    at.text_input(key="link_locator").input("Figure 2")
+    button(at, "Link").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any(f"Linked to claim #{claim.id}" in plain(s.value) for s in at.success)
+    with db.reading(shipped_engine) as session:
+        link = session.scalar(select(EvidenceLink).where(EvidenceLink.claim_id == claim.id))
+        assert link is not None and link.locator == "Figure 2"
+        assert queries.claim(session, claim.id).status == ClaimStatus.SUPPORTED.value
+    assert supported(shipped_engine) == before + 1
+    go(at, "overview")
+    assert metric(at, "Supported") == before + 1
+
+
+def test_editing_a_link_someone_else_changed_is_refused(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    with db.writing(shipped_engine) as session:
+        link = evidence.link_evidence(session, system_actor(session), claim.id,
+                                      citation_id(shipped_engine, META_ANALYSIS),
+                                      Stance.SUPPORTS)
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    evidence_tab(at, "Edit or remove a link")
+    at.selectbox(key="edit_claim").set_value(claim.id).run()
+    assert at.selectbox(key="edit_link").value == link.id
+    with db.writing(shipped_engine) as session:  # another reviewer, meanwhile
+        evidence.update_link(session, system_actor(session), link.id, note="theirs")
+    at.run()
+    assert any("changed since you started editing" in w.value for w in at.warning)
+    at.text_area(key=f"edit_{link.id}_note").input("mine")
+    button(at, "Save changes").click().run()
+    assert any("changed by someone else" in plain(e.value) for e in at.error)
+    with db.reading(shipped_engine) as session:
+        assert queries.evidence(session, [claim.id])[0].note == "theirs"
+    button(at, "Reload the link").click().run()
+    at.text_area(key=f"edit_{link.id}_note").input("mine")
+    button(at, "Save changes").click().run()
+    assert not at.error
+    with db.reading(shipped_engine) as session:
+        assert queries.evidence(session, [claim.id])[0].note == "mine"
+
+
+def test_flag_then_resolve(shipped_engine: Engine, open_app: OpenApp,
+                           make_actor: MakeActor) -> None:
+    with db.reading(shipped_engine) as session:
+        claim = queries.queue(session, document_id(shipped_engine), limit=1)[0]
+    at = open_app(shipped_engine, "queue", make_actor(shipped_engine, Role.EDITOR))
+    at.multiselect(key="flag_claims").set_value([claim.id])
+    at.selectbox(key="flag_kind").set_value(FlagKind.UNSUPPORTED.value)
+    at.text_area(key="flag_reason").input("needs a source")
+    button(at, "Raise flag").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        flag = session.scalar(select(Flag).where(Flag.claim_id == claim.id,
+                                                 Flag.reason == "needs a source"))
+        assert flag is not None and flag.state == FlagState.OPEN.value
+        flag_id = flag.id
+
+    at.selectbox(key="close_flag").set_value(flag_id).run()
+    assert any("evidence link(s) added to the claim since" in m.value for m in at.markdown)
+    at.radio(key=f"close_state_{flag_id}").set_value(FlagState.RESOLVED.value)
+    at.text_area(key=f"close_reason_{flag_id}").input("a trial was linked")
+    button(at, "Close the flag").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        closed = session.get(Flag, flag_id)
+        assert closed is not None and closed.state == FlagState.RESOLVED.value
+        assert closed.resolution == "a trial was linked"
+
+
+def test_sign_off_and_override(shipped_engine: Engine, open_app: OpenApp,
+                               make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    at = open_app(shipped_engine, "queue", make_actor(shipped_engine, Role.EDITOR))
+    at.selectbox(key="review_claim").set_value(claim.id).run()
+    button(at, f"Sign off claim #{claim.id} as unsupported").click().run()
+    assert not at.error
+    with db.reading(shipped_engine) as session:
+        assert queries.claim_detail(session, claim.id).signed_off_status == "unsupported"
+    at.multiselect(key=f"override_designs_{claim.id}").set_value(["guideline"])
+    at.text_area(key=f"override_reason_{claim.id}").input("a usage statement")
+    button(at, "Override").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        assert queries.claim_detail(session, claim.id).override_reason == "a usage statement"
+
+
+def test_an_editor_changes_a_questions_status(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    with db.reading(shipped_engine) as session:
+        question = queries.questions(session, document_id(shipped_engine))[0]
+    at = open_app(shipped_engine, "questions", make_actor(shipped_engine, Role.EDITOR))
+    at.selectbox(key=f"question_status_{question.id}").set_value("answered")
+    [save] = [b for b in at.button if b.label == "Save"
+              and b.form_id.endswith(f"question_form_{question.id}")]
+    save.click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        [again] = [q for q in queries.questions(session, document_id(shipped_engine))
+                   if q.id == question.id]
+        assert again.status == "answered"
+
+
+def test_the_gap_map_shows_empty_cells_as_a_dash(shipped_engine: Engine,
+                                                 open_app: OpenApp) -> None:
+    at = open_app(shipped_engine, "questions")
+    [grid] = [d.value for d in at.dataframe if "condition" in d.value.columns]
+    assert list(grid["condition"]) == ["neuropathic pain", "CRPS", "fibromyalgia",
+                                       "cancer pain", "migraine", "post-surgical"]
+    cells = grid.drop(columns="condition").to_numpy().ravel().tolist()
+    assert "—" in cells and any(c.startswith(("1", "2", "3", "4", "5", "6", "7", "8", "9"))
+                                for c in cells)
+
+
+def test_export_offers_every_format_and_previews_the_report(
+        shipped_engine: Engine, open_app: OpenApp) -> None:
+    at = open_app(shipped_engine, "export")
+    assert {getattr(b, "label", None) for b in at.get("download_button")} >= {
+        "BibTeX", "CSV", "JSON", "Download the report (Markdown)"}
+    [preview] = at.code
+    assert preview.value.startswith("# Evidence report:")
+    assert not [m for m in at.markdown if "# Evidence report" in m.value]
+
+
+# --- stored text stays inert -----------------------------------------------------------------
+
+
+@pytest.fixture
+def hostile(shipped_engine: Engine) -> tuple[Engine, int]:
+    """Two citations with hostile titles, linked to a claim (and an article sentence)."""
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    with db.writing(shipped_engine) as session:
+        system = system_actor(session)
+        citations.import_bibtex(session, system, [("evil.bib", EVIL_BIB)], strict=True)
+        for key in ("evilimg", "evillink"):
+            cid = session.scalar(select(Citation.id).where(Citation.key == key))
+            assert cid is not None
+            evidence.link_evidence(session, system, claim.id, cid, Stance.SUPPORTS,
+                                   note=f"note {LINK_TITLE} :red[x]")
+    return shipped_engine, claim.id
+
+
+def assert_inert(at: AppTest) -> None:
+    bodies = texts(at)
+    for raw in (IMG_TITLE, LINK_TITLE, ":red[x]"):
+        assert not [b for b in bodies if raw in b], f"{raw!r} reached Markdown unescaped"
+    assert not at.get("html")
+    assert all(not m.proto.allow_html for m in at.markdown)
+
+
+def test_hostile_titles_are_literal_text_in_the_article(
+        hostile: tuple[Engine, int], open_app: OpenApp) -> None:
+    engine, claim_id = hostile
+    at = open_app(engine, "article")
+    assert_inert(at)
+    references = "\n".join(texts(at))
+    assert ui.escape_markdown(IMG_TITLE) in references
+    assert ui.escape_markdown(LINK_TITLE) in references
+    at.selectbox(key="article_claim").set_value(claim_id).run()
+    assert_inert(at)
+    titles = [t for d in at.dataframe if "title" in d.value.columns for t in d.value["title"]]
+    assert IMG_TITLE in titles and LINK_TITLE in titles  # shown as they are, in a table
+
+
+def test_hostile_titles_are_literal_text_elsewhere(
+        hostile: tuple[Engine, int], open_app: OpenApp, make_actor: MakeActor) -> None:
+    engine, claim_id = hostile
+    at = open_app(engine, "evidence", make_actor(engine, Role.EDITOR))
+    at.text_input(key="citation_search").input("Mallory").run()
+    assert_inert(at)
+    [results] = [d.value for d in at.dataframe if "key" in d.value.columns]
+    assert set(results["title"]) == {IMG_TITLE, LINK_TITLE}
+    for page in ("claims", "questions", "queue", "export", "overview"):
+        go(at, page)
+        assert_inert(at)
+    go(at, "claims")
+    at.selectbox(key="claims_pick").set_value(claim_id).run()
+    assert_inert(at)
+    go(at, "export")
+    assert "onerror" in at.code[0].value  # the report preview is a code block: never rendered
+
+
+def test_hostile_article_text_is_literal(shipped_engine: Engine, open_app: OpenApp) -> None:
+    source = articles.ArticleSource(
+        text=("# Hostile :red[article]\n\nKetamine [cures](javascript:alert(1)) pain "
+              "<img src=x onerror=alert(1)> in $10$ minutes, see https://evil.example/.\n"),
+        path="hostile.md", fmt="markdown")
+    with db.writing(shipped_engine) as session:
+        articles.ingest(session, system_actor(session), source)
+    at = open_app(shipped_engine)
+    at.sidebar.selectbox(key=ui.DOCUMENT_KEY).set_value("hostile-red-article").run()
+    for page in PAGES:
+        go(at, page)
+        bodies = texts(at)
+        assert not [b for b in bodies if ACTIVE.search(b)]
+        assert not at.get("html")
+    go(at, "article")
+    assert any(r"Ketamine \[cures\]\(javascript\:alert\(1\)\) pain \<img" in b
+               for b in texts(at))
+
+
+def test_import_an_uploaded_file_in_another_encoding(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    evidence_tab(at, "Import BibTeX")
+    data = NEW_BIB.replace("Tester, Tara", "Tést, Tara").encode("cp1252")
+    at.file_uploader(key="import_files").set_value(("zotero.bib", data, "text/plain"))
+    button(at, "Import").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        assert citations.citation_by_key(session, "dashboardtest2024").authors_text.startswith(
+            "Tést")
