@@ -274,14 +274,8 @@ def _people_text(people: list[dict[str, Any]], others: bool = False) -> str:
     return "; ".join(names) + ("; et al." if others else "")
 
 
-def _values(record_: bibtex.CitationRecord) -> dict[str, Any]:
-    return {
-        "title": record_.title, "authors": _people(record_.authors),
-        "editors": _people(record_.editors), "year": record_.year,
-        "container": record_.container, "volume": record_.volume, "number": record_.number,
-        "pages": record_.pages, "doi": record_.doi, "pmid": record_.pmid,
-        "isbn": record_.isbn, "url": record_.url, "abstract": record_.abstract,
-    }
+_SCALARS = ("year", "container", "volume", "number", "pages", "doi", "pmid", "isbn", "url",
+            "abstract")
 
 
 def _fill(twin: _Stored, record_: bibtex.CitationRecord, pending: dict[str, Any]
@@ -289,41 +283,54 @@ def _fill(twin: _Stored, record_: bibtex.CitationRecord, pending: dict[str, Any]
     """Fields the database lacks and the entry has; and the ones where they differ."""
     fills: dict[str, Any] = {}
     conflicts: list[tuple[str, str, str]] = []
-    for name, value in _values(record_).items():
-        if value in (None, "", []):
-            continue
-        if name == "authors":
-            current: Any = pending.get("authors_text", twin.authors_text)
-            incoming: Any = _people_text(value, record_.others)
-        else:
-            current, incoming = pending.get(name, getattr(twin, name)), value
-        if current in (None, "", []):
-            fills[name] = value
-            if name == "authors":
-                fills["authors_text"] = incoming
-        elif name == "title":
-            if bibtex.title_key(str(current)) != bibtex.title_key(str(value)):
-                conflicts.append((name, str(current), str(value)))
+    title = pending.get("title", twin.title)
+    if record_.title and record_.title != title:
+        if not title:
+            fills["title"] = record_.title
+        elif bibtex.title_key(title) != bibtex.title_key(record_.title):
+            conflicts.append(("title", title, record_.title))
+    if record_.authors or record_.others:
+        current = pending.get("authors_text", twin.authors_text)
+        incoming = _persons_text(record_.authors, record_.others)
+        if not current:
+            fills["authors"] = _people(record_.authors)
+            fills["authors_text"] = incoming
         elif current != incoming:
-            conflicts.append((name, _show(current), _show(incoming)))
+            conflicts.append(("authors", current, incoming))
+    if record_.editors:
+        editors = _people(record_.editors)
+        current_editors = pending.get("editors", twin.editors)
+        if not current_editors:
+            fills["editors"] = editors
+        elif current_editors != editors:
+            conflicts.append(("editors", _people_text(current_editors), _people_text(editors)))
+    for name in _SCALARS:
+        value = getattr(record_, name)
+        if value is None or value == "":
+            continue
+        stored = pending.get(name, getattr(twin, name))
+        if stored is None or stored == "":
+            fills[name] = value
+        elif stored != value:
+            conflicts.append((name, str(stored), str(value)))
     return fills, conflicts
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return _people_text(value)
-    return str(value)
+def _persons_text(persons: Sequence[bibtex.Person], others: bool = False) -> str:
+    """The same text as `_people_text(_people(persons), others)`, without the dicts."""
+    names = [f"{p.family}, {p.given}" if p.given else p.family for p in persons]
+    return "; ".join(names) + ("; et al." if others else "")
 
 
 def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str, Any]:
     now = utcnow()
-    authors = _people(record_.authors)
     first = record_.authors[0] if record_.authors else (
         record_.editors[0] if record_.editors else None)
     return {
         "key": record_.key, "entry_type": record_.entry_type, "title": record_.title or "",
         "title_key": bibtex.title_key(record_.title or "")[:TITLE_KEY_MAX],
-        "authors": authors, "authors_text": _people_text(authors, record_.others),
+        "authors": _people(record_.authors),
+        "authors_text": _persons_text(record_.authors, record_.others),
         "first_author_key": bibtex.title_key(first.family) if first else "",
         "others": record_.others, "editors": _people(record_.editors), "year": record_.year,
         "container": record_.container, "volume": record_.volume, "number": record_.number,
