@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from tracker import bibtex
 from tracker.db import ROOT, migrate, writing
@@ -65,10 +66,8 @@ def bootstrap(
     return report
 
 
-def _reviewer(session: object) -> Actor:
-    from sqlalchemy.orm import Session
-
-    assert isinstance(session, Session)
+def _reviewer(session: Session) -> Actor:
+    """The user the shipped review is attributed to (an editor without a password)."""
     user = session.scalar(select(User).where(User.username == REVIEWER))
     if user is None:
         user = User(username=REVIEWER, display_name="First review (curated evidence map)",
