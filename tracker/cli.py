@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -391,12 +392,15 @@ def _progress(enabled: bool) -> Iterator[citations.Progress | None]:
     state: dict[str, Any] = {}
 
     def update(stage: str, done: int, total: int) -> None:
-        typer.echo(f"\r{stage} {done}/{total} ...".ljust(40), err=True, nl=False)
+        width = 30
+        filled = width * done // total if total else width
+        bar = "#" * filled + "-" * (width - filled)
+        typer.echo(f"\r{stage:<9} [{bar}] {done}/{total}".ljust(60), err=True, nl=False)
         state["shown"] = True
 
     yield update
     if state:
-        typer.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+        typer.echo("\r" + " " * 60 + "\r", err=True, nl=False)
 
 
 def _print_import(report: citations.ImportReport) -> None:
@@ -873,6 +877,8 @@ def question_address(
 
 
 def main() -> None:
+    # bibtexparser logs each block it cannot parse; the import report already lists them.
+    logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     app()
 
 

@@ -98,13 +98,11 @@ def import_bibtex(
         records.extend((r, name) for r in parsed.records)
     records = _merge_across_files(records, report)
     if progress:
-        progress("matching", 0, len(records))
+        progress("matching", len(sources), len(sources))
     plan = _match(session, records, report)
     if dry_run or (strict and report.problems):
         return report
-    if progress:
-        progress("writing", 0, len(plan.new))
-    _write(session, actor, plan, report)
+    _write(session, actor, plan, report, progress)
     report.written = True
     if report.added or report.merged:
         record(session, actor, "citations.import", "citation", None,
@@ -345,12 +343,17 @@ def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str,
     }
 
 
-def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport) -> None:
+def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport,
+           progress: Progress | None = None) -> None:
     """Bulk INSERT (executemany, no per-row round trips), then the new ids by key."""
     rows = [_row(r, source, actor) for r, source in plan.new]
     table = Base.metadata.tables["citations"]
     for start in range(0, len(rows), CHUNK):
+        if progress:
+            progress("writing", start, len(rows))
         session.execute(insert(table), rows[start:start + CHUNK])
+    if progress:
+        progress("writing", len(rows), len(rows))
     ids: dict[str, int] = {}
     for chunk in _chunks([r["key"] for r in rows]):
         ids.update({key: ident for key, ident in session.execute(
