@@ -12,7 +12,6 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -119,22 +118,8 @@ def _write(as_user: str | None) -> Iterator[tuple[Session, Actor]]:
         engine.dispose()
 
 
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
 def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(_plain(value), indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(exports.plain(value), indent=2, ensure_ascii=False))
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], wrap: int = 0) -> None:

@@ -3,8 +3,10 @@ and an annotated Markdown report of an article for editors to send round."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -44,33 +46,34 @@ def _json(session: Session, document_id: int, records: list[bibtex.CitationRecor
         "format": "evidence-tracker/1",
         "exported_at": datetime.now(UTC).isoformat(),
         "notice": DISCLAIMER,
-        "document": _plain(next(d for d in queries.documents(session) if d.id == document_id)),
-        "coverage": _plain(queries.coverage(session, document_id)),
-        "claims": [_plain(r) for r in rows],
+        "document": plain(next(d for d in queries.documents(session) if d.id == document_id)),
+        "coverage": plain(queries.coverage(session, document_id)),
+        "claims": [plain(r) for r in rows],
         "evidence_links": [
             {"id": e.link_id, "claim": e.claim_id, "citation": e.citation_key,
              "stance": e.stance, "cito": e.cito, "locator": e.locator, "note": e.note,
              "judgements": e.judgements, "by": e.created_by, "at": e.created_at.isoformat()}
             for e in links
         ],
-        "flags": [_plain(f) for f in queries.flags(session, document_id)],
-        "questions": [_plain(q) for q in queries.questions(session, document_id)],
+        "flags": [plain(f) for f in queries.flags(session, document_id)],
+        "questions": [plain(q) for q in queries.questions(session, document_id)],
         "citations": json.loads(bibtex.to_json(records)),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
-def _plain(value: Any) -> Any:
-    import dataclasses
-
+def plain(value: Any) -> Any:
+    """Rows (dataclasses), enums and datetimes as JSON-ready values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+        return {k: plain(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
     return value
 
 
