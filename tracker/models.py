@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -174,11 +175,9 @@ class Claim(Base):
     __tablename__ = "claims"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     restates_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"))
     ordinal: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
@@ -220,6 +219,17 @@ class Claim(Base):
     restates: Mapped[Claim | None] = relationship(remote_side=[id], foreign_keys=[restates_id])
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # A document's live sentences (document_id = ? AND NOT retired AND parent_id IS NULL)
+        # are read from this index alone when counted: coverage, the queue, document lists.
+        Index("ix_claims_document_id_retired_parent_id", "document_id", "retired",
+              "parent_id"),
+        # Only parts have a parent: with every sentence in the index, SQLite's planner (which
+        # has no statistics) took `parent_id IS NULL` for a selective condition.
+        Index("ix_claims_parent_id", "parent_id",
+              sqlite_where=sql_text("parent_id IS NOT NULL"),
+              postgresql_where=sql_text("parent_id IS NOT NULL")),
+    )
 
 
 class Resource(Base):
@@ -310,8 +320,9 @@ class CitationTopic(Base):
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(16), default="rule")
+    # The primary key serves "topics of these citations". (An index on (facet, value) made
+    # SQLite's planner read every topic row for one document's gap map.)
 
-    __table_args__ = (Index("ix_citation_topics_facet_value", "facet", "value"),)
 
 
 # --- evidence, flags and open questions ------------------------------------------------------
@@ -355,10 +366,10 @@ class Flag(Base):
     __tablename__ = "flags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
     kind: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    state: Mapped[str] = mapped_column(String(16), default="open")
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -369,6 +380,9 @@ class Flag(Base):
     claim: Mapped[Claim] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
+    # "Open flags of these claims": the queue's NOT EXISTS, open-flag counts and kinds. (No
+    # index on state alone: three values, and SQLite's planner preferred it to this one.)
+    __table_args__ = (Index("ix_flags_claim_id_state", "claim_id", "state"),)
 
 
 class OpenQuestion(Base):

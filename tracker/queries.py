@@ -8,9 +8,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import (
+    Executable,
+    Result,
+    Select,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from tracker import grading, topics
@@ -49,6 +61,29 @@ def split_path(path_key: str | None) -> list[str]:
     return path_key.split(PATH_SEPARATOR) if path_key else []
 
 
+# The reads every page and the CLI repeat are built once, with bound parameters, and cached
+# (`@cache` on a builder per shape): building a SELECT and its cache key costs more than running
+# it on one document's claims.
+DOCUMENT = "document_id"
+
+
+def _for_document(document_id: int | None) -> dict[str, Any]:
+    return {} if document_id is None else {DOCUMENT: document_id}
+
+
+def _run(session: Session, statement: Executable, params: dict[str, Any]
+         ) -> Result[*tuple[Any, ...]]:
+    """Run a prebuilt statement on the session's connection, in its transaction: these reads
+    return plain rows, so the ORM's execution layer (a third of a small read's cost) is
+    skipped; pending changes are flushed first, as `session.execute` would."""
+    session.flush()
+    return session.connection().execute(statement, params)
+
+
+def _count_if(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
 # --- documents -------------------------------------------------------------------------------
 
 
@@ -66,26 +101,38 @@ class DocumentRow:
 
 
 def documents(session: Session) -> list[DocumentRow]:
-    claims = (
-        select(func.count()).where(
-            Claim.document_id == Document.id, Claim.retired.is_(False), Claim.parent_id.is_(None)
-        ).correlate(Document).scalar_subquery()
-    )
-    sections = (
-        select(func.count()).where(Section.document_id == Document.id, Section.retired.is_(False))
-        .correlate(Document).scalar_subquery()
-    )
-    resources = (
-        select(func.count()).where(Resource.document_id == Document.id,
-                                   Resource.retired.is_(False))
-        .correlate(Document).scalar_subquery()
-    )
-    rows = session.execute(
-        select(Document.id, Document.slug, Document.title, Document.source_path, claims,
-               sections, resources, Document.ingested_at, Document.updated_at)
+    return _documents(session)
+
+
+def _documents(session: Session, document_id: int | None = None) -> list[DocumentRow]:
+    """Every document (or one) with its live claim, section and resource counts: each table
+    counted in one grouped pass, not once per document."""
+    rows = _run(session, _documents_statement(document_id is not None),
+                           _for_document(document_id))
+    return [DocumentRow(*row) for row in rows]
+
+
+@cache
+def _documents_statement(one: bool) -> Select[Any]:
+    def counted(model: Any, *where: Any) -> Any:
+        if one:
+            where += (model.document_id == bindparam(DOCUMENT),)
+        return (select(model.document_id, func.count().label("n"))
+                .where(model.retired.is_(False), *where).group_by(model.document_id).subquery())
+
+    claims = counted(Claim, Claim.parent_id.is_(None))
+    sections = counted(Section)
+    resources = counted(Resource)
+    query = (
+        select(Document.id, Document.slug, Document.title, Document.source_path,
+               func.coalesce(claims.c.n, 0), func.coalesce(sections.c.n, 0),
+               func.coalesce(resources.c.n, 0), Document.ingested_at, Document.updated_at)
+        .outerjoin(claims, claims.c.document_id == Document.id)
+        .outerjoin(sections, sections.c.document_id == Document.id)
+        .outerjoin(resources, resources.c.document_id == Document.id)
         .order_by(Document.title)
     )
-    return [DocumentRow(*row) for row in rows]
+    return query.where(Document.id == bindparam(DOCUMENT)) if one else query
 
 
 def resolve_document(session: Session, slug: str | None) -> Document:
@@ -160,24 +207,32 @@ class ClaimRow:
     version: int
 
 
-def _claim_select() -> Select[*tuple[Any, ...]]:
+def _claim_select(document: Any = None) -> Select[*tuple[Any, ...]]:
     query: Select[*tuple[Any, ...]] = (
         select(Claim.id, Document.slug, Section.path_key, Claim.text, Claim.category,
                Claim.ordinal, Claim.incomplete, Claim.restates_id, Claim.parent_id,
                Claim.retired, Claim.status, Claim.certainty, Claim.explanation, Claim.version)
         .join(Document, Document.id == Claim.document_id)
-        .outerjoin(Section, Section.id == Claim.section_id)
+        .outerjoin(Section, _section_of_claim(document))
     )
     return query
 
 
+def _section_of_claim(document: Any = None) -> Any:
+    """The join to a claim's section; with `document` (a value or a bound parameter) also
+    "of that document" — the same rows (a claim's section is of its document), but PostgreSQL
+    then reads that document's sections instead of hashing every section of the desk."""
+    on = Section.id == Claim.section_id
+    return on if document is None else on & (Section.document_id == document)
+
+
 def _claim_row(r: Any, flags: dict[int, list[str]]) -> ClaimRow:
-    return ClaimRow(
-        id=r[0], document=r[1], section=split_path(r[2]), text=r[3], category=r[4],
-        ordinal=r[5], incomplete=bool(r[6]), restates=r[7], parent=r[8], retired=bool(r[9]),
-        status=r[10], certainty=r[11], explanation=r[12], open_flags=flags.get(r[0], []),
-        version=r[13],
-    )
+    # Positional (the fields' order): this runs once per row of every claim list.
+    (ident, document, path_key, text, category, ordinal, incomplete, restates, parent,
+     retired, status, certainty, explanation, version) = r
+    return ClaimRow(ident, document, path_key.split(PATH_SEPARATOR) if path_key else [], text,
+                    category, ordinal, bool(incomplete), restates, parent, bool(retired),
+                    status, certainty, explanation, flags.get(ident, []), version)
 
 
 def open_flag_kinds(session: Session, document_id: int | None = None,
@@ -206,10 +261,57 @@ def claims(
     status: str | None = None,
     certainty: str | None = None,
     flagged: bool | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[ClaimRow]:
     """Claims in document order. `section` matches a heading title (case-insensitive) and
-    includes its subsections."""
-    query = _claim_select()
+    includes its subsections. `limit` and `offset` give one page of them."""
+    query = _claims_where(
+        session, _claim_select(document_id), document_id=document_id, section=section,
+        category=category, include_retired=include_retired, include_parts=include_parts,
+        status=status, certainty=certainty, flagged=flagged)
+    parent = aliased(Claim)
+    order_key = func.coalesce(
+        select(parent.ordinal).where(parent.id == Claim.parent_id).scalar_subquery(),
+        Claim.ordinal,
+    )
+    query = query.order_by(Document.id, order_key, Claim.parent_id.is_not(None), Claim.ordinal)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    flags = open_flag_kinds(session, document_id=document_id)
+    return [_claim_row(r, flags) for r in session.execute(query).all()]
+
+
+def claim_count(
+    session: Session,
+    *,
+    document_id: int | None = None,
+    section: str | None = None,
+    category: str | None = None,
+    include_retired: bool = False,
+    include_parts: bool = True,
+    status: str | None = None,
+    certainty: str | None = None,
+    flagged: bool | None = None,
+) -> int:
+    """How many claims `claims()` returns with the same filters (for paging)."""
+    query = select(func.count()).select_from(Claim).outerjoin(
+        Section, _section_of_claim(document_id))
+    query = _claims_where(
+        session, query, document_id=document_id, section=section, category=category,
+        include_retired=include_retired, include_parts=include_parts, status=status,
+        certainty=certainty, flagged=flagged)
+    return int(session.scalar(query) or 0)
+
+
+def _claims_where(
+    session: Session, query: Any, *, document_id: int | None, section: str | None,
+    category: str | None, include_retired: bool, include_parts: bool, status: str | None,
+    certainty: str | None, flagged: bool | None,
+) -> Any:
+    """`query` (over claims, sections outer-joined) restricted by the filters of `claims()`."""
     if document_id is not None:
         query = query.where(Claim.document_id == document_id)
     if not include_retired:
@@ -230,11 +332,6 @@ def claims(
             or_(Section.path_key == k, Section.path_key.startswith(k + PATH_SEPARATOR))
             for k in prefixes
         )))
-    parent = aliased(Claim)
-    order_key = func.coalesce(
-        select(parent.ordinal).where(parent.id == Claim.parent_id).scalar_subquery(),
-        Claim.ordinal,
-    )
     if status:
         query = query.where(Claim.status == status)
     if certainty:
@@ -242,9 +339,7 @@ def claims(
     if flagged is not None:
         has_open = exists().where(Flag.claim_id == Claim.id, Flag.state == FlagState.OPEN.value)
         query = query.where(has_open if flagged else ~has_open)
-    query = query.order_by(Document.id, order_key, Claim.parent_id.is_not(None), Claim.ordinal)
-    flags = open_flag_kinds(session, document_id=document_id)
-    return [_claim_row(r, flags) for r in session.execute(query)]
+    return query
 
 
 def claim(session: Session, claim_id: int) -> ClaimRow:
@@ -260,20 +355,19 @@ STATUSES = tuple(s.value for s in ClaimStatus)
 CERTAINTIES = tuple(c.value for c in Certainty)
 
 
-def _graded_claims(document_id: int | None) -> list[Any]:
+def _graded_claims(per_document: bool) -> list[Any]:
     """Conditions for the claims coverage counts: live, whole sentences (a split sentence
-    counts once, with the verdict combined from its parts)."""
+    counts once, with the verdict combined from its parts); of the document bound as
+    `document_id` when `per_document`."""
     conditions: list[Any] = [Claim.retired.is_(False), Claim.parent_id.is_(None)]
-    if document_id is not None:
-        conditions.append(Claim.document_id == document_id)
+    if per_document:
+        conditions.append(Claim.document_id == bindparam(DOCUMENT))
     return conditions
 
 
 def _status_columns() -> list[Any]:
-    return [func.count().label("total")] + [
-        func.coalesce(func.sum(case((Claim.status == s, 1), else_=0)), 0).label(s)
-        for s in STATUSES
-    ]
+    return [func.count().label("total")] + [_count_if(Claim.status == s).label(s)
+                                            for s in STATUSES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,25 +382,33 @@ class Coverage:
 
 
 def coverage(session: Session, document_id: int | None = None) -> Coverage:
-    where = _graded_claims(document_id)
-    row = session.execute(select(*_status_columns()).where(*where)).one()
-    certainty_counts = {
-        c or "none": n for c, n in session.execute(
-            select(Claim.certainty, func.count()).where(*where).group_by(Claim.certainty))
-    }
-    flag_query = select(func.count()).select_from(Flag).join(Claim, Claim.id == Flag.claim_id)
-    flag_query = flag_query.where(Flag.state == FlagState.OPEN.value, Claim.retired.is_(False))
-    if document_id is not None:
-        flag_query = flag_query.where(Claim.document_id == document_id)
-    signed = session.scalar(select(func.count()).where(
-        *where, Claim.signed_off_status.is_not(None), Claim.signed_off_status == Claim.status))
-    return Coverage(
-        claims=row.total,
-        by_status={s: int(getattr(row, s)) for s in STATUSES},
-        by_certainty={c: int(certainty_counts.get(c, 0)) for c in (*CERTAINTIES, "none")},
-        open_flags=int(session.scalar(flag_query) or 0),
-        signed_off=int(signed or 0),
-    )
+    row = _run(session, _coverage_statement(document_id is not None),
+                          _for_document(document_id)).one()
+    total, *counts = (int(value or 0) for value in row)
+    by_status = dict(zip(STATUSES, counts, strict=False))
+    by_certainty = dict(zip((*CERTAINTIES, "none"), counts[len(STATUSES):], strict=False))
+    signed_off, open_flags = counts[-2:]
+    return Coverage(claims=total, by_status=by_status, by_certainty=by_certainty,
+                    open_flags=open_flags, signed_off=signed_off)
+
+
+@cache
+def _coverage_statement(per_document: bool) -> Select[Any]:
+    """One pass over the graded claims: total, by status, by certainty ("none" last), signed
+    off at the current status; then the open flags on live claims (parts included)."""
+    flagged = aliased(Claim)
+    open_flags = (select(func.count()).select_from(Flag)
+                  .join(flagged, flagged.id == Flag.claim_id)
+                  .where(Flag.state == FlagState.OPEN.value, flagged.retired.is_(False)))
+    if per_document:
+        open_flags = open_flags.where(flagged.document_id == bindparam(DOCUMENT))
+    return select(
+        *_status_columns(),
+        *(_count_if(Claim.certainty == c) for c in CERTAINTIES),
+        _count_if(Claim.certainty.is_(None)),
+        _count_if(Claim.signed_off_status == Claim.status),
+        open_flags.scalar_subquery(),
+    ).where(*_graded_claims(per_document))
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,22 +424,23 @@ class CoverageRow:
     unsupported: int
 
 
+INTRODUCTION = "(introduction)"
+
+
 def coverage_by_section(session: Session, document_id: int) -> list[CoverageRow]:
-    """Per top-level section (the introduction first); subsections count in their section."""
-    counts = session.execute(
-        select(Claim.section_id, *_status_columns())
-        .where(*_graded_claims(document_id)).group_by(Claim.section_id)
-    ).all()
-    tree = {s.id: s for s in sections(session, document_id)}
+    """Per top-level section (the introduction first); subsections count in their section.
+
+    A group's ordinal is the smallest of the live sections under that top-level title."""
     tops: dict[str, list[int]] = {}
-    ordinals: dict[str, int] = {"(introduction)": -1}
-    for row in counts:
-        section = tree.get(row.section_id) if row.section_id is not None else None
-        top = section.path[0] if section else "(introduction)"
-        if section is not None and top not in ordinals:
-            ordinals[top] = min(s.ordinal for s in tree.values() if s.path[0] == top)
+    ordinals: dict[str, int] = {INTRODUCTION: -1}
+    for counted, path_key, ordinal, *values in _run(
+            session, _section_coverage_statement(), {DOCUMENT: document_id}):
+        top = split_path(path_key)[0] if path_key else INTRODUCTION
+        if not counted:  # a live section of the outline
+            ordinals[top] = min(ordinal, ordinals.get(top, ordinal))
+            continue
         totals = tops.setdefault(top, [0] * (1 + len(STATUSES)))
-        for i, value in enumerate([row.total] + [getattr(row, s) for s in STATUSES]):
+        for i, value in enumerate(values):
             totals[i] += int(value)
     return sorted(
         (CoverageRow(group, ordinals.get(group, 0), *values)
@@ -346,15 +449,31 @@ def coverage_by_section(session: Session, document_id: int) -> list[CoverageRow]
     )
 
 
+@cache
+def _section_coverage_statement() -> Any:
+    """Claims by status per live section (NULL: the introduction, or a retired section), then
+    every live section of the document with zero counts (for the groups' ordinals)."""
+    live = _section_of_claim(bindparam(DOCUMENT)) & Section.retired.is_(False)
+    counted = (select(literal(1), Section.path_key, Section.ordinal, *_status_columns())
+               .select_from(Claim).outerjoin(Section, live)
+               .where(*_graded_claims(True)).group_by(Section.path_key, Section.ordinal))
+    outline = (select(literal(0), Section.path_key, Section.ordinal,
+                      *(literal(0) for _ in range(1 + len(STATUSES))))
+               .where(Section.document_id == bindparam(DOCUMENT), Section.retired.is_(False)))
+    return counted.union_all(outline)
+
+
 def coverage_by_category(session: Session, document_id: int | None = None) -> list[CoverageRow]:
-    rows = session.execute(
-        select(Claim.category, *_status_columns())
-        .where(*_graded_claims(document_id)).group_by(Claim.category).order_by(Claim.category)
-    )
-    return [
-        CoverageRow(r.category, i, r.total, *(int(getattr(r, s)) for s in STATUSES))
-        for i, r in enumerate(rows)
-    ]
+    rows = _run(session, _category_coverage_statement(document_id is not None),
+                           _for_document(document_id))
+    return [CoverageRow(category, i, *(int(v) for v in values))
+            for i, (category, *values) in enumerate(rows)]
+
+
+@cache
+def _category_coverage_statement(per_document: bool) -> Select[Any]:
+    return (select(Claim.category, *_status_columns()).where(*_graded_claims(per_document))
+            .group_by(Claim.category).order_by(Claim.category))
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,9 +485,19 @@ class CoveragePoint:
 
 def coverage_over_time(session: Session, document_id: int) -> list[CoveragePoint]:
     """Claims per status at the end of each day with a change, from the status history."""
-    joined = (select(StatusChange).join(Claim, Claim.id == StatusChange.claim_id)
-              .where(StatusChange.document_id == document_id, Claim.parent_id.is_(None)))
-    changes = joined.subquery()
+    rows = _run(session, _over_time_statement(), {DOCUMENT: document_id})
+    return [CoveragePoint(str(r[0]), r[1], int(r[2])) for r in rows.all()]
+
+
+@cache
+def _over_time_statement() -> Select[Any]:
+    # The claim is of the same document as its history: saying so lets the database read only
+    # this document's claims (PostgreSQL otherwise scans them all for `parent_id IS NULL`).
+    changes = (select(StatusChange.at, StatusChange.from_status, StatusChange.to_status)
+               .join(Claim, Claim.id == StatusChange.claim_id)
+               .where(StatusChange.document_id == bindparam(DOCUMENT),
+                      Claim.document_id == bindparam(DOCUMENT), Claim.parent_id.is_(None))
+               .subquery())
     entering = (select(func.date(changes.c.at).label("day"), changes.c.to_status.label("status"),
                        func.count().label("delta"))
                 .where(changes.c.to_status.is_not(None))
@@ -382,10 +511,8 @@ def coverage_over_time(session: Session, document_id: int) -> list[CoveragePoint
                .group_by(moves.c.day, moves.c.status).subquery())
     running = func.sum(per_day.c.delta).over(
         partition_by=per_day.c.status, order_by=per_day.c.day)
-    rows = session.execute(
-        select(per_day.c.day, per_day.c.status, running).order_by(per_day.c.day,
-                                                                   per_day.c.status))
-    return [CoveragePoint(str(r[0]), r[1], int(r[2])) for r in rows]
+    return (select(per_day.c.day, per_day.c.status, running)
+            .order_by(per_day.c.day, per_day.c.status))
 
 
 # --- the editorial queue, flags --------------------------------------------------------------
@@ -398,20 +525,36 @@ def queue(session: Session, document_id: int | None = None, *, limit: int | None
           offset: int = 0) -> list[ClaimRow]:
     """Claims the editors should look at: unsupported, insufficient or contested, without an
     open flag (weakest first, then in document order)."""
-    has_open = exists().where(Flag.claim_id == Claim.id, Flag.state == FlagState.OPEN.value)
-    weakest = case({s: i for i, s in enumerate(QUEUE_STATUSES)}, value=Claim.status)
-    query = (_claim_select().where(*_graded_claims(document_id),
-                                   Claim.status.in_(QUEUE_STATUSES), ~has_open)
-             .order_by(weakest, Document.id, Claim.ordinal).offset(offset))
+    params = _for_document(document_id) | {"offset": offset}
     if limit is not None:
-        query = query.limit(limit)
-    return [_claim_row(r, {}) for r in session.execute(query)]
+        params["limit"] = limit
+    rows = _run(session, _queue_statement(document_id is not None, limit is not None), params)
+    return [_claim_row(r, {}) for r in rows.all()]
+
+
+def _queued() -> list[Any]:
+    has_open = exists().where(Flag.claim_id == Claim.id, Flag.state == FlagState.OPEN.value)
+    # OR of equalities, not IN: an IN list is re-rendered on every execution.
+    return [or_(*(Claim.status == s for s in QUEUE_STATUSES)), ~has_open]
+
+
+@cache
+def _queue_statement(per_document: bool, limited: bool) -> Select[Any]:
+    weakest = case({s: i for i, s in enumerate(QUEUE_STATUSES)}, value=Claim.status)
+    query = (_claim_select(bindparam(DOCUMENT) if per_document else None)
+             .where(*_graded_claims(per_document), *_queued())
+             .order_by(weakest, Document.id, Claim.ordinal).offset(bindparam("offset")))
+    return query.limit(bindparam("limit")) if limited else query
 
 
 def queue_size(session: Session, document_id: int | None = None) -> int:
-    has_open = exists().where(Flag.claim_id == Claim.id, Flag.state == FlagState.OPEN.value)
-    return int(session.scalar(select(func.count()).where(
-        *_graded_claims(document_id), Claim.status.in_(QUEUE_STATUSES), ~has_open)) or 0)
+    return int(_run(session, _queue_size_statement(document_id is not None),
+                    _for_document(document_id)).scalar() or 0)
+
+
+@cache
+def _queue_size_statement(per_document: bool) -> Select[Any]:
+    return select(func.count()).where(*_graded_claims(per_document), *_queued())
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +575,9 @@ class FlagRow:
 
 
 def flags(session: Session, document_id: int | None = None, *, state: str | None = None,
-          claim_id: int | None = None, limit: int | None = None) -> list[FlagRow]:
+          claim_id: int | None = None, limit: int | None = None,
+          offset: int = 0) -> list[FlagRow]:
+    """Flags, open ones first, newest first; `limit` and `offset` give one page of them."""
     raiser = aliased(User)
     closer = aliased(User)
     new_links = (select(func.count()).where(EvidenceLink.claim_id == Flag.claim_id,
@@ -444,17 +589,32 @@ def flags(session: Session, document_id: int | None = None, *, state: str | None
              .join(Claim, Claim.id == Flag.claim_id)
              .join(raiser, raiser.id == Flag.raised_by_id)
              .outerjoin(closer, closer.id == Flag.closed_by_id))
+    query = _flags_where(query, document_id, state, claim_id)
+    query = query.order_by(Flag.state != FlagState.OPEN.value, Flag.raised_at.desc(),
+                           Flag.id.desc())
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [FlagRow(*cast(tuple[Any, ...], r)) for r in session.execute(query).all()]
+
+
+def flag_count(session: Session, document_id: int | None = None, *, state: str | None = None,
+               claim_id: int | None = None) -> int:
+    """How many flags `flags()` returns with the same filters (for paging)."""
+    query = select(func.count()).select_from(Flag).join(Claim, Claim.id == Flag.claim_id)
+    return int(session.scalar(_flags_where(query, document_id, state, claim_id)) or 0)
+
+
+def _flags_where(query: Any, document_id: int | None, state: str | None,
+                 claim_id: int | None) -> Any:
     if document_id is not None:
         query = query.where(Claim.document_id == document_id)
     if state:
         query = query.where(Flag.state == state)
     if claim_id is not None:
         query = query.where(Flag.claim_id == claim_id)
-    query = query.order_by(Flag.state != FlagState.OPEN.value, Flag.raised_at.desc(),
-                           Flag.id.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    return [FlagRow(*cast(tuple[Any, ...], r)) for r in session.execute(query)]
+    return query
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,20 +631,23 @@ def flag_summary(session: Session, document_id: int | None = None,
                  now: datetime | None = None) -> list[FlagSummary]:
     """Flags by kind and state, and how long the open ones have waited."""
     moment = now or utcnow()
+    params = _for_document(document_id) | {
+        "week_ago": moment - timedelta(days=7), "month_ago": moment - timedelta(days=30)}
+    rows = _run(session, _flag_summary_statement(document_id is not None), params)
+    return [FlagSummary(r[0], *(int(v) for v in r[1:])) for r in rows]
+
+
+@cache
+def _flag_summary_statement(per_document: bool) -> Select[Any]:
     is_open = Flag.state == FlagState.OPEN.value
-
-    def older(days: int) -> Any:
-        return func.coalesce(func.sum(case(
-            (is_open & (Flag.raised_at < moment - timedelta(days=days)), 1), else_=0)), 0)
-
-    query = (select(Flag.kind,
-                    *[func.coalesce(func.sum(case((Flag.state == s.value, 1), else_=0)), 0)
-                      for s in FlagState],
-                    older(7), older(30))
-             .join(Claim, Claim.id == Flag.claim_id).group_by(Flag.kind).order_by(Flag.kind))
-    if document_id is not None:
-        query = query.where(Claim.document_id == document_id)
-    return [FlagSummary(r[0], *(int(v) for v in r[1:])) for r in session.execute(query)]
+    query = (select(Flag.kind, *(_count_if(Flag.state == s.value) for s in FlagState),
+                    _count_if(is_open & (Flag.raised_at < bindparam("week_ago"))),
+                    _count_if(is_open & (Flag.raised_at < bindparam("month_ago"))))
+             .group_by(Flag.kind).order_by(Flag.kind))
+    if not per_document:
+        return query
+    return query.join(Claim, Claim.id == Flag.claim_id).where(
+        Claim.document_id == bindparam(DOCUMENT))
 
 
 # --- one claim in full -----------------------------------------------------------------------
@@ -701,17 +864,21 @@ def citations(session: Session, *, search: str | None = None, design: str | None
               limit: int | None = 100, offset: int = 0) -> list[CitationRow]:
     """Citations matching a search over key, title, authors, DOI and PMID (case-insensitive),
     most-linked first."""
+    # Rank first on narrow columns (key and id come from the index on key in SQLite), ordering
+    # by the label so each count is computed once; then read the wide rows of one page only.
     links = (select(func.count()).where(EvidenceLink.citation_id == Citation.id)
-             .correlate(Citation).scalar_subquery())
-    query = select(Citation.id, Citation.key, Citation.title, Citation.authors_text,
-                   Citation.year, Citation.container, Citation.doi, Citation.pmid,
-                   Citation.design, Citation.design_source, Citation.verified,
-                   Citation.retracted, links.label("links"), Citation.version)
-    query = _citation_filters(query, search=search, design=design, verified=verified,
-                              document_id=document_id)
-    query = query.order_by(links.desc(), Citation.key).offset(offset)
+             .correlate(Citation).scalar_subquery().label("links"))
+    ranked = _citation_filters(select(Citation.id, links), search=search, design=design,
+                               verified=verified, document_id=document_id)
+    ranked = ranked.order_by(links.desc(), Citation.key).offset(offset)
     if limit is not None:
-        query = query.limit(limit)
+        ranked = ranked.limit(limit)
+    page = ranked.subquery()
+    query = (select(Citation.id, Citation.key, Citation.title, Citation.authors_text,
+                    Citation.year, Citation.container, Citation.doi, Citation.pmid,
+                    Citation.design, Citation.design_source, Citation.verified,
+                    Citation.retracted, page.c.links, Citation.version)
+             .join(page, page.c.id == Citation.id).order_by(page.c.links.desc(), Citation.key))
     return [
         CitationRow(r.id, r.key, r.title, r.authors_text, r.year, r.container, r.doi, r.pmid,
                     r.design, r.design_source, _level_of(r.design), r.verified, r.retracted,
@@ -835,12 +1002,14 @@ def gap_map(session: Session, *, document_id: int | None = None,
     if verified_only:
         query = query.where(Citation.verified.is_(True))
     if document_id is not None:
+        # One IN over the union: both databases then start from the (few) cited citations;
+        # an OR of two INs makes them read every citation with a topic.
         linked = (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
                   .where(Claim.document_id == document_id))
         addressing = (select(QuestionEvidence.citation_id)
                       .join(OpenQuestion, OpenQuestion.id == QuestionEvidence.question_id)
                       .where(OpenQuestion.document_id == document_id))
-        query = query.where(or_(Citation.id.in_(linked), Citation.id.in_(addressing)))
+        query = query.where(Citation.id.in_(linked.union(addressing)))
     found = {(c, r): (n, lvl) for c, r, n, lvl in session.execute(query)}
     return [GapCell(c, r, *found.get((c, r), (0, None)))
             for c in topics.CONDITIONS for r in topics.ROUTES]
@@ -875,7 +1044,7 @@ class ArticleView:
 
 def article_view(session: Session, document_id: int) -> ArticleView:
     """Sections in order with their claims and numbered references, numbered by first use."""
-    [document] = [d for d in documents(session) if d.id == document_id]
+    [document] = _documents(session, document_id)
     rows = claims(session, document_id=document_id, include_parts=False)
     spans = {cid: (s, e) for cid, s, e in session.execute(
         select(Claim.id, Claim.span_start, Claim.span_end)

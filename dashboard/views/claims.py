@@ -41,9 +41,13 @@ def filters(document: queries.DocumentRow) -> dict[str, Any]:
     }
 
 
-def claims_table(rows: list[queries.ClaimRow]) -> None:
-    offset = ui.paginate(len(rows), PAGE_SIZE, key="claims_page")
-    shown = rows[offset:offset + PAGE_SIZE]
+def claims_table(document: queries.DocumentRow, chosen: dict[str, Any]
+                 ) -> list[queries.ClaimRow]:
+    """One page of the filtered claims (read a page at a time: a document may be long)."""
+    total = ui.read(queries.claim_count, document_id=document.id, **chosen)
+    offset = ui.paginate(total, PAGE_SIZE, key="claims_page")
+    shown = ui.read(queries.claims, document_id=document.id, limit=PAGE_SIZE, offset=offset,
+                    **chosen)
     ids = [r.id for r in shown]
 
     def picked() -> None:
@@ -51,11 +55,13 @@ def claims_table(rows: list[queries.ClaimRow]) -> None:
         if selected:
             st.session_state[PICK_KEY] = ids[selected[0]]
 
-    st.caption(f"{len(rows)} claims (parts of split sentences have a “part of” number). "
+    more = f", {PAGE_SIZE} a page" if total > PAGE_SIZE else ""
+    st.caption(f"{total} claims{more} (parts of split sentences have a “part of” number). "
                "Click a column to sort; select a row to see the claim in full.")
     st.dataframe(ui.claims_table_rows(shown), hide_index=True, key=TABLE_KEY,
                  column_config=ui.CLAIM_COLUMNS, on_select=picked,
                  selection_mode="single-row")
+    return shown
 
 
 def claim_pick(rows: list[queries.ClaimRow]) -> int | None:
@@ -70,8 +76,7 @@ def claim_pick(rows: list[queries.ClaimRow]) -> int | None:
 def render(document: queries.DocumentRow) -> None:
     ui.page_title("Claims", document)
     chosen = filters(document)
-    rows = ui.read(queries.claims, document_id=document.id, **chosen)
-    claims_table(rows)
+    rows = claims_table(document, chosen)
     st.subheader("Claim in full", anchor=False)
     claim_id = claim_pick(rows)
     if claim_id is not None:

@@ -12,7 +12,7 @@ PAGE_SIZE = 50
 QUEUE_KEY = "queue_table"
 FLAG_CLAIMS_KEY = "flag_claims"
 CLOSED_LIMIT = 50
-OPEN_LIMIT = 500
+FLAGS_PAGE_SIZE = 100
 
 
 def queue(document: queries.DocumentRow, editor: bool) -> None:
@@ -57,11 +57,13 @@ def flag_form(claims: list[queries.ClaimRow]) -> None:
 
 
 def open_flags(document: queries.DocumentRow, editor: bool) -> None:
-    rows = ui.read(queries.flags, document.id, state=FlagState.OPEN.value, limit=OPEN_LIMIT)
-    st.subheader(f"Open flags ({len(rows)}{'+' if len(rows) == OPEN_LIMIT else ''})",
-                 anchor=False)
-    if len(rows) == OPEN_LIMIT:
-        st.caption(f"The {OPEN_LIMIT} most recent open flags are shown.")
+    total = ui.read(queries.flag_count, document.id, state=FlagState.OPEN.value)
+    st.subheader(f"Open flags ({total})", anchor=False)
+    offset = ui.paginate(total, FLAGS_PAGE_SIZE, key="open_flags_page")
+    rows = ui.read(queries.flags, document.id, state=FlagState.OPEN.value,
+                   limit=FLAGS_PAGE_SIZE, offset=offset)
+    if total > FLAGS_PAGE_SIZE:
+        st.caption(f"Newest first, {FLAGS_PAGE_SIZE} a page.")
     ui.table(ui.flag_rows(rows), ui.FLAG_COLUMNS, empty="No open flags.")
     if editor and rows:
         close_form({f.id: f for f in rows})
