@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -32,6 +33,32 @@ NO_POSTGRES = (
     "postgresql://postgres@127.0.0.1:5432/test) to run the same tests on PostgreSQL; "
     ".ci/run sets it"
 )
+
+# --- run length: `--long` (python3 dev.py test --long) for the fuzz and concurrency runs --------
+
+_LONG = False
+hypothesis_settings.register_profile("long", max_examples=5000, deadline=None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--long", action="store_true", default=False,
+        help="run the fuzz, concurrency and fault tests for minutes instead of seconds "
+             "(many more Hypothesis examples, longer writer runs, more kills)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _LONG
+    _LONG = bool(config.getoption("--long"))
+    if _LONG:
+        hypothesis_settings.load_profile("long")
+
+
+def scaled(short: int, long: int) -> int:
+    """`short` in a normal run (CI), `long` with `--long`: Hypothesis example counts, seconds
+    of concurrent writing, number of kills."""
+    return long if _LONG else short
+
 
 TEMPLATES: dict[str, Callable[[Engine], None]] = {
     "schema": lambda engine: db.migrate(engine),
