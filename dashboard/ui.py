@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import streamlit as st
@@ -36,6 +37,9 @@ NO_DOCUMENT = ("No document yet. Load the shipped article and its evidence with 
                "`tracker bootstrap`, or add an article with `tracker ingest PATH`.")
 
 ACTOR_KEY = "actor"  # session state: the signed-in Actor
+SIGNED_IN_AT_KEY = "signed_in_at"  # session state: when they signed in (aware datetime)
+LAST_ACTIVE_KEY = "last_active_at"  # session state: their last run of the app
+_SIGNED_OUT_KEY = "_signed_out"  # why the sign-in ended, shown once in the sidebar
 DOCUMENT_KEY = "document"  # session state: the slug of the document being looked at
 _FLASH_KEY = "_flash"
 _REVISION_KEY = "_revision"
@@ -152,12 +156,14 @@ def perform(action: Callable[[Session, Actor], T], success: str | Callable[[T], 
     """Run one use case as the signed-in user in one transaction. A domain error is shown with
     `st.error`; on success the message is kept for the next run (the result too, under
     `remember`), `then` runs, and the app reruns so every read shows the change."""
-    actor = current_actor()
-    if actor is None:
+    signed_in = current_actor()
+    if signed_in is None:
         st.error("Sign in (in the sidebar) to make changes.")
         return
     try:
         with db.writing(engine(database_url())) as session:
+            # The role as it is now, in the write's own transaction (not a cached read).
+            actor = access.actor_named(session, signed_in.username)
             result = action(session, actor)
     except TrackerError as exc:
         show_error(exc)
@@ -187,16 +193,35 @@ def show_error(exc: Exception) -> None:
 
 def current_actor() -> Actor | None:
     """The signed-in user, re-read from the users table whenever the database changes (a role
-    change or a deactivation takes effect at once); else the identity-provider user, if the
-    deployment maps one."""
+    change or a deactivation takes effect at once) and signed out when the sign-in has expired
+    (`users.session_expiry`); else the identity-provider user, if the deployment maps one."""
     signed_in = st.session_state.get(ACTOR_KEY)
-    if isinstance(signed_in, Actor):
+    if isinstance(signed_in, Actor) and _sign_in_holds():
         try:
             return read(access.actor_named, signed_in.username)
         except TrackerError:
-            del st.session_state[ACTOR_KEY]
+            sign_out()
             return None
     return identity_actor()
+
+
+def _sign_in_holds() -> bool:
+    """Apply the expiry rule to this session's times; note this run as activity."""
+    now = datetime.now(UTC)
+    signed_in_at = st.session_state.setdefault(SIGNED_IN_AT_KEY, now)
+    last_active = st.session_state.get(LAST_ACTIVE_KEY, signed_in_at)
+    ended = users.session_expiry(signed_in_at, last_active, now)
+    if ended is not None:
+        sign_out()
+        st.session_state[_SIGNED_OUT_KEY] = ended
+        return False
+    st.session_state[LAST_ACTIVE_KEY] = now
+    return True
+
+
+def sign_out() -> None:
+    for key in (ACTOR_KEY, SIGNED_IN_AT_KEY, LAST_ACTIVE_KEY):
+        st.session_state.pop(key, None)
 
 
 def identity_actor() -> Actor | None:
@@ -231,11 +256,14 @@ def sign_in_panel() -> None:
     actor = current_actor()
     with st.sidebar:
         st.subheader("Account" if actor is not None else "Sign in", anchor=False)
+        ended = st.session_state.pop(_SIGNED_OUT_KEY, None)
+        if ended:
+            st.warning(escape_markdown(ended), icon=":material/timer_off:")
         if actor is not None:
             st.markdown(f"Signed in as **{escape_markdown(actor.username)}** "
                         f"({escape_markdown(actor.role.value)})")
             if st.button("Sign out", key="sign_out", icon=":material/logout:"):
-                st.session_state.pop(ACTOR_KEY, None)
+                sign_out()
                 if st.user.get("is_logged_in"):
                     st.logout()
                 st.rerun()
@@ -253,22 +281,34 @@ def sign_in_panel() -> None:
 
 
 def _sign_in(username: str, password: str) -> None:
+    """Check the password (a write: a failure counts towards the rate limit) and start the
+    session's clock."""
     try:
-        with db.reading(engine(database_url())) as session:
-            actor = users.authenticate(session, username, password)
+        with db.writing(engine(database_url())) as session:
+            outcome = users.authenticate(session, username, password)
+        actor = outcome.accepted()  # raised after the commit, so the failure is kept
     except TrackerError as exc:
         with st.sidebar:
             show_error(exc)
         return
+    now = datetime.now(UTC)
     st.session_state[ACTOR_KEY] = actor
+    st.session_state[SIGNED_IN_AT_KEY] = now
+    st.session_state[LAST_ACTIVE_KEY] = now
     st.session_state.pop("sign_in_password", None)
     st.session_state[_FLASH_KEY] = f"Signed in as {actor.username} ({actor.role.value})."
     st.rerun()
 
 
-def can(role: Role) -> bool:
-    """Whether to show the actions of `role` (the services still check)."""
-    return access.can(current_actor(), role)
+def may(use_case: str) -> bool:
+    """Whether to show the control of a use case of `access.USE_CASES` (the services still
+    check)."""
+    return access.may(current_actor(), use_case)
+
+
+def needs(use_case: str, what: str) -> None:
+    """Say who may do what is not shown: the least role of `use_case`, from the table."""
+    needs_role(access.USE_CASES[use_case].role, what)
 
 
 def needs_role(role: Role, what: str) -> None:

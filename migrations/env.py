@@ -12,7 +12,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from tracker.config import load_settings
-from tracker.db import make_engine
+from tracker.db import make_engine, schema_change
 from tracker.models import Base
 
 config = context.config
@@ -50,7 +50,7 @@ def run_migrations_online() -> None:
         run_with(connection)
         return
     engine = config.attributes.get("engine") or make_engine(load_settings().database_url)
-    with engine.begin() as conn:
+    with schema_change(engine) as conn:
         run_with(conn)
 
 

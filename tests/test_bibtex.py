@@ -1030,6 +1030,17 @@ def test_to_csv_and_to_json() -> None:
     assert set(item) >= {f.name for f in dataclasses.fields(CitationRecord)}
 
 
+@pytest.mark.parametrize("title", ["=HYPERLINK(\"http://x\",\"y\")", "+1+2", "-2+3",
+                                   "@SUM(A1)", "\tTab", "\rCR"])
+def test_csv_cells_never_start_a_formula(title: str) -> None:
+    parsed = parse_bibtex("@article{k, title = {T}, year = {2020}, author = {Doe, J.}}")
+    record = dataclasses.replace(parsed.records[0], title=title, pages="-")
+    [row] = csv.DictReader(io.StringIO(to_csv([record])))
+    assert row["title"] == "'" + title
+    assert row["pages"] == "'-"
+    assert row["key"] == "k" and row["year"] == "2020"
+
+
 def test_problem_str_omits_missing_parts() -> None:
     problem = Problem("a.bib", None, None, None, "encoding", "not UTF-8")
     assert str(problem) == "a.bib: not UTF-8"

@@ -12,6 +12,13 @@ returned values, and re-ingests a revision with `reconcile()`.
 Spans: every `start`/`end` is a character offset (end exclusive) into `ParsedArticle.text`, which is
 the input after `normalise_newlines()` (leading BOM removed, CRLF and CR turned into LF). Store
 that normalised text if you want to highlight spans later.
+
+Limits (`tracker.limits`): a text over `MAX_ARTICLE_BYTES` characters, a NUL character, more
+than `MAX_ARTICLE_CLAIMS` claims, a Markdown heading over `MAX_HEADING_CHARS` or a listed
+resource's title over `MAX_RESOURCE_TITLE_CHARS` is an ArticleError naming the line. Every step
+is linear in the text (no backtracking regular expression, no quadratic join); comparing
+claims pairwise (FAQ restatements, revisions) is bounded by the claim limit and, for a
+revision, by `EDIT_WINDOW`.
 """
 
 from __future__ import annotations
@@ -21,10 +28,18 @@ import hashlib
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from tracker.limits import (
+    MAX_ARTICLE_BYTES,
+    MAX_ARTICLE_CLAIMS,
+    MAX_HEADING_CHARS,
+    MAX_RESOURCE_TITLE_CHARS,
+)
 from tracker.vocabulary import ClaimCategory, SectionKind
 
 __all__ = [
@@ -132,11 +147,10 @@ class Reconciliation:
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\*\*|__|\*)?$")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_HEADING_START = re.compile(r"^(#{1,6})\s+")
 _MD_FENCE = re.compile(r"^\s*(```|~~~)")
 _URL = re.compile(r"https?://|www\.\w", re.IGNORECASE)
 _EMPHASIS = re.compile(r"\*\*|__|\*")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _WHITESPACE = re.compile(r"\s+")
 
 _FAQ_TITLE = re.compile(
@@ -175,10 +189,14 @@ _ABBREVIATIONS = _word_set(
     "aug. sep. sept. oct. nov. dec."
 )
 _INITIALS = re.compile(r"^(?:[a-z]\.)+$", re.IGNORECASE)
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?:\*\*|__|\*)?(?=\s+(\S))")
+#: A match covers a whole run of [.!?] (the look-behind keeps it from being tried again from
+#: inside a run, which made a long run of dots quadratic); the spaces after it are not
+#: backtracked into (possessive).
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"'”’)\]]*(?:\*\*|__|\*)?(?=\s++(\S))")
 _SENTENCE_OPENER = re.compile(r"[A-Z0-9\"“‘'(\[*_]")
 
 _HEADING_MAX_CHARS = 80
+_QUESTION_MAX_CHARS = 300  # a longer line ending in "?" is an answer, not an FAQ question
 _HEADING_MAX_WORDS = 12
 _MIN_CLAIM_WORDS = 3
 _LIST_ITEM_MAX_WORDS = 5  # a bullet this short without a full stop is a list item, not a claim
@@ -196,9 +214,52 @@ def _clean(raw: str) -> str:
     return _WHITESPACE.sub(" ", _EMPHASIS.sub("", raw)).strip()
 
 
+def _unwrap_links(text: str) -> str:
+    """Markdown links ``[text](target)`` replaced by their text, as the regular expression
+    ``\\[([^\\]]*)\\]\\([^)]*\\)`` would, in one pass: every ``[`` before the same ``]``
+    fails or succeeds alike, so the search resumes after that ``]`` (the expression itself
+    tried each ``[`` of a run again, quadratic on a line of brackets)."""
+    if "](" not in text:
+        return text
+    out: list[str] = []
+    done = start = 0
+    while (opening := text.find("[", start)) >= 0:
+        closing = text.find("]", opening + 1)
+        if closing < 0:
+            break
+        if text[closing + 1 : closing + 2] != "(":
+            start = closing + 1
+            continue
+        end = text.find(")", closing + 2)
+        if end < 0:
+            break
+        out += (text[done:opening], text[opening + 1 : closing])
+        done = start = end + 1
+    out.append(text[done:])
+    return "".join(out)
+
+
 def _key(title: str) -> str:
-    """Comparison key for headings: cleaned, links unwrapped, casefolded, no trailing colon."""
-    return _clean(_MD_LINK.sub(r"\1", title)).casefold().rstrip(":").strip()
+    """Comparison key for headings: cleaned, links unwrapped, casefolded, no trailing colon
+    (cached for heading-sized text: the walk asks for the same titles over and over)."""
+    return _cached_key(title) if len(title) <= _QUESTION_MAX_CHARS else _key_of(title)
+
+
+def _key_of(title: str) -> str:
+    return _clean(_unwrap_links(title)).casefold().rstrip(":").strip()
+
+
+_cached_key = lru_cache(maxsize=4096)(_key_of)
+
+
+def _md_heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of a Markdown heading line: ``## Title ##`` -> (2, "Title"); the closing
+    hashes and spaces are stripped without a regular expression (``(.*?)\\s*#*\\s*$`` was
+    quadratic on a long run of spaces or hashes)."""
+    start = _MD_HEADING_START.match(line)
+    if start is None:
+        return None
+    return len(start.group(1)), line[start.end() :].rstrip().rstrip("#").rstrip()
 
 
 def _ends_sentence(text: str) -> bool:
@@ -271,10 +332,10 @@ def _blocks(text: str, markdown: bool) -> list[_Block]:
         if line is None or in_fence:
             flush()
             continue
-        heading = _MD_HEADING.match(line.text) if markdown else None
+        heading = _md_heading(line.text) if markdown else None
         if heading:
             flush()
-            blocks.append(_Block((line,), md_level=len(heading.group(1))))
+            blocks.append(_Block((line,), md_level=heading[0]))
             continue
         current.append(line)
     flush()
@@ -289,8 +350,8 @@ def _heading_text(block: _Block) -> str:
     """The title a heading block shows (Markdown hashes and emphasis removed)."""
     text = block.lines[0].text
     if block.md_level:
-        match = _MD_HEADING.match(text)
-        text = match.group(2) if match else text
+        heading = _md_heading(text)
+        text = heading[1] if heading else text
     return _clean(text)
 
 
@@ -360,23 +421,21 @@ def _find_toc(blocks: list[_Block], markdown: bool) -> tuple[int | None, frozens
     A list counts when it has at least two items, every item is heading-like, and at least half
     of the items match (case-insensitively) a heading that follows it.
     """
+    headings = [_heading_candidate(block, markdown) for block in blocks]
+    later = Counter(_key(title) for title in headings if title is not None)  # after `index`
     for index, block in enumerate(blocks):
-        if _heading_candidate(block, markdown) is not None and not _CONTENTS_TITLE.match(
-            _key(_heading_text(block))
-        ):
-            return None, frozenset()
+        title = headings[index]
+        if title is not None:
+            if not _CONTENTS_TITLE.match(_key(_heading_text(block))):
+                return None, frozenset()
+            later[_key(title)] -= 1
         items = _bullet_items(block)
         if not items or len(items) < 2:
             continue
         keys = [_key(item) for item in items]
-        if not all(_looks_like_heading(_MD_LINK.sub(r"\1", item)) for item in items):
+        if not all(_looks_like_heading(_unwrap_links(item)) for item in items):
             continue
-        later = {
-            _key(title)
-            for other in blocks[index + 1 :]
-            if (title := _heading_candidate(other, markdown)) is not None
-        }
-        matched = sum(key in later for key in keys)
+        matched = sum(later[key] > 0 for key in keys)
         if matched >= 2 and matched * 2 >= len(keys):
             return index, frozenset(keys)
     return None, frozenset()
@@ -393,23 +452,25 @@ def _join_page_breaks(blocks: list[_Block], protected: frozenset[str]) -> list[_
     with a lowercase letter, is one paragraph. Headings named by the table of contents (or
     back-matter headings) are never joined.
     """
-    result: list[_Block] = []
+    result: list[list[_Line]] = []  # lines of each joined block (lists: joining is O(1))
+    levels: list[int] = []
     for block in blocks:
-        previous = result[-1] if result else None
         first = block.lines[0].text
+        previous = result[-1] if result else None
         if (
             previous is not None
-            and not previous.md_level
+            and not levels[-1]
             and not block.md_level
             and first[:1].islower()
             and not _BULLET.match(first)
-            and not _ends_sentence(previous.lines[-1].text)
-            and not (previous.single is not None and _key(previous.single) in protected)
+            and not _ends_sentence(previous[-1].text)
+            and not (len(previous) == 1 and _key(previous[0].text) in protected)
         ):
-            result[-1] = _Block(previous.lines + block.lines)
+            previous.extend(block.lines)
             continue
-        result.append(block)
-    return result
+        result.append(list(block.lines))
+        levels.append(block.md_level)
+    return [_Block(tuple(lines), level) for lines, level in zip(result, levels, strict=True)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,11 +505,14 @@ def _question_title(block: _Block) -> str | None:
     if line is None or _BULLET.match(line):
         return None
     text = _heading_text(block)
-    return text if text.endswith("?") and len(text) <= 300 else None
+    return text if text.endswith("?") and len(text) <= _QUESTION_MAX_CHARS else None
 
 
 def _lay_out(blocks: list[_Block], markdown: bool, toc: frozenset[str]) -> _Layout:
     """Walk the blocks, building the section tree and placing each content block in it.
+
+    A heading that repeats an earlier one at the same place of the outline (same path) opens
+    that section again instead of a second one with the same path.
 
     Plain text: headings named by the table of contents and back-matter headings are level 1,
     every other heading is level 2 under the last level-1 heading (no table of contents: all
@@ -458,6 +522,7 @@ def _lay_out(blocks: list[_Block], markdown: bool, toc: frozenset[str]) -> _Layo
     sections: list[ParsedSection] = []
     content: list[_Placed] = []
     stack: list[_Frame] = []
+    paths: set[tuple[str, ...]] = set()  # a heading repeated at the same place is one section
 
     def faq_depth() -> int | None:
         for depth, frame in enumerate(stack):
@@ -471,6 +536,9 @@ def _lay_out(blocks: list[_Block], markdown: bool, toc: frozenset[str]) -> _Layo
         del stack[level - 1 :]
         stack.append(_Frame(title, md_level))
         path = tuple(frame.title for frame in stack)
+        if path in paths:
+            return
+        paths.add(path)
         sections.append(
             ParsedSection(title, len(stack), kind, path, len(sections), block.start, block.end)
         )
@@ -627,16 +695,20 @@ _RESOURCE_ITEM = re.compile(r"^(?:[-*+•]\s+)?\d{1,3}[.)]\s+(?P<n>\S.*)$|^[-*+�
 
 
 def _resources(content: Iterable[_Placed]) -> list[ParsedResource]:
-    """Items of the resources list: an item line, then its description lines (any page break)."""
+    """Items of the resources list: an item line, then its description lines (any page break).
+    An item repeating an earlier title is left out (a title names one resource)."""
     items: list[tuple[_Line, str, list[_Line]]] = []
+    titles: set[str] = set()
     for placed in content:
         if not placed.in_resources:
             continue
         for line in placed.block.lines:
             match = _RESOURCE_ITEM.match(line.text)
-            if match:
-                items.append((line, _clean(match.group("n") or match.group("b")), []))
-            elif items:
+            title = _clean(match.group("n") or match.group("b")) if match else ""
+            if match and title not in titles:
+                titles.add(title)
+                items.append((line, title, []))
+            elif items and not match:
                 items[-1][2].append(line)
     return [
         ParsedResource(
@@ -757,17 +829,29 @@ def _match_section(
     for title in reversed(section_path):
         for rule in rules:
             if rule.pattern.search(title):
-                return rule.category, f'section "{title}"'
+                return rule.category, f'section "{_quoted(title)}"'
     return None
 
 
+#: The most of a title or of matched words a rule description quotes (the stored rule is at
+#: most 200 characters).
+_QUOTED_MAX = 120
+
+
+def _quoted(text: str) -> str:
+    return text if len(text) <= _QUOTED_MAX else text[: _QUOTED_MAX - 1] + "…"
+
+
 def _whole_words(text: str, start: int, end: int) -> str:
-    """The matched text widened to whole words ("metaboli" → "Metabolized")."""
-    while start > 0 and text[start - 1].isalnum():
+    """The matched text widened to whole words ("metaboli" → "Metabolized"), shortened to
+    `_QUOTED_MAX` characters (a 'word' can be a megabyte of letters)."""
+    low = max(0, start - _QUOTED_MAX)
+    while start > low and text[start - 1].isalnum():
         start -= 1
-    while end < len(text) and text[end].isalnum():
+    high = min(len(text), end + _QUOTED_MAX)
+    while end < high and text[end].isalnum():
         end += 1
-    return text[start:end]
+    return _quoted(text[start:end])
 
 
 def categorise(text: str, section_path: tuple[str, ...]) -> tuple[ClaimCategory, str]:
@@ -909,13 +993,26 @@ def parse_article(text: str, fmt: Literal["text", "markdown"] | None = None) -> 
 
     `fmt` forces plain text or Markdown; by default Markdown is assumed when a line starts with
     '#' and a space. Spans refer to `normalise_newlines(text)`, returned as `.text`.
-    Raises ArticleError when the text is empty or holds no sentence to record.
+    Raises ArticleError when the text is empty, holds no sentence to record, or is over a limit
+    of `tracker.limits` (size, claims, heading and resource title length, a NUL character).
     """
+    if len(text) > MAX_ARTICLE_BYTES:
+        raise ArticleError(
+            f"the article is {len(text):,} characters long; at most {MAX_ARTICLE_BYTES:,} "
+            "are read - split it into several documents"
+        )
     normalised = normalise_newlines(text)
     if not normalised.strip():
         raise ArticleError("the article is empty")
+    if "\x00" in normalised:
+        raise ArticleError(
+            f"line {_line_of(normalised, normalised.index(chr(0)))}: contains a NUL character "
+            "(U+0000), which is not text; remove it"
+        )
     markdown = _is_markdown(normalised) if fmt is None else fmt == "markdown"
-    title, blocks = _take_title(_blocks(normalised, markdown), markdown)
+    all_blocks = _blocks(normalised, markdown)
+    _check_headings(all_blocks, normalised)
+    title, blocks = _take_title(all_blocks, markdown)
     blocks = [block for block in blocks if not _is_boilerplate(block, title)]
     toc_index, toc = _find_toc(blocks, markdown)
     if toc_index is not None:
@@ -928,15 +1025,47 @@ def parse_article(text: str, fmt: Literal["text", "markdown"] | None = None) -> 
         raise ArticleError(
             "the article has no sentences to record as claims (only headings, lists or links)"
         )
-    claims = _claims(sentences)
+    if len(sentences) > MAX_ARTICLE_CLAIMS:
+        raise ArticleError(
+            f"the article has {len(sentences):,} claims; a document may have at most "
+            f"{MAX_ARTICLE_CLAIMS:,} (the one on line "
+            f"{_line_of(normalised, sentences[MAX_ARTICLE_CLAIMS].start)} is past the limit) - "
+            "split it into several documents"
+        )
+    resources = _resources(layout.content)
+    _check_resources(resources, normalised)
     return ParsedArticle(
         title=title,
         text=normalised,
         content_hash=hashlib.sha256(normalised.encode("utf-8")).hexdigest(),
         sections=tuple(layout.sections),
-        claims=claims,
-        resources=tuple(_resources(layout.content)),
+        claims=_claims(sentences),
+        resources=tuple(resources),
     )
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _check_headings(blocks: Iterable[_Block], text: str) -> None:
+    """A Markdown heading over `MAX_HEADING_CHARS` is refused (plain-text headings are short
+    lines by definition, FAQ questions at most 300 characters)."""
+    for block in blocks:
+        if block.md_level and len(title := _heading_text(block)) > MAX_HEADING_CHARS:
+            raise ArticleError(
+                f"line {_line_of(text, block.start)}: a heading of {len(title):,} characters; "
+                f"a heading may have at most {MAX_HEADING_CHARS} - is it a paragraph?"
+            )
+
+
+def _check_resources(resources: Iterable[ParsedResource], text: str) -> None:
+    for resource in resources:
+        if len(resource.title) > MAX_RESOURCE_TITLE_CHARS:
+            raise ArticleError(
+                f"line {_line_of(text, resource.start)}: the listed resource's title has "
+                f"{len(resource.title):,} characters; at most {MAX_RESOURCE_TITLE_CHARS:,}"
+            )
 
 
 def _claims(sentences: Sequence[_Sentence]) -> tuple[ParsedClaim, ...]:
@@ -984,6 +1113,12 @@ def _with_restates(claim: ParsedClaim, restates: int | None) -> ParsedClaim:
 #: Two wordings are the same claim lightly edited when difflib's ratio reaches this.
 EDIT_SIMILARITY = 0.8
 _SAME_SECTION_BONUS = 0.05
+#: Up to this many (stored, new) pairs of unmatched claims, every pair is compared; beyond it
+#: (a revision that rewrites most of a long article) each new claim is compared with the
+#: `EDIT_WINDOW` unmatched stored claims on either side of its own place, so that the work
+#: stays linear: a lightly edited sentence stays near where it was.
+ALL_PAIRS = 250 * 250
+EDIT_WINDOW = 50
 
 
 def reconcile(stored: Sequence[StoredClaim], new: Sequence[ParsedClaim]) -> Reconciliation:
@@ -993,20 +1128,29 @@ def reconcile(stored: Sequence[StoredClaim], new: Sequence[ParsedClaim]) -> Reco
     2. Of the rest, pairs whose wording is similar (difflib.SequenceMatcher ratio on the
        normalised wording ≥ EDIT_SIMILARITY) are paired greedily, best first; a pair in the same
        section scores 0.05 more. Each stored claim and each new claim is used at most once.
+       When there are more than ALL_PAIRS pairs, only claims within EDIT_WINDOW places of
+       each other (in their order among the unmatched) are compared.
     3. New claims left over are added; stored claims left over are retired.
     """
     unused: dict[str, list[StoredClaim]] = {}
     for claim in stored:
         unused.setdefault(claim.fingerprint, []).append(claim)
     kept: list[tuple[int, int]] = []
+    taken: dict[str, int] = {}  # fingerprint -> how many of its stored claims were kept
     unmatched_new: list[ParsedClaim] = []
     for parsed in new:
         same = unused.get(parsed.fingerprint)
         if same:
             kept.append((same.pop(0).id, parsed.ordinal))
+            taken[parsed.fingerprint] = taken.get(parsed.fingerprint, 0) + 1
         else:
             unmatched_new.append(parsed)
-    unmatched_stored = [claim for claims in unused.values() for claim in claims]
+    unmatched_stored: list[StoredClaim] = []  # in document order (EDIT_WINDOW counts places)
+    for claim in stored:
+        if taken.get(claim.fingerprint, 0):
+            taken[claim.fingerprint] -= 1
+        else:
+            unmatched_stored.append(claim)
     edited = _pair_edits(unmatched_stored, unmatched_new)
     paired_ids = {stored_id for stored_id, _ in edited}
     paired_new = {ordinal for _, ordinal in edited}
@@ -1018,15 +1162,70 @@ def reconcile(stored: Sequence[StoredClaim], new: Sequence[ParsedClaim]) -> Reco
     )
 
 
+class _Wording:
+    """A claim's normalised wording with what the cheap bounds on difflib's ratio need."""
+
+    __slots__ = ("text", "counts", "masks")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.counts = Counter(text)
+        masks: dict[str, int] = {}
+        for index, char in enumerate(text):
+            masks[char] = masks.get(char, 0) | 1 << index
+        self.masks = masks
+
+
+def _lcs_length(a: _Wording, b: str) -> int:
+    """The longest common subsequence of a and b, bit-parallel (Allison-Dix, as Hyyrö writes
+    it): a row of len(a) bits per character of b."""
+    full = (1 << len(a.text)) - 1
+    row = full
+    masks = a.masks
+    for char in b:
+        match = row & masks.get(char, 0)
+        row = ((row + match) | (row - match)) & full
+    return len(a.text) - row.bit_count()
+
+
+def _edit_ratio(old: _Wording, new: _Wording, matcher: difflib.SequenceMatcher[str]) -> float:
+    """difflib's ratio of old and new when it can reach EDIT_SIMILARITY, else 0.0. Three exact
+    upper bounds come first, cheapest first: the lengths (real_quick_ratio), the characters
+    in common (quick_ratio), the longest common subsequence (difflib's matching blocks are
+    one). `matcher` already holds `new` as its second sequence."""
+    total = len(old.text) + len(new.text)
+    if not total:
+        return 1.0
+    if 2.0 * min(len(old.text), len(new.text)) / total < EDIT_SIMILARITY:
+        return 0.0
+    if 2.0 * (old.counts & new.counts).total() / total < EDIT_SIMILARITY:
+        return 0.0
+    if 2.0 * _lcs_length(old, new.text) / total < EDIT_SIMILARITY:
+        return 0.0
+    matcher.set_seq1(old.text)
+    return matcher.ratio()
+
+
+def _nearby(place: int, stored: int, new: int) -> range:
+    """The stored places compared with the new claim at `place` (see ALL_PAIRS)."""
+    if stored * new <= ALL_PAIRS:
+        return range(stored)
+    centre = place * stored // new
+    return range(max(0, centre - EDIT_WINDOW), min(stored, centre + EDIT_WINDOW + 1))
+
+
 def _pair_edits(stored: Sequence[StoredClaim], new: Sequence[ParsedClaim]) -> list[tuple[int, int]]:
+    old_words = [_Wording(_normalised_wording(claim.text)) for claim in stored]
     candidates: list[tuple[float, int, int]] = []
-    for old in stored:
-        old_words = _normalised_wording(old.text)
-        for claim in new:
-            matcher = difflib.SequenceMatcher(None, old_words, _normalised_wording(claim.text))
-            ratio = _bounded_ratio(matcher)
+    matcher: difflib.SequenceMatcher[str] = difflib.SequenceMatcher(None)
+    for place, claim in enumerate(new):
+        new_words = _Wording(_normalised_wording(claim.text))
+        matcher.set_seq2(new_words.text)
+        for index in _nearby(place, len(stored), len(new)):
+            ratio = _edit_ratio(old_words[index], new_words, matcher)
             if ratio < EDIT_SIMILARITY:
                 continue
+            old = stored[index]
             bonus = _SAME_SECTION_BONUS if old.section_path == claim.section_path else 0.0
             candidates.append((ratio + bonus, old.id, claim.ordinal))
     candidates.sort(key=lambda item: (-item[0], item[2], item[1]))
@@ -1040,10 +1239,3 @@ def _pair_edits(stored: Sequence[StoredClaim], new: Sequence[ParsedClaim]) -> li
         used_new.add(ordinal)
         pairs.append((stored_id, ordinal))
     return pairs
-
-
-def _bounded_ratio(matcher: difflib.SequenceMatcher[str]) -> float:
-    """difflib's ratio, skipping the full computation when a cheap upper bound is too low."""
-    if matcher.real_quick_ratio() < EDIT_SIMILARITY or matcher.quick_ratio() < EDIT_SIMILARITY:
-        return 0.0
-    return matcher.ratio()

@@ -21,7 +21,18 @@ Rules, in one place:
   byte sits in a run of two or more (the shape of double-byte CJK text; Latin-1 accents are
   single bytes between ASCII letters), then cp1252, then latin-1, which never fails.
   `parse_bib_file` reports any non-UTF fallback as an "encoding" problem. NUL bytes
-  (outside UTF-16) mean a binary file: `BibFileError`.
+  (outside UTF-16) mean a binary file: `BibFileError`, naming the line of the first.
+- Limits (`tracker.limits`), so that every input is parsed in bounded time and memory: a file
+  or upload over `MAX_BIB_FILE_BYTES` is a `BibFileError` before it is read; a text over
+  `MAX_BIB_TEXT_CHARS`, or with more than `MAX_BIB_BLOCKS` block starts, is one "too-large"
+  problem and nothing of it is parsed. An entry over `MAX_ENTRY_CHARS`, a key over
+  `MAX_KEY_CHARS`, an entry type over `MAX_ENTRY_TYPE_CHARS`, a field value over
+  `MAX_FIELD_CHARS` (as written or once its macros are expanded) or nested more than
+  `MAX_BRACE_DEPTH` deep, and a NUL character anywhere in an entry (UTF-16 text or a pasted
+  string; PostgreSQL cannot store it) are "invalid" problems of that entry, with its line and
+  the field; the other entries import. A @string over a limit is a problem of its block, and
+  every field using it one of its entry; all expansion in a file is bounded by
+  `MAX_MACRO_EXPANSION_CHARS`. Messages quote at most a short start of a value.
 - Line endings: CRLF is kept, so `raw` stays byte-faithful; bibtexparser counts lines on
   LF, so line numbers are right. A file with bare CR line ends (classic Mac) is converted to
   LF before parsing, or every entry would be on line 1.
@@ -90,7 +101,11 @@ Speed: the import must stay close to bibtexparser's own parse, so no middleware 
 the splitter; enclosing, macros and decoding happen in one pass per field, cached per
 distinct raw value within the file, with cheap substring checks in front of every regular
 expression or decoder, and names, LaTeX and title keys cached per distinct string across
-files (bounded `lru_cache`s of pure functions).
+files (bounded `lru_cache`s of pure functions, which keep only values up to 2,048 characters).
+The limits cost a length check per entry and per field, and a count of braces per distinct
+value (as decoding, which scans it anyway). Every regular expression runs in linear time
+(look-behinds and possessive quantifiers where backtracking was quadratic, tested against the
+expressions they replaced in tests/test_fuzz.py).
 """
 
 from __future__ import annotations
@@ -98,12 +113,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache, lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
@@ -124,6 +141,18 @@ from bibtexparser.model import (
     String,
 )
 
+from tracker.limits import (
+    MAX_BIB_BLOCKS,
+    MAX_BIB_FILE_BYTES,
+    MAX_BIB_TEXT_CHARS,
+    MAX_BRACE_DEPTH,
+    MAX_ENTRY_CHARS,
+    MAX_ENTRY_TYPE_CHARS,
+    MAX_FIELD_CHARS,
+    MAX_KEY_CHARS,
+    MAX_MACRO_EXPANSION_CHARS,
+    MB,
+)
 from tracker.vocabulary import DesignSource, StudyDesign
 
 __all__ = [
@@ -216,8 +245,9 @@ class CitationRecord:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Something a user must fix in a .bib file. kind: "parse", "duplicate-key", "invalid"
-    or "encoding". An entry problem has the entry's key, first line and number."""
+    """Something a user must fix in a .bib file. kind: "parse", "duplicate-key", "invalid",
+    "encoding" or "too-large" (the whole text, see `tracker.limits`). An entry problem has the
+    entry's key (shortened when absurdly long), first line and number."""
 
     source: str
     line: int | None
@@ -284,25 +314,44 @@ _ISOLATED_HIGH_BYTE = re.compile(rb"(?<![\x80-\xff])[\x80-\xff](?![\x80-\xff])")
 
 
 def read_bib_file(path: Path) -> tuple[str, str]:
-    """The text of a .bib file and the encoding used to decode it (see the module docstring)."""
+    """The text of a .bib file and the encoding used to decode it (see the module docstring).
+    A file over `MAX_BIB_FILE_BYTES` is refused before it is read."""
+    path = Path(path)
     try:
-        data = Path(path).read_bytes()
+        with path.open("rb") as file:
+            _check_size(os.fstat(file.fileno()).st_size, path)
+            data = file.read(MAX_BIB_FILE_BYTES + 1)  # bounded: a pipe or device has no size
     except OSError as error:
         raise BibFileError(path, f"cannot be read: {error.strerror or error}") from error
     return read_bib_bytes(data, path)
 
 
+def _check_size(size: int, path: Path) -> None:
+    if size > MAX_BIB_FILE_BYTES:
+        raise BibFileError(
+            path,
+            f"is {size:,} bytes; a BibTeX file may be at most {MAX_BIB_FILE_BYTES:,} bytes "
+            f"({MAX_BIB_FILE_BYTES // MB} MB) - split it into smaller files",
+        )
+
+
 def read_bib_bytes(data: bytes, path: Path | str) -> tuple[str, str]:
     """Decode the bytes of a .bib file (e.g. an upload) as `read_bib_file` does; `path` names
-    it in errors."""
+    it in errors. More than `MAX_BIB_FILE_BYTES` is refused before decoding."""
     path = Path(path)
+    _check_size(len(data), path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as error:
             raise BibFileError(path, "starts with a UTF-16 mark but is not UTF-16") from error
-    if b"\x00" in data:
-        raise BibFileError(path, "is a binary file (it contains NUL bytes), not BibTeX text")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise BibFileError(
+            path, f"is a binary file (it contains NUL bytes, the first on line {line}), not "
+                  "BibTeX text"
+        )
     return _decode_bytes(data)
 
 
@@ -483,7 +532,7 @@ _LATEX_TOKEN = re.compile(
     r"\\(?P<acc>['`^\"~=.])\s*(?:\{\s*(?P<a1>" + _LETTER + r")\s*\}|(?P<a2>" + _LETTER + r"))"
     r"|\\(?P<lacc>[uvHckrbd])(?:\s*\{\s*(?P<l1>" + _LETTER + r")\s*\}|\s+(?P<l2>[A-Za-z]))"
     r"|(?P<noop>\\noopsort\s*\{[^{}]*\})"
-    r"|\\(?P<word>[A-Za-z]+)[ \t\n\r]*(?P<args>(?:\{[^{}]*\})*)"
+    r"|\\(?P<word>[A-Za-z]+)[ \t\n\r]*(?P<args>(?:\{[^{}]*\}){0,9})"
     r"|\\(?P<sym>[^A-Za-z]?)"
     r"|(?P<dash>---?)"
     r"|(?P<quote>``|'')"
@@ -548,10 +597,15 @@ def _decode_table(text: str) -> str:
     return _LATEX_TOKEN.sub(_decode_token, text)
 
 
-@lru_cache(maxsize=4096)
 def _unknown_macro(macro: str, args: str) -> str:
     """pylatexenc's text for a macro the table lacks (``\\alpha`` -> α); when it has none,
     the macro is dropped and its arguments kept (``\\mkbibacro{NASA}`` -> NASA)."""
+    if len(args) > _CACHED_CHARS:
+        return _unknown_macro_text(macro, args)
+    return _unknown_macro_cached(macro, args)
+
+
+def _unknown_macro_text(macro: str, args: str) -> str:
     try:
         text = str(_pylatexenc().latex_to_text(macro + args))
     except Exception:  # pylatexenc trips on some macros without their arguments
@@ -560,6 +614,9 @@ def _unknown_macro(macro: str, args: str) -> str:
     if text.strip(_WHITESPACE) or not args:
         return text
     return _decode_table(args)
+
+
+_unknown_macro_cached = lru_cache(maxsize=4096)(_unknown_macro_text)
 
 
 @cache
@@ -577,15 +634,22 @@ def _pylatexenc() -> Any:
     return LatexNodes2Text(latex_context=context, math_mode="text", keep_braced_groups=False)
 
 
-@lru_cache(maxsize=1 << 16)
-def _decode_slow(text: str) -> str:
+#: Longer strings stay out of the caches shared across files: an abstract is rarely decoded
+#: twice, and 65,536 cached values of a field's maximum size would hold gigabytes.
+_CACHED_CHARS = 2048
+
+
+def _decode_text(text: str) -> str:
     return _WHITESPACE_RUN.sub(" ", _decode_table(text)).strip(_WHITESPACE)
+
+
+_decode_cached = lru_cache(maxsize=1 << 16)(_decode_text)
 
 
 def decode_latex(text: str) -> str:
     """LaTeX field text to display Unicode: accents, symbols, dashes, quotes; braces dropped."""
     if not _is_plain(text):
-        return _decode_slow(text)
+        return _decode_cached(text) if len(text) <= _CACHED_CHARS else _decode_text(text)
     if "  " in text or text[:1] == " " or text[-1:] == " ":  # no tab or newline: plain
         return _WHITESPACE_RUN.sub(" ", text).strip(_WHITESPACE)
     return text
@@ -685,8 +749,13 @@ def _is_single_group(text: str) -> bool:
     return depth == 0
 
 
-@lru_cache(maxsize=1 << 16)
 def _parse_person(name: str) -> Person | None:
+    if len(name) > _CACHED_CHARS:
+        return _person(name)
+    return _person_cached(name)
+
+
+def _person(name: str) -> Person | None:
     if name[:1] == "{" and _is_single_group(name):
         corporate = decode_latex(name)
         return Person(family=corporate, corporate=True) if corporate else None
@@ -700,7 +769,10 @@ def _parse_person(name: str) -> Person | None:
     return Person(family=family, given=given)
 
 
-_NAME_SEPARATOR = re.compile(r"[ \t\r\n]+and[ \t\r\n]+", re.IGNORECASE)
+_person_cached = lru_cache(maxsize=1 << 16)(_person)
+#: Tried only where a whitespace run starts (the look-behind), so a long run of spaces is not
+#: scanned again from each of its characters.
+_NAME_SEPARATOR = re.compile(r"(?<![ \t\r\n])[ \t\r\n]++and[ \t\r\n]+", re.IGNORECASE)
 
 
 def _split_names(value: str) -> list[str]:
@@ -713,9 +785,14 @@ def _split_names(value: str) -> list[str]:
     return _NAME_SEPARATOR.split(value) if value else []
 
 
-@lru_cache(maxsize=1 << 16)
 def parse_names(value: str) -> tuple[tuple[Person, ...], bool]:
     """A BibTeX name list (author/editor field, un-decoded) -> (people, "and others")."""
+    if len(value) > _CACHED_CHARS:
+        return _names(value)
+    return _names_cached(value)
+
+
+def _names(value: str) -> tuple[tuple[Person, ...], bool]:
     people: list[Person] = []
     others = False
     if "\\" in value:
@@ -731,6 +808,9 @@ def parse_names(value: str) -> tuple[tuple[Person, ...], bool]:
             if person is not None:
                 people.append(person)
     return tuple(people), others
+
+
+_names_cached = lru_cache(maxsize=1 << 16)(_names)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -813,7 +893,73 @@ def _closing_quote(text: str, start: int) -> int:
     return -1
 
 
-def _resolve_value(raw: str, macros: Mapping[str, str]) -> str:
+class _Refused(Exception):
+    """A field or @string value over a limit (`tracker.limits`); the message says which."""
+
+
+class _Macros:
+    """A file's @string macros, and how much more expanding them may produce in this file
+    (`MAX_MACRO_EXPANSION_CHARS`): macros that double each other grow exponentially, and a
+    long macro used by every entry multiplies the file. A refused macro maps to None."""
+
+    __slots__ = ("values", "budget")
+
+    def __init__(self) -> None:
+        self.values: dict[str, str | None] = {}
+        self.budget = MAX_MACRO_EXPANSION_CHARS
+
+    def expand(self, token: str) -> str:
+        """A macro's value (macro names are case-insensitive; the months are predefined),
+        or the token as written when no macro has that name."""
+        name = token.lower()
+        if name not in self.values:
+            return MONTH_MACROS.get(name, token)
+        value = self.values[name]
+        if value is None:
+            raise _Refused(f"uses the @string macro '{_shown(token)}', which was refused")
+        self.budget -= len(value)
+        if self.budget < 0:
+            raise _Refused(
+                f"@string macros in this file expand to more than "
+                f"{MAX_MACRO_EXPANSION_CHARS:,} characters in all; use fewer or shorter ones"
+            )
+        return value
+
+
+_NUL_MESSAGE = "contains a NUL character (U+0000), which is not text; remove it"
+
+
+def _checked_value(raw: str, macros: _Macros, nul: bool) -> str:
+    """`_resolve_value` within the limits; `nul` says whether the file has a NUL at all (so
+    the common case costs a length check and a count of braces, once per distinct value)."""
+    if len(raw) > MAX_FIELD_CHARS:
+        raise _Refused(
+            f"value is {len(raw):,} characters long; a field may hold at most {MAX_FIELD_CHARS:,}"
+        )
+    if raw.count("{") > MAX_BRACE_DEPTH and _depth(raw) > MAX_BRACE_DEPTH:
+        raise _Refused(f"braces are nested more than {MAX_BRACE_DEPTH} deep")
+    value = _resolve_value(raw, macros)
+    if nul and "\x00" in value:
+        raise _Refused(_NUL_MESSAGE)
+    return value
+
+
+def _depth(text: str) -> int:
+    """How deep unescaped braces nest in `text` (counting stops past the limit)."""
+    depth = deepest = 0
+    for match in _UNESCAPED_BRACE.finditer(text):
+        if match.group() == "{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_BRACE_DEPTH:
+                    break
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+def _resolve_value(raw: str, macros: _Macros) -> str:
     """A raw field value as BibTeX reads it: enclosing removed, macros and `#` resolved."""
     if len(raw) >= 2:
         first, last = raw[0], raw[-1]
@@ -846,10 +992,11 @@ def _skip_space(raw: str, index: int) -> int:
     return index
 
 
-def _concatenate(raw: str, macros: Mapping[str, str]) -> str:
+def _concatenate(raw: str, macros: _Macros) -> str:
     """Resolve `a # "b" # {c}` (with `%` comments between the parts); anything malformed
-    is returned as written."""
+    is returned as written. A result over `MAX_FIELD_CHARS` is refused before it is built."""
     pieces: list[str] = []
+    size = 0
     index, end = _skip_space(raw, 0), len(raw)
     while index < end:
         char = raw[index]
@@ -862,10 +1009,14 @@ def _concatenate(raw: str, macros: Mapping[str, str]) -> str:
         else:
             stop = _MACRO_END.search(raw, index)
             close = end if stop is None else stop.start()
-            token = raw[index:close]
-            name = token.lower()
-            pieces.append(macros.get(name, MONTH_MACROS.get(name, token)))
+            pieces.append(macros.expand(raw[index:close]))
             index = close
+        size += len(pieces[-1])
+        if size > MAX_FIELD_CHARS:
+            raise _Refused(
+                f"value is longer than {MAX_FIELD_CHARS:,} characters once its @string "
+                "macros are expanded"
+            )
         index = _skip_space(raw, index)
         if index < end:
             if raw[index] != "#":
@@ -885,10 +1036,12 @@ class _FieldValues:
     """Per-file decoding of raw field values, cached per distinct raw string (a file repeats
     its journals, publishers and months; decoding each once keeps the parse cheap)."""
 
-    __slots__ = ("macros", "_caches", "_specs")
+    __slots__ = ("macros", "nul", "_caches", "_specs")
 
-    def __init__(self, macros: Mapping[str, str]) -> None:
+    def __init__(self, macros: _Macros, nul: bool = False) -> None:
         self.macros = macros
+        #: whether the text holds a NUL anywhere (only then is each value searched for one)
+        self.nul = nul
         #: one cache per decoder: raw value -> decoded value
         self._caches: dict[Callable[[str], str], dict[str, str]] = {
             decode_latex: {},
@@ -908,8 +1061,9 @@ class _FieldValues:
         spec = self._specs[key] = (name, self._caches[decoder], decoder)
         return spec
 
-    def entry_fields(self, entry: Any) -> dict[str, str]:
-        """An entry's fields by lower-case key, decoded; a repeated key keeps its first value."""
+    def entry_fields(self, entry: Any, issues: list[tuple[str | None, str]]) -> dict[str, str]:
+        """An entry's fields by lower-case key, decoded; a repeated key keeps its first value.
+        A value over a limit is left out and appended to `issues` as (field, message)."""
         fields: dict[str, str] = {}
         specs = self._specs
         for item in entry.fields:
@@ -920,7 +1074,12 @@ class _FieldValues:
             raw = item.value
             value = cache_.get(raw)
             if value is None:
-                value = cache_[raw] = decoder(_resolve_value(raw, self.macros))
+                try:
+                    resolved = _checked_value(raw, self.macros, self.nul)
+                except _Refused as refused:
+                    issues.append((name, str(refused)))
+                    continue
+                value = cache_[raw] = decoder(resolved)
             fields[name] = value
         return fields
 
@@ -939,13 +1098,21 @@ def _strip_names(value: str) -> str:
     return value.strip(_WHITESPACE)
 
 
-def _macros(strings: Iterable[Any]) -> dict[str, str]:
+def _macros(strings: Iterable[Any], source: str, nul: bool) -> tuple[_Macros, list[Problem]]:
     """Step 2: @string definitions in file order; a macro may use the ones before it; a
-    redefinition wins."""
-    macros: dict[str, str] = {}
+    redefinition wins. A definition over a limit is a problem, and fields using it are too."""
+    macros = _Macros()
+    problems: list[Problem] = []
     for string in strings:
-        macros[str(string.key).lower()] = _resolve_value(str(string.value), macros)
-    return macros
+        name = str(string.key)
+        try:
+            value: str | None = _checked_value(str(string.value), macros, nul)
+        except _Refused as refused:
+            value = None
+            message = f"@string macro '{_shown(name)}' refused: {refused}"
+            problems.append(Problem(source, _line(string), None, None, "invalid", message))
+        macros.values[name.lower()] = value
+    return macros, problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -953,7 +1120,11 @@ def _macros(strings: Iterable[Any]) -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------
 
 #: A resolver address (doi.org, dx.doi.org, doi.acm.org, ...) or a "doi:" label before a DOI.
-_DOI_PREFIX = re.compile(r"^(?:https?://[^/\s]*doi[^/\s]*/|doi:\s*|doi\s+)", re.IGNORECASE)
+#: The host is checked for "doi" by a look-ahead, so a long host is scanned once, not once
+#: per "doi" in it.
+_DOI_PREFIX = re.compile(
+    r"^(?:https?://(?=[^/\s]*doi)[^/\s]*/|doi:\s*|doi\s+)", re.IGNORECASE
+)
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 _PMID = re.compile(r"^(?:pmid:?\s*)?(\d{1,9})$", re.IGNORECASE)
@@ -1290,9 +1461,14 @@ _ASCII_PUNCTUATION = str.maketrans(
 )
 
 
-@lru_cache(maxsize=1 << 16)
 def title_key(title: str) -> str:
     """A title reduced for matching: LaTeX, braces, punctuation, accents and case removed."""
+    if len(title) > _CACHED_CHARS:
+        return _title_key(title)
+    return _title_key_cached(title)
+
+
+def _title_key(title: str) -> str:
     if not _is_plain(title):
         title = decode_latex(title)
     text = title.casefold()
@@ -1300,6 +1476,9 @@ def title_key(title: str) -> str:
         return " ".join(text.translate(_ASCII_PUNCTUATION).split())
     text = _COMBINING.sub("", unicodedata.normalize("NFKD", text).translate(_FOLD))
     return " ".join(_NON_WORD.sub(" ", text).split())
+
+
+_title_key_cached = lru_cache(maxsize=1 << 16)(_title_key)
 
 
 def dedupe_keys(record: CitationRecord) -> tuple[str | None, str | None, str | None]:
@@ -1373,7 +1552,7 @@ def _record_from_draft(draft: _Draft, latest_year: int) -> CitationRecord | None
         year = _plausible_year(year_text, latest_year)
         if year is None:
             issues.append(
-                ("year", f"year '{year_text}' is not a plausible year (1500-{latest_year})")
+                ("year", f"year '{_shown(year_text)}' is not a plausible year (1500-{latest_year})")
             )
     elif "date" in fields:
         year = _year_from_date(fields["date"], latest_year)
@@ -1382,7 +1561,8 @@ def _record_from_draft(draft: _Draft, latest_year: int) -> CitationRecord | None
     if doi_text:
         doi = normalise_doi(doi_text)
         if doi is None:
-            issues.append(("doi", f"DOI '{doi_text}' is malformed (expected 10.NNNN/suffix)"))
+            message = f"DOI '{_shown(doi_text)}' is malformed (expected 10.NNNN/suffix)"
+            issues.append(("doi", message))
     if issues:
         return None
     return _build_record(draft, title, year, doi)
@@ -1699,6 +1879,37 @@ def _merge_within_file(
 
 _BLOCK_HEAD = re.compile(r"@\s*([\w-]*)\s*[{(]\s*([^,\s{}()@]*)")
 _NOT_ENTRIES = frozenset({"comment", "preamble", "string"})
+#: Where the splitter may start a block (its own pattern): counted to refuse a file with too
+#: many blocks before splitting it (a match inside a field value counts too, so the count is
+#: never below the number of blocks).
+_BLOCK_START = re.compile(r"@\w*[ \t]*[{(]")
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """`text` for a message: whole when short, else its start and "…"."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _refuse_text(text: str, source: str) -> Problem | None:
+    """Step 0: a text over `MAX_BIB_TEXT_CHARS`, or with more than `MAX_BIB_BLOCKS` block
+    starts, is refused whole before the splitter spends time and memory on it."""
+    if len(text) > MAX_BIB_TEXT_CHARS:
+        message = (
+            f"the text is {len(text):,} characters long; at most {MAX_BIB_TEXT_CHARS:,} "
+            "are read at once - split it into smaller files"
+        )
+        return Problem(source, None, None, None, "too-large", message)
+    if text.count("@") <= MAX_BIB_BLOCKS:
+        return None
+    beyond = next(islice(_BLOCK_START.finditer(text), MAX_BIB_BLOCKS, None), None)
+    if beyond is None:
+        return None
+    line = text.count("\n", 0, beyond.start()) + 1
+    message = (
+        f"has more than {MAX_BIB_BLOCKS:,} blocks (@entries, @string, @comment; the block "
+        f"start on line {line} is past the limit) - split the file"
+    )
+    return Problem(source, None, None, None, "too-large", message)
 
 
 @dataclass(slots=True)
@@ -1763,30 +1974,53 @@ def _failed_block_problem(block: Any, number: int | None, source: str) -> Proble
             return Problem(source, line, key, None, "invalid", NO_KEY, number)
         previous = _line(block.previous_block)
         message = (
-            f"key '{key}' is already used by the entry on line {previous}; "
+            f"key '{_shown(key)}' is already used by the entry on line {previous}; "
             "this entry was skipped - give it a unique key"
         )
-        return Problem(source, line, key, None, "duplicate-key", message, number)
+        return Problem(source, line, _shown(key), None, "duplicate-key", message, number)
     if isinstance(block, DuplicateFieldKeyBlock):
         entry: Any = block.ignore_error_block
-        names = ", ".join(sorted(block.duplicate_keys))
+        names = _shown(", ".join(sorted(block.duplicate_keys)))
         message = f"field '{names}' appears more than once in the entry; keep one"
-        return Problem(source, line, str(entry.key), names, "parse", message, number)
+        return Problem(source, line, _shown(str(entry.key)), names, "parse", message, number)
     head = _BLOCK_HEAD.match(block.raw or "")
-    block_type = head.group(1).lower() if head else ""
+    block_type = _shown(head.group(1).lower() if head else "", MAX_ENTRY_TYPE_CHARS)
     reason = getattr(block.error, "abort_reason", None) or str(block.error) or "syntax error"
-    reason = " ".join(str(reason).split())
+    reason = _shown(" ".join(str(reason).split()), 300)  # it can quote a whole broken field
     if number is None:
         message = f"could not parse this @{block_type} block: {reason}"
         return Problem(source, line, None, None, "parse", message)
     message = f"could not parse this @{block_type} entry: {reason}"
-    return Problem(source, line, head.group(2) if head else "", None, "parse", message, number)
+    key = _shown(head.group(2)) if head else ""
+    return Problem(source, line, key, None, "parse", message, number)
 
 
 def _draft(number: int, entry: Any, values: _FieldValues) -> _Draft:
-    """Step 3: an entry's decoded fields (bibtexparser gives the type in lower case)."""
-    fields = values.entry_fields(entry)
-    return _Draft(number, entry.key, entry.entry_type, fields, entry.raw, entry.start_line + 1, [])
+    """Step 3: an entry's decoded fields (bibtexparser gives the type in lower case); an entry
+    over a limit is not decoded at all, a field over one is left out; both become issues."""
+    issues = _entry_issues(entry, values.nul)
+    fields = {} if issues else values.entry_fields(entry, issues)
+    line = entry.start_line + 1
+    return _Draft(number, entry.key, entry.entry_type, fields, entry.raw, line, issues)
+
+
+def _entry_issues(entry: Any, nul: bool) -> list[tuple[str | None, str]]:
+    """The limits of a whole entry (`tracker.limits`): its size, its key, its type."""
+    issues: list[tuple[str | None, str]] = []
+    if len(entry.raw) > MAX_ENTRY_CHARS:
+        issues.append((None, f"entry is {len(entry.raw):,} characters long; an entry may be "
+                             f"at most {MAX_ENTRY_CHARS:,}"))
+    if len(entry.key) > MAX_KEY_CHARS:
+        issues.append((None, f"citation key is {len(entry.key):,} characters long; a key may "
+                             f"be at most {MAX_KEY_CHARS}"))
+    if len(entry.entry_type) > MAX_ENTRY_TYPE_CHARS:
+        issues.append((None, f"entry type '@{_shown(entry.entry_type, 40)}' is "
+                             f"{len(entry.entry_type):,} characters long; at most "
+                             f"{MAX_ENTRY_TYPE_CHARS}"))
+    if nul and "\x00" in entry.raw:  # the field that has it, else the entry (key, name...)
+        where = (item.key for item in entry.fields if "\x00" in item.value)
+        issues.append((_field_name(next(where, "")) or None, _NUL_MESSAGE))
+    return issues
 
 
 def _prepare(text: str) -> str:
@@ -1807,28 +2041,35 @@ def _normalise_entries(
     problems: list[Problem] = []
     for number, entry in entries:
         draft = _draft(number, entry, values)
-        record = _record_from_draft(draft, latest_year)
+        record = None if draft.issues else _record_from_draft(draft, latest_year)
         if record is not None:
             records.append(record)
             continue
+        key = _shown(draft.key)
         for name, message in draft.issues:
-            problem = Problem(source, draft.line, draft.key, name, "invalid", message, number)
-            problems.append(problem)
+            problems.append(Problem(source, draft.line, key, name, "invalid", message, number))
     return records, problems
 
 
 def parse_bibtex(text: str, source: str = "<string>") -> ParsedBib:
     """Parse BibTeX text into valid, within-file-deduplicated records plus problems."""
+    refused = _refuse_text(text, source)
+    if refused is not None:
+        return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
     try:
         blocks = _split(_prepare(text))
     except Exception as error:  # a splitter bug must not take the import down
-        problem = Problem(source, None, None, None, "parse", f"bibtexparser failed: {error}")
-        return ParsedBib(source, (), (), (problem,), 0, 0, 0, 0)
-    values = _FieldValues(_macros(blocks.strings))
+        message = f"bibtexparser failed: {_shown(str(error), 300)}"
+        return ParsedBib(source, (), (), (Problem(source, None, None, None, "parse", message),),
+                         0, 0, 0, 0)
+    nul = "\x00" in text
+    macros, macro_problems = _macros(blocks.strings, source, nul)
+    values = _FieldValues(macros, nul)
     valid, invalid = _normalise_entries(blocks.entries, values, source)
     failed = [_failed_block_problem(block, number, source) for number, block in blocks.failed]
     records, merges = _merge_within_file(valid)
-    problems = sorted(invalid + failed, key=lambda p: (p.line is None, p.line or 0))
+    problems = sorted(invalid + failed + macro_problems,
+                      key=lambda p: (p.line is None, p.line or 0))
     return ParsedBib(
         source=source,
         records=tuple(records),
@@ -1968,12 +2209,23 @@ def _csv_row(record: CitationRecord) -> list[str]:
     ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's "CSV
+# injection"): an imported title like `=HYPERLINK(...)` must reach an editor as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_cell(value: str) -> str:
+    """The cell as text a spreadsheet will not evaluate: a leading apostrophe where needed."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
 def to_csv(records: Iterable[CitationRecord]) -> str:
-    """One row per record; people as "Family, Given; ...", extra fields as a JSON object."""
+    """One row per record; people as "Family, Given; ...", extra fields as a JSON object.
+    A cell a spreadsheet would run as a formula starts with an apostrophe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_row(record) for record in records)
+    writer.writerows([_inert_cell(cell) for cell in _csv_row(record)] for record in records)
     return buffer.getvalue()
 
 

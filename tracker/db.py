@@ -3,7 +3,8 @@
 SQLite (the embedded default) gets foreign keys, WAL, a busy timeout, and explicit transactions:
 reads begin with `BEGIN`, writes with `BEGIN IMMEDIATE`, so two processes writing at once wait for
 each other (up to the busy timeout) instead of failing on a lock upgrade. PostgreSQL URLs are
-routed to psycopg 3.
+routed to psycopg 3. A migration is one transaction on both (`schema_change`): a failed one
+leaves the schema and the data as they were.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker.errors import ConfigurationError, Conflict
+from tracker.errors import ConfigurationError, Conflict, TrackerError
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE = "tracker_write"
+_ROLLED_BACK_FOR_ANOTHER = ("40P01", "40001")  # deadlock detected, serialization failure
 
 
 def parse_url(url: str) -> URL:
@@ -88,7 +90,15 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
-    """A session for reads: one consistent snapshot, never writes."""
+    """A session for reads: one consistent snapshot, never writes.
+
+    SQLite's BEGIN reads one snapshot (WAL). PostgreSQL's default, READ COMMITTED, gives each
+    statement its own, so a page's figures could disagree with each other (or a backup mix two
+    states): reads run REPEATABLE READ, READ ONLY (psycopg sets both on the BEGIN it sends; no
+    extra round trip)."""
+    if not is_sqlite(engine):
+        engine = engine.execution_options(isolation_level="REPEATABLE READ",
+                                          postgresql_readonly=True)
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
 
@@ -112,6 +122,14 @@ def writing(engine: Engine) -> Iterator[Session]:
         raise Conflict(
             f"the change clashes with existing data ({detail}); nothing was saved"
         ) from None
+    except OperationalError as exc:
+        # PostgreSQL broke a deadlock (or a serialization failure) by rolling this one back.
+        if getattr(exc.orig, "sqlstate", None) not in _ROLLED_BACK_FOR_ANOTHER:
+            raise
+        raise Conflict(
+            "someone else was changing the same records at the same time; nothing was saved — "
+            "apply your change again"
+        ) from None
 
 
 def alembic_config(engine: Engine | None = None, connection: Connection | None = None) -> Config:
@@ -126,14 +144,45 @@ def alembic_config(engine: Engine | None = None, connection: Connection | None =
     return cfg
 
 
+@contextmanager
+def schema_change(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a schema change: all of it or, on any error, none of it.
+
+    SQLite rebuilds a table to alter it (Alembic's batch mode: copy, drop, rename); with foreign
+    keys enforced, dropping a table that other rows reference fails, so — as SQLite's ALTER
+    TABLE documentation prescribes — enforcement is off during the change (the pragma only
+    works outside a transaction), `PRAGMA foreign_key_check` must find nothing before the
+    commit, and enforcement is back on before the connection returns to the pool. The write
+    lock is taken up front (BEGIN IMMEDIATE), as for any write."""
+    with engine.execution_options(**{_WRITE: True}).connect() as connection:
+        if not is_sqlite(engine):
+            with connection.begin():
+                yield connection
+            return
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    table, rowid, parent, _ = broken[0]
+                    raise TrackerError(
+                        f"the migration left {len(broken)} rows pointing at missing rows (e.g. "
+                        f"{table} row {rowid} → {parent}); nothing was changed")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
-    with engine.begin() as connection:
+    """Bring the schema to `revision` (idempotent); a failed migration changes nothing."""
+    with schema_change(engine) as connection:
         command.upgrade(alembic_config(connection=connection), revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    with engine.begin() as connection:
+    with schema_change(engine) as connection:
         command.downgrade(alembic_config(connection=connection), revision)
 
 

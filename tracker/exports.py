@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -77,12 +78,20 @@ def plain(value: Any) -> Any:
     return value
 
 
+_SPECIALS = "\\`*_[]()<>#|!~&$"
+_AUTOLINK = re.compile(r"(?i)(https?(?=:)|www(?=\.)|@)")
+WORD_JOINER = "\u2060"
+
+
 def _escape(text: str) -> str:
-    """Markdown-inert text: stored strings never become links, HTML or formatting."""
-    out = text.replace("\\", "\\\\")
-    for ch in "`*_[]()<>#|!~":
-        out = out.replace(ch, "\\" + ch)
-    return out
+    """Markdown-inert text on one line: stored strings never become links, HTML, entities,
+    math or formatting. Backslash-escapes the characters that start them, folds line breaks
+    (so no block — heading, list, link definition — can start), and puts an invisible WORD
+    JOINER after `http`, `https`, `www` and `@` so that GFM does not autolink bare URLs and
+    e-mail addresses."""
+    flat = " ".join(text.split())
+    out = "".join("\\" + ch if ch in _SPECIALS else ch for ch in flat)
+    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, out)
 
 
 def report(session: Session, document_id: int) -> str:

@@ -85,6 +85,22 @@ class User(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class SignInAttempt(Base):
+    """A failed password sign-in, kept for the rate limit's window (`tracker.services.users`).
+
+    Keyed by the username as typed (lower-cased), not by a user: unknown names are limited
+    too, so the limit reveals nothing about which names exist. Rows older than the window are
+    deleted as new failures arrive; a successful sign-in deletes that name's rows."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at"),)
+
+
 class AuditEvent(Base):
     """Append-only record of every write: who, when, what, and the values before and after."""
 
@@ -357,7 +373,9 @@ class EvidenceLink(Base):
     citation: Mapped[Citation] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (UniqueConstraint("claim_id", "citation_id"),)
+    # Links are deleted (unlink); AUTOINCREMENT stops SQLite from giving a removed link's id to
+    # the next one, where a stale form's (id, version) would then edit the wrong link.
+    __table_args__ = (UniqueConstraint("claim_id", "citation_id"), {"sqlite_autoincrement": True})
 
 
 class Flag(Base):

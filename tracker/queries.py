@@ -188,7 +188,9 @@ def sections(session: Session, document_id: int) -> list[SectionRow]:
 # --- claims ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ costs twice as much, and a desk's claim lists and
+# queue run to thousands of rows (benchmarks/run.py, "queue, in full").
+@dataclass(slots=True)
 class ClaimRow:
     id: int
     document: str

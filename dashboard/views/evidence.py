@@ -1,6 +1,7 @@
 """Evidence: find citations; reviewers import BibTeX, link citations to claims with a stance
 and GRADE judgements, and edit or remove links."""
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -10,11 +11,12 @@ from dashboard import ui
 from tracker import bibtex, queries
 from tracker.services import citations, evidence
 from tracker.services.access import Actor
-from tracker.vocabulary import Concern, Role, Stance, StudyDesign
+from tracker.vocabulary import Concern, Stance, StudyDesign
 
 PAGE_SIZE = 25
 TAB_KEY = "evidence_tab"
 TABS = ["Find and link", "Edit or remove a link", "Import BibTeX"]
+WRITES = ("evidence.link", "evidence.edit", "evidence.unlink", "citations.import")  # use cases
 RESULTS_KEY = "citation_results"
 CITATION_KEY = "link_citation"
 REPORT_KEY = "import_report"
@@ -156,6 +158,13 @@ def edit_link(link: queries.EvidenceRow) -> None:
     def forget() -> None:
         seen.pop(link.link_id, None)
 
+    if ui.may("evidence.edit"):
+        edit_form(link, version, forget)
+    if ui.may("evidence.unlink"):
+        remove_form(link, version, forget)
+
+
+def edit_form(link: queries.EvidenceRow, version: int, forget: Callable[[], None]) -> None:
     prefix = f"edit_{link.link_id}"
     with st.form(f"edit_form_{link.link_id}"):
         stances = [s.value for s in Stance]
@@ -171,6 +180,10 @@ def edit_link(link: queries.EvidenceRow) -> None:
             session, actor, link.link_id, expected_version=version,
             stance=Stance(chosen_stance), locator=where, note=note, judgements=judgements),
             f"Link #{link.link_id} saved.", then=forget)
+
+
+def remove_form(link: queries.EvidenceRow, version: int, forget: Callable[[], None]) -> None:
+    prefix = f"edit_{link.link_id}"
     with st.form(f"remove_form_{link.link_id}", border=False):
         sure = st.checkbox(f"Yes, remove link #{link.link_id}", key=f"{prefix}_sure")
         removed = st.form_submit_button("Remove link", icon=":material/link_off:")
@@ -277,20 +290,21 @@ def import_report(report: citations.ImportReport) -> None:
 
 def render(document: queries.DocumentRow) -> None:
     ui.page_title("Evidence", document)
-    if not ui.can(Role.REVIEWER):
+    if not any(ui.may(use) for use in WRITES):
         find_citations()
-        ui.needs_role(Role.REVIEWER, "import BibTeX and link, judge or remove evidence")
+        ui.needs("evidence.link", "import BibTeX and link, judge or remove evidence")
         return
     # Stateful tabs: the open tab survives the rerun after a write, and only it is computed.
     find_tab, edit_tab, import_tab = st.tabs(TABS, key=TAB_KEY, on_change="rerun")
     if find_tab.open:
         with find_tab:
             results = find_citations()
-            link_form(ui.read(queries.claims, document_id=document.id), results)
+            if ui.may("evidence.link"):
+                link_form(ui.read(queries.claims, document_id=document.id), results)
     if edit_tab.open:
         with edit_tab:
             edit_links(ui.read(queries.claims, document_id=document.id))
-    if import_tab.open:
+    if import_tab.open and ui.may("citations.import"):
         with import_tab:
             import_form()
 

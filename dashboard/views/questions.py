@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import ui
 from tracker import queries, topics
 from tracker.services import questions
-from tracker.vocabulary import Priority, QuestionStatus, Role
+from tracker.vocabulary import Priority, QuestionStatus
 
 EMPTY_CELL = "—"
 
@@ -64,11 +64,11 @@ def question_list(document: queries.DocumentRow) -> None:
         st.caption("No open questions recorded.")
         return
     claim_text = {c.id: c.text for c in ui.read(queries.claims, document_id=document.id)}
-    editor = ui.can(Role.EDITOR)
+    editor = ui.may("question.update")
     for row in rows:
         question(row, claim_text, editor)
     if not editor:
-        ui.needs_role(Role.EDITOR, "change a question's status or priority")
+        ui.needs("question.update", "change a question's status or priority")
 
 
 def cell_text(cell: queries.GapCell) -> str:

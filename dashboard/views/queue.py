@@ -6,16 +6,20 @@ import streamlit as st
 from dashboard import ui
 from tracker import queries
 from tracker.services import evidence, flags
-from tracker.vocabulary import FlagKind, FlagState, Role, StudyDesign
+from tracker.vocabulary import FlagKind, FlagState, StudyDesign
 
 PAGE_SIZE = 50
 QUEUE_KEY = "queue_table"
 FLAG_CLAIMS_KEY = "flag_claims"
 CLOSED_LIMIT = 50
 FLAGS_PAGE_SIZE = 100
+CLOSING = {FlagState.RESOLVED: ("flag.resolve", "the problem was fixed"),
+           FlagState.DISMISSED: ("flag.dismiss", "it was not a problem")}  # use case, caption
+REVIEWING = ("claim.override", "claim.override-clear", "claim.sign-off")
 
 
 def queue(document: queries.DocumentRow, editor: bool) -> None:
+    """The proposed claims; `editor` (may flag) makes the rows selectable for the flag form."""
     total = ui.read(queries.queue_size, document.id)
     st.subheader(f"Proposed for review ({total})", anchor=False)
     st.caption("Unsupported, insufficient or contested claims without an open flag, weakest "
@@ -56,7 +60,7 @@ def flag_form(claims: list[queries.ClaimRow]) -> None:
             lambda raised: f"Raised {len(raised)} {kind} flag(s).")
 
 
-def open_flags(document: queries.DocumentRow, editor: bool) -> None:
+def open_flags(document: queries.DocumentRow, closable: bool) -> None:
     total = ui.read(queries.flag_count, document.id, state=FlagState.OPEN.value)
     st.subheader(f"Open flags ({total})", anchor=False)
     offset = ui.paginate(total, FLAGS_PAGE_SIZE, key="open_flags_page")
@@ -65,7 +69,7 @@ def open_flags(document: queries.DocumentRow, editor: bool) -> None:
     if total > FLAGS_PAGE_SIZE:
         st.caption(f"Newest first, {FLAGS_PAGE_SIZE} a page.")
     ui.table(ui.flag_rows(rows), ui.FLAG_COLUMNS, empty="No open flags.")
-    if editor and rows:
+    if closable and rows:
         close_form({f.id: f for f in rows})
     with st.expander("Recently closed flags"):
         for state in (FlagState.RESOLVED, FlagState.DISMISSED):
@@ -93,10 +97,11 @@ def close_form(open_rows: dict[int, queries.FlagRow]) -> None:
     detail = ui.read(queries.claim_detail, flag.claim_id)
     newest = sorted(detail.evidence, key=lambda e: e.created_at, reverse=True)
     ui.table(ui.evidence_rows(newest), ui.EVIDENCE_COLUMNS, empty="No evidence linked.")
+    outcomes = {state: caption for state, (use, caption) in CLOSING.items() if ui.may(use)}
     with st.form(f"close_form_{flag.id}"):
-        outcome = st.radio("Outcome", [FlagState.RESOLVED.value, FlagState.DISMISSED.value],
+        outcome = st.radio("Outcome", [state.value for state in outcomes],
                            horizontal=True, key=f"close_state_{flag.id}",
-                           captions=["the problem was fixed", "it was not a problem"])
+                           captions=list(outcomes.values()))
         resolution = st.text_area("What was done, or why it is not a problem",
                                   key=f"close_reason_{flag.id}", height=80)
         submitted = st.form_submit_button("Close the flag", icon=":material/task_alt:")
@@ -123,26 +128,28 @@ def review_claim(claims: list[queries.ClaimRow]) -> None:
     with override:
         override_form(detail)
     with sign:
-        sign_off(detail)
+        if ui.may("claim.sign-off"):
+            sign_off(detail)
 
 
 def override_form(detail: queries.ClaimDetail) -> None:
     claim = detail.claim
-    with st.form(f"override_form_{claim.id}"):
-        st.markdown("**Override the required evidence**")
-        count = st.number_input("At least this many supporting studies", min_value=1,
-                                max_value=20, value=1, key=f"override_count_{claim.id}")
-        designs = st.multiselect("Of these designs", [d.value for d in StudyDesign],
-                                 key=f"override_designs_{claim.id}")
-        reason = st.text_area("Reason", key=f"override_reason_{claim.id}", height=80)
-        submitted = st.form_submit_button("Override", icon=":material/rule:")
-    if submitted:
-        ui.perform(lambda session, actor: evidence.override_requirement(
-            session, actor, claim.id, int(count), [StudyDesign(d) for d in designs], reason,
-            expected_version=claim.version),
-            lambda needs: f"Claim #{claim.id} now needs {needs}.")
-    if detail.override_reason and st.button("Follow the rules again (clear the override)",
-                                            key=f"clear_override_{claim.id}"):
+    if ui.may("claim.override"):
+        with st.form(f"override_form_{claim.id}"):
+            st.markdown("**Override the required evidence**")
+            count = st.number_input("At least this many supporting studies", min_value=1,
+                                    max_value=20, value=1, key=f"override_count_{claim.id}")
+            designs = st.multiselect("Of these designs", [d.value for d in StudyDesign],
+                                     key=f"override_designs_{claim.id}")
+            reason = st.text_area("Reason", key=f"override_reason_{claim.id}", height=80)
+            submitted = st.form_submit_button("Override", icon=":material/rule:")
+        if submitted:
+            ui.perform(lambda session, actor: evidence.override_requirement(
+                session, actor, claim.id, int(count), [StudyDesign(d) for d in designs],
+                reason, expected_version=claim.version),
+                lambda needs: f"Claim #{claim.id} now needs {needs}.")
+    if ui.may("claim.override-clear") and detail.override_reason and st.button(
+            "Follow the rules again (clear the override)", key=f"clear_override_{claim.id}"):
         ui.perform(lambda session, actor: evidence.clear_override(session, actor, claim.id),
                    f"Claim #{claim.id} follows the rules again.")
 
@@ -163,17 +170,18 @@ def sign_off(detail: queries.ClaimDetail) -> None:
 
 def render(document: queries.DocumentRow) -> None:
     ui.page_title("Editorial queue", document)
-    editor = ui.can(Role.EDITOR)
-    queue(document, editor)
-    claims = ui.read(queries.claims, document_id=document.id) if editor else []
-    if editor:
+    flagging = ui.may("flag.raise")
+    reviewing = any(ui.may(use) for use in REVIEWING)
+    queue(document, flagging)
+    claims = ui.read(queries.claims, document_id=document.id) if flagging or reviewing else []
+    if flagging:
         flag_form(claims)
-    open_flags(document, editor)
-    if editor:
+    open_flags(document, any(ui.may(use) for use, _ in CLOSING.values()))
+    if reviewing:
         review_claim(claims)
-    else:
-        ui.needs_role(Role.EDITOR, "flag claims, close flags, override what a claim needs "
-                                   "and sign claims off")
+    if not flagging:
+        ui.needs("flag.raise", "flag claims, close flags, override what a claim needs "
+                               "and sign claims off")
 
 
 ui.with_document(render)

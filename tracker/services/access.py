@@ -1,11 +1,17 @@
 """Who is acting, what they may do, and the audit trail every write leaves.
 
-Every write use case takes an `Actor`, calls `require()` first, and `record()`s what it did;
-the caller's `tracker.db.writing()` block commits both in one transaction.
+`USE_CASES` is the access-control table, defined once: every write use case, the service
+functions that perform it, the least role that may run it and the audit actions it records.
+Every write takes an `Actor`, calls `authorize(actor, USE_CASE)` first (tests/test_access.py
+holds every service to the table), and `record()`s what it did; the caller's
+`tracker.db.writing()` block commits both in one transaction. The dashboard shows a control
+only when `may()` allows it, and the documentation's table is `table_markdown()`
+(docs/access-control.md, pinned by a test).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +38,95 @@ class Actor:
         return cls(id=user.id, username=user.username, role=Role(user.role))
 
 
-def can(actor: Actor | None, role: Role) -> bool:
-    """Whether `actor` (None: nobody signed in) has the rights of `role`; for showing only the
-    actions a user may take. The use cases still check with `require()`."""
-    return actor is not None and actor.role.includes(role)
+@dataclass(frozen=True, slots=True)
+class UseCase:
+    """One write a user can ask for: who may, which services do it, what the audit shows."""
+
+    name: str  # e.g. "evidence.link"; usually the audit action it records
+    role: Role  # the least role that may run it (the roles above include it)
+    doing: str  # completes "… needs the X role" in the refusal, e.g. "linking evidence"
+    services: tuple[str, ...]  # "module.function" under tracker.services
+    records: tuple[str, ...]  # the audit actions it writes
+    note: str = ""
+
+
+def _use(name: str, role: Role, doing: str, services: str, records: str = "",
+         note: str = "") -> UseCase:
+    return UseCase(name, role, doing, tuple(services.split()), tuple((records or name).split()),
+                   note)
+
+
+_R, _E, _A = Role.REVIEWER, Role.EDITOR, Role.ADMIN
+#: The access-control table: every write use case and the least role that may run it.
+USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
+    _use("citations.import", _R, "importing citations", "citations.import_bibtex"),
+    _use("citation.design", _R, "confirming study designs", "citations.set_design"),
+    _use("citation.verify", _R, "verifying citations", "citations.set_verification"),
+    _use("evidence.link", _R, "linking evidence", "evidence.link_evidence"),
+    _use("evidence.edit", _R, "editing evidence", "evidence.update_link",
+         "evidence.edit evidence.judge", "stance, locator, note or GRADE judgements"),
+    _use("evidence.unlink", _R, "removing evidence", "evidence.unlink"),
+    _use("question.evidence", _R, "adding evidence to open questions",
+         "questions.address_question"),
+    _use("review.load", _R, "loading a review", "review.load_review",
+         "evidence.link evidence.edit evidence.judge claim.split flag.raise question.evidence",
+         "the file's splits and flags also need the editor role"),
+    _use("flag.raise", _E, "flagging claims", "flags.raise_flag flags.raise_flags"),
+    _use("flag.resolve", _E, "resolving flags", "flags.close_flag"),
+    _use("flag.dismiss", _E, "dismissing flags", "flags.close_flag"),
+    _use("claim.override", _E, "overriding a claim's required evidence",
+         "evidence.override_requirement"),
+    _use("claim.override-clear", _E, "clearing a required-evidence override",
+         "evidence.clear_override"),
+    _use("claim.split", _E, "splitting a claim", "evidence.split_claim"),
+    _use("claim.sign-off", _E, "signing a claim off", "evidence.sign_off"),
+    _use("citation.retract", _E, "marking retractions", "citations.set_retracted"),
+    _use("document.resources", _E, "registering a document's listed resources",
+         "citations.register_resources"),
+    _use("document.ingest", _E, "ingesting an article", "articles.ingest",
+         "document.ingest document.revise claim.revise claim.retire",
+         "a new article or a revision of one"),
+    _use("question.add", _E, "adding open questions", "questions.add_question"),
+    _use("question.update", _E, "changing open questions", "questions.update_question"),
+    _use("questions.load", _E, "loading open questions", "review.load_questions",
+         "question.add"),
+    _use("user.passwd", Role.VIEWER, "changing your own password", "users.set_password"),
+    _use("user.passwd-other", _A, "setting another user's password", "users.set_password",
+         "user.passwd"),
+    _use("user.add", _A, "adding users", "users.add_user",
+         note="the first admin of a new installation needs no acting user"),
+    _use("user.set-role", _A, "changing roles", "users.set_role"),
+    _use("user.deactivate", _A, "deactivating users", "users.set_active"),
+    _use("user.activate", _A, "activating users", "users.set_active"),
+    _use("user.unlock", _A, "clearing sign-in locks", "users.unlock"),
+)}
+
+
+def authorize(actor: Actor, use_case: str) -> None:
+    """Refuse (PermissionDenied) unless the table lets `actor`'s role run `use_case`."""
+    use = USE_CASES[use_case]
+    require(actor, use.role, use.doing)
+
+
+def may(actor: Actor | None, use_case: str) -> bool:
+    """Whether to offer `use_case` to `actor` (None: nobody signed in); the service still
+    checks with `authorize()`."""
+    return actor is not None and actor.role.includes(USE_CASES[use_case].role)
+
+
+def table_markdown() -> str:
+    """The access-control table as Markdown (docs/access-control.md, SECURITY.md)."""
+    roles = list(Role)
+    lines = ["| Use case | What | Service (`tracker.services.…`) | "
+             + " | ".join(r.value for r in roles) + " | Audit actions |",
+             "|---|---|---|" + ":-:|" * len(roles) + "---|"]
+    for use in USE_CASES.values():
+        what = use.doing[:1].upper() + use.doing[1:] + (f" ({use.note})" if use.note else "")
+        marks = " | ".join("✓" if r.includes(use.role) else "—" for r in roles)
+        lines.append(f"| `{use.name}` | {what} | "
+                     + ", ".join(f"`{s}`" for s in use.services)
+                     + f" | {marks} | " + ", ".join(f"`{a}`" for a in use.records) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def require(actor: Actor, role: Role, doing: str) -> None:

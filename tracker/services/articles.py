@@ -7,9 +7,10 @@ evidence) of unchanged and lightly edited claims, adds new ones and retires remo
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -24,10 +25,10 @@ from tracker.article import (
     reconcile,
 )
 from tracker.errors import InvalidInput
+from tracker.limits import MAX_ARTICLE_BYTES, MAX_SLUG_CHARS, MB, check_text, recorded_path
 from tracker.models import Claim, Document, Resource, Section, utcnow
 from tracker.services import evidence
-from tracker.services.access import Actor, record, require
-from tracker.vocabulary import Role
+from tracker.services.access import Actor, authorize, record
 
 PATH_SEPARATOR = "\x1f"  # joins section titles in Section.path_key; cannot occur in a title
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -58,15 +59,19 @@ class IngestReport:
 
 
 def read_article(path: Path) -> ArticleSource:
-    """Read an article file, refusing what is not a text article with a one-line reason."""
+    """Read an article file, refusing what is not a text article with a one-line reason. A file
+    over `MAX_ARTICLE_BYTES` is refused before it is read."""
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
     if path.is_dir():
         raise InvalidInput(f"{path}: is a directory, not an article file")
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            _check_size(path, os.fstat(file.fileno()).st_size)
+            data = file.read(MAX_ARTICLE_BYTES + 1)  # bounded: a pipe or device has no size
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
+    _check_size(path, len(data))
     if not data.strip():
         raise InvalidInput(f"{path}: the file is empty")
     text = _decode(path, data)
@@ -74,6 +79,14 @@ def read_article(path: Path) -> ArticleSource:
     if path.suffix.lower() == ".txt":
         fmt = "text"
     return ArticleSource(text=text, path=str(path), fmt=fmt)
+
+
+def _check_size(path: Path, size: int) -> None:
+    if size > MAX_ARTICLE_BYTES:
+        raise InvalidInput(
+            f"{path}: the file is {size:,} bytes; an article may be at most "
+            f"{MAX_ARTICLE_BYTES:,} bytes ({MAX_ARTICLE_BYTES // MB} MB) - split it"
+        )
 
 
 def _decode(path: Path, data: bytes) -> str:
@@ -112,11 +125,14 @@ def ingest(
     slug: str | None = None,
 ) -> IngestReport:
     """Record an article (or a revision of one) as sections, claims and resources."""
-    require(actor, Role.EDITOR, "ingesting an article")
+    authorize(actor, "document.ingest")
+    if slug is not None:
+        slug = check_text(slug, "the document slug", MAX_SLUG_CHARS) or None
     try:
         parsed = parse_article(source.text, fmt=source.fmt)  # type: ignore[arg-type]
     except ArticleError as exc:
         raise InvalidInput(f"{source.path}: {exc}") from None
+    source = replace(source, path=recorded_path(source.path))
     slug = slug or slugify(parsed.title)
     document = session.scalar(select(Document).where(Document.slug == slug))
     if document is None:

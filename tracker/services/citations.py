@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from tracker import bibtex, topics
 from tracker.errors import InvalidInput, NotFound
+from tracker.limits import MAX_IMPORT_ENTRIES, MAX_NOTE_CHARS, check_text, recorded_path
 from tracker.models import Base, Citation, Document, Resource, utcnow
-from tracker.services.access import Actor, record, require
-from tracker.vocabulary import DesignSource, Role, StudyDesign
+from tracker.services.access import Actor, authorize, record
+from tracker.vocabulary import DesignSource, StudyDesign
 
 CHUNK = 2000  # bound parameters per IN (...) query, safe on SQLite and PostgreSQL
 TITLE_KEY_MAX = 500
@@ -84,8 +85,9 @@ def import_bibtex(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import BibTeX texts given as (source name, text) pairs."""
-    require(actor, Role.REVIEWER, "importing citations")
+    """Import BibTeX texts given as (source name, text) pairs. More than `MAX_IMPORT_ENTRIES`
+    entries in all is InvalidInput (nothing is written); every other problem is reported."""
+    authorize(actor, "citations.import")
     report = ImportReport(sources=[name for name, _ in sources], strict=strict, dry_run=dry_run)
     records: list[tuple[bibtex.CitationRecord, str]] = []
     for index, (name, text) in enumerate(sources):
@@ -93,6 +95,11 @@ def import_bibtex(
             progress("parsing", index, len(sources))
         parsed = bibtex.parse_bibtex(text, name)
         report.found += parsed.found
+        if report.found > MAX_IMPORT_ENTRIES:
+            raise InvalidInput(
+                f"{name}: the import holds more than {MAX_IMPORT_ENTRIES:,} entries "
+                f"({report.found:,} so far); import the files in smaller batches"
+            )
         report.problems.extend(parsed.problems)
         report.merged_in_files.extend(parsed.merges)
         records.extend((r, name) for r in parsed.records)
@@ -174,6 +181,7 @@ def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
             report.added.append(record_.key)
             continue
         fills, conflicts = _fill(twin, record_, plan.fills.get(twin.id, {}))
+        _keep_identifiers_unique(twin, fills, conflicts, by_doi, by_pmid)
         note = DatabaseMerge(key=record_.key, into=twin.key, source=source, line=record_.line,
                              matched_on=matched_on, filled=tuple(sorted(fills)),
                              conflicts=tuple(conflicts))
@@ -183,6 +191,18 @@ def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
         else:
             report.unchanged.append(note)
     return plan
+
+
+def _keep_identifiers_unique(twin: _Stored, fills: dict[str, Any],
+                             conflicts: list[tuple[str, str, str]],
+                             by_doi: dict[str, _Stored], by_pmid: dict[str, _Stored]) -> None:
+    """A DOI or PMID that another stored citation holds is not filled into `twin` (they are
+    unique): it becomes a conflict naming that citation. `by_doi`/`by_pmid` hold every stored
+    citation with a DOI or PMID of the import."""
+    for name, holders in (("doi", by_doi), ("pmid", by_pmid)):
+        holder = holders.get(fills.get(name) or "")
+        if holder is not None and holder.id != twin.id:
+            conflicts.append((name, f"none ({holder.key} has {fills[name]})", fills.pop(name)))
 
 
 class _Stored(NamedTuple):
@@ -336,7 +356,7 @@ def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str,
         "url": record_.url, "abstract": record_.abstract, "keywords": list(record_.keywords),
         "design": record_.design.value if record_.design else None,
         "design_source": record_.design_source.value, "design_reason": record_.design_reason,
-        "extra": dict(record_.extra), "raw": record_.raw, "source_file": source,
+        "extra": dict(record_.extra), "raw": record_.raw, "source_file": recorded_path(source),
         "source_line": record_.line, "imported_at": now, "imported_by_id": actor.id,
         "verified": record_.verified, "verification_note": record_.verification_note,
         "retracted": False, "updated_at": now, "version": 1,
@@ -408,7 +428,7 @@ def citation_by_key(session: Session, key: str) -> Citation:
 def set_design(session: Session, actor: Actor, citation_id: int, design: StudyDesign,
                *, expected_version: int | None = None) -> None:
     """A reviewer confirms (or corrects) a citation's study design."""
-    require(actor, Role.REVIEWER, "confirming study designs")
+    authorize(actor, "citation.design")
     citation = session.get(Citation, citation_id)
     if citation is None:
         raise NotFound(f"no citation #{citation_id}")
@@ -427,8 +447,9 @@ def set_design(session: Session, actor: Actor, citation_id: int, design: StudyDe
 def set_verification(session: Session, actor: Actor, citation_id: int, verified: bool,
                      note: str, *, expected_version: int | None = None) -> None:
     """Mark a citation verified (its metadata checked against a source) or not."""
-    require(actor, Role.REVIEWER, "verifying citations")
-    if not note.strip():
+    authorize(actor, "citation.verify")
+    note = check_text(note, "the note", MAX_NOTE_CHARS)
+    if not note:
         raise InvalidInput("say where the metadata was checked (or why it cannot be)")
     citation = session.get(Citation, citation_id)
     if citation is None:
@@ -447,8 +468,9 @@ def set_verification(session: Session, actor: Actor, citation_id: int, verified:
 def set_retracted(session: Session, actor: Actor, citation_id: int, retracted: bool,
                   note: str) -> None:
     """Editors mark a retraction (with the notice); retracted studies never count."""
-    require(actor, Role.EDITOR, "marking retractions")
-    if retracted and not note.strip():
+    authorize(actor, "citation.retract")
+    note = check_text(note, "the note", MAX_NOTE_CHARS)
+    if retracted and not note:
         raise InvalidInput("cite the retraction notice")
     citation = session.get(Citation, citation_id)
     if citation is None:
@@ -486,7 +508,7 @@ RESOURCE_NOTE = ("listed in the article's Additional Resources without author, p
 
 def register_resources(session: Session, actor: Actor, document_id: int) -> list[str]:
     """Turn a document's listed resources into citations linked to it (unverified books)."""
-    require(actor, Role.EDITOR, "registering a document's listed resources")
+    authorize(actor, "document.resources")
     document = session.get(Document, document_id)
     if document is None:
         raise NotFound(f"no document #{document_id}")

@@ -12,18 +12,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import grading
 from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.limits import MAX_LOCATOR_CHARS, MAX_NOTE_CHARS, check_text
 from tracker.models import Citation, Claim, EvidenceLink, StatusChange, utcnow
-from tracker.services.access import Actor, record, require
+from tracker.services.access import Actor, authorize, record
 from tracker.vocabulary import (
     ClaimCategory,
     ClaimStatus,
     Concern,
-    Role,
     Stance,
     StudyDesign,
 )
@@ -81,7 +81,29 @@ def parse_judgements(values: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def lock_sentences(session: Session, claim_ids: Iterable[int]) -> None:
+    """Make writers of the same sentence (a claim with its parts) wait for each other.
+
+    Each write that regrades a claim or checks a rule over its rows (one link per citation,
+    one open flag per kind) takes this lock before reading them. Without it, on PostgreSQL
+    (READ COMMITTED), two such transactions each graded the claim without the other's evidence
+    — the second then failed on the claim's version though nobody had changed what it read —
+    and both could add the same open flag. The lock is on the sentence's row, in id order, so
+    parts and their sentence are locked in one order. On SQLite, where BEGIN IMMEDIATE already
+    serialises writers, FOR NO KEY UPDATE renders as nothing."""
+    ids = sorted(set(claim_ids))
+    tops: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        tops.update(session.scalars(select(func.coalesce(Claim.parent_id, Claim.id))
+                                    .where(Claim.id.in_(ids[start:start + 5000]))))
+    ordered = sorted(tops)
+    for start in range(0, len(ordered), 5000):
+        session.execute(select(Claim.id).where(Claim.id.in_(ordered[start:start + 5000]))
+                        .order_by(Claim.id).with_for_update(key_share=True)).all()
+
+
 def _live_claim(session: Session, claim_id: int) -> Claim:
+    lock_sentences(session, [claim_id])
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound(f"no claim #{claim_id}")
@@ -91,7 +113,11 @@ def _live_claim(session: Session, claim_id: int) -> Claim:
 
 
 def _link(session: Session, link_id: int) -> EvidenceLink:
-    link = session.get(EvidenceLink, link_id)
+    """The link, read after its sentence is locked (so its version is the committed one)."""
+    claim_id = session.scalar(select(EvidenceLink.claim_id).where(EvidenceLink.id == link_id))
+    if claim_id is not None:
+        lock_sentences(session, [claim_id])
+    link = session.get(EvidenceLink, link_id, populate_existing=True)
     if link is None:
         raise NotFound(f"no evidence link #{link_id}")
     return link
@@ -120,7 +146,7 @@ def link_evidence(
     judgements: dict[str, Any] | None = None,
 ) -> LinkInfo:
     """Link a citation to a claim. One link per (claim, citation); open flags stay open."""
-    require(actor, Role.REVIEWER, "linking evidence")
+    authorize(actor, "evidence.link")
     claim = _live_claim(session, claim_id)
     citation = session.get(Citation, citation_id)
     if citation is None:
@@ -134,7 +160,8 @@ def link_evidence(
         )
     link = EvidenceLink(
         claim_id=claim.id, citation_id=citation.id, stance=Stance(stance).value,
-        locator=locator.strip(), note=note.strip(), created_by_id=actor.id,
+        locator=check_text(locator, "the locator", MAX_LOCATOR_CHARS),
+        note=check_text(note, "the note", MAX_NOTE_CHARS), created_by_id=actor.id,
         **parse_judgements(judgements or {}),
     )
     link.citation = citation
@@ -166,25 +193,25 @@ def update_link(
     judgements: dict[str, Any] | None = None,
 ) -> LinkInfo:
     """Change a link's stance, locator, note or judgements (optimistic locking)."""
-    require(actor, Role.REVIEWER, "editing evidence")
+    authorize(actor, "evidence.edit")
     link = _link(session, link_id)
     _check_version("evidence link", link.id, link.version, expected_version)
     before = _link_state(_link_info(link))
     if stance is not None:
         link.stance = Stance(stance).value
     if locator is not None:
-        link.locator = locator.strip()
+        link.locator = check_text(locator, "the locator", MAX_LOCATOR_CHARS)
     if note is not None:
-        link.note = note.strip()
+        link.note = check_text(note, "the note", MAX_NOTE_CHARS)
     for name, value in parse_judgements(judgements or {}).items():
         setattr(link, name, value)
+    after = _link_state(_link_info(link))
+    changed = {k: after[k] for k in after if after[k] != before[k]}
+    if not changed:  # nothing to save: no new version, no audit event
+        return _link_info(link)
     link.updated_by_id = actor.id
     session.flush()
     info = _link_info(link)
-    after = _link_state(info)
-    changed = {k: after[k] for k in after if after[k] != before[k]}
-    if not changed:
-        return info
     action = "evidence.judge" if set(changed) <= set(CONCERNS + UPGRADES) else "evidence.edit"
     record(session, actor, action, "evidence_link", link.id,
            f"{info.citation_key} on claim #{link.claim_id}: "
@@ -198,7 +225,7 @@ def update_link(
 def unlink(
     session: Session, actor: Actor, link_id: int, *, expected_version: int | None = None
 ) -> None:
-    require(actor, Role.REVIEWER, "removing evidence")
+    authorize(actor, "evidence.unlink")
     link = _link(session, link_id)
     _check_version("evidence link", link.id, link.version, expected_version)
     info = _link_info(link)
@@ -225,7 +252,7 @@ def override_requirement(
     expected_version: int | None = None,
 ) -> str:
     """Set what a claim needs, replacing the rules' requirement; returns its description."""
-    require(actor, Role.EDITOR, "overriding a claim's required evidence")
+    authorize(actor, "claim.override")
     claim = _live_claim(session, claim_id)
     _check_version("claim", claim.id, claim.version, expected_version)
     try:
@@ -248,7 +275,7 @@ def override_requirement(
 
 
 def clear_override(session: Session, actor: Actor, claim_id: int) -> None:
-    require(actor, Role.EDITOR, "clearing a required-evidence override")
+    authorize(actor, "claim.override-clear")
     claim = _live_claim(session, claim_id)
     if claim.override_min_count is None:
         return
@@ -271,7 +298,7 @@ def split_claim(
     """Split a compound sentence into parts graded on their own (e.g. three indications).
 
     Each part is a verbatim fragment of the sentence. Returns the parts' claim ids."""
-    require(actor, Role.EDITOR, "splitting a claim")
+    authorize(actor, "claim.split")
     claim = _live_claim(session, claim_id)
     if claim.parent_id is not None:
         raise InvalidInput(f"claim #{claim_id} is itself a part; split the whole sentence")
@@ -320,7 +347,7 @@ def sign_off(
     session: Session, actor: Actor, claim_id: int, *, expected_version: int | None = None
 ) -> str:
     """An editor confirms the claim's current grade; the sign-off goes stale if it moves."""
-    require(actor, Role.EDITOR, "signing a claim off")
+    authorize(actor, "claim.sign-off")
     claim = _live_claim(session, claim_id)
     _check_version("claim", claim.id, claim.version, expected_version)
     claim.signed_off_by_id = actor.id

@@ -14,9 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.limits import MAX_NOTE_CHARS, check_text
 from tracker.models import Claim, Flag, utcnow
-from tracker.services.access import Actor, record, require
-from tracker.vocabulary import FlagKind, FlagState, Role
+from tracker.services.access import Actor, authorize, record
+from tracker.services.evidence import lock_sentences
+from tracker.vocabulary import FlagKind, FlagState
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +48,14 @@ def raise_flags(
     session: Session, actor: Actor, claim_ids: Sequence[int], kind: FlagKind, reason: str
 ) -> list[FlagInfo]:
     """Flag several claims at once with the same kind and reason (one transaction)."""
-    require(actor, Role.EDITOR, "flagging claims")
-    why = reason.strip()
+    authorize(actor, "flag.raise")
+    why = check_text(reason, "the reason", MAX_NOTE_CHARS)
     if not why:
         raise InvalidInput("a flag needs a reason")
     if not claim_ids:
         raise InvalidInput("name at least one claim to flag")
     kind = FlagKind(kind)
+    lock_sentences(session, claim_ids)  # two editors at once must not both add the flag
     claims = {c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_(claim_ids)))}
     missing = [i for i in claim_ids if i not in claims]
     if missing:
@@ -91,10 +94,10 @@ def close_flag(
     expected_version: int | None = None,
 ) -> FlagInfo:
     """Resolve (the problem was fixed) or dismiss (it was not a problem) an open flag."""
-    require(actor, Role.EDITOR, "resolving flags")
+    authorize(actor, "flag.dismiss" if state == FlagState.DISMISSED else "flag.resolve")
     if state is FlagState.OPEN:
         raise InvalidInput("close a flag as resolved or dismissed")
-    why = resolution.strip()
+    why = check_text(resolution, "the reason", MAX_NOTE_CHARS)
     if not why:
         raise InvalidInput(f"say why the flag is {state.value}")
     flag = session.get(Flag, flag_id)

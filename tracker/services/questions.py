@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.limits import MAX_NOTE_CHARS, MAX_QUESTION_TITLE_CHARS, check_text
 from tracker.models import Citation, Claim, OpenQuestion, QuestionClaim, QuestionEvidence
-from tracker.services.access import Actor, record, require
-from tracker.vocabulary import Priority, QuestionStatus, Role
+from tracker.services.access import Actor, authorize, record
+from tracker.vocabulary import Priority, QuestionStatus
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
@@ -53,7 +54,7 @@ def add_question(
     status: QuestionStatus = QuestionStatus.OPEN,
     claim_ids: Sequence[int] = (),
 ) -> QuestionInfo:
-    require(actor, Role.EDITOR, "adding open questions")
+    authorize(actor, "question.add")
     if not SLUG.match(slug):
         raise InvalidInput(f"question slug {slug!r}: use lower-case letters, digits and '-'")
     if not title.strip():
@@ -62,8 +63,10 @@ def add_question(
             OpenQuestion.document_id == document_id, OpenQuestion.slug == slug)) is not None:
         raise Conflict(f"open question {slug!r} already exists")
     question = OpenQuestion(
-        document_id=document_id, slug=slug, title=title.strip(),
-        description=description.strip(), priority=Priority(priority).value,
+        document_id=document_id, slug=slug,
+        title=check_text(title, "the title", MAX_QUESTION_TITLE_CHARS),
+        description=check_text(description, "the description", MAX_NOTE_CHARS),
+        priority=Priority(priority).value,
         status=QuestionStatus(status).value, created_by_id=actor.id,
     )
     session.add(question)
@@ -90,7 +93,7 @@ def update_question(
     priority: Priority | None = None,
     expected_version: int | None = None,
 ) -> QuestionInfo:
-    require(actor, Role.EDITOR, "changing open questions")
+    authorize(actor, "question.update")
     question = session.get(OpenQuestion, question_id)
     if question is None:
         raise NotFound(f"no open question #{question_id}")
@@ -116,7 +119,7 @@ def address_question(
     session: Session, actor: Actor, question_id: int, citation_id: int, note: str = ""
 ) -> bool:
     """Record that a citation addresses a question. False when it already did."""
-    require(actor, Role.REVIEWER, "adding evidence to open questions")
+    authorize(actor, "question.evidence")
     question = session.get(OpenQuestion, question_id)
     if question is None:
         raise NotFound(f"no open question #{question_id}")
@@ -126,7 +129,8 @@ def address_question(
     if session.get(QuestionEvidence, (question_id, citation_id)) is not None:
         return False
     session.add(QuestionEvidence(question_id=question_id, citation_id=citation_id,
-                                 note=note.strip(), added_by_id=actor.id))
+                                 note=check_text(note, "the note", MAX_NOTE_CHARS),
+                                 added_by_id=actor.id))
     session.flush()
     record(session, actor, "question.evidence", "question", question_id,
            f"{citation.key} addresses {question.slug!r}", document_id=question.document_id,

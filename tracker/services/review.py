@@ -23,8 +23,8 @@ from tracker.errors import InvalidInput
 from tracker.models import Citation, Claim, EvidenceLink, Flag, OpenQuestion
 from tracker.queries import resolve_document
 from tracker.services import evidence, flags, questions
-from tracker.services.access import Actor, require
-from tracker.vocabulary import FlagKind, FlagState, Priority, QuestionStatus, Role, Stance
+from tracker.services.access import Actor, authorize
+from tracker.vocabulary import FlagKind, FlagState, Priority, QuestionStatus, Stance
 
 FORMAT_VERSION = 1
 JUDGEMENT_KEYS = evidence.CONCERNS + evidence.UPGRADES
@@ -112,7 +112,7 @@ def _entries(data: dict[str, Any], name: str, path: Path, problems: list[str]
 
 def load_review(session: Session, actor: Actor, path: Path) -> LoadReport:
     """Load splits, evidence links, flags, question evidence and to-check candidates."""
-    require(actor, Role.REVIEWER, "loading a review")
+    authorize(actor, "review.load")
     data = _read(path)
     document = resolve_document(session, data.get("document"))
     problems: list[str] = []
@@ -269,7 +269,7 @@ def _apply_link(session: Session, actor: Actor, claim: Claim, citation_id: int, 
 
 def load_questions(session: Session, actor: Actor, path: Path) -> LoadReport:
     """Seed open questions (new slugs only), each linked to the claims it comes from."""
-    require(actor, Role.EDITOR, "loading open questions")
+    authorize(actor, "questions.load")
     data = _read(path)
     document = resolve_document(session, data.get("document"))
     problems: list[str] = []

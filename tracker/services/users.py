@@ -1,23 +1,40 @@
-"""Users, roles and passwords (argon2)."""
+"""Users, roles and passwords (argon2); signing in, its rate limit and how long it lasts.
+
+Sign-in rate limit: after `SIGN_IN_MAX_FAILURES` failed passwords for one username within
+`SIGN_IN_WINDOW`, further attempts for that name are refused without checking the password
+until the oldest of those failures leaves the window; a success clears the count, and so does an
+admin (`unlock`). Failures are rows in the database, so the limit holds across dashboard
+processes; unknown names are limited exactly like real ones.
+
+Dashboard sessions end `SESSION_MAX_AGE` after signing in, or after `SESSION_IDLE_TIMEOUT`
+without activity (`session_expiry`, a pure rule; the dashboard keeps the times).
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tracker.models import User
-from tracker.services.access import Actor, record, require
+from tracker.models import SignInAttempt, User, utcnow
+from tracker.services.access import Actor, authorize, record
 from tracker.vocabulary import Role
 
 _hasher = PasswordHasher()
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 8
+REFUSED = "unknown user or wrong password"
+SIGN_IN_MAX_FAILURES = 5
+SIGN_IN_WINDOW = timedelta(minutes=15)
+SESSION_MAX_AGE = timedelta(hours=8)
+SESSION_IDLE_TIMEOUT = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +99,7 @@ def add_user(
                 "installation can be created without one"
             )
     else:
-        require(actor, Role.ADMIN, "adding users")
+        authorize(actor, "user.add")
     if not USERNAME.match(username):
         raise InvalidInput(
             f"username {username!r}: use 2-64 lower-case letters, digits, '.', '_' or '-'"
@@ -106,7 +123,7 @@ def add_user(
 
 
 def set_role(session: Session, actor: Actor, username: str, role: Role) -> UserInfo:
-    require(actor, Role.ADMIN, "changing roles")
+    authorize(actor, "user.set-role")
     user = _user(session, username)
     if user.is_system:
         raise PermissionDenied("the system user's role cannot change")
@@ -126,27 +143,30 @@ def set_role(session: Session, actor: Actor, username: str, role: Role) -> UserI
 
 def set_password(session: Session, actor: Actor, username: str, password: str) -> UserInfo:
     """Users change their own password; admins anyone's."""
-    if actor.username != username:
-        require(actor, Role.ADMIN, "setting another user's password")
+    authorize(actor, "user.passwd" if actor.username == username else "user.passwd-other")
     user = _user(session, username)
     if user.is_system:
         raise PermissionDenied("the system user cannot have a password")
     _check_password(password)
+    had_password = user.password_hash is not None
     user.password_hash = _hasher.hash(password)
     session.flush()
-    record(session, actor, "user.passwd", "user", user.id, f"password of {username} changed")
+    record(session, actor, "user.passwd", "user", user.id, f"password of {username} changed",
+           before={"password_set": had_password}, after={"password_set": True})
     return _info(user)
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> UserInfo:
-    require(actor, Role.ADMIN, "activating or deactivating users")
+    authorize(actor, "user.activate" if active else "user.deactivate")
     user = _user(session, username)
     if user.is_system:
         raise PermissionDenied("the system user cannot be deactivated")
+    before = user.active
     user.active = active
     session.flush()
     record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id,
-           f"{username} {'activated' if active else 'deactivated'}")
+           f"{username} {'activated' if active else 'deactivated'}",
+           before={"active": before}, after={"active": active})
     return _info(user)
 
 
@@ -155,15 +175,112 @@ def list_users(session: Session) -> list[UserInfo]:
     return [_info(u) for u in users]
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor:
-    """Check a password; the same vague error for a wrong name or a wrong password."""
+# --- signing in ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """The outcome of a password check: the actor, or why not. Returned rather than raised so
+    that the caller's `writing()` block commits the failure `authenticate` recorded."""
+
+    actor: Actor | None
+    refusal: str = ""
+
+    def accepted(self) -> Actor:
+        """The signed-in actor, else PermissionDenied (raise it after the commit)."""
+        if self.actor is None:
+            raise PermissionDenied(self.refusal)
+        return self.actor
+
+
+def _attempt_name(username: str) -> str:
+    """The rate limit's key: the name as typed, trimmed and lower-cased."""
+    return username.strip().lower()[:64]
+
+
+def _duration(span: timedelta) -> str:
+    minutes = max(1, math.ceil(span.total_seconds() / 60))
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def locked_for(session: Session, username: str, now: datetime) -> timedelta | None:
+    """How long sign-ins for `username` stay refused, or None when it may try now."""
+    recent = session.scalars(
+        select(SignInAttempt.at)
+        .where(SignInAttempt.username == _attempt_name(username),
+               SignInAttempt.at > now - SIGN_IN_WINDOW)
+        .order_by(SignInAttempt.at.desc()).limit(SIGN_IN_MAX_FAILURES)).all()
+    if len(recent) < SIGN_IN_MAX_FAILURES:
+        return None
+    return recent[-1] + SIGN_IN_WINDOW - now  # when the oldest of them leaves the window
+
+
+def too_many(username: str, wait: timedelta) -> str:
+    return (f"too many failed sign-ins for {_attempt_name(username)}; "
+            f"try again in {_duration(wait)}")
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, now: datetime | None = None
+) -> SignIn:
+    """Check a password within the rate limit, recording a failure in the caller's
+    transaction (use `db.writing`) and clearing the name's failures on success.
+
+    A wrong name and a wrong password get the same message and cost the same (one argon2
+    hash); a locked name, known or not, is refused without checking the password."""
+    now = now or utcnow()
+    wait = locked_for(session, username, now)
+    if wait is not None:
+        return SignIn(None, too_many(username, wait))
     user = session.scalar(select(User).where(User.username == username))
-    refused = PermissionDenied("unknown user or wrong password")
     if user is None or user.password_hash is None or not user.active:
         _hasher.hash(password)  # same cost either way: no user-name probing by timing
-        raise refused
+        return _failed(session, username, now)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        raise refused from None
-    return Actor.of(user)
+        return _failed(session, username, now)
+    session.execute(delete(SignInAttempt).where(
+        SignInAttempt.username == _attempt_name(username)))
+    return SignIn(Actor.of(user))
+
+
+def _failed(session: Session, username: str, now: datetime) -> SignIn:
+    """Record a failure (and forget failures that have left everyone's window)."""
+    session.execute(delete(SignInAttempt).where(SignInAttempt.at <= now - SIGN_IN_WINDOW))
+    session.add(SignInAttempt(username=_attempt_name(username), at=now))
+    session.flush()
+    wait = locked_for(session, username, now)
+    return SignIn(None, REFUSED if wait is None else f"{REFUSED}; {too_many(username, wait)}")
+
+
+def unlock(session: Session, actor: Actor, username: str) -> int:
+    """An admin clears the failed sign-ins of `username` (known or not); returns how many."""
+    authorize(actor, "user.unlock")
+    name = _attempt_name(username)
+    failures = session.scalar(select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.username == name)) or 0
+    if not failures:
+        return 0
+    session.execute(delete(SignInAttempt).where(SignInAttempt.username == name))
+    user_id = session.scalar(select(User.id).where(User.username == name))
+    record(session, actor, "user.unlock", "user", user_id,
+           f"cleared {failures} failed sign-in(s) of {name}",
+           before={"failed_sign_ins": failures}, after={"failed_sign_ins": 0})
+    return failures
+
+
+def session_expiry(signed_in_at: datetime, last_active_at: datetime,
+                   now: datetime) -> str | None:
+    """Why a dashboard sign-in has ended — `SESSION_MAX_AGE` since signing in, or
+    `SESSION_IDLE_TIMEOUT` since the last activity — or None while it holds."""
+    if now - signed_in_at >= SESSION_MAX_AGE:
+        return (f"Your sign-in expired {_duration(SESSION_MAX_AGE)} after you signed in; "
+                "sign in again.")
+    if now - last_active_at >= SESSION_IDLE_TIMEOUT:
+        return (f"You were signed out after {_duration(SESSION_IDLE_TIMEOUT)} without "
+                "activity; sign in again.")
+    return None

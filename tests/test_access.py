@@ -1,0 +1,640 @@
+"""Access control on the service layer, on SQLite and PostgreSQL: the table of use cases × roles
+(`tracker.services.access.USE_CASES`) against what every write service really does, the
+sign-in rate limit, the session-expiry rule, and a scan of the tracked files for secrets."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import importlib
+import inspect
+import math
+import pkgutil
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+import tracker.services
+from tests.conftest import ARTICLE, ROOT
+from tracker import db, queries
+from tracker.cli import app
+from tracker.errors import PermissionDenied
+from tracker.models import AuditEvent, Base, Claim, SignInAttempt
+from tracker.services import (
+    access,
+    articles,
+    citations,
+    evidence,
+    flags,
+    questions,
+    review,
+    users,
+)
+from tracker.services.access import USE_CASES, Actor, system_actor
+from tracker.vocabulary import FlagKind, FlagState, Priority, Role, Stance, StudyDesign
+
+MakeActor = Callable[[Engine, Role], Actor]
+Call = Callable[[Session, Actor], Any]
+PASSWORD = "password-1"  # conftest's make_actor password (a test password, see the scan below)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+BIB = """
+@article{accesstest1, title = {An access test trial of ketamine}, author = {Doe, Jane},
+  year = {2020}, journal = {Journal of Tests}, doi = {10.1000/access.1}}
+@article{accesstest2, title = {A second access test trial of ketamine}, author = {Roe, Rick},
+  year = {2021}, journal = {Journal of Tests}, doi = {10.1000/access.2}}
+"""
+NEW_BIB = ("@article{accesstest3, title = {A third access test trial}, author = {Poe, Pat}, "
+           "year = {2022}, journal = {Journal of Tests}}")
+COPY = "access-copy"  # a second copy of the shipped article: fresh claims, nothing linked
+SPLIT_PARTS = ["Ketamine can reduce the need for opioid medications",
+               "lowering the risk of addiction"]
+#: Modules of tracker.services whose functions take an actor without being use cases: the
+#: access machinery itself (record, authorize, may, ...).
+PLUMBING = {"access"}
+
+
+# --- the table itself ------------------------------------------------------------------------
+
+
+def _write_services() -> set[str]:
+    """Every public function of a tracker.services module with an `actor` parameter."""
+    found: set[str] = set()
+    for info in pkgutil.iter_modules(tracker.services.__path__):
+        if info.name in PLUMBING:
+            continue
+        module = importlib.import_module(f"tracker.services.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if (fn.__module__ == module.__name__ and not name.startswith("_")
+                    and "actor" in inspect.signature(fn).parameters):
+                found.add(f"{info.name}.{name}")
+    return found
+
+
+def test_every_write_service_is_in_the_table() -> None:
+    """A new service function that takes an actor fails here until the table names it."""
+    in_table = {s for use in USE_CASES.values() for s in use.services}
+    assert _write_services() - in_table == set(), "write services missing from USE_CASES"
+    assert in_table - _write_services() == set(), "USE_CASES names services that do not exist"
+
+
+def test_the_table_is_well_formed() -> None:
+    assert all(name == use.name for name, use in USE_CASES.items())
+    for use in USE_CASES.values():
+        assert use.services and use.records and use.doing, use.name
+        assert isinstance(use.role, Role)
+
+
+def test_the_documented_table_is_the_generated_one() -> None:
+    """docs/access-control.md (and SECURITY.md, once it carries the table) shows exactly what
+    `access.table_markdown()` generates from USE_CASES; regenerate it after changing the table."""
+    table = access.table_markdown()
+    assert table.count("\n") == len(USE_CASES) + 2
+    for doc in ("docs/access-control.md", "SECURITY.md"):
+        path = ROOT / doc
+        if doc == "SECURITY.md" and (not path.exists()
+                                     or "| Use case |" not in path.read_text("utf-8")):
+            continue  # the lead adds the table to SECURITY.md; from then on it is pinned too
+        assert table in path.read_text(encoding="utf-8"), (
+            f"{doc} does not hold the generated table; paste in:\n{table}")
+
+
+def test_may_follows_the_table() -> None:
+    for use in USE_CASES.values():
+        assert not access.may(None, use.name)
+        for role in Role:
+            actor = Actor(id=1, username="someone", role=role)
+            assert access.may(actor, use.name) is role.includes(use.role), (use.name, role)
+
+
+# --- every use case × every role, through the services ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    call: Call
+    audit: tuple[str, ...]  # the audit actions one allowed call writes, in order
+
+
+def _claim(session: Session, document_id: int, fragment: str) -> Claim:
+    [found] = session.scalars(select(Claim).where(
+        Claim.document_id == document_id, Claim.parent_id.is_(None),
+        Claim.text.contains(fragment))).all()
+    return found
+
+
+def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
+    """One call per use case, on targets that an allowed call can change exactly once; the
+    test rolls each allowed call back, so every role runs against the same state."""
+    source = articles.read_article(ARTICLE)
+    with db.writing(engine) as session:
+        system = system_actor(session)
+        copy = articles.ingest(session, system, articles.ArticleSource(
+            source.text, "copy.txt", "text"), slug=COPY).document_id
+        citations.import_bibtex(session, system, [("access.bib", BIB)], strict=True)
+        first = citations.citation_by_key(session, "accesstest1").id
+        second = citations.citation_by_key(session, "accesstest2").id
+        plain_claim = _claim(session, copy, "Ketamine blocks NMDA receptors").id
+        flagged = _claim(session, copy, "critical for acute pain crises").id
+        overridden = _claim(session, copy, "By inhibiting these receptors").id
+        split = _claim(session, copy, "Opioid-Sparing Effects").id
+        link = evidence.link_evidence(session, system, flagged, second, Stance.SUPPORTS)
+        flag = flags.raise_flag(session, system, flagged, FlagKind.OTHER, "check it")
+        evidence.override_requirement(session, system, overridden, 1, [StudyDesign.RCT], "why")
+        question = questions.add_question(session, system, copy, "access-q", "Question?")
+        users.add_user(session, system, "target", Role.VIEWER, PASSWORD)
+        users.add_user(session, system, "dormant", Role.VIEWER, PASSWORD)
+        users.set_active(session, system, "dormant", False)
+        users.authenticate(session, "locked-name", "wrong password")
+    review_file = tmp_path / "review.toml"
+    review_file.write_text(f'format_version = 1\ndocument = "{COPY}"\n[[question_evidence]]\n'
+                           'question = "access-q"\ncitation = "accesstest1"\nnote = "n"\n',
+                           encoding="utf-8")
+    questions_file = tmp_path / "questions.toml"
+    questions_file.write_text(f'format_version = 1\ndocument = "{COPY}"\n[[question]]\n'
+                              'slug = "loaded-q"\ntitle = "Loaded?"\n', encoding="utf-8")
+    small = articles.ArticleSource(
+        "# Access test\n\nKetamine is an anaesthetic agent used in operating theatres.\n",
+        "small.md", "markdown")
+
+    def one(call: Call, *audit: str) -> Case:
+        return Case(call, audit)
+
+    return {
+        "citations.import": one(lambda s, a: citations.import_bibtex(
+            s, a, [("new.bib", NEW_BIB)]), "citations.import"),
+        "citation.design": one(lambda s, a: citations.set_design(
+            s, a, first, StudyDesign.RCT), "citation.design"),
+        "citation.verify": one(lambda s, a: citations.set_verification(
+            s, a, first, True, "PubMed"), "citation.verify"),
+        "evidence.link": one(lambda s, a: evidence.link_evidence(
+            s, a, plain_claim, first, Stance.SUPPORTS), "evidence.link"),
+        "evidence.edit": one(lambda s, a: evidence.update_link(
+            s, a, link.id, judgements={"imprecision": "serious"}), "evidence.judge"),
+        "evidence.unlink": one(lambda s, a: evidence.unlink(s, a, link.id), "evidence.unlink"),
+        "question.evidence": one(lambda s, a: questions.address_question(
+            s, a, question.id, first, "note"), "question.evidence"),
+        "review.load": one(lambda s, a: review.load_review(s, a, review_file),
+                           "question.evidence"),
+        "flag.raise": one(lambda s, a: flags.raise_flag(
+            s, a, plain_claim, FlagKind.OVERSTATED, "too strong"), "flag.raise"),
+        "flag.resolve": one(lambda s, a: flags.close_flag(
+            s, a, flag.id, FlagState.RESOLVED, "fixed"), "flag.resolve"),
+        "flag.dismiss": one(lambda s, a: flags.close_flag(
+            s, a, flag.id, FlagState.DISMISSED, "not a problem"), "flag.dismiss"),
+        "claim.override": one(lambda s, a: evidence.override_requirement(
+            s, a, plain_claim, 2, [StudyDesign.RCT], "needs trials"), "claim.override"),
+        "claim.override-clear": one(lambda s, a: evidence.clear_override(s, a, overridden),
+                                    "claim.override-clear"),
+        "claim.split": one(lambda s, a: evidence.split_claim(
+            s, a, split, SPLIT_PARTS, "two claims"), "claim.split"),
+        "claim.sign-off": one(lambda s, a: evidence.sign_off(s, a, plain_claim),
+                              "claim.sign-off"),
+        "citation.retract": one(lambda s, a: citations.set_retracted(
+            s, a, first, True, "notice"), "citation.retract"),
+        "document.resources": one(lambda s, a: citations.register_resources(s, a, copy),
+                                  "document.resources"),
+        "document.ingest": one(lambda s, a: articles.ingest(s, a, small), "document.ingest"),
+        "question.add": one(lambda s, a: questions.add_question(
+            s, a, copy, "q-new", "Another?"), "question.add"),
+        "question.update": one(lambda s, a: questions.update_question(
+            s, a, question.id, priority=Priority.HIGH), "question.update"),
+        "questions.load": one(lambda s, a: review.load_questions(s, a, questions_file),
+                              "question.add"),
+        "user.passwd": one(lambda s, a: users.set_password(
+            s, a, a.username, "a-new-password-1"), "user.passwd"),
+        "user.passwd-other": one(lambda s, a: users.set_password(
+            s, a, "target", "a-new-password-1"), "user.passwd"),
+        "user.add": one(lambda s, a: users.add_user(
+            s, a, "newcomer", Role.VIEWER, "long-password"), "user.add"),
+        "user.set-role": one(lambda s, a: users.set_role(s, a, "target", Role.EDITOR),
+                             "user.set-role"),
+        "user.deactivate": one(lambda s, a: users.set_active(s, a, "target", False),
+                               "user.deactivate"),
+        "user.activate": one(lambda s, a: users.set_active(s, a, "dormant", True),
+                             "user.activate"),
+        "user.unlock": one(lambda s, a: users.unlock(s, a, "locked-name"), "user.unlock"),
+    }
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: "nothing changed" means this is equal before and after."""
+    with db.reading(engine) as session:
+        return {table.name: [tuple(row) for row in session.execute(
+                    select(table).order_by(*table.primary_key.columns))]
+                for table in Base.metadata.sorted_tables}
+
+
+class _Undo(Exception):
+    """Raised to roll an allowed call back, so the next role finds the same state."""
+
+
+def _refused(engine: Engine, actor: Actor, use: access.UseCase, case: Case) -> list[str]:
+    """Below the least role: PermissionDenied with the table's words, and nothing written
+    even though the caller goes on to commit."""
+    before = snapshot(engine)
+    refused: str | None = None
+    pending = False
+    with contextlib.suppress(_Undo), db.writing(engine) as session:
+        try:
+            case.call(session, actor)
+        except PermissionDenied as exc:
+            refused, pending = str(exc), bool(session.new or session.dirty or session.deleted)
+        else:
+            raise _Undo  # allowed although the table says no: undone, and reported below
+    if refused is None:
+        return [f"{use.name} as {actor.role}: allowed although the table needs {use.role}"]
+    expected = (f"{actor.username} is a {actor.role.value}; {use.doing} needs the "
+                f"{use.role.value} role")
+    problems = [] if refused == expected else [
+        f"{use.name} as {actor.role}: {refused} (expected {expected!r})"]
+    if pending:
+        problems.append(f"{use.name} as {actor.role}: refused after changing the session")
+    if snapshot(engine) != before:
+        problems.append(f"{use.name} as {actor.role}: a refused call changed the database")
+    return problems
+
+
+def _allowed(engine: Engine, actor: Actor, use: access.UseCase, case: Case) -> list[str]:
+    """At or above the least role: the call runs and writes exactly its audit records, each
+    naming the actor and carrying before/after values; then it is rolled back."""
+    problems: list[str] = []
+    with contextlib.suppress(_Undo), db.writing(engine) as session:
+        newest = session.scalar(select(func.max(AuditEvent.id))) or 0
+        try:
+            case.call(session, actor)
+        except PermissionDenied as exc:
+            return [f"{use.name} as {actor.role}: refused although the table allows it ({exc})"]
+        session.flush()
+        events = session.scalars(select(AuditEvent).where(AuditEvent.id > newest)
+                                 .order_by(AuditEvent.id)).all()
+        if tuple(e.action for e in events) != case.audit:
+            problems.append(f"{use.name} as {actor.role}: audit "
+                            f"{[e.action for e in events]}, expected {list(case.audit)}")
+        for event in events:
+            if event.action not in use.records:
+                problems.append(f"{use.name}: records {event.action}, not in the table")
+            if (event.actor_id, event.actor_name) != (actor.id, actor.username):
+                problems.append(f"{use.name}: audit names {event.actor_name}")
+            if event.before is None and event.after is None:
+                problems.append(f"{use.name}: {event.action} has no before/after values")
+        raise _Undo
+    return problems
+
+
+def test_every_use_case_is_refused_below_its_role_and_audited_at_or_above(
+        shipped_engine: Engine, make_actor: MakeActor, tmp_path: Path) -> None:
+    actors = {role: make_actor(shipped_engine, role) for role in Role}
+    cases = _cases(shipped_engine, tmp_path)
+    assert set(cases) == set(USE_CASES), "each use case of the table needs a case here"
+    problems: list[str] = []
+    for name, use in USE_CASES.items():
+        for role, actor in actors.items():
+            check = _allowed if role.includes(use.role) else _refused
+            problems += check(shipped_engine, actor, use, cases[name])
+    assert not problems, "\n".join(problems)
+
+
+def test_the_first_admin_needs_no_actor_and_later_users_do(engine: Engine) -> None:
+    with db.writing(engine) as session:
+        users.add_user(session, None, "ada", Role.ADMIN, PASSWORD)
+    with db.writing(engine) as session, pytest.raises(PermissionDenied, match="acting admin"):
+        users.add_user(session, None, "eve", Role.ADMIN, PASSWORD)
+
+
+# --- sign-in rate limit ----------------------------------------------------------------------
+
+
+def attempt(engine: Engine, username: str, password: str, now: datetime) -> users.SignIn:
+    """One sign-in attempt in its own transaction, as the dashboard makes it."""
+    with db.writing(engine) as session:
+        return users.authenticate(session, username, password, now=now)
+
+
+def failures(engine: Engine, username: str) -> int:
+    with db.reading(engine) as session:
+        return session.scalar(select(func.count()).select_from(SignInAttempt).where(
+            SignInAttempt.username == username)) or 0
+
+
+@pytest.fixture
+def member(engine: Engine, make_actor: MakeActor) -> Actor:
+    return make_actor(engine, Role.REVIEWER)
+
+
+def test_five_failures_lock_the_name_until_the_window_passes(
+        engine: Engine, member: Actor) -> None:
+    for n in range(users.SIGN_IN_MAX_FAILURES - 1):
+        outcome = attempt(engine, member.username, "wrong password", T0 + timedelta(seconds=n))
+        assert outcome.actor is None and outcome.refusal == users.REFUSED
+    last = attempt(engine, member.username, "wrong password", T0 + timedelta(seconds=4))
+    assert last.refusal == (f"unknown user or wrong password; too many failed sign-ins for "
+                            f"{member.username}; try again in 15 minutes")
+    locked = attempt(engine, member.username, PASSWORD, T0 + timedelta(minutes=3))
+    assert locked.actor is None
+    assert locked.refusal == (f"too many failed sign-ins for {member.username}; "
+                              "try again in 12 minutes")
+    with pytest.raises(PermissionDenied, match="too many failed sign-ins"):
+        locked.accepted()
+    assert failures(engine, member.username) == 5, "refusals while locked are not counted"
+    later = attempt(engine, member.username, PASSWORD, T0 + timedelta(minutes=15, seconds=1))
+    assert later.accepted() == member
+    assert failures(engine, member.username) == 0, "a success clears the count"
+
+
+def test_a_locked_name_is_refused_without_checking_the_password(
+        engine: Engine, member: Actor, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(users.SIGN_IN_MAX_FAILURES):
+        attempt(engine, member.username, "wrong password", T0 + timedelta(seconds=n))
+    calls: list[str] = []
+    real = users._hasher
+
+    class Spy:
+        def hash(self, password: str) -> str:
+            calls.append("hash")
+            return real.hash(password)
+
+        def verify(self, stored: str, password: str) -> bool:
+            calls.append("verify")
+            return bool(real.verify(stored, password))
+
+    monkeypatch.setattr(users, "_hasher", Spy())
+    assert attempt(engine, member.username, PASSWORD, T0 + timedelta(minutes=1)).actor is None
+    assert attempt(engine, "nobody", "x" * 20, T0).actor is None  # not locked: one hash
+    assert attempt(engine, member.username.upper(), PASSWORD, T0).actor is None  # same name
+    assert calls == ["hash"]
+
+
+def test_unknown_names_are_limited_like_real_ones(engine: Engine, member: Actor) -> None:
+    """No user-name probing: the same messages, in the same order, for a name that exists
+    and one that does not."""
+    said: dict[str, list[str]] = {}
+    for name in (member.username, "nobody-at-all"):
+        said[name] = [attempt(engine, name, "wrong password",
+                              T0 + timedelta(seconds=n)).refusal.replace(name, "NAME")
+                      for n in range(users.SIGN_IN_MAX_FAILURES + 1)]
+    assert said[member.username] == said["nobody-at-all"]
+    assert said["nobody-at-all"][-1] == "too many failed sign-ins for NAME; try again in 15 minutes"
+
+
+def test_a_success_resets_the_count(engine: Engine, member: Actor) -> None:
+    for _ in range(2):
+        for n in range(users.SIGN_IN_MAX_FAILURES - 1):
+            attempt(engine, member.username, "wrong password", T0 + timedelta(seconds=n))
+        assert attempt(engine, member.username, PASSWORD, T0 + timedelta(seconds=5)).actor
+    assert failures(engine, member.username) == 0
+
+
+def test_failures_count_per_name_across_processes(
+        engine: Engine, member: Actor, make_actor: MakeActor) -> None:
+    """Failures are rows in the database: another process (here another engine on the same
+    database) sees them, and they lock only the name they were made for."""
+    other = make_actor(engine, Role.EDITOR)
+    second = db.make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        for n in range(users.SIGN_IN_MAX_FAILURES):
+            attempt(engine if n % 2 else second, member.username.upper(), "wrong password",
+                    T0 + timedelta(seconds=n))
+        assert "too many" in attempt(second, member.username, PASSWORD, T0).refusal
+        assert attempt(second, other.username, PASSWORD, T0).accepted() == other
+    finally:
+        second.dispose()
+
+
+def test_failures_older_than_the_window_are_forgotten(engine: Engine, member: Actor) -> None:
+    for n in range(users.SIGN_IN_MAX_FAILURES - 1):
+        attempt(engine, member.username, "wrong password", T0 + timedelta(seconds=n))
+    later = T0 + users.SIGN_IN_WINDOW + timedelta(seconds=3)
+    attempt(engine, "someone-else", "wrong password", later)
+    assert failures(engine, member.username) == 0, "anyone's failure prunes the old ones"
+    assert attempt(engine, member.username, "wrong password", later).refusal == users.REFUSED
+
+
+def test_a_failure_is_lost_when_the_caller_does_not_commit(
+        engine: Engine, member: Actor) -> None:
+    """Why `authenticate` returns its outcome instead of raising it: raising inside the
+    caller's transaction would roll the recorded failure back."""
+    with contextlib.suppress(PermissionDenied), db.writing(engine) as session:
+        users.authenticate(session, member.username, "wrong password").accepted()
+    assert failures(engine, member.username) == 0
+    with db.writing(engine) as session:
+        outcome = users.authenticate(session, member.username, "wrong password")
+    with pytest.raises(PermissionDenied, match="unknown user or wrong password"):
+        outcome.accepted()
+    assert failures(engine, member.username) == 1
+
+
+def test_an_admin_unlocks_a_name(engine: Engine, member: Actor,
+                                 make_actor: MakeActor) -> None:
+    admin = make_actor(engine, Role.ADMIN)
+    for n in range(users.SIGN_IN_MAX_FAILURES):
+        attempt(engine, member.username, "wrong password", T0 + timedelta(seconds=n))
+    with db.writing(engine) as session:
+        assert users.unlock(session, admin, member.username) == 5
+    assert attempt(engine, member.username, PASSWORD, T0 + timedelta(minutes=1)).accepted()
+    with db.reading(engine) as session:
+        [event] = queries.history(session, limit=1)
+    assert (event.action, event.actor) == ("user.unlock", admin.username)
+    with db.writing(engine) as session:
+        assert users.unlock(session, admin, member.username) == 0, "nothing to clear"
+
+
+def test_cli_users_unlock(engine: Engine, member: Actor, make_actor: MakeActor) -> None:
+    admin = make_actor(engine, Role.ADMIN)
+    attempt(engine, member.username, "wrong password", T0)
+    env = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    runner = CliRunner()
+    result = runner.invoke(app, ["users", "unlock", member.username, "--as", admin.username],
+                           env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{member.username}: 1 failed sign-in(s) cleared"
+    refused = runner.invoke(app, ["users", "unlock", member.username, "--as",
+                                  member.username], env=env)
+    assert refused.exit_code == PermissionDenied.exit_code
+    assert "clearing sign-in locks needs the admin role" in refused.output
+
+
+# --- session expiry --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("signed_in", "active", "ended"), [
+    (timedelta(0), timedelta(0), None),
+    (timedelta(hours=7, minutes=59), timedelta(minutes=59), None),
+    (timedelta(hours=8), timedelta(0),
+     "Your sign-in expired 8 hours after you signed in; sign in again."),
+    (timedelta(hours=2), timedelta(hours=1),
+     "You were signed out after 1 hour without activity; sign in again."),
+    (timedelta(hours=9), timedelta(hours=2),
+     "Your sign-in expired 8 hours after you signed in; sign in again."),
+])
+def test_the_session_expiry_rule(signed_in: timedelta, active: timedelta,
+                                 ended: str | None) -> None:
+    assert timedelta(hours=8) == users.SESSION_MAX_AGE
+    assert timedelta(hours=1) == users.SESSION_IDLE_TIMEOUT
+    assert users.session_expiry(T0 - signed_in, T0 - active, T0) == ended
+
+
+# --- no secret in the repository -------------------------------------------------------------
+#
+# The rule: no tracked file may hold a private key, a known token format, a database URL with a
+# password, a `secrets.toml`/`.env`/key file, or a password/secret/token assignment with a
+# literal value in configuration (TOML, INI, YAML, JSON, .env) or product code (tracker/,
+# dashboard/, migrations/, dev.py; Python is read with `ast`: assignments, keyword arguments,
+# dict entries). Tests and benchmarks may hold passwords of the throw-away accounts they
+# create, as long as they read as such: a value that says so ("password-1",
+# "synthetic-password") or a human-readable phrase ("correct horse ☃ battery") passes; a value
+# that looks generated — 16 or more characters without a space and with the character spread
+# of a random token (over 3.5 bits each) — fails unless it says so, because that is what a real
+# credential pasted into a test looks like. Documentation may show placeholder settings (e.g.
+# `client_secret = "…"` in docs/deployment.md) but no key, token or password URL.
+
+SECRET_FILES = re.compile(r"(^|/)(secrets\.toml|\.env(\..*)?|id_[rd]sa[^/]*|[^/]+\.(pem|key|p12|"
+                          r"pfx|keystore|jks))$")
+PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----")
+TOKENS = re.compile(
+    r"AKIA[0-9A-Z]{16}"  # AWS access key id
+    r"|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,}"  # GitHub tokens
+    r"|xox[abpors]-[A-Za-z0-9-]{10,}"  # Slack
+    r"|AIza[0-9A-Za-z_-]{35}"  # Google API key
+    r"|sk_live_[0-9A-Za-z]{16,}"  # Stripe
+    r"|eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")  # a JWT
+URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:([^@\s/'\"]+)@")
+SECRET_NAME = re.compile(r"(?i)password|passwd|secret|token|api_?key")
+ASSIGNMENT = re.compile(  # in configuration files: name = "value", name: "value", "name": "v"
+    r"""(?ix)\b(?P<name>[a-z_]*(password|passwd|secret|token|api_?key)[a-z_]*)["']?\s*[:=]\s*"""
+    r"""(["'])(?P<value>[^"'\n]*)\3""")
+CONFIG = {".toml", ".ini", ".cfg", ".yaml", ".yml", ".json", ".env", ".conf"}
+PRODUCT = ("tracker/", "dashboard/", "migrations/", "dev.py")
+THROWAWAY = ("tests/", "benchmarks/")
+MARKED = re.compile(r"(?i)password|synthetic|test")
+GENERATED_LENGTH, GENERATED_BITS = 16, 3.5
+PLACEHOLDER = re.compile(r"^(|…|\.\.\.|<[^>]*>|\$\{[^}]*\}|changeme|\*+)$")
+
+
+def looks_generated(value: str) -> bool:
+    """A long, space-free string with a random token's spread of characters."""
+    if len(value) < GENERATED_LENGTH or any(c.isspace() for c in value):
+        return False
+    counts = [value.count(c) / len(value) for c in set(value)]
+    return -sum(p * math.log2(p) for p in counts) > GENERATED_BITS
+
+
+def python_assignments(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line, name, value) for every string literal given to a password/secret/token-like
+    name in Python: assignments (tuples paired up), keyword arguments and dict entries."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        pairs: list[tuple[ast.AST, ast.AST | None]] = []
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                    pairs += zip(target.elts, node.value.elts, strict=False)
+                else:
+                    pairs.append((target, node.value))
+        elif isinstance(node, ast.keyword) and node.arg:
+            pairs.append((ast.Name(id=node.arg), node.value))
+        elif isinstance(node, ast.Dict):
+            pairs += [(k, v) for k, v in zip(node.keys, node.values, strict=True)
+                      if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        for target, value in pairs:
+            name = (target.id if isinstance(target, ast.Name)
+                    else target.attr if isinstance(target, ast.Attribute)
+                    else target.value if isinstance(target, ast.Constant) else None)
+            if (isinstance(name, str) and SECRET_NAME.search(name)
+                    and isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                yield value.lineno, name, value.value
+
+
+def secrets_in(path: str, text: str) -> list[str]:
+    """What in one tracked file looks like a secret, as "path:line: why"."""
+    found = []
+    if SECRET_FILES.search(path):
+        found.append(f"{path}: a secrets file is tracked")
+    suffix = Path(path).suffix
+    for n, line in enumerate(text.splitlines(), 1):
+        if PRIVATE_KEY.search(line):
+            found.append(f"{path}:{n}: a private key")
+        if TOKENS.search(line):
+            found.append(f"{path}:{n}: looks like an access token")
+        url = URL_PASSWORD.search(line)
+        if url and not PLACEHOLDER.match(url.group(1)):
+            found.append(f"{path}:{n}: a URL with a password")
+        assigned = ASSIGNMENT.search(line)
+        if suffix in CONFIG and assigned and not PLACEHOLDER.match(assigned["value"]):
+            found.append(f"{path}:{n}: {assigned['name']} is set to a literal value")
+    if suffix != ".py":
+        return found
+    for n, name, value in python_assignments(text):
+        if PLACEHOLDER.match(value):
+            continue
+        if path.startswith(THROWAWAY):
+            if looks_generated(value) and not MARKED.search(value):
+                found.append(f"{path}:{n}: {name} looks like a real secret, not a test one")
+        elif path.startswith(PRODUCT):
+            found.append(f"{path}:{n}: {name} is set to a literal value")
+    return found
+
+
+def tracked_files() -> Iterator[tuple[str, str]]:
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                            check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: cannot list the tracked files")
+    for name in listed.stdout.decode().split("\0"):
+        path = ROOT / name
+        if not name or not path.is_file():
+            continue
+        try:
+            yield name, path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            yield name, ""  # binary (the screenshot): only its name is checked
+
+
+def test_no_secret_is_tracked() -> None:
+    found = [hit for name, text in tracked_files() for hit in secrets_in(name, text)]
+    assert found == []
+
+
+def test_the_streamlit_secrets_file_is_ignored() -> None:
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".streamlit/secrets.toml"], cwd=ROOT,
+                             check=False)
+    if ignored.returncode == 128:
+        pytest.skip("not a git checkout")
+    assert ignored.returncode == 0, ".gitignore must list .streamlit/secrets.toml"
+
+
+@pytest.mark.parametrize(("path", "text", "hits"), [
+    (".streamlit/secrets.toml", "", 1),
+    ("deploy/.env", "", 1),
+    ("notes.md", "-----BEGIN RSA PRIVATE" + " KEY-----", 1),
+    ("notes.md", "token " + "ghp_" + "a" * 36, 1),
+    ("tracker/config.py", 'DEFAULT = "postgresql://tracker:' + 'hunter2@db/tracker"', 1),
+    ("config/app.toml", 'cookie_secret = "' + "9f" * 16 + '"', 1),
+    ("config/app.toml", 'client_secret = "…"', 0),
+    ("tracker/cli.py", 'api_key = "' + "live-" + 'abc123"', 1),
+    ("tracker/db.py", 'connect(password="' + "hunter" + '2")', 1),
+    ("tracker/db.py", 'OPTIONS = {"password": "' + "hunter" + '2"}', 1),
+    ("tests/test_x.py", 'PASSWORD = "password-1"', 0),
+    ("tests/test_x.py", 'USER, PASSWORD = "alice", "alice-password-1"', 0),
+    ("tests/test_x.py", 'PASSWORD = "correct horse ☃ battery"', 0),
+    ("tests/test_x.py", 'token = "' + "Zq8rT2vX9kLm4Wn7" + 'Pb3Yc6Hd"', 1),
+    ("tests/test_x.py", 'token = "' + "Zq8rT2vX9kLm4Wn7" + 'Pb3Yc6Hd-test"', 0),
+    ("benchmarks/synth.py", 'PASSWORD = "synthetic-password"', 0),
+    ("docs/deployment.md", 'cookie_secret = "a long random string"', 0),
+    ("tracker/db.py", "render_as_string(hide_password=False)", 0),
+])
+def test_the_secret_scan_finds_what_it_should(path: str, text: str, hits: int) -> None:
+    """The scan's rules on small made-up files (the values are split so this file passes)."""
+    assert len(secrets_in(path, text)) == hits, secrets_in(path, text)

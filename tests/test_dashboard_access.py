@@ -1,0 +1,592 @@
+"""Access control through the dashboard (Streamlit's AppTest), on SQLite and PostgreSQL: each
+role sees exactly the write controls the table (`access.USE_CASES`) allows it, a control forced
+by a role that may not use it is refused by the service and changes nothing, sign-ins are rate
+limited and expire, and stored text never renders as HTML or active Markdown — on any page, in
+any label, nor in the annotated report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import element_tree as et
+
+from dashboard import ui
+from tests.test_access import snapshot
+from tests.test_dashboard import (
+    APP,
+    META_ANALYSIS,
+    PAGES,
+    SUPPORTABLE,
+    _clear_caches,
+    button,
+    citation_id,
+    claim_with,
+    document_id,
+    evidence_tab,
+    go,
+    plain,
+)
+from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
+from tracker import db, exports, queries
+from tracker.models import SignInAttempt, User
+from tracker.services import articles, citations, evidence, flags, questions, users
+from tracker.services.access import USE_CASES, Actor, system_actor
+from tracker.vocabulary import FlagKind, FlagState, Role, Stance, StudyDesign
+
+MakeActor = Callable[[Engine, Role], Actor]
+OpenApp = Callable[..., AppTest]
+PASSWORD = "password-1"  # conftest's make_actor test password
+TABS = ["Find and link", "Edit or remove a link", "Import BibTeX"]
+#: The use cases each page offers (pages not listed offer none).
+PAGE_USES: dict[str, set[str]] = {
+    "evidence": {"evidence.link", "evidence.edit", "evidence.unlink", "citations.import"},
+    "queue": {"flag.raise", "flag.resolve", "flag.dismiss", "claim.override",
+              "claim.override-clear", "claim.sign-off"},
+    "questions": {"question.update"},
+}
+#: Button label → the use case it runs ("Close the flag" runs the outcomes its radio offers).
+CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
+            "Remove link": "evidence.unlink", "Import": "citations.import",
+            "Raise flag": "flag.raise", "Override": "claim.override",
+            "Follow the rules again (clear the override)": "claim.override-clear",
+            "Save": "question.update"}
+OUTCOMES = {FlagState.RESOLVED.value: "flag.resolve", FlagState.DISMISSED.value: "flag.dismiss"}
+NOT_WRITES = {"Sign in", "Sign out"}
+ROLES: list[Role | None] = [None, *Role]
+
+
+@pytest.fixture
+def open_app(request: pytest.FixtureRequest) -> OpenApp:
+    """tests/test_dashboard.py's `open_app`: the dashboard on a database, optionally signed
+    in, on one page."""
+    started: OpenApp = request.getfixturevalue("start_app")
+    return started
+
+
+def below(role: Role) -> Role:
+    return list(Role)[role.rank - 1]
+
+
+# --- what each role is shown -----------------------------------------------------------------
+
+
+def shown_uses(at: AppTest) -> set[str]:
+    """The use cases of the write controls on the page; an unknown button fails the test, so a
+    new control must be classified here (and gated with `ui.may`)."""
+    found: set[str] = set()
+    for b in at.button:
+        if b.label in NOT_WRITES:
+            continue
+        if b.label == "Close the flag":
+            [outcome] = [r for r in at.radio if str(r.key).startswith("close_state_")]
+            found |= {OUTCOMES[o] for o in outcome.options}
+        elif b.label.startswith("Sign off claim #"):
+            found.add("claim.sign-off")
+        else:
+            assert b.label in CONTROLS, f"unclassified button {b.label!r}"
+            found.add(CONTROLS[b.label])
+    return found
+
+
+def keys(widgets: Any) -> set[str]:
+    return {w.key for w in widgets}
+
+
+def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
+    """Open the page and every part of it that shows more controls; the use cases offered."""
+    go(at, page)
+    seen = shown_uses(at)
+    if page == "evidence" and at.tabs:
+        for tab in TABS:
+            evidence_tab(at, tab)
+            seen |= shown_uses(at)
+            if "edit_claim" in keys(at.selectbox):
+                at.selectbox(key="edit_claim").set_value(claim).run()
+                seen |= shown_uses(at)
+    if page == "queue":
+        if "close_flag" in keys(at.selectbox):
+            at.selectbox(key="close_flag").set_value(flag).run()
+            seen |= shown_uses(at)
+        if "review_claim" in keys(at.selectbox):
+            at.selectbox(key="review_claim").set_value(claim).run()
+            seen |= shown_uses(at)
+    assert not at.exception, [e.value for e in at.exception]
+    return seen
+
+
+@pytest.fixture
+def reviewed(shipped_engine: Engine) -> tuple[Engine, int, int]:
+    """The shipped database plus a claim with a link to edit and an override to clear; with
+    the newest open flag."""
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    with db.writing(shipped_engine) as session:
+        system = system_actor(session)
+        evidence.link_evidence(session, system, claim.id,
+                               citation_id(shipped_engine, META_ANALYSIS), Stance.SUPPORTS)
+        evidence.override_requirement(session, system, claim.id, 1, [StudyDesign.RCT], "why")
+    return shipped_engine, claim.id, _flag_id(shipped_engine)
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "nobody")
+def test_each_role_sees_exactly_the_write_controls_it_may_use(
+        reviewed: tuple[Engine, int, int], open_app: OpenApp, make_actor: MakeActor,
+        role: Role | None) -> None:
+    engine, claim, flag = reviewed
+    at = open_app(engine, "overview", make_actor(engine, role) if role else None)
+    for page in PAGES:
+        allowed = {use for use in PAGE_USES.get(page, set())
+                   if role is not None and role.includes(USE_CASES[use].role)}
+        assert explore(at, page, claim, flag) == allowed, page
+        assert ("Sign in" in {b.label for b in at.sidebar.button}) is (role is None)
+
+
+# --- forcing a control the role may not use --------------------------------------------------
+
+
+def _flag_id(engine: Engine) -> int:
+    with db.reading(engine) as session:
+        return queries.flags(session, state=FlagState.OPEN.value, limit=1)[0].id
+
+
+def _fill_flag(at: AppTest, engine: Engine, claim: int) -> Any:
+    at.multiselect(key="flag_claims").set_value([claim])
+    at.text_area(key="flag_reason").input("forced")
+    return button(at, "Raise flag")
+
+
+def _fill_close(outcome: str) -> Callable[[AppTest, Engine, int], Any]:
+    def fill(at: AppTest, engine: Engine, claim: int) -> Any:
+        flag = _flag_id(engine)
+        at.selectbox(key="close_flag").set_value(flag).run()
+        at.radio(key=f"close_state_{flag}").set_value(outcome)
+        at.text_area(key=f"close_reason_{flag}").input("forced")
+        return button(at, "Close the flag")
+    return fill
+
+
+def _fill_review(label: str) -> Callable[[AppTest, Engine, int], Any]:
+    def fill(at: AppTest, engine: Engine, claim: int) -> Any:
+        at.selectbox(key="review_claim").set_value(claim).run()
+        at.text_area(key=f"override_reason_{claim}").input("forced")
+        [found] = [b for b in at.button if b.label.startswith(label)]
+        return found
+    return fill
+
+
+def _fill_question(at: AppTest, engine: Engine, claim: int) -> Any:
+    with db.reading(engine) as session:
+        question = queries.questions(session, document_id(engine))[0]
+    at.selectbox(key=f"question_status_{question.id}").set_value("answered")
+    [save] = [b for b in at.button if b.label == "Save"
+              and b.form_id.endswith(f"question_form_{question.id}")]
+    return save
+
+
+def _fill_link(at: AppTest, engine: Engine, claim: int) -> Any:
+    other = claim_with(engine, "Ketamine blocks NMDA receptors").id
+    at.text_input(key="citation_search").input(META_ANALYSIS).run()
+    at.selectbox(key="link_claim").set_value(other)
+    at.selectbox(key="link_citation").set_value(citation_id(engine, META_ANALYSIS))
+    return button(at, "Link")
+
+
+def _fill_edit(label: str) -> Callable[[AppTest, Engine, int], Any]:
+    def fill(at: AppTest, engine: Engine, claim: int) -> Any:
+        evidence_tab(at, "Edit or remove a link")
+        at.selectbox(key="edit_claim").set_value(claim).run()
+        link = at.selectbox(key="edit_link").value
+        at.text_area(key=f"edit_{link}_note").input("forced")
+        at.checkbox(key=f"edit_{link}_sure").check()
+        return button(at, label)
+    return fill
+
+
+def _fill_import(at: AppTest, engine: Engine, claim: int) -> Any:
+    evidence_tab(at, "Import BibTeX")
+    at.text_area(key="import_text").input(
+        "@article{forced1, title = {Forced}, author = {Doe, J}, year = {2020}}")
+    return button(at, "Import")
+
+
+FORCED: dict[str, tuple[str, Callable[[AppTest, Engine, int], Any]]] = {
+    "flag.raise": ("queue", _fill_flag),
+    "flag.resolve": ("queue", _fill_close(FlagState.RESOLVED.value)),
+    "flag.dismiss": ("queue", _fill_close(FlagState.DISMISSED.value)),
+    "claim.override": ("queue", _fill_review("Override")),
+    "claim.override-clear": ("queue", _fill_review("Follow the rules again")),
+    "claim.sign-off": ("queue", _fill_review("Sign off claim #")),
+    "question.update": ("questions", _fill_question),
+    "evidence.link": ("evidence", _fill_link),
+    "evidence.edit": ("evidence", _fill_edit("Save changes")),
+    "evidence.unlink": ("evidence", _fill_edit("Remove link")),
+    "citations.import": ("evidence", _fill_import),
+}
+
+
+def test_every_dashboard_use_case_has_a_forced_attempt() -> None:
+    assert set(FORCED) == set().union(*PAGE_USES.values())
+
+
+@pytest.mark.parametrize("use", list(FORCED))
+def test_a_control_forced_below_its_role_is_refused_and_changes_nothing(
+        reviewed: tuple[Engine, int, int], open_app: OpenApp, make_actor: MakeActor,
+        use: str) -> None:
+    """The role is lowered behind the dashboard's back (no audit event, so its cached copy
+    of the user still shows the form — as when the role changes between render and click):
+    the write re-reads the role in its own transaction and the service refuses it."""
+    engine, claim, _ = reviewed
+    needed = USE_CASES[use].role
+    actor = make_actor(engine, needed)
+    page, fill = FORCED[use]
+    at = open_app(engine, page, actor)
+    control = fill(at, engine, claim)
+    with engine.begin() as connection:
+        connection.execute(update(User).where(User.id == actor.id)
+                           .values(role=below(needed).value))
+    before = snapshot(engine)
+    control.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [plain(e.value) for e in at.error] == [
+        f"{actor.username} is a {below(needed).value}; {USE_CASES[use].doing} needs the "
+        f"{needed.value} role"]
+    assert snapshot(engine) == before
+
+
+# --- sign-in: changes take effect at once, rate limit, expiry --------------------------------
+
+
+def test_deactivation_signs_the_user_out_at_once(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    at = open_app(shipped_engine, "queue", editor)
+    assert "flag_claims" in keys(at.multiselect)
+    with db.writing(shipped_engine) as session:
+        users.set_active(session, system_actor(session), editor.username, False)
+    at.run()
+    assert ui.ACTOR_KEY not in at.session_state
+    assert "flag_claims" not in keys(at.multiselect)
+    assert "Sign in" in {b.label for b in at.sidebar.button}
+
+
+def sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.sidebar.text_input(key="sign_in_username").input(username)
+    at.sidebar.text_input(key="sign_in_password").input(password)
+    button(at, "Sign in").click().run()
+    return at
+
+
+def test_failed_sign_ins_are_counted_and_lock_the_name(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    """The sidebar's sign-in records each failure in the database (it signs in through
+    `db.writing`) and, after five, refuses even the right password."""
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    at = open_app(shipped_engine)
+    for _ in range(users.SIGN_IN_MAX_FAILURES):
+        sign_in(at, reviewer.username, "wrong password")
+    with db.reading(shipped_engine) as session:
+        assert session.scalar(select(func.count()).select_from(SignInAttempt).where(
+            SignInAttempt.username == reviewer.username)) == users.SIGN_IN_MAX_FAILURES
+    sign_in(at, reviewer.username, PASSWORD)
+    assert ui.ACTOR_KEY not in at.session_state
+    assert [plain(e.value) for e in at.sidebar.error] == [
+        f"too many failed sign-ins for {reviewer.username}; try again in 15 minutes"]
+
+
+def test_signing_in_starts_the_sessions_clock(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    at = open_app(shipped_engine)
+    started = datetime.now(UTC)
+    sign_in(at, reviewer.username, PASSWORD)
+    assert at.session_state[ui.ACTOR_KEY] == reviewer
+    assert at.session_state[ui.SIGNED_IN_AT_KEY] >= started
+    assert at.session_state[ui.LAST_ACTIVE_KEY] >= at.session_state[ui.SIGNED_IN_AT_KEY]
+
+
+@pytest.fixture
+def signed_in_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+    """The dashboard on the Evidence page, signed in since `ago`, last active `idle` ago."""
+
+    def start(engine: Engine, actor: Actor, ago: timedelta, idle: timedelta) -> AppTest:
+        monkeypatch.setenv("TRACKER_DATABASE_URL",
+                           engine.url.render_as_string(hide_password=False))
+        _clear_caches()
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        now = datetime.now(UTC)
+        at.session_state[ui.ACTOR_KEY] = actor
+        at.session_state[ui.SIGNED_IN_AT_KEY] = now - ago
+        at.session_state[ui.LAST_ACTIVE_KEY] = now - idle
+        at.switch_page("views/evidence.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    yield start
+    _clear_caches()
+
+
+@pytest.mark.parametrize(("ago", "idle", "ended"), [
+    (timedelta(hours=8, minutes=1), timedelta(minutes=1), "expired 8 hours after"),
+    (timedelta(hours=2), timedelta(hours=1, minutes=1), "after 1 hour without activity"),
+])
+def test_an_expired_sign_in_signs_the_user_out_with_a_message(
+        shipped_engine: Engine, signed_in_app: Callable[..., AppTest], make_actor: MakeActor,
+        ago: timedelta, idle: timedelta, ended: str) -> None:
+    at = signed_in_app(shipped_engine, make_actor(shipped_engine, Role.REVIEWER), ago, idle)
+    assert ui.ACTOR_KEY not in at.session_state
+    assert "link_claim" not in keys(at.selectbox)
+    assert "Sign in" in {b.label for b in at.sidebar.button}
+    messages = [plain(w.value) for w in at.sidebar.warning]
+    assert any(ended in m for m in messages), messages
+
+
+def test_activity_keeps_a_sign_in_alive(
+        shipped_engine: Engine, signed_in_app: Callable[..., AppTest],
+        make_actor: MakeActor) -> None:
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    at = signed_in_app(shipped_engine, reviewer, timedelta(hours=7, minutes=50),
+                       timedelta(minutes=50))
+    assert at.session_state[ui.ACTOR_KEY] == reviewer
+    assert "link_claim" in keys(at.selectbox)
+    assert datetime.now(UTC) - at.session_state[ui.LAST_ACTIVE_KEY] < timedelta(minutes=1)
+    at.session_state[ui.SIGNED_IN_AT_KEY] -= timedelta(minutes=11)  # now 8 h 01 min ago
+    at.run()
+    assert ui.ACTOR_KEY not in at.session_state, "activity does not extend the 8 hours"
+
+
+# --- stored text stays inert everywhere ------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+JS_LINK = "[x](javascript:alert(1))"
+SVG = '"><svg onload=alert(1)>'
+PAYLOADS = (SCRIPT, IMG, JS_LINK, SVG)
+ALL = " ".join(PAYLOADS)
+HOSTILE_SLUG = "hostile-article"
+HOSTILE_ARTICLE = f"""# Hostile article {SCRIPT}
+
+## Section {IMG} and {JS_LINK}
+
+Ketamine relieves neuropathic pain {SCRIPT} within minutes {IMG} in most patients.
+
+Ketamine reduces opioid use {JS_LINK} and lowers nausea {SVG} after surgery.
+"""
+HOSTILE_BIB = f"""@article{{hostile1, title = {{Trial of ketamine {ALL}}},
+  author = {{Mallory, Eve}}, year = {{2020}}, journal = {{Journal {SCRIPT} {SVG}}},
+  doi = {{10.1000/hostile.1}}, studydesign = {{rct}}}}
+"""
+
+
+@pytest.fixture
+def hostile_world(shipped_engine: Engine) -> dict[str, Any]:
+    """A second document whose every stored text carries the four payloads: title, section,
+    claim text, a split's parts and reason, a citation's title and journal, a link's note and
+    locator, flag reasons and a resolution, an override reason, a question's title and
+    description and its evidence note, a sign-off, and a user's display name."""
+    source = articles.ArticleSource(HOSTILE_ARTICLE, f"{IMG}.md", "markdown")
+    with db.writing(shipped_engine) as session:
+        system = system_actor(session)
+        document = articles.ingest(session, system, source, slug=HOSTILE_SLUG).document_id
+        citations.import_bibtex(session, system, [(f"{SVG}.bib", HOSTILE_BIB)], strict=True)
+        cited = citations.citation_by_key(session, "hostile1").id
+        citations.set_verification(session, system, cited, True, f"checked {ALL}")
+        claims = {c.text: c.id for c in queries.claims(session, document_id=document)}
+        [first] = [i for t, i in claims.items() if "neuropathic" in t]
+        [second] = [i for t, i in claims.items() if "opioid" in t]
+        evidence.link_evidence(session, system, first, cited, Stance.SUPPORTS,
+                               locator=f"Table {IMG}", note=f"note {ALL}")
+        flags.raise_flag(session, system, first, FlagKind.OVERSTATED, f"reason {ALL}")
+        closed = flags.raise_flag(session, system, second, FlagKind.OTHER, f"other {ALL}")
+        flags.close_flag(session, system, closed.id, FlagState.DISMISSED, f"why {ALL}")
+        evidence.override_requirement(session, system, first, 1, [StudyDesign.RCT],
+                                      f"override {ALL}")
+        evidence.split_claim(session, system, second, [
+            f"Ketamine reduces opioid use {JS_LINK}", f"lowers nausea {SVG} after surgery"],
+            f"split {ALL}")
+        question = questions.add_question(
+            session, system, document, "hostile-q", f"Question {ALL}",
+            description=f"description {ALL}", claim_ids=[first])
+        questions.address_question(session, system, question.id, cited, f"addresses {ALL}")
+        users.add_user(session, system, "hostile-editor", Role.EDITOR, PASSWORD,
+                       display_name=f"Display {ALL}")
+        editor = users.authenticate(session, "hostile-editor", PASSWORD).accepted()
+        evidence.sign_off(session, editor, first)
+    return {"engine": shipped_engine, "document": document, "first": first,
+            "second": second, "editor": editor}
+
+
+def markdown_bodies(at: AppTest) -> list[str]:
+    """Every string Streamlit renders as Markdown: bodies of markdown, captions, alerts and
+    headings, and the labels, help texts and radio options of widgets, tabs, expanders and
+    metrics."""
+    bodies: list[str] = []
+    for block in (at.main, at.sidebar):
+        for node in block:
+            if isinstance(node, et.Markdown | et.AlertBase | et.HeadingBase):
+                bodies.append(node.value)
+            for name in ("label", "help"):
+                value = getattr(node, name, None)
+                if isinstance(value, str):
+                    bodies.append(value)
+            if isinstance(node, et.Radio):
+                bodies += node.options
+    return bodies
+
+
+def literal_texts(at: AppTest) -> list[str]:
+    """What is shown as plain text: st.text, code blocks, table cells, select options."""
+    shown = [t.value for t in at.text] + [c.value for c in at.code]
+    for frame in at.dataframe:
+        shown += [str(v) for v in frame.value.astype(str).to_numpy().ravel()]
+    for widget in (*at.selectbox, *at.multiselect):
+        shown += [str(o) for o in widget.options]
+    shown += [str(w.value) for w in (*at.text_input, *at.text_area)]
+    return shown
+
+
+class Seen:
+    """Everything the pages showed, checked as it is collected."""
+
+    def __init__(self) -> None:
+        self.markdown: list[str] = []
+        self.literal: list[str] = []
+
+    def check(self, at: AppTest, where: str) -> None:
+        assert not at.exception, [e.value for e in at.exception]
+        bodies = markdown_bodies(at)
+        for payload in PAYLOADS:
+            raw = [b for b in bodies if payload in b]
+            assert not raw, f"{where}: {payload!r} reached Markdown unescaped: {raw[:1]}"
+        assert not at.get("html"), f"{where}: st.html used"
+        assert all(not m.proto.allow_html for m in at.markdown), f"{where}: unsafe HTML on"
+        self.markdown += bodies
+        self.literal += literal_texts(at)
+
+    def shows(self, stored: str) -> bool:
+        """`stored` appeared: escaped in Markdown, or as it is in plain text."""
+        escaped = ui.escape_markdown(stored)
+        return (any(escaped in b for b in self.markdown)
+                or any(stored in t for t in self.literal))
+
+
+def test_stored_text_is_inert_on_every_page(
+        hostile_world: dict[str, Any], open_app: OpenApp) -> None:
+    engine, first = hostile_world["engine"], hostile_world["first"]
+    at = open_app(engine, "overview", hostile_world["editor"])
+    at.sidebar.selectbox(key=ui.DOCUMENT_KEY).set_value(HOSTILE_SLUG).run()
+    seen = Seen()
+    for page in PAGES:
+        go(at, page)
+        seen.check(at, page)
+    go(at, "article")
+    at.selectbox(key="article_claim").set_value(first).run()
+    seen.check(at, "article, claim in full")
+    for tab in ("Evidence", "Flags", "Parts", "History"):
+        assert any(t.label.startswith(tab) for t in at.tabs)
+    go(at, "claims")
+    at.selectbox(key="claims_pick").set_value(hostile_world["second"]).run()
+    seen.check(at, "claims, the split claim in full")
+    go(at, "queue")
+    with db.reading(engine) as session:
+        [flag] = queries.flags(session, hostile_world["document"], state=FlagState.OPEN.value)
+    at.selectbox(key="close_flag").set_value(flag.id).run()
+    seen.check(at, "queue, closing a flag")
+    at.selectbox(key="review_claim").set_value(first).run()
+    seen.check(at, "queue, reviewing a claim")
+    go(at, "evidence")
+    at.text_input(key="citation_search").input("Mallory").run()
+    seen.check(at, "evidence, search")
+    evidence_tab(at, "Edit or remove a link")
+    at.selectbox(key="edit_claim").set_value(first).run()
+    seen.check(at, "evidence, editing a link")
+    evidence_tab(at, "Import BibTeX")
+    at.file_uploader(key="import_files").set_value(
+        (f"{SCRIPT}.bib", f"@article{{{SVG}, title = {{{IMG}}}}}".encode(), "text/plain"))
+    button(at, "Import").click().run()
+    seen.check(at, "evidence, an import report")
+    go(at, "export")
+    seen.check(at, "export")
+
+    places = {
+        "document title": f"Hostile article {SCRIPT}",
+        "section title": f"Section {IMG} and {JS_LINK}",
+        "claim text": f"Ketamine relieves neuropathic pain {SCRIPT} within minutes {IMG}",
+        "split part": f"lowers nausea {SVG} after surgery",
+        "citation title": f"Trial of ketamine {ALL}",
+        "journal": f"Journal {SCRIPT} {SVG}",
+        "link note": f"note {ALL}", "locator": f"Table {IMG}",
+        "flag reason": f"reason {ALL}", "flag resolution": f"why {ALL}",
+        "override reason": f"override {ALL}", "question title": f"Question {ALL}",
+        "question description": f"description {ALL}",
+        "question evidence note": f"addresses {ALL}",
+        "import source name": f"{SCRIPT}.bib",
+    }
+    assert [place for place, stored in places.items() if not seen.shows(stored)] == []
+
+
+def test_a_hostile_username_typed_at_sign_in_is_shown_inert(
+        shipped_engine: Engine, open_app: OpenApp) -> None:
+    at = open_app(shipped_engine)
+    for payload in PAYLOADS:
+        sign_in(at, payload, "wrong password")
+        bodies = markdown_bodies(at)
+        assert not [b for b in bodies if payload in b]
+        assert any("unknown user or wrong password" in plain(e.value) for e in at.sidebar.error)
+    for _ in range(users.SIGN_IN_MAX_FAILURES):
+        sign_in(at, SCRIPT, "wrong password")
+    assert any(ui.escape_markdown(f"too many failed sign-ins for {SCRIPT}") in e.value
+               for e in at.sidebar.error)
+
+
+def test_a_user_named_with_markup_is_never_displayed_raw(
+        hostile_world: dict[str, Any], open_app: OpenApp) -> None:
+    """Usernames are restricted to [a-z0-9._-]; display names are free text and are not
+    shown, so the sidebar names the username only."""
+    at = open_app(hostile_world["engine"], "overview", hostile_world["editor"])
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "hostile\\-editor" in sidebar and "Display" not in sidebar
+    with db.writing(hostile_world["engine"]) as session, pytest.raises(Exception,
+                                                                       match="username"):
+        users.add_user(session, system_actor(session), IMG, Role.VIEWER, PASSWORD)
+
+
+# --- the annotated report --------------------------------------------------------------------
+
+
+def test_the_report_keeps_stored_text_inert(hostile_world: dict[str, Any]) -> None:
+    """Rendered by a CommonMark renderer with raw HTML *allowed* (the worst case), the report
+    holds no tag or link that stored text brought in, and every payload reads as written."""
+    markdown_it = pytest.importorskip("markdown_it")
+    engine = hostile_world["engine"]
+    with db.reading(engine) as session:
+        report = exports.export(session, "report", document_slug=HOSTILE_SLUG)
+    html = markdown_it.MarkdownIt("commonmark", {"html": True}).render(report)
+    tags = set(re.findall(r"<([a-z][a-z0-9]*)", html))
+    assert tags <= {"h1", "h2", "h3", "h4", "p", "ul", "ol", "li", "strong", "em", "code"}, tags
+    assert "href" not in html and "src=" not in html.replace("src=x", "")
+    readable = re.sub(r"\\(.)", r"\1", report).replace(exports.WORD_JOINER, "")
+    for stored in (f"Hostile article {SCRIPT}", f"Section {IMG} and {JS_LINK}",
+                   f"Trial of ketamine {ALL}", f"Journal {SCRIPT} {SVG}"):
+        assert stored in readable, stored
+
+
+def test_the_report_folds_line_breaks_and_defuses_autolinks() -> None:
+    escaped = exports._escape("a\n\n# b\n- c https://x.example www.x.example me@x.example &amp;")
+    assert "\n" not in escaped
+    assert "https" + exports.WORD_JOINER in escaped and "www" + exports.WORD_JOINER in escaped
+    assert "@" + exports.WORD_JOINER in escaped and "\\&amp;" in escaped
+
+
+def test_the_preview_of_the_report_is_a_code_block(
+        hostile_world: dict[str, Any], open_app: OpenApp) -> None:
+    at = open_app(hostile_world["engine"], "overview")
+    at.sidebar.selectbox(key=ui.DOCUMENT_KEY).set_value(HOSTILE_SLUG).run()
+    go(at, "export")
+    [preview] = at.code
+    assert preview.value.startswith("# Evidence report: Hostile article \\<script\\>")
+    assert not at.get("html") and not [m for m in at.markdown if "onerror" in m.value]

@@ -1,0 +1,85 @@
+"""What the tracker accepts, in one place: the size of files, entries, fields and free text.
+
+Every limit is far above real use (a 50,000-entry, 30 MB library imports; the shipped article
+is 15 kB with 63 claims) and low enough that parsing stays linear and bounded in time and
+memory. Each is enforced where the input enters: `tracker.bibtex` for BibTeX (a file or an
+upload is measured before it is read; an entry over a limit is a problem of that entry, with
+file, line and field, and the rest imports), `tracker.article` and `read_article` for articles,
+the write services for free text. `.streamlit/config.toml` repeats `MAX_BIB_FILE_BYTES` in MB
+as `server.maxUploadSize` (a test checks they agree).
+"""
+
+from __future__ import annotations
+
+from tracker.errors import InvalidInput
+
+MB = 1024 * 1024
+
+# --- BibTeX -----------------------------------------------------------------------------------
+
+#: A .bib file or upload, in bytes (the dashboard's upload limit is the same, in MB).
+MAX_BIB_FILE_BYTES = 64 * MB
+#: BibTeX text given as a string (pasted), in characters: the same figure.
+MAX_BIB_TEXT_CHARS = MAX_BIB_FILE_BYTES
+#: Blocks (entries, @string, @comment, @preamble) in one file, counted before the file is split:
+#: each costs the splitter time and about 1 kB of memory.
+MAX_BIB_BLOCKS = 250_000
+#: Entries in one import, summed over its files.
+MAX_IMPORT_ENTRIES = 200_000
+#: One entry's text, from its ``@`` to its closing brace.
+MAX_ENTRY_CHARS = 1_000_000
+#: One field's value, as written and after ``@string`` macros and ``#`` are expanded (a
+#: collaboration's 5,000-name author list fits).
+MAX_FIELD_CHARS = 200_000
+#: All ``@string`` expansion in one file, in characters: macros that double each other grow
+#: exponentially, and a long macro used by every entry multiplies the file.
+MAX_MACRO_EXPANSION_CHARS = MAX_BIB_TEXT_CHARS
+#: Brace groups nested in one field value (real entries nest two or three deep).
+MAX_BRACE_DEPTH = 100
+#: A citation key (the column holds 200; the rest is room for the "-2" of a renamed key).
+MAX_KEY_CHARS = 180
+#: An entry type, ``@article`` without the ``@`` (the column's width).
+MAX_ENTRY_TYPE_CHARS = 32
+
+# --- Articles ---------------------------------------------------------------------------------
+
+#: An article file, in bytes (the same figure in characters for text given as a string).
+MAX_ARTICLE_BYTES = 1 * MB
+#: Claims in one document: FAQ restatements and revisions compare claims pairwise.
+MAX_ARTICLE_CLAIMS = 2_000
+#: A Markdown heading (and so a document title); plain-text headings are short by definition.
+MAX_HEADING_CHARS = 250
+#: A listed resource's title line (the column's width).
+MAX_RESOURCE_TITLE_CHARS = 1000
+
+# --- Free text given to the write services ----------------------------------------------------
+
+#: A locator of evidence (page, table, figure; the column's width).
+MAX_LOCATOR_CHARS = 500
+#: An open question's title.
+MAX_QUESTION_TITLE_CHARS = 500
+#: A note, a reason (flags, resolutions, overrides, splits), a description.
+MAX_NOTE_CHARS = 10_000
+#: Where a source file was read from (the columns hold 1000; longer paths keep their end).
+MAX_SOURCE_PATH_CHARS = 1000
+#: A document slug (the column's width).
+MAX_SLUG_CHARS = 200
+
+
+def recorded_path(path: str) -> str:
+    """A source path as stored: whole when it fits, else "…" and its last characters (the
+    file name is what a reader needs)."""
+    if len(path) <= MAX_SOURCE_PATH_CHARS:
+        return path
+    return "…" + path[-(MAX_SOURCE_PATH_CHARS - 1) :]
+
+
+def check_text(value: str, what: str, maximum: int) -> str:
+    """`value` without surrounding whitespace, or InvalidInput naming `what` when it is longer
+    than `maximum` characters or holds a NUL (which PostgreSQL cannot store)."""
+    text = value.strip()
+    if len(text) > maximum:
+        raise InvalidInput(f"{what} is {len(text):,} characters long; at most {maximum:,} fit")
+    if "\x00" in text:
+        raise InvalidInput(f"{what} contains a NUL character (U+0000); remove it")
+    return text
