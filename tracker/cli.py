@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 from tracker import bibtex, db, exports, queries
+from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, TrackerError
 from tracker.services import articles, citations, evidence, flags, review, users
@@ -262,6 +263,50 @@ def claim_show(claim_id: int, as_json: JsonFlag = False) -> None:
         typer.echo(f"  flag #{f.id} {f.kind} [{f.state}] {f.reason[:70]}")
 
 
+# --- backups ---------------------------------------------------------------------------------
+
+
+@app.command("backup")
+def backup_cmd(
+    path: Annotated[Path, typer.Argument(help="file to write; ending in .gz: compressed")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Write everything in the database to one JSON file (operators). The file holds every
+    user's password hash: keep it as private as the database."""
+    engine = _engine()
+    try:
+        report = write_backup(engine, path)
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json({**exports.plain(report), "rows": report.rows})
+        return
+    typer.echo(f"backed up {report.rows} rows of {len(report.tables)} tables (schema "
+               f"{report.schema_revision}) to {report.path}, {report.bytes:,} bytes")
+
+
+@app.command("restore")
+def restore_cmd(
+    path: Annotated[Path, typer.Argument(help="a file written by `tracker backup`")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Load a backup into an empty database (operators), then upgrade its schema to this
+    version's. A database that holds data is refused; a bad file changes nothing."""
+    engine = _engine()
+    try:
+        report = restore_backup(engine, path)
+    finally:
+        engine.dispose()
+    if as_json:
+        _print_json({**exports.plain(report), "rows": report.rows})
+        return
+    typer.echo(f"restored {report.rows} rows of {len(report.tables)} tables from {report.path} "
+               f"(taken {report.taken_at:%Y-%m-%d %H:%M} UTC at schema "
+               f"{report.schema_revision}; now at {report.upgraded_to})")
+    for note in report.notes:
+        typer.echo(f"note: {note}", err=True)
+
+
 # --- users -----------------------------------------------------------------------------------
 
 
@@ -333,6 +378,15 @@ def users_deactivate(username: str, as_user: AsUser = None) -> None:
     with _write(as_user) as (session, actor):
         users.set_active(session, actor, username, False)
     typer.echo(f"{username} deactivated")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str, as_user: AsUser = None) -> None:
+    """Clear the failed sign-ins that lock USERNAME out of the dashboard (admins)."""
+    with _write(as_user) as (session, actor):
+        cleared = users.unlock(session, actor, username)
+    typer.echo(f"{username}: {cleared} failed sign-in(s) cleared" if cleared
+               else f"{username} is not locked")
 
 
 # --- citations -------------------------------------------------------------------------------
