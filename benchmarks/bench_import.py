@@ -23,7 +23,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import bibtexparser
 from sqlalchemy import create_engine, text
@@ -56,11 +55,20 @@ def fresh_database(backend: str, workdir: Path, postgres: str | None, n: int) ->
     return db.parse_url(postgres).set(database=name).render_as_string(hide_password=False)
 
 
-def import_once(url: str, source: str, content: str, **engine_options: Any
-                ) -> tuple[float, float, int]:
-    """(import seconds, re-import seconds, entries added) on the empty database at `url`;
-    `engine_options` go to the engine (benchmarks/run.py tries a driver setting with them)."""
-    engine = db.make_engine(url, **engine_options)
+def drop_databases(postgres: str | None, n: int) -> None:
+    """Remove the PostgreSQL databases `fresh_database` made (numbers 0 to n - 1)."""
+    if postgres is None:
+        return
+    admin = create_engine(db.parse_url(postgres), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for i in range(n):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "tracker_bench_{i}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def import_once(url: str, source: str, content: str) -> tuple[float, float, int]:
+    """(import seconds, re-import seconds, entries added) on the empty database at `url`."""
+    engine = db.make_engine(url)
     db.migrate(engine)
     with db.writing(engine) as session:
         system_actor(session)
@@ -91,11 +99,13 @@ def bench(path: Path, runs: int, postgres: str | None) -> list[str]:
         for backend in backends:
             results = [import_once(fresh_database(backend, Path(tmp), postgres, n), path.name,
                                    content) for n in range(runs)]
+            if backend == "postgresql":
+                drop_databases(postgres, runs)
             full = statistics.median(r[0] for r in results)
             again = statistics.median(r[1] for r in results)
             added = results[0][2]
-            verdict = "meets" if backend != "sqlite" or max(full, again) / parse <= TARGET \
-                else "MISSES"
+            verdict = ("meets" if max(full, again) / parse <= TARGET else "MISSES") \
+                if backend == "sqlite" else "(the target is for SQLite; stated)"
             lines.append(f"  [{backend}] import {added:,} entries {full:8.3f} s  "
                          f"ratio {full / parse:5.2f}x")
             lines.append(f"  [{backend}] re-import (all dupes) {again:8.3f} s  "

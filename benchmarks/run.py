@@ -606,40 +606,14 @@ def bench_import_file(backends: Sequence[str], postgres: str | None, runs: int
             f"{row['verdict']} (target {IMPORT_TARGET}x)")
         say(f"  [{backend}] where one import's time goes: " + ", ".join(
             f"{k} {v:.2f} s" for k, v in phases.items()))
-        if backend == "postgresql":
-            results.append(_without_prepared_statements(path, content, parse, postgres,
-                                                        runs + 1))
         _drop_import_databases(backend, postgres, runs + 2)
     shutil.rmtree(workdir, ignore_errors=True)
     return results
 
 
-def _without_prepared_statements(path: Path, content: str, parse: float, postgres: str | None,
-                                 n: int) -> dict[str, Any]:
-    """Diagnostic, one run: the same import with psycopg's automatic server-side prepared
-    statements off. From the sixth execution of the same statement psycopg prepares it, and
-    PostgreSQL may then plan the matching queries' 2,000-value IN lists generically (no hashed
-    lookup, a sequential scan per chunk): the re-import of a large file slows down by an order
-    of magnitude. Not the product's setting (tracker/db.py); shown for the lead engineer."""
-    url = bench_import.fresh_database("postgresql", BENCH / "import", postgres, n)
-    first, again, added = bench_import.import_once(
-        url, path.name, content, connect_args={"prepare_threshold": None})
-    say(f"  [postgresql, prepare_threshold=None — diagnostic, 1 run] import {first:8.2f} s  "
-        f"{first / parse:5.2f}x   re-import {again:8.2f} s  {again / parse:5.2f}x")
-    return {"backend": "postgresql (psycopg prepare_threshold=None, diagnostic)",
-            "entries": IMPORT_ENTRIES, "added": added, "parse_s": parse, "import_s": first,
-            "reimport_s": again, "import_ratio": first / parse, "reimport_ratio": again / parse,
-            "phases_s": {}, "verdict": "(diagnostic)"}
-
-
 def _drop_import_databases(backend: str, postgres: str | None, n: int) -> None:
-    if backend != "postgresql" or postgres is None:
-        return
-    admin = _admin(postgres)
-    with admin.connect() as conn:
-        for i in range(n):
-            conn.execute(text(f'DROP DATABASE IF EXISTS "tracker_bench_{i}" WITH (FORCE)'))
-    admin.dispose()
+    if backend == "postgresql":
+        bench_import.drop_databases(postgres, n)
 
 
 # --- 4. memory -------------------------------------------------------------------------------
@@ -652,8 +626,6 @@ def child(kind: str, *args: str) -> dict[str, Any]:
     if done.returncode != 0:
         raise RuntimeError(f"child {kind} failed:\n{done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    result["children_max_mib"] = children  # the largest child so far, for cross-checking
     return result
 
 
@@ -688,8 +660,21 @@ def run_child(kind: str, args: Sequence[str]) -> None:
             for page in PAGES:
                 at.switch_page(f"views/{page}.py")
                 _timed_run(at)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"kind": kind, "peak_mib": peak, "seconds": time.perf_counter() - start}))
+    print(json.dumps({"kind": kind, "peak_mib": peak_rss_mib(),
+                      "seconds": time.perf_counter() - start}))
+
+
+def peak_rss_mib() -> float:
+    """This program's peak resident set since it started: VmHWM on Linux (getrusage's maxrss
+    keeps the parent's peak across fork and exec, so every child would report the parent's)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_memory(builds: Sequence[Built], postgres: str | None) -> list[dict[str, Any]]:

@@ -5,11 +5,15 @@ schema, the article loaded, everything shipped loaded), so each test starts clea
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -58,6 +62,29 @@ def scaled(short: int, long: int) -> int:
     """`short` in a normal run (CI), `long` with `--long`: Hypothesis example counts, seconds
     of concurrent writing, number of kills."""
     return long if _LONG else short
+
+
+def synth() -> ModuleType:
+    """benchmarks/synth.py (a script, not a package): the benchmarks' workload generator, for
+    synthetic desks and large BibTeX files."""
+    if "synth" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["synth"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["synth"]
+
+
+@pytest.fixture
+def quiet_bibtexparser() -> Iterator[None]:
+    """bibtexparser logs a warning per failed block; the problems list is what tests assert.
+    (Use with `pytestmark = pytest.mark.usefixtures("quiet_bibtexparser")`.)"""
+    logger = logging.getLogger("bibtexparser")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    yield
+    logger.setLevel(level)
 
 
 TEMPLATES: dict[str, Callable[[Engine], None]] = {

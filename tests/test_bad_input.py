@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import tomllib
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,13 +38,7 @@ DB_FUZZ = settings(max_examples=scaled(12, 200), deadline=None,
                                           HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-@pytest.fixture(autouse=True)
-def _quiet_bibtexparser() -> Iterator[None]:
-    logger = logging.getLogger("bibtexparser")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_bibtexparser")
 
 
 def snapshot(engine: Engine) -> dict[str, tuple[int, str]]:

@@ -6,9 +6,7 @@ import csv
 import dataclasses
 import io
 import json
-import logging
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -55,14 +53,7 @@ REFERENCES = SHARED / "references"
 NEXT_YEAR = date.today().year + 1
 
 
-@pytest.fixture(autouse=True)
-def _quiet_bibtexparser() -> Iterator[None]:
-    """bibtexparser logs a warning per failed block; the problems list is what we assert."""
-    logger = logging.getLogger("bibtexparser")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_bibtexparser")
 
 
 def entries_in_problems(parsed: ParsedBib) -> int:

@@ -14,7 +14,6 @@ completion on the same database.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import random
@@ -27,7 +26,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -45,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from tests.conftest import ROOT, scaled
+from tests.conftest import scaled, synth
 from tracker import bibtex, db
 from tracker.services import articles, citations
 from tracker.services.access import Actor, actor_named
@@ -56,16 +54,6 @@ TRACKER = Path(sys.executable).with_name("tracker")
 BIB_ENTRIES = 1500
 ARTICLE_SECTIONS, ARTICLE_SENTENCES = 20, 40  # 800 claims
 
-
-def _synth() -> ModuleType:
-    """benchmarks/synth.py (not a package): its `write_bib` makes the large BibTeX file."""
-    if "synth" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["synth"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["synth"]
 
 
 def write_article(path: Path, sections: int, sentences: int, *,
@@ -385,7 +373,7 @@ def scenario_for(shipped_engine: Engine, make_actor: MakeActor, tmp_path: Path
         name = f"tracker_fault_{kind}_{os.getpid()}"
 
         def import_job(n: int) -> Job:
-            path = _synth().write_bib(tmp_path / f"library-export-{n}.bib", BIB_ENTRIES,
+            path = synth().write_bib(tmp_path / f"library-export-{n}.bib", BIB_ENTRIES,
                                       seed=7 + n)
             path.write_text(path.read_text(encoding="utf-8").replace(
                 "Synthetic study ", f"Synthetic study (batch {n}) "), encoding="utf-8")

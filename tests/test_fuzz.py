@@ -7,10 +7,8 @@ expressions they replace). `--long` runs many more examples (tests/conftest.py).
 from __future__ import annotations
 
 import difflib
-import logging
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,13 +38,7 @@ FEW = settings(max_examples=scaled(15, 300), deadline=None,
 ORACLE = settings(max_examples=scaled(300, 5000), deadline=None)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_bibtexparser() -> Iterator[None]:
-    logger = logging.getLogger("bibtexparser")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_bibtexparser")
 
 
 # --- what every parse must satisfy -------------------------------------------------------------

@@ -4,18 +4,15 @@ claims, open and closed flags), on SQLite and PostgreSQL; and paging that adds u
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.conftest import ROOT
+from tests.conftest import synth
 from tracker import db, queries
 from tracker.models import Claim, Document, Flag, Resource, Section
 from tracker.services.articles import PATH_SEPARATOR
@@ -24,16 +21,6 @@ from tracker.vocabulary import FlagState
 WEAK = ("unsupported", "insufficient", "contested")
 
 
-def _synth() -> ModuleType:
-    """benchmarks/synth.py (not a package): the benchmarks' workload generator."""
-    if "synth" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["synth"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["synth"]
-
 
 @pytest.fixture(params=["shipped", "synthetic"])
 def desk(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Engine]:
@@ -41,9 +28,9 @@ def desk(request: pytest.FixtureRequest, engine: Engine) -> Iterator[Engine]:
     if request.param == "shipped":
         yield request.getfixturevalue("shipped_engine")
         return
-    synth = _synth()
-    synth.create(engine.url.render_as_string(hide_password=False), synth.SIZES["S"],
-                 progress=None)
+    generator = synth()
+    generator.create(engine.url.render_as_string(hide_password=False), generator.SIZES["S"],
+                       progress=None)
     yield engine
 
 
