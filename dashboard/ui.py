@@ -23,7 +23,7 @@ from tracker.config import load_settings
 from tracker.errors import TrackerError
 from tracker.services import access, users
 from tracker.services.access import Actor
-from tracker.vocabulary import ClaimStatus, Role
+from tracker.vocabulary import ClaimStatus
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -308,11 +308,7 @@ def may(use_case: str) -> bool:
 
 def needs(use_case: str, what: str) -> None:
     """Say who may do what is not shown: the least role of `use_case`, from the table."""
-    needs_role(access.USE_CASES[use_case].role, what)
-
-
-def needs_role(role: Role, what: str) -> None:
-    """Say who may do what is not shown."""
+    role = access.USE_CASES[use_case].role
     article = "an" if role.value[0] in "aeiou" else "a"
     st.info(f"Sign in as {article} {role.value} (or higher) to {what}.", icon=":material/lock:")
 

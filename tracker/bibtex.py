@@ -113,7 +113,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -152,6 +151,7 @@ from tracker.limits import (
     MAX_KEY_CHARS,
     MAX_MACRO_EXPANSION_CHARS,
     MB,
+    read_bounded,
 )
 from tracker.vocabulary import DesignSource, StudyDesign
 
@@ -318,28 +318,26 @@ def read_bib_file(path: Path) -> tuple[str, str]:
     A file over `MAX_BIB_FILE_BYTES` is refused before it is read."""
     path = Path(path)
     try:
-        with path.open("rb") as file:
-            _check_size(os.fstat(file.fileno()).st_size, path)
-            data = file.read(MAX_BIB_FILE_BYTES + 1)  # bounded: a pipe or device has no size
+        data = read_bounded(path, MAX_BIB_FILE_BYTES, lambda size: _too_large(size, path))
     except OSError as error:
         raise BibFileError(path, f"cannot be read: {error.strerror or error}") from error
     return read_bib_bytes(data, path)
 
 
-def _check_size(size: int, path: Path) -> None:
-    if size > MAX_BIB_FILE_BYTES:
-        raise BibFileError(
-            path,
-            f"is {size:,} bytes; a BibTeX file may be at most {MAX_BIB_FILE_BYTES:,} bytes "
-            f"({MAX_BIB_FILE_BYTES // MB} MB) - split it into smaller files",
-        )
+def _too_large(size: int, path: Path) -> BibFileError:
+    return BibFileError(
+        path,
+        f"is {size:,} bytes; a BibTeX file may be at most {MAX_BIB_FILE_BYTES:,} bytes "
+        f"({MAX_BIB_FILE_BYTES // MB} MB) - split it into smaller files",
+    )
 
 
 def read_bib_bytes(data: bytes, path: Path | str) -> tuple[str, str]:
     """Decode the bytes of a .bib file (e.g. an upload) as `read_bib_file` does; `path` names
     it in errors. More than `MAX_BIB_FILE_BYTES` is refused before decoding."""
     path = Path(path)
-    _check_size(len(data), path)
+    if len(data) > MAX_BIB_FILE_BYTES:
+        raise _too_large(len(data), path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"

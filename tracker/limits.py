@@ -11,6 +11,10 @@ as `server.maxUploadSize` (a test checks they agree).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from pathlib import Path
+
 from tracker.errors import InvalidInput
 
 MB = 1024 * 1024
@@ -72,6 +76,20 @@ def recorded_path(path: str) -> str:
     if len(path) <= MAX_SOURCE_PATH_CHARS:
         return path
     return "…" + path[-(MAX_SOURCE_PATH_CHARS - 1) :]
+
+
+def read_bounded(path: Path, maximum: int, too_large: Callable[[int], Exception]) -> bytes:
+    """The bytes of `path`; a file over `maximum` bytes is refused (`too_large(size)`) before it
+    is read, and a pipe or device, which has no size, is read one byte past the limit at most.
+    OSError is the caller's to word."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > maximum:
+            raise too_large(size)
+        data = file.read(maximum + 1)
+    if len(data) > maximum:
+        raise too_large(len(data))
+    return data
 
 
 def check_text(value: str, what: str, maximum: int) -> str:

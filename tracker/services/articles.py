@@ -7,7 +7,6 @@ evidence) of unchanged and lightly edited claims, adds new ones and retires remo
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -25,7 +24,14 @@ from tracker.article import (
     reconcile,
 )
 from tracker.errors import InvalidInput
-from tracker.limits import MAX_ARTICLE_BYTES, MAX_SLUG_CHARS, MB, check_text, recorded_path
+from tracker.limits import (
+    MAX_ARTICLE_BYTES,
+    MAX_SLUG_CHARS,
+    MB,
+    check_text,
+    read_bounded,
+    recorded_path,
+)
 from tracker.models import Claim, Document, Resource, Section, utcnow
 from tracker.services import evidence
 from tracker.services.access import Actor, authorize, record
@@ -66,12 +72,9 @@ def read_article(path: Path) -> ArticleSource:
     if path.is_dir():
         raise InvalidInput(f"{path}: is a directory, not an article file")
     try:
-        with path.open("rb") as file:
-            _check_size(path, os.fstat(file.fileno()).st_size)
-            data = file.read(MAX_ARTICLE_BYTES + 1)  # bounded: a pipe or device has no size
+        data = read_bounded(path, MAX_ARTICLE_BYTES, lambda size: _too_large(path, size))
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
-    _check_size(path, len(data))
     if not data.strip():
         raise InvalidInput(f"{path}: the file is empty")
     text = _decode(path, data)
@@ -81,12 +84,11 @@ def read_article(path: Path) -> ArticleSource:
     return ArticleSource(text=text, path=str(path), fmt=fmt)
 
 
-def _check_size(path: Path, size: int) -> None:
-    if size > MAX_ARTICLE_BYTES:
-        raise InvalidInput(
-            f"{path}: the file is {size:,} bytes; an article may be at most "
-            f"{MAX_ARTICLE_BYTES:,} bytes ({MAX_ARTICLE_BYTES // MB} MB) - split it"
-        )
+def _too_large(path: Path, size: int) -> InvalidInput:
+    return InvalidInput(
+        f"{path}: the file is {size:,} bytes; an article may be at most "
+        f"{MAX_ARTICLE_BYTES:,} bytes ({MAX_ARTICLE_BYTES // MB} MB) - split it"
+    )
 
 
 def _decode(path: Path, data: bytes) -> str:
