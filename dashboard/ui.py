@@ -364,11 +364,16 @@ def footer() -> None:
 
 
 def paginate(total: int, page_size: int, key: str) -> int:
-    """Show page buttons when `total` rows need more than one page; the offset to read from."""
+    """Show page buttons when `total` rows need more than one page; the offset to read from.
+
+    The buttons always take one slot, filled or not, so the elements after them keep their
+    places when a search narrows the rows to one page: a widget that moves is rebuilt, and its
+    old copy lingers on the page until the rerun ends."""
+    slot = st.empty()
     pages = max(1, -(-total // page_size))
     if pages == 1:
         return 0
-    page = st.pagination(pages, key=key)
+    page = slot.pagination(pages, key=key)
     return (min(page, pages) - 1) * page_size
 
 

@@ -388,6 +388,36 @@ def test_link_evidence_changes_the_claims_status(
     assert metric(at, "Supported") == before + 1
 
 
+def widget_path(at: AppTest, key: str) -> tuple[int, ...]:
+    """Where the widget with `key` sits in the page's element tree (Streamlit's delta path)."""
+
+    def walk(node: Any, path: tuple[int, ...]) -> tuple[int, ...] | None:
+        if getattr(node, "key", None) == key:
+            return path
+        for index, child in getattr(node, "children", {}).items():
+            found = walk(child, (*path, index))
+            if found is not None:
+                return found
+        return None
+
+    found = walk(at._tree, ())
+    assert found is not None, f"no widget with key {key!r} on the page"
+    return found
+
+
+def test_the_link_form_keeps_its_place_when_a_search_narrows_the_results(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    """The results fill several pages before the search and one after it, so the page buttons
+    come and go. A widget whose place changes is rebuilt in the browser, and its old copy stays
+    on screen until the rerun ends: the form must not move."""
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    assert at.get("pagination"), "the unfiltered library should need page buttons"
+    before = widget_path(at, "link_claim")
+    at.text_input(key="citation_search").input(META_ANALYSIS).run()
+    assert not at.get("pagination")
+    assert widget_path(at, "link_claim") == before
+
+
 def test_editing_a_link_someone_else_changed_is_refused(
         shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
     claim = claim_with(shipped_engine, SUPPORTABLE)

@@ -65,10 +65,18 @@ def test_a_reviewer_links_evidence_and_coverage_moves(site: Site) -> None:
         expect(supported_figure(page)).to_have_text(re.compile(r"^\d+$"))
         return int(supported_figure(page).inner_text())
 
+    def settled(page: Page) -> None:
+        """Wait for the rerun to end: until then Streamlit keeps the previous run's elements on
+        screen, marked stale, and a locator can find the old copy of a widget as well as the
+        new one."""
+        expect(page.locator('[data-testid="stElementContainer"][data-stale="true"]')
+               ).to_have_count(0)
+
     def open_page(page: Page, title: str) -> None:
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
         expect(page.get_by_text("It gives no medical advice.")).to_be_visible()
+        settled(page)
 
     def shot(page: Page, title: str) -> None:
         page.screenshot(path=SHOTS / f"{title.lower().replace(' ', '-')}.png")
@@ -101,6 +109,7 @@ def test_a_reviewer_links_evidence_and_coverage_moves(site: Site) -> None:
             search.fill(CITATION)
             search.press("Enter")
             expect(page.get_by_text("1 citation matches")).to_be_visible()
+            settled(page)
             claim = page.get_by_role("combobox", name="Claim", exact=True)
             claim.click()
             claim.fill(CLAIM_START)
