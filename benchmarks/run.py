@@ -543,6 +543,7 @@ def import_phases(url: str, path: Path) -> dict[str, float]:
     content, _ = bibtex.read_bib_file(path)
     phases = Phases()
     undo = [phases.wrap(bibtex, "_split", "split (bibtexparser's splitter)"),
+            phases.wrap(bibtex, "_digested", "digests (SHA-256 of each entry)"),
             phases.wrap(bibtex, "_normalise_entries", "normalise (decode, validate, design)"),
             phases.wrap(bibtex, "_merge_within_file", "dedupe within the file"),
             phases.wrap(citations, "_match", "match against the database"),

@@ -110,6 +110,21 @@ def data_part(path: Path) -> dict[str, Any]:
     return doc
 
 
+def within_columns(doc: dict[str, Any], of: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with only the tables and columns that the backup `of` has (an older revision's
+    backup cannot hold the columns added since; the migration that added them fills them)."""
+    kept = {t["name"]: [c["name"] for c in t["columns"]] for t in of["tables"]}
+    tables = []
+    for table in doc["tables"]:
+        if table["name"] not in kept:
+            continue
+        names = [c["name"] for c in table["columns"]]
+        index = [names.index(name) for name in kept[table["name"]]]
+        tables.append({**table, "columns": [table["columns"][i] for i in index],
+                       "rows": [[row[i] for i in index] for row in table["rows"]]})
+    return {**doc, "tables": tables}
+
+
 def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every table, read back through the models (aware datetimes, JSON values, booleans)."""
     rows = {}
@@ -288,7 +303,11 @@ def test_an_older_backup_restores_into_this_version(
     assert (report.schema_revision, report.upgraded_to) == (older, backup.head_revision())
     again = tmp_path / "again.json"
     backup.write_backup(target, again)
-    assert data_part(again) == data_part(current)
+    older_doc = document(old)
+    assert within_columns(data_part(again), older_doc) == within_columns(
+        data_part(current), older_doc)
+    assert [t["name"] for t in document(again)["tables"]] == [
+        t["name"] for t in document(current)["tables"]]
 
 
 def test_rows_of_self_referencing_tables_load_in_any_order(

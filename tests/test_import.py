@@ -49,6 +49,11 @@ def test_every_corpus_file_imports_and_every_entry_is_accounted_for(engine: Engi
         accounted = (len(report.added) + len(report.merged) + len(report.unchanged)
                      + len(report.merged_in_files) + report.reported_entries)
         assert accounted == report.found, (path.name, report.summary())
+        again = do_import(engine, (str(path.relative_to(CORPORA)), text))
+        assert not again.added and not again.merged, (path.name, again.summary())
+        accounted = (len(again.unchanged) + len(again.merged_in_files)
+                     + again.reported_entries)
+        assert accounted == again.found == report.found, (path.name, again.summary())
         for problem in report.problems:
             assert problem.source.endswith(path.name)
 
@@ -101,6 +106,61 @@ def test_duplicates_against_the_database_fill_and_report_conflicts(engine: Engin
         assert first is not None and (first.volume, first.container) == ("12", "Pain")
 
 
+MACRO_FILE = """@string{pm = "Pain Medicine"}
+@article{macro1, title={Ketamine infusions for CRPS}, author={Doe, Jane}, year={2019},
+  journal=pm, doi={10.1000/m1}}
+@article{macro2, title={Oral ketamine for neuropathic pain}, author={Roe, Ann}, year={2020},
+  journal=pm}
+"""
+
+
+def test_a_re_import_skips_the_entries_stored_as_written(engine: Engine) -> None:
+    """Each citation keeps the digest of the entry it came from (text and the file's @string
+    macros): the same entries again are reported unchanged without being decoded."""
+    first = do_import(engine, ("m.bib", MACRO_FILE))
+    assert sorted(first.added) == ["macro1", "macro2"]
+    with db.reading(engine) as session:
+        stored = {key: digest for key, digest in session.execute(
+            select(Citation.key, Citation.entry_digest))}
+        revision = db.revision_of(session)
+    assert stored == {r.key: r.digest for r in bibtex.parse_bibtex(MACRO_FILE).records}
+    assert all(len(d or "") == 64 for d in stored.values())
+    again = do_import(engine, ("m.bib", MACRO_FILE))
+    assert not again.added and not again.merged and not again.problems
+    assert [(m.key, m.matched_on, m.line) for m in again.unchanged] == [
+        ("macro1", bibtex.MATCH_AS_WRITTEN, 2), ("macro2", bibtex.MATCH_AS_WRITTEN, 4)]
+    with db.reading(engine) as session:
+        assert db.revision_of(session) == revision
+
+
+def test_a_changed_macro_or_entry_takes_the_full_path(engine: Engine) -> None:
+    """The same entry text under another @string value is not the entry that was stored: it
+    is decoded and compared (a conflict, never an overwrite); so is an edited entry."""
+    do_import(engine, ("m.bib", MACRO_FILE))
+    other_macro = do_import(engine, ("m.bib", MACRO_FILE.replace('"Pain Medicine"', '"PAIN"')))
+    assert not other_macro.added and not other_macro.merged
+    notes = {m.key: m for m in other_macro.unchanged}
+    assert notes["macro1"].matched_on == "doi"
+    assert ("container", "Pain Medicine", "PAIN") in notes["macro1"].conflicts
+    edited = do_import(engine, ("m.bib", MACRO_FILE.replace("year={2020},", "year={2020}, "
+                                                            "volume={7},")))
+    assert [(m.key, m.filled) for m in edited.merged] == [("macro2", ("volume",))]
+    assert [m.key for m in edited.unchanged] == ["macro1"]
+    assert edited.unchanged[0].matched_on == bibtex.MATCH_AS_WRITTEN
+
+
+def test_a_citation_without_a_digest_is_matched_as_before(engine: Engine) -> None:
+    """Citations stored before revision 0007 have no digest: their re-import is decoded and
+    matched on identifiers, and still changes nothing."""
+    do_import(engine, ("m.bib", MACRO_FILE))
+    with db.writing(engine) as session:
+        session.execute(Citation.__table__.update().values(entry_digest=None))
+    again = do_import(engine, ("m.bib", MACRO_FILE))
+    assert not again.added and not again.merged
+    assert {m.key: m.matched_on for m in again.unchanged} == {
+        "macro1": "doi", "macro2": bibtex.MATCH_TITLE}
+
+
 def test_strict_imports_nothing_when_any_entry_is_bad(engine: Engine) -> None:
     source = ("bad.bib", "@article{ok, title={Fine}, author={A, B}, year={2001}}\n\n"
                          "@article{noyear, title={Bad year}, year={20019}}\n")
@@ -124,6 +184,19 @@ def test_key_already_used_by_another_citation_is_renamed(engine: Engine) -> None
     report = do_import(engine, ("b.bib",
                                 "@book{smith, title={Other book}, author={Smith, B}, year={2001}}"))
     assert report.renamed == [("smith", "smith-2")] and report.added == ["smith-2"]
+
+
+def test_a_renamed_entry_re_imports_as_the_citation_it_became(engine: Engine) -> None:
+    """An entry stored under key-2 because its key was taken is found again by its digest, not
+    added a third time (without year or author, nothing else would match it)."""
+    do_import(engine, ("a.bib", "@misc{note, title={A web page}}"))
+    other = ("b.bib", "@misc{note, title={Another web page}}")
+    assert do_import(engine, other).added == ["note-2"]
+    again = do_import(engine, other)
+    assert not again.added and not again.renamed
+    assert [(m.key, m.into, m.matched_on) for m in again.unchanged] == [
+        ("note", "note-2", bibtex.MATCH_AS_WRITTEN)]
+    assert count(engine) == 2
 
 
 def test_latin1_file(engine: Engine, tmp_path: Path) -> None:

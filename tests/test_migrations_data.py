@@ -114,7 +114,18 @@ def _copy(source: Engine, have: MetaData, target: Engine, want: MetaData) -> int
             for start in range(0, len(rows), CHUNK):
                 dst.execute(insert(table), rows[start:start + CHUNK])
             copied += len(rows)
-        if not db.is_sqlite(target):  # the id sequences stand where the source's stand
+        if db.is_sqlite(target):  # AUTOINCREMENT counters (0006) stand where the source's stand
+            has_counters = dst.execute(text(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first()
+            if has_counters:
+                wanted = set(want.tables)
+                for name, seq in src.execute(text("SELECT name, seq FROM sqlite_sequence")):
+                    if name in wanted:
+                        dst.execute(text("DELETE FROM sqlite_sequence WHERE name = :n"),
+                                    {"n": name})
+                        dst.execute(text("INSERT INTO sqlite_sequence (name, seq) "
+                                         "VALUES (:n, :s)"), {"n": name, "s": seq})
+        else:  # the id sequences stand where the source's stand
             for table in want.sorted_tables:
                 if "id" not in table.c or not table.c.id.primary_key:
                     continue

@@ -11,7 +11,7 @@ table added by a later migration is backed up as soon as it exists. The format (
 *Backups*), one UTF-8 JSON document, gzip-compressed when the file name ends in `.gz`:
 
     {"format": "evidence-tracker-backup", "format_version": 1,
-     "schema_revision": "0006",              # the Alembic revision of the source database
+     "schema_revision": "0007",              # the Alembic revision of the source database
      "taken_at": "2026-12-01T21:40:00.123456Z", "product_version": "0.1.0",
      "tables": [                             # foreign-key order: referenced tables first
        {"name": "users",

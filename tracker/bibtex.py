@@ -111,6 +111,7 @@ expressions they replaced in tests/test_fuzz.py).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -236,6 +237,8 @@ class CitationRecord:
     extra: Mapping[str, str] = field(default_factory=dict, hash=False)
     raw: str = ""
     line: int = 0
+    #: `entry_digest` of the entry as imported ("" for a record not parsed from a file)
+    digest: str = field(default="", compare=False)
 
     @property
     def dedupe_keys(self) -> tuple[str | None, str | None, str | None]:
@@ -295,6 +298,24 @@ class ParsedBib:
     strings: int
     comments: int
     preambles: int
+    #: Entries left out because they are already stored exactly as written (see `Known`).
+    known: tuple[KnownEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEntry:
+    """An entry whose `entry_digest` is a stored citation's: the same text, with the same
+    @string macros, was imported before, so it is neither decoded nor validated again."""
+
+    key: str
+    line: int
+    number: int
+    #: the key of the citation stored from it (another when the key was taken: `key-2`)
+    into: str
+
+
+#: Given `entry_digest`s, the key of the citation stored from each entry that was imported.
+Known = Callable[[Sequence[str]], dict[str, str]]
 
 
 class BibFileError(Exception):
@@ -1533,6 +1554,7 @@ class _Draft:
     raw: str
     line: int
     issues: list[tuple[str | None, str]]
+    digest: str = ""
 
 
 def _record_from_draft(draft: _Draft, latest_year: int) -> CitationRecord | None:
@@ -1647,6 +1669,7 @@ def _build_record(
         extra=extra,
         raw=draft.raw,
         line=draft.line,
+        digest=draft.digest,
     )
 
 
@@ -1657,6 +1680,7 @@ def _build_record(
 MATCH_DOI = "doi"
 MATCH_PMID = "pmid"
 MATCH_TITLE = "title+year+first author"
+MATCH_AS_WRITTEN = "key+entry text"  # an entry stored exactly as written (a re-import)
 
 
 def duplicate_reason(kept: CitationRecord, incoming: CitationRecord) -> str | None:
@@ -1811,6 +1835,7 @@ def merge_records(
         extra=extra,
         raw=kept.raw,
         line=kept.line,
+        digest=kept.digest,
     )
     merge = Merge(
         kept_key=kept.key,
@@ -1993,13 +2018,13 @@ def _failed_block_problem(block: Any, number: int | None, source: str) -> Proble
     return Problem(source, line, key, None, "parse", message, number)
 
 
-def _draft(number: int, entry: Any, values: _FieldValues) -> _Draft:
+def _draft(number: int, entry: Any, values: _FieldValues, digest: str) -> _Draft:
     """Step 3: an entry's decoded fields (bibtexparser gives the type in lower case); an entry
     over a limit is not decoded at all, a field over one is left out; both become issues."""
     issues = _entry_issues(entry, values.nul)
     fields = {} if issues else values.entry_fields(entry, issues)
     line = entry.start_line + 1
-    return _Draft(number, entry.key, entry.entry_type, fields, entry.raw, line, issues)
+    return _Draft(number, entry.key, entry.entry_type, fields, entry.raw, line, issues, digest)
 
 
 def _entry_issues(entry: Any, nul: bool) -> list[tuple[str | None, str]]:
@@ -2031,14 +2056,14 @@ def _prepare(text: str) -> str:
 
 
 def _normalise_entries(
-    entries: Iterable[tuple[int, Any]], values: _FieldValues, source: str
+    entries: Iterable[tuple[int, Any, str]], values: _FieldValues, source: str
 ) -> tuple[list[CitationRecord], list[Problem]]:
     """Steps 3-4: each entry becomes a record, or "invalid" problems when validation fails."""
     latest_year = date.today().year + 1
     records: list[CitationRecord] = []
     problems: list[Problem] = []
-    for number, entry in entries:
-        draft = _draft(number, entry, values)
+    for number, entry, digest in entries:
+        draft = _draft(number, entry, values, digest)
         record = None if draft.issues else _record_from_draft(draft, latest_year)
         if record is not None:
             records.append(record)
@@ -2049,8 +2074,58 @@ def _normalise_entries(
     return records, problems
 
 
-def parse_bibtex(text: str, source: str = "<string>") -> ParsedBib:
-    """Parse BibTeX text into valid, within-file-deduplicated records plus problems."""
+def _macro_signature(strings: Sequence[Any]) -> str:
+    """The file's @string definitions as written, in order (a redefinition counts)."""
+    return "\x1e".join(f"{block.key}\x1f{block.value}" for block in strings)
+
+
+def entry_digest(raw: str, macros: str = "") -> str:
+    """SHA-256 (hex) of an entry's text and its file's `_macro_signature`: two entries with
+    the same digest decode to the same record, so a stored digest marks an entry as imported.
+    """
+    digest = hashlib.sha256(macros.encode("utf-8", "surrogatepass") + b"\x00")
+    digest.update(raw.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _digested(blocks: _Blocks) -> list[tuple[int, Any, str]]:
+    """Each entry with its `entry_digest` (the macro signature hashed once per file)."""
+    prefix = hashlib.sha256(_macro_signature(blocks.strings).encode("utf-8", "surrogatepass")
+                            + b"\x00")
+    digested = []
+    for number, entry in blocks.entries:
+        digest = prefix.copy()
+        digest.update(entry.raw.encode("utf-8", "surrogatepass"))
+        digested.append((number, entry, digest.hexdigest()))
+    return digested
+
+
+def _known_entries(entries: list[tuple[int, Any, str]], known: Known | None
+                   ) -> tuple[list[tuple[int, Any, str]], tuple[KnownEntry, ...]]:
+    """Split `entries` into those to decode and those `known` says were imported as written."""
+    if known is None or not entries:
+        return entries, ()
+    stored = known([digest for _, _, digest in entries])
+    if not stored:
+        return entries, ()
+    kept: list[tuple[int, Any, str]] = []
+    skipped: list[KnownEntry] = []
+    for item in entries:
+        number, entry, digest = item
+        into = stored.get(digest)
+        if into is not None:
+            skipped.append(KnownEntry(entry.key, entry.start_line + 1, number, into))
+        else:
+            kept.append(item)
+    return kept, tuple(skipped)
+
+
+def parse_bibtex(text: str, source: str = "<string>", known: Known | None = None) -> ParsedBib:
+    """Parse BibTeX text into valid, within-file-deduplicated records plus problems.
+
+    `known`, when given, names the entries already stored exactly as written; they are not
+    decoded again but listed in `ParsedBib.known` (so re-importing a file costs little more
+    than splitting it)."""
     refused = _refuse_text(text, source)
     if refused is not None:
         return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
@@ -2060,10 +2135,11 @@ def parse_bibtex(text: str, source: str = "<string>") -> ParsedBib:
         message = f"bibtexparser failed: {_shown(str(error), 300)}"
         return ParsedBib(source, (), (), (Problem(source, None, None, None, "parse", message),),
                          0, 0, 0, 0)
+    entries, known_entries = _known_entries(_digested(blocks), known)
     nul = "\x00" in text
     macros, macro_problems = _macros(blocks.strings, source, nul)
     values = _FieldValues(macros, nul)
-    valid, invalid = _normalise_entries(blocks.entries, values, source)
+    valid, invalid = _normalise_entries(entries, values, source)
     failed = [_failed_block_problem(block, number, source) for number, block in blocks.failed]
     records, merges = _merge_within_file(valid)
     problems = sorted(invalid + failed + macro_problems,
@@ -2077,6 +2153,7 @@ def parse_bibtex(text: str, source: str = "<string>") -> ParsedBib:
         strings=len(blocks.strings),
         comments=blocks.comments,
         preambles=blocks.preambles,
+        known=known_entries,
     )
 
 

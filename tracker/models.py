@@ -308,6 +308,10 @@ class Citation(Base):
     design_reason: Mapped[str] = mapped_column(Text, default="")
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     raw: Mapped[str] = mapped_column(Text, default="")
+    #: SHA-256 of `raw` and the file's @string macros (`tracker.bibtex.entry_digest`): an
+    #: entry with the same digest is this one as imported, so a re-import skips decoding it.
+    #: None for citations stored before revision 0007 or made otherwise.
+    entry_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     source_file: Mapped[str | None] = mapped_column(String(1000))
     source_line: Mapped[int | None] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)

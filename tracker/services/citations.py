@@ -4,8 +4,10 @@ study design, verification and retraction marks, the article's listed resources,
 An import is one transaction. Duplicates — the same DOI, else the same PMID, else the same
 normalised title with the same year and first author — are merged within the files and
 against the database: missing fields are filled, differing values are reported as conflicts and
-never overwritten. Re-importing a file changes nothing. With `strict`, any problem means nothing
-is written; with `dry_run`, nothing is written either way.
+never overwritten. Re-importing a file changes nothing; an entry that a citation was stored
+from — the same text, with the same @string macros in its file (the stored `entry_digest`) —
+is not decoded again: it is reported unchanged, matched on "key+entry text". With `strict`,
+any problem means nothing is written; with `dry_run`, nothing is written either way.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def import_bibtex(
     for index, (name, text) in enumerate(sources):
         if progress:
             progress("parsing", index, len(sources))
-        parsed = bibtex.parse_bibtex(text, name)
+        parsed = bibtex.parse_bibtex(text, name, known=_stored_as_written(session))
         report.found += parsed.found
         if report.found > MAX_IMPORT_ENTRIES:
             raise InvalidInput(
@@ -102,6 +104,10 @@ def import_bibtex(
             )
         report.problems.extend(parsed.problems)
         report.merged_in_files.extend(parsed.merges)
+        report.unchanged.extend(
+            DatabaseMerge(key=k.key, into=k.into, source=name, line=k.line,
+                          matched_on=bibtex.MATCH_AS_WRITTEN, filled=(), conflicts=())
+            for k in parsed.known)
         records.extend((r, name) for r in parsed.records)
     records = _merge_across_files(records, report)
     if progress:
@@ -119,6 +125,23 @@ def import_bibtex(
                after={"sources": report.sources, **report.summary(),
                       "added_keys": report.added[:200]})
     return report
+
+
+def _stored_as_written(session: Session) -> bibtex.Known:
+    """`bibtex.Known` on this database: the citations stored from entries with these
+    `bibtex.entry_digest`s (an indexed look-up per chunk). Such an entry would merge nothing
+    (its fields are the citation's, or were filled in by later merges): a re-import skips it,
+    even when its key was taken and it was stored as key-2."""
+
+    def known(digests: Sequence[str]) -> dict[str, str]:
+        stored: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(digests))):
+            stored.update((digest, key) for digest, key in session.execute(
+                select(Citation.entry_digest, Citation.key)
+                .where(Citation.entry_digest.in_(chunk))) if digest is not None)
+        return stored
+
+    return known
 
 
 def _merge_across_files(
@@ -356,7 +379,8 @@ def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str,
         "url": record_.url, "abstract": record_.abstract, "keywords": list(record_.keywords),
         "design": record_.design.value if record_.design else None,
         "design_source": record_.design_source.value, "design_reason": record_.design_reason,
-        "extra": dict(record_.extra), "raw": record_.raw, "source_file": recorded_path(source),
+        "extra": dict(record_.extra), "raw": record_.raw,
+        "entry_digest": record_.digest or None, "source_file": recorded_path(source),
         "source_line": record_.line, "imported_at": now, "imported_by_id": actor.id,
         "verified": record_.verified, "verification_note": record_.verification_note,
         "retracted": False, "updated_at": now, "version": 1,
