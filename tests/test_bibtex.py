@@ -32,6 +32,7 @@ from tracker.bibtex import (
     detect_design,
     encode_latex,
     encode_verbatim,
+    entry_digest,
     merge_records,
     normalise_doi,
     normalise_pages,
@@ -1004,6 +1005,25 @@ def test_to_bibtex_writes_the_container_so_it_reads_back() -> None:
     text = to_bibtex([record])
     assert "publisher = {RFC Editor}" in text
     assert without_location(round_trip((record,)).records) == without_location((record,))
+
+
+def test_the_entry_digest_covers_the_text_and_the_macros() -> None:
+    """What a re-import compares: the same text under other @string values is another entry."""
+    plain = parse_bibtex(ACCENTS_ENTRY)
+    [record] = plain.records
+    assert record.digest == entry_digest(record.raw) and len(record.digest) == 64
+    entry = '@article{m, title={T}, author={A, B}, year={2001}, journal=jp}'
+    [one] = parse_bibtex('@string{jp = "J Pain"}\n' + entry).records
+    [two] = parse_bibtex('@string{jp = "Pain"}\n' + entry).records
+    [three] = parse_bibtex(entry).records
+    assert one.raw == two.raw == three.raw
+    assert len({one.digest, two.digest, three.digest}) == 3
+    assert three.digest == entry_digest(entry)
+    skipped = parse_bibtex(ACCENTS_ENTRY, known=lambda digests: {
+        d: "stored-key" for d in digests if d == record.digest})
+    assert not skipped.records and skipped.found == 1
+    assert [(k.key, k.into, k.line, k.number) for k in skipped.known] == [
+        ("accents", "stored-key", record.line, 1)]
 
 
 def test_to_csv_and_to_json() -> None:

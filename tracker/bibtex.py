@@ -2079,25 +2079,28 @@ def _macro_signature(strings: Sequence[Any]) -> str:
     return "\x1e".join(f"{block.key}\x1f{block.value}" for block in strings)
 
 
-def entry_digest(raw: str, macros: str = "") -> str:
-    """SHA-256 (hex) of an entry's text and its file's `_macro_signature`: two entries with
-    the same digest decode to the same record, so a stored digest marks an entry as imported.
-    """
-    digest = hashlib.sha256(macros.encode("utf-8", "surrogatepass") + b"\x00")
+def _digest_prefix(macros: str) -> Any:
+    return hashlib.sha256(macros.encode("utf-8", "surrogatepass") + b"\x00")
+
+
+def _finish_digest(prefix: Any, raw: str) -> str:
+    digest = prefix.copy()
     digest.update(raw.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    return str(digest.hexdigest())
+
+
+def entry_digest(raw: str, macros: str = "") -> str:
+    """SHA-256 (hex) of the file's @string definitions (`macros`: as written, in order,
+    "" for none), a NUL, and the entry's text. Two entries with the same digest decode to
+    the same record, so a stored digest marks an entry as imported."""
+    return _finish_digest(_digest_prefix(macros), raw)
 
 
 def _digested(blocks: _Blocks) -> list[tuple[int, Any, str]]:
-    """Each entry with its `entry_digest` (the macro signature hashed once per file)."""
-    prefix = hashlib.sha256(_macro_signature(blocks.strings).encode("utf-8", "surrogatepass")
-                            + b"\x00")
-    digested = []
-    for number, entry in blocks.entries:
-        digest = prefix.copy()
-        digest.update(entry.raw.encode("utf-8", "surrogatepass"))
-        digested.append((number, entry, digest.hexdigest()))
-    return digested
+    """Each entry with its `entry_digest` (the macros hashed once per file)."""
+    prefix = _digest_prefix(_macro_signature(blocks.strings))
+    return [(number, entry, _finish_digest(prefix, entry.raw))
+            for number, entry in blocks.entries]
 
 
 def _known_entries(entries: list[tuple[int, Any, str]], known: Known | None
