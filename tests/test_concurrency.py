@@ -29,11 +29,11 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from tests import editorial_worker
-from tests.conftest import scaled
+from tests.conftest import ARTICLE, scaled
 from tracker import db
 from tracker.errors import Conflict, NotFound
 from tracker.models import AuditEvent, Citation, Claim, EvidenceLink, Flag, StatusChange
-from tracker.services import evidence, flags
+from tracker.services import articles, citations, evidence, flags, review
 from tracker.services.access import Actor
 from tracker.vocabulary import FlagKind, FlagState, Role, Stance
 
@@ -371,6 +371,100 @@ def test_two_reviewers_linking_to_one_claim_at_once_both_succeed(
     with db.reading(shipped_engine) as session:
         assert set(free) <= set(session.scalars(select(EvidenceLink.citation_id).where(
             EvidenceLink.claim_id == claim)))
+    assert _regrade_changes(shipped_engine) == []
+
+
+def test_a_retraction_while_a_reviewer_links_to_the_same_claim_waits_and_regrades(
+        shipped_engine: Engine, make_actor: MakeActor) -> None:
+    """A bulk writer (a retraction regrades every claim citing the study) used to read the
+    claims without the sentence lock: on PostgreSQL it then failed on a claim's version that
+    a reviewer's link had moved meanwhile. Now it waits for the reviewer and grades with the
+    new link."""
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    with db.reading(shipped_engine) as session:
+        claim = _claim(session, "Opioid-Sparing Effects")
+        linked = list(session.scalars(select(EvidenceLink.citation_id).where(
+            EvidenceLink.claim_id == claim).order_by(EvidenceLink.citation_id)))
+        free = next(c for c in session.scalars(select(Citation.id).where(Citation.verified)
+                                               .order_by(Citation.id)) if c not in linked)
+    assert linked, "the claim should already cite a study to retract"
+    error = _while_held(
+        shipped_engine,
+        lambda s: evidence.link_evidence(s, reviewer, claim, free, Stance.SUPPORTS),
+        lambda s: citations.set_retracted(s, editor, linked[0], True, "Retraction notice"))
+    assert error is None
+    with db.reading(shipped_engine) as session:
+        assert session.get(Citation, linked[0]).retracted  # type: ignore[union-attr]
+        assert free in set(session.scalars(select(EvidenceLink.citation_id).where(
+            EvidenceLink.claim_id == claim)))
+    assert _regrade_changes(shipped_engine) == []
+
+
+def test_a_revision_of_the_article_while_a_reviewer_links_waits_and_keeps_the_link(
+        shipped_engine: Engine, make_actor: MakeActor) -> None:
+    """Ingesting a revised article rewrites the claims it changed; it used to read them before
+    a reviewer's link on one of them committed, and then failed on its version (PostgreSQL).
+    Now it waits for the reviewer's sentence and revises what was committed."""
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    sentence = "Ketamine can reduce the need for opioid medications"
+    with db.reading(shipped_engine) as session:
+        claim = _claim(session, "Opioid-Sparing Effects")
+        linked = set(session.scalars(select(EvidenceLink.citation_id).where(
+            EvidenceLink.claim_id == claim)))
+        free = next(c for c in session.scalars(select(Citation.id).where(Citation.verified)
+                                               .order_by(Citation.id)) if c not in linked)
+    text = articles.read_article(ARTICLE).text
+    assert text.count(sentence) == 1
+    revised = articles.ArticleSource(
+        text.replace(sentence, "Ketamine may reduce the need for opioid medications"),
+        str(ARTICLE), "text")
+    error = _while_held(
+        shipped_engine,
+        lambda s: evidence.link_evidence(s, reviewer, claim, free, Stance.SUPPORTS),
+        lambda s: articles.ingest(s, editor, revised))
+    assert error is None
+    with db.reading(shipped_engine) as session:
+        stored = session.get(Claim, claim)
+        assert stored is not None and not stored.retired
+        assert "Ketamine may reduce" in stored.text
+        assert free in set(session.scalars(select(EvidenceLink.citation_id).where(
+            EvidenceLink.claim_id == claim)))
+    assert _regrade_changes(shipped_engine) == []
+
+
+def test_a_review_loaded_while_a_reviewer_links_to_the_same_claim_waits(
+        shipped_engine: Engine, make_actor: MakeActor, tmp_path: Path) -> None:
+    """Loading a review reads the document's claims first; it used to hold them as read
+    before a reviewer's link on one of them committed, and then failed on its version
+    (PostgreSQL). Now it waits for the document's sentences and links to what was committed."""
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    with db.reading(shipped_engine) as session:
+        claim = _claim(session, "Opioid-Sparing Effects")
+        linked = set(session.scalars(select(EvidenceLink.citation_id).where(
+            EvidenceLink.claim_id == claim)))
+        free = [c for c in session.scalars(select(Citation).where(Citation.verified)
+                                           .order_by(Citation.id)) if c.id not in linked][:2]
+    path = tmp_path / "review.toml"
+    path.write_text(f"""format_version = 1
+document = "ketamine-therapy-for-pain-management"
+
+[[link]]
+claim = "Ketamine can reduce the need for opioid medications"
+citation = "{free[1].key}"
+stance = "contradicts"
+rationale = "a second reviewer's reading"
+""", encoding="utf-8")
+    error = _while_held(
+        shipped_engine,
+        lambda s: evidence.link_evidence(s, reviewer, claim, free[0].id, Stance.SUPPORTS),
+        lambda s: review.load_review(s, editor, path))
+    assert error is None
+    with db.reading(shipped_engine) as session:
+        assert {free[0].id, free[1].id} <= set(session.scalars(select(
+            EvidenceLink.citation_id).where(EvidenceLink.claim_id == claim)))
     assert _regrade_changes(shipped_engine) == []
 
 

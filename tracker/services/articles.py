@@ -185,6 +185,7 @@ def _revise(
     session: Session, actor: Actor, document: Document, parsed: ParsedArticle,
     source: ArticleSource,
 ) -> IngestReport:
+    evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
     stored_rows = list(session.scalars(
         select(Claim).where(
             Claim.document_id == document.id, Claim.parent_id.is_(None),

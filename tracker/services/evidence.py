@@ -102,6 +102,13 @@ def lock_sentences(session: Session, claim_ids: Iterable[int]) -> None:
                         .order_by(Claim.id).with_for_update(key_share=True)).all()
 
 
+def lock_document(session: Session, document_id: int) -> None:
+    """`lock_sentences` for every sentence of a document: what a bulk writer of the document
+    (a revised article, a review) takes before it reads the claims it will change."""
+    lock_sentences(session, session.scalars(select(Claim.id).where(
+        Claim.document_id == document_id, Claim.parent_id.is_(None))).all())
+
+
 def _live_claim(session: Session, claim_id: int) -> Claim:
     lock_sentences(session, [claim_id])
     claim = session.get(Claim, claim_id)
@@ -409,6 +416,9 @@ def regrade(session: Session, claim_ids: Iterable[int]) -> None:
     if not ids:
         return
     session.flush()
+    # Every writer that regrades waits here for the others on the same sentences, the bulk
+    # ones too (a retraction, a revised article, a review); the claims are then read afresh.
+    lock_sentences(session, ids)
     touched = _load(session, ids)
     top_ids = {c.parent_id if c.parent_id is not None else c.id for c in touched}
     tops = [c for c in _load(session, top_ids) if not c.retired]
@@ -441,7 +451,8 @@ def _load(session: Session, ids: Iterable[int]) -> list[Claim]:
     loaded: list[Claim] = []
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start:start + 5000]
-        loaded.extend(session.scalars(select(Claim).where(Claim.id.in_(chunk))))
+        loaded.extend(session.scalars(select(Claim).where(Claim.id.in_(chunk))
+                                      .execution_options(populate_existing=True)))
     return loaded
 
 

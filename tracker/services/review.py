@@ -115,6 +115,7 @@ def load_review(session: Session, actor: Actor, path: Path) -> LoadReport:
     authorize(actor, "review.load")
     data = _read(path)
     document = resolve_document(session, data.get("document"))
+    evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
     problems: list[str] = []
     claims = _Claims(session, document.id)
     keys = {k: (i, v) for k, i, v in session.execute(
