@@ -395,7 +395,8 @@ def test_a_retraction_while_a_reviewer_links_to_the_same_claim_waits_and_regrade
         lambda s: citations.set_retracted(s, editor, linked[0], True, "Retraction notice"))
     assert error is None
     with db.reading(shipped_engine) as session:
-        assert session.get(Citation, linked[0]).retracted  # type: ignore[union-attr]
+        retracted = session.get(Citation, linked[0])
+        assert retracted is not None and retracted.retracted
         assert free in set(session.scalars(select(EvidenceLink.citation_id).where(
             EvidenceLink.claim_id == claim)))
     assert _regrade_changes(shipped_engine) == []
