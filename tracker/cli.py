@@ -92,18 +92,20 @@ DocumentOpt = Annotated[str | None, typer.Option("--document", "-D", help="docum
 # --- plumbing --------------------------------------------------------------------------------
 
 
-def _engine() -> Engine:
-    return db.make_engine(load_settings().database_url)
+@contextmanager
+def _database() -> Iterator[Engine]:
+    """An engine on the configured database, disposed of when the command is done."""
+    engine = db.make_engine(load_settings().database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager
 def _read() -> Iterator[Session]:
-    engine = _engine()
-    try:
-        with db.reading(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
+    with _database() as engine, db.reading(engine) as session:
+        yield session
 
 
 @contextmanager
@@ -111,12 +113,8 @@ def _write(as_user: str | None) -> Iterator[tuple[Session, Actor]]:
     username = as_user or load_settings().user
     if not username:
         raise InvalidInput("name the acting user with --as USER or TRACKER_USER")
-    engine = _engine()
-    try:
-        with db.writing(engine) as session:
-            yield session, actor_named(session, username)
-    finally:
-        engine.dispose()
+    with _database() as engine, db.writing(engine) as session:
+        yield session, actor_named(session, username)
 
 
 def _print_json(value: Any) -> None:
@@ -142,11 +140,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], wrap: int = 0)
 @app.command()
 def init() -> None:
     """Create or upgrade the database schema (alembic upgrade head). Safe to repeat."""
-    engine = _engine()
-    try:
+    with _database() as engine:
         db.migrate(engine)
-    finally:
-        engine.dispose()
     typer.echo("database schema is up to date")
 
 
@@ -155,11 +150,8 @@ def bootstrap(
     empty: Annotated[bool, typer.Option("--empty", help="load only the article")] = False,
 ) -> None:
     """Initialise or upgrade, then load what the product ships into an empty database."""
-    engine = _engine()
-    try:
+    with _database() as engine:
         report = bootstrap_service(engine, empty=empty)
-    finally:
-        engine.dispose()
     for step in report.steps:
         typer.echo(step)
 
@@ -273,11 +265,8 @@ def backup_cmd(
 ) -> None:
     """Write everything in the database to one JSON file (operators). The file holds every
     user's password hash: keep it as private as the database."""
-    engine = _engine()
-    try:
+    with _database() as engine:
         report = write_backup(engine, path)
-    finally:
-        engine.dispose()
     if as_json:
         _print_json({**exports.plain(report), "rows": report.rows})
         return
@@ -292,11 +281,8 @@ def restore_cmd(
 ) -> None:
     """Load a backup into an empty database (operators), then upgrade its schema to this
     version's. A database that holds data is refused; a bad file changes nothing."""
-    engine = _engine()
-    try:
+    with _database() as engine:
         report = restore_backup(engine, path)
-    finally:
-        engine.dispose()
     if as_json:
         _print_json({**exports.plain(report), "rows": report.rows})
         return
@@ -330,13 +316,9 @@ def users_add(
     """Add a user. The first admin of a new installation needs no --as."""
     secret = None if no_password else _password(password)
     username_acting = as_user or load_settings().user
-    engine = _engine()
-    try:
-        with db.writing(engine) as session:
-            actor = actor_named(session, username_acting) if username_acting else None
-            info = users.add_user(session, actor, username, role, secret, name)
-    finally:
-        engine.dispose()
+    with _database() as engine, db.writing(engine) as session:
+        actor = actor_named(session, username_acting) if username_acting else None
+        info = users.add_user(session, actor, username, role, secret, name)
     if as_json:
         _print_json(info)
     else:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import grading
+from tracker import db, grading
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.limits import MAX_LOCATOR_CHARS, MAX_NOTE_CHARS, check_text
 from tracker.models import Citation, Claim, EvidenceLink, StatusChange, utcnow
@@ -90,7 +90,9 @@ def lock_sentences(session: Session, claim_ids: Iterable[int]) -> None:
     — the second then failed on the claim's version though nobody had changed what it read —
     and both could add the same open flag. The lock is on the sentence's row, in id order, so
     parts and their sentence are locked in one order. On SQLite, where BEGIN IMMEDIATE already
-    serialises writers, FOR NO KEY UPDATE renders as nothing."""
+    serialises writers, there is nothing to lock and no query is run."""
+    if db.is_sqlite(session.get_bind()):
+        return
     ids = sorted(set(claim_ids))
     tops: set[int] = set()
     for start in range(0, len(ids), 5000):
@@ -105,6 +107,8 @@ def lock_sentences(session: Session, claim_ids: Iterable[int]) -> None:
 def lock_document(session: Session, document_id: int) -> None:
     """`lock_sentences` for every sentence of a document: what a bulk writer of the document
     (a revised article, a review) takes before it reads the claims it will change."""
+    if db.is_sqlite(session.get_bind()):
+        return
     lock_sentences(session, session.scalars(select(Claim.id).where(
         Claim.document_id == document_id, Claim.parent_id.is_(None))).all())
 
