@@ -1,6 +1,6 @@
-"""The real dashboard in headless Chromium: a reviewer signs in, links a meta-analysis to an
-unsupported claim, and the overview's "supported" figure goes up by one. A screenshot of every
-page is saved in test-artifacts/screenshots/."""
+"""The real dashboard in headless Chromium: a reviewer signs in, links a meta-analysis to a
+claim nobody has reviewed, and the overview's "supported" figure goes up by one. A screenshot of
+every page is saved in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         [claim] = [c for c in queries.claims(session, include_parts=False)
                    if c.text.startswith(CLAIM_START)]
     engine.dispose()
-    assert claim.status == "unsupported"
+    assert claim.status == "not-reviewed"
     with dashboard(database_url) as url:
         yield Site(url, claim.id)
 

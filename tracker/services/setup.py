@@ -14,7 +14,7 @@ from tracker import bibtex
 from tracker.db import ROOT, migrate, writing
 from tracker.errors import InvalidInput
 from tracker.models import Document, User
-from tracker.services import articles, citations, review
+from tracker.services import appraisals, articles, citations, review
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role
 
@@ -32,17 +32,27 @@ class BootstrapReport:
     steps: list[str] = field(default_factory=list)
 
 
+def upgrade(engine: Engine) -> int:
+    """Bring the schema to head, then regrade the claims graded under older grading rules;
+    returns how many were regraded (`tracker init`, and after a restore)."""
+    migrate(engine)
+    with writing(engine) as session:
+        return appraisals.regrade_stale(session, system_actor(session))
+
+
 def bootstrap(
     engine: Engine, *, empty: bool = False, references: Path = REFERENCES
 ) -> BootstrapReport:
     """Initialise or upgrade the schema; into an empty database, load the shipped article and,
     unless `empty`, the library, the open questions and the first review. Idempotent: a
     database that already holds a document is left as it is."""
-    migrate(engine)
+    regraded = upgrade(engine)
     with writing(engine) as session:
         if session.scalar(select(func.count()).select_from(Document)):
-            return BootstrapReport(loaded=False, steps=["database already holds documents; "
-                                                        "nothing loaded"])
+            steps = ["database already holds documents; nothing loaded"]
+            if regraded:
+                steps.append(f"{regraded} claims regraded under the current grading rules")
+            return BootstrapReport(loaded=False, steps=steps)
         system = system_actor(session)
         report = BootstrapReport(loaded=True)
         ingest = articles.ingest(session, system, articles.read_article(references / ARTICLE_FILE))
