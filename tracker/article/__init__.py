@@ -8,6 +8,7 @@ calls to action, disclaimers and self-descriptions that are never claims), `lang
 "this 2023 review" references of the article). Callers import from here.
 """
 
+from tracker.article.html import parse_page
 from tracker.article.parse import (
     DECIDING_SECTION_RULES,
     EDIT_SIMILARITY,
@@ -15,8 +16,10 @@ from tracker.article.parse import (
     RESTATEMENT_THRESHOLD,
     SECTION_DEFAULT_RULES,
     ArticleError,
+    ArticleMetadata,
     CategoryRule,
     ParsedArticle,
+    ParsedCitedSource,
     ParsedClaim,
     ParsedResource,
     ParsedSection,
@@ -31,6 +34,7 @@ from tracker.article.parse import (
 
 __all__ = [
     "ArticleError",
+    "ArticleMetadata",
     "CategoryRule",
     "DECIDING_SECTION_RULES",
     "KEYWORD_RULES",
@@ -38,6 +42,7 @@ __all__ = [
     "EDIT_SIMILARITY",
     "RESTATEMENT_THRESHOLD",
     "ParsedArticle",
+    "ParsedCitedSource",
     "ParsedClaim",
     "ParsedResource",
     "ParsedSection",
@@ -47,5 +52,6 @@ __all__ = [
     "fingerprint",
     "normalise_newlines",
     "parse_article",
+    "parse_page",
     "reconcile",
 ]
