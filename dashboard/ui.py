@@ -469,6 +469,12 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
     st.markdown(f"{status_badge(c.status)}{certainty} · claim #{c.id} · "
                 f"{escape_markdown(c.category)} · {escape_markdown(section_name(c.section))}")
     st.text(c.text)
+    if detail.list_items:
+        st.caption("The list this sentence introduces, item by item (split the claim to grade "
+                   "each on its own):")
+        st.markdown("\n".join(f"- {escape_markdown(item)}" for item in detail.list_items))
+    for cited in detail.cited:
+        st.caption(cited_line(cited))
     st.caption(escape_markdown(c.explanation))
     needs = f"Needs {escape_markdown(detail.requirement)}"
     if detail.override_reason:
@@ -495,6 +501,16 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
               {"at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm"),
                "what": st.column_config.TextColumn("What", width="large")},
               empty="No history.")
+
+
+def cited_line(cited: queries.CitedRow) -> str:
+    """One source the article itself cites, as a caption: a candidate, not evidence."""
+    library = (f" — in the library as {escape_markdown(cited.in_library)}" if cited.in_library
+               else " — not in the library yet")
+    text = f" “{escape_markdown(cited.link_text)}”" if cited.link_text and \
+        cited.kind != "phrase" else ""
+    return (f":material/format_quote: cited by the article: {escape_markdown(cited.kind)} "
+            f"{escape_markdown(cited.identifier)}{text}{library}")
 
 
 def _parts(detail: queries.ClaimDetail) -> None:
