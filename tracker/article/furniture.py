@@ -19,6 +19,7 @@ from datetime import date
 
 __all__ = [
     "FurnitureLine",
+    "byline_name",
     "furniture_kind",
     "is_furniture_heading",
     "is_not_a_claim",
@@ -75,6 +76,7 @@ _DATE_IN_TEXT = re.compile(_DATE, re.I)
 #: "By Jane Doe, MD", "Written by …", "Medically reviewed by …", "Von …", "Por …", "Par …".
 _BYLINE = re.compile(
     r"^(?:(?:written|posted|reviewed|medically\s+reviewed|fact[- ]checked|edited)\s+by|by|von"
+    r"|verfasst\s+von|geschrieben\s+von|escrito\s+por|écrit\s+par|rédigé\s+par"
     r"|por|par|author|autor|auteur|reviewer)\s*:?\s+(?P<name>[^\s].*?)\s*$",
     re.I,
 )
@@ -82,7 +84,15 @@ _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ][\w'’.-]*|de|van|von|der|la|le|da
 
 _CATEGORY = re.compile(
     r"^(?:categor(?:y|ies)|tags?|filed\s+under|posted\s+in|topics?|section|keywords"
-    r"|schlagwörter|etiquetas|catégories)\s*:", re.I
+    r"|also\s+called|also\s+known\s+as|other\s+names?|published\s+in|erschienen\s+in"
+    r"|publicado\s+en|publié\s+dans|schlagwörter|schlüsselwörter|etiquetas|catégories"
+    r"|mots-clés|palabras\s+clave)\s*:", re.I
+)
+#: A list of authors with their degrees ("Joseph D. Forrester, MD1, Jennifer C. Hunter,
+#: DrPH1"): two or more names followed by a degree.
+_AUTHOR_DEGREE = re.compile(
+    r",\s*(?:MD|M\.D\.|PhD|Ph\.D\.|DrPH|DVM|MPH|MSc|MS|RN|PharmD|DO|MBBS|MRCGP|FRCP|FRCGP"
+    r"|Dr\.?\s?med\.?)\s*\d*(?=[,;\s(]|$)"
 )
 _BREADCRUMB_SEPARATOR = re.compile(r"\s+(?:>|›|»|/|\||→)\s+")
 
@@ -140,7 +150,9 @@ _SELF_DESCRIPTION = re.compile(
     r"|answer|explore|go\s+through|talk\s+about|tell\s+you|show\s+you)\b"
     r"|\byou(?:'ll|’ll|\s+will)\s+(?:learn|find\s+out|read|discover)\b"
     r"|\b(?:below|here)\s+(?:you(?:'ll|’ll|\s+will|\s+can)|we)\s+(?:find|learn|read|explain|look)"
-    r"|\bthe\s+following\s+(?:sections?|paragraphs?|pages?|information)\b"
+    r"|\bthe\s+following\s+(?:[\w-]+\s+)?(?:sections?|paragraphs?|pages?|information"
+    r"|questions)\b|\b(?:are\s+)?(?:included|found|answered)\s+in\s+the\s+(?:above|below)"
+    r"\s+link\b"
     r"|\bin\s+this\s+(?:article|guide|post|leaflet|booklet|page|factsheet|fact\s+sheet|section"
     r"|video|blog|piece)\b"
     r"|\bthis\s+(?:article|guide|post|page|piece|section|leaflet|booklet|factsheet|website)\b"
@@ -160,6 +172,11 @@ class FurnitureLine:
 
 def _words(text: str) -> list[str]:
     return text.split()
+
+
+def byline_name(line: str) -> str | None:
+    """The name in a byline ("By Jane Doe, MD" → "Jane Doe, MD"), or None."""
+    return _byline_name(" ".join(line.split()))
 
 
 def _byline_name(line: str) -> str | None:
@@ -207,14 +224,16 @@ def furniture_kind(line: str) -> FurnitureLine | None:
     words = _words(text)
     if _DISCLAIMER.search(text):
         return FurnitureLine("disclaimer")
+    if len(_AUTHOR_DEGREE.findall(text)) >= 2 and not _ends_in_sentence(text):
+        return FurnitureLine("byline", author=text.split(",")[0].strip())
     if len(words) > _MAX_FURNITURE_WORDS:
         return None
     name = _byline_name(text)
     if name is not None:
         return FurnitureLine("byline", author=name)
-    if _DATE_LINE.match(text):
-        found = _DATE_IN_TEXT.search(text)
-        return FurnitureLine("date", date=parse_date(found.group(0)) if found else None)
+    dated = _DATE_IN_TEXT.search(text)
+    if _DATE_LINE.match(text) or (dated and len(words) <= 6 and not text.endswith(".")):
+        return FurnitureLine("date", date=parse_date(dated.group(0)) if dated else None)
     if _CATEGORY.match(text):
         return FurnitureLine("category")
     if _breadcrumb(text):
@@ -228,6 +247,26 @@ def furniture_kind(line: str) -> FurnitureLine | None:
     ):
         return FurnitureLine("call-to-action")
     return None
+
+
+def _ends_in_sentence(text: str) -> bool:
+    """An author list ends in a name, a degree or a note in brackets, not in a full stop after
+    a lower-case word."""
+    return bool(re.search(r"[a-zà-ÿ]{3,}\.$", text))
+
+
+#: A pointer to elsewhere ("For more information, see …", "Para obtener más información,
+#: consulte …"): where to read, not what is true.
+_POINTER = re.compile(
+    r"^\(?\s*(?:for\s+(?:more\s+|further\s+)?(?:information|details|tips|advice|help|guidance)\b"
+    r"|read\s+more|leer\s+más|lire\s+(?:la\s+)?suite|en\s+savoir\s+plus|weiterlesen|mehr\s+lesen"
+    r"|(?:to\s+)?(?:learn|find\s+out|read)\s+more\b|more\s+information\b"
+    r"|para\s+(?:obtener\s+)?más\s+información|más\s+información"
+    r"|pour\s+(?:en\s+savoir\s+)?plus(?:\s+d['’]informations?)?|plus\s+d['’]informations?"
+    r"|weitere\s+informationen|mehr\s+(?:dazu|informationen)"
+    r"|詳しくは|詳細は)",
+    re.I,
+)
 
 
 def is_furniture_heading(title: str) -> bool:
@@ -258,7 +297,8 @@ def is_self_description(sentence: str) -> bool:
 def is_not_a_claim(sentence: str) -> bool:
     """A sentence that is furniture (a call to action, a disclaimer, a sign-up line) or a
     self-description."""
-    return is_self_description(sentence) or furniture_kind(sentence) is not None
+    return (is_self_description(sentence) or bool(_POINTER.match(sentence))
+            or furniture_kind(sentence) is not None)
 
 
 def parse_date(text: str) -> str:

@@ -14,10 +14,12 @@ pay for them.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from tracker.article.furniture import byline_name
 from tracker.article.parse import ArticleError, ArticleMetadata, ParsedArticle, parse_article
 
 __all__ = ["HtmlArticle", "PageError", "html_to_markdown", "parse_page"]
@@ -116,15 +118,23 @@ def _items(element: Any, depth: int) -> list[str]:
     return lines
 
 
-def _page_facts(data: bytes) -> tuple[str | None, str | None]:
-    """(language, first <h1> text) read from the page itself with lxml."""
+class _PageFacts(NamedTuple):
+    language: str | None
+    heading: str | None
+    author: str | None
+
+
+def _page_facts(data: bytes) -> _PageFacts:
+    """What the page says of itself, read with lxml: its language (<html lang>, or a
+    content-language meta), its first <h1>, and its author (a byline element — class or
+    itemprop naming an author or byline, or rel="author" — else <meta name="author">)."""
     import lxml.etree
     import lxml.html  # lazy
 
     try:
         root = lxml.html.fromstring(data)
     except (ValueError, lxml.etree.ParserError):
-        return None, None
+        return _PageFacts(None, None, None)
     language = root.get("lang") or root.get("xml:lang")
     if not language:
         for meta in root.iter("meta"):
@@ -132,7 +142,25 @@ def _page_facts(data: bytes) -> tuple[str | None, str | None]:
                 language = meta.get("content")
                 break
     heading = next((h.text_content() for h in root.iter("h1") if h.text_content().strip()), None)
-    return language, _SPACE.sub(" ", heading).strip() if heading else None
+    return _PageFacts(language, _SPACE.sub(" ", heading).strip() if heading else None,
+                      _author(root))
+
+
+def _author(root: Any) -> str | None:
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        marks = " ".join((element.get("class") or "", element.get("itemprop") or "",
+                          element.get("rel") or "")).casefold()
+        if "byline" in marks or "author" in marks.split():
+            text = _SPACE.sub(" ", element.text_content()).strip()
+            name = byline_name(text) or (text if 0 < len(text.split()) <= 8 else None)
+            if name:
+                return name
+    for meta in root.iter("meta"):
+        if (meta.get("name") or "").casefold() == "author" and (meta.get("content") or "").strip():
+            return str(meta.get("content")).strip()
+    return None
 
 
 def html_to_markdown(data: bytes, url: str | None = None) -> HtmlArticle:
@@ -144,10 +172,12 @@ def html_to_markdown(data: bytes, url: str | None = None) -> HtmlArticle:
         data, url=url, include_links=True, include_formatting=False, include_tables=True,
         include_comments=False, with_metadata=True, favor_recall=True, output_format="python",
         deduplicate=False,
+        # Only a date the page's markup declares: a year in the text is not a publication date.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if document is None or getattr(document, "body", None) is None:
         raise PageError("no article text found in the page (is it a web page with an article?)")
-    language, heading = _page_facts(data)
+    language, heading, author = _page_facts(data)
     blocks = _blocks(document.body)
     first = blocks[0] if blocks else ""
     title = heading or (document.title or "").strip()
@@ -160,7 +190,7 @@ def html_to_markdown(data: bytes, url: str | None = None) -> HtmlArticle:
     return HtmlArticle(
         markdown="\n\n".join(blocks) + "\n",
         title=title,
-        author=(document.author or None),
+        author=author,
         date=(document.date or None),
         language=language,
         url=getattr(document, "url", None) or url,
@@ -176,6 +206,10 @@ def parse_page(data: bytes, url: str | None = None, language: str | None = None)
         page = html_to_markdown(data, url)
     except PageError as exc:
         raise ArticleError(str(exc)) from None
-    metadata = ArticleMetadata(author=page.author, published=page.date)
-    return parse_article(page.markdown, fmt="markdown", language=language or page.language,
-                         title=page.title, metadata=metadata)
+    parsed = parse_article(page.markdown, fmt="markdown", language=language or page.language,
+                           title=page.title)
+    # The page's own bylines and date lines first, then what its markup declares.
+    found = parsed.metadata
+    return dataclasses.replace(parsed, metadata=ArticleMetadata(
+        author=found.author or page.author, published=found.published or page.date,
+        furniture=found.furniture))

@@ -95,7 +95,22 @@ def segment(text: str, language: str) -> list[tuple[int, int]]:
     if rest.strip():
         lead = len(rest) - len(rest.lstrip())
         spans.append((cursor + lead, cursor + lead + len(rest.strip())))
-    return spans
+    return _join_at_commas(text, spans)
+
+
+#: A piece ending in one of these is not a sentence: pysbd's Arabic rules end a "sentence" at
+#: the Arabic comma.
+_CLAUSE_END = (",", "،", "、", ";", "؛")
+
+
+def _join_at_commas(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and text[joined[-1][0] : joined[-1][1]].endswith(_CLAUSE_END):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def word_count(text: str) -> int:
