@@ -320,8 +320,8 @@ def document_picker() -> None:
     """Sidebar: choose the document when several are tracked (shared by every page)."""
     docs = read(queries.documents)
     slugs = [d.slug for d in docs]
-    if st.session_state.get(DOCUMENT_KEY) not in slugs:
-        st.session_state[DOCUMENT_KEY] = slugs[0] if slugs else None
+    if st.session_state.get(DOCUMENT_KEY) not in slugs:  # the first one tracked, by default
+        st.session_state[DOCUMENT_KEY] = min(docs, key=lambda d: d.id).slug if docs else None
     if len(docs) < 2:
         return
     titles = {d.slug: shorten(d.title, 60) for d in docs}

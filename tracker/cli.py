@@ -148,7 +148,8 @@ def init() -> None:
 
 @app.command()
 def bootstrap(
-    empty: Annotated[bool, typer.Option("--empty", help="load only the article")] = False,
+    empty: Annotated[bool, typer.Option(
+        "--empty", help="load only the seed article (no library, review or examples)")] = False,
 ) -> None:
     """Initialise or upgrade, then load what the product ships into an empty database."""
     with _database() as engine:

@@ -179,10 +179,13 @@ def html_to_markdown(data: bytes, url: str | None = None) -> HtmlArticle:
         raise PageError("no article text found in the page (is it a web page with an article?)")
     language, heading, author = _page_facts(data)
     blocks = _blocks(document.body)
-    first = blocks[0] if blocks else ""
     title = heading or (document.title or "").strip()
-    if first.startswith("# "):
-        title = first[2:].strip()
+    # The first <h1> of the content is the title, put first: what comes before it in the
+    # content (a category line, a breadcrumb) is furniture for the parser's rules.
+    first = next((i for i, block in enumerate(blocks) if block.startswith("# ")), None)
+    if first is not None:
+        title = blocks[first][2:].strip()
+        blocks.insert(0, blocks.pop(first))
     elif title:
         blocks.insert(0, f"# {_SPACE.sub(' ', title)}")
     if not any(not block.startswith("#") for block in blocks):
