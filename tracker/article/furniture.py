@@ -269,9 +269,11 @@ _POINTER = re.compile(
 )
 
 
-def is_furniture_heading(title: str) -> bool:
+def is_furniture_heading(title: str, *, markdown: bool = True) -> bool:
     """A heading that opens a box of site furniture, whose content is left out with it:
-    related articles, share, sign-up, comments, advertisements, or any furniture line."""
+    related articles, share, sign-up, comments, advertisements; in Markdown also any heading
+    that is a furniture line ("## Book an appointment"). A plain-text line that is furniture
+    ("Home > Flu") is left out alone, not as a box: plain text has no heading levels."""
     key = title.strip().rstrip(":").casefold()
     if re.match(
         r"^(?:related(?:\s+(?:articles?|posts?|content|pages?|topics?|stories|reading))?"
@@ -284,7 +286,7 @@ def is_furniture_heading(title: str) -> bool:
         key,
     ):
         return True
-    return furniture_kind(title) is not None
+    return markdown and furniture_kind(title) is not None
 
 
 def is_self_description(sentence: str) -> bool:

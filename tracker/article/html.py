@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -163,6 +164,18 @@ def _author(root: Any) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _config() -> Any:
+    """trafilatura's settings: keep short articles (a 250-character floor would make it fall
+    back to the page's whole text) and read dates only from the markup."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "min_extracted_size", "1")
+    config.set("DEFAULT", "extensive_date_search", "off")
+    return config
+
+
 def html_to_markdown(data: bytes, url: str | None = None) -> HtmlArticle:
     """The main content of an HTML page as Markdown with its title first, and its metadata.
     Raises PageError when no article text can be found in the page."""
@@ -174,6 +187,7 @@ def html_to_markdown(data: bytes, url: str | None = None) -> HtmlArticle:
         deduplicate=False,
         # Only a date the page's markup declares: a year in the text is not a publication date.
         date_extraction_params={"extensive_search": False, "original_date": True},
+        config=_config(),
     )
     if document is None or getattr(document, "body", None) is None:
         raise PageError("no article text found in the page (is it a web page with an article?)")

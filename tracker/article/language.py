@@ -95,7 +95,25 @@ def segment(text: str, language: str) -> list[tuple[int, int]]:
     if rest.strip():
         lead = len(rest) - len(rest.lstrip())
         spans.append((cursor + lead, cursor + lead + len(rest.strip())))
+    if language in _RTL_HARD_BREAKS:
+        spans = [piece for span in spans for piece in _hard_breaks(text, span)]
     return _join_at_commas(text, spans)
+
+
+#: Languages whose pysbd rules miss a full stop or question mark between sentences: there a
+#: sentence also ends at [.!?؟۔] followed by a space (no abbreviations to protect).
+_RTL_HARD_BREAKS = frozenset({"ar", "fa", "ur"})
+_HARD_BREAK = re.compile(r"(?<=[.!?؟۔])\s+")
+
+
+def _hard_breaks(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    start, end = span
+    pieces: list[tuple[int, int]] = []
+    for match in _HARD_BREAK.finditer(text, start, end):
+        pieces.append((start, match.start()))
+        start = match.end()
+    pieces.append((start, end))
+    return [(a, b) for a, b in pieces if b > a]
 
 
 #: A piece ending in one of these is not a sentence: pysbd's Arabic rules end a "sentence" at

@@ -406,9 +406,9 @@ def _looks_like_heading(line: str) -> bool:
     text = _clean(line)
     if not text or _BULLET.match(line) or _URL.search(text):
         return False
-    if len(text) > _HEADING_MAX_CHARS or len(text.split()) > _HEADING_MAX_WORDS:
+    if len(text) > _HEADING_MAX_CHARS or language.word_count(text) > _HEADING_MAX_WORDS:
         return False
-    if text[-1] in ".!,;:" or text[0].islower():
+    if text[-1] in ".!,;:。．！、，；：؛،" or text[0].islower():
         return False
     return any(ch.isalpha() for ch in text)
 
@@ -486,7 +486,7 @@ def _take_out_furniture(blocks: list[_Block], markdown: bool) -> _Furniture:
             if title is None or level > skipping:
                 continue  # inside the box
             skipping = None  # a heading of the box's level or above ends it
-        if title is not None and furniture.is_furniture_heading(title):
+        if title is not None and furniture.is_furniture_heading(title, markdown=markdown):
             kinds.append("box")
             skipping = level
             continue
@@ -735,18 +735,36 @@ def _is_abbreviation(region: str, period: int) -> bool:
     return word in _ABBREVIATIONS or bool(_INITIALS.match(word))
 
 
+#: Units a full stop may follow inside a sentence ("2.5 mg. were given"): before a lower-case
+#: word they do not end one.
+_UNITS = _word_set("mg mcg µg g kg ml l dl mm cm m km min mins h hr hrs sec s mmol mol iu")
+_WORD_BEFORE = re.compile(r"([^\W\d_]{2,})$")
+
+
+def _lower_case_start(region: str, match: re.Match[str]) -> bool:
+    """The boundary `match` ends a sentence although the next word starts in lower case: one
+    mark (not an ellipsis) after a word of two letters or more that is not a unit."""
+    opener = match.group(1)
+    if not opener.islower() or len(match.group(0).rstrip("\"'”’)]*_")) != 1:
+        return False
+    word = _WORD_BEFORE.search(region, 0, match.start())
+    return word is not None and word.group(1).casefold() not in _UNITS
+
+
 def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans within text[start:end], trimmed of surrounding whitespace.
 
     A sentence ends at '.', '!' or '?' (closing quotes, brackets and emphasis allowed) followed by
     whitespace and a capital, digit, quote or bracket; never after an abbreviation or initials
-    ("e.g.", "Dr.", "J.").
+    ("e.g.", "Dr.", "J."). A single '.', '!' or '?' after a word of two letters or more that is
+    not a unit ("mg", "ml") also ends a sentence before a lower-case word ("… anaesthetic. it
+    is …"); an ellipsis never does.
     """
     region = text[start:end]
     spans: list[tuple[int, int]] = []
     current = 0
     for match in _BOUNDARY.finditer(region):
-        if not _SENTENCE_OPENER.match(match.group(1)):
+        if not _SENTENCE_OPENER.match(match.group(1)) and not _lower_case_start(region, match):
             continue
         last_dot = match.group(0).rstrip("\"'”’)]*_")
         if last_dot == "." and _is_abbreviation(region, match.start()):
@@ -885,7 +903,9 @@ def _sentences(content: Iterable[_Placed], text: str, lang: str | None) -> list[
                 item = _clean(_unwrap_links(text[unit.start : unit.end]))
                 introduced = introducer is not None and introducer.sentence.path == placed.path
                 if not _is_statement_item(item, lang, introduced):
-                    if introduced and introducer is not None and item.strip(_ITEM_TRAIL):
+                    question = item.endswith(("?", "？", "؟"))
+                    if introduced and introducer is not None and item.strip(_ITEM_TRAIL) \
+                            and not question:
                         introducer.items.append(item.rstrip(_ITEM_TRAIL))
                         introducer.end = unit.end
                     continue
