@@ -214,7 +214,7 @@ class Claim(Base):
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The fragment items of the list this sentence introduces ("Symptoms include:" then
     #: "fever", "cough"), also written after the sentence in `text`; None without a list.
-    list_items: Mapped[list[str] | None] = mapped_column(JSON)
+    list_items: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     retired_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
