@@ -41,8 +41,10 @@ def check(key: dict[str, Any], article: ParsedArticle) -> list[str]:
             problems.append(f"top-level sections {found!r}")
     if "claim_count" in key and len(texts) != key["claim_count"]:
         problems.append(f"{len(texts)} claims")
-    problems += [f"missing claim {claim!r}" for claim in key.get("claims", []) if claim not in texts]
-    problems += [f"not a claim, found in one: {fragment!r}" for fragment in key.get("not_claims", [])
+    problems += [f"missing claim {claim!r}" for claim in key.get("claims", [])
+                 if claim not in texts]
+    problems += [f"not a claim, found in one: {fragment!r}"
+                 for fragment in key.get("not_claims", [])
                  if any(fragment in text for text in texts)]
     for field in ("author", "published"):
         if field in key and getattr(article.metadata, field) != key[field]:

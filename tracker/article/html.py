@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from tracker.article.furniture import byline_name
