@@ -279,6 +279,33 @@ def _unwrap_links(text: str) -> str:
     return "".join(out)
 
 
+def _link_text(text: str) -> str:
+    """Markdown links ``[text](target)`` replaced by their text, for claims: like
+    `_unwrap_links`, but the target may hold balanced brackets (``(javascript:alert(1))``,
+    ``…/Foo_(bar)``). Linear: a scan that does not close ends the search."""
+    if "](" not in text:
+        return text
+    out: list[str] = []
+    done = start = 0
+    while (opening := text.find("[", start)) >= 0:
+        closing = text.find("]", opening + 1)
+        if closing < 0:
+            break
+        if text[closing + 1 : closing + 2] != "(":
+            start = closing + 1
+            continue
+        depth, end = 1, closing + 2
+        while end < len(text) and depth and text[end] != "\n":
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+        if depth:
+            break
+        out += (text[done:opening], text[opening + 1 : closing])
+        done = start = end
+    out.append(text[done:])
+    return "".join(out)
+
+
 def _key(title: str) -> str:
     """Comparison key for headings: cleaned, links unwrapped, casefolded, no trailing colon
     (cached for heading-sized text: the walk asks for the same titles over and over)."""
@@ -866,7 +893,7 @@ def _unit_sentences(
     spans = _split(text, unit.start, unit.end, lang)
     sentences: list[_Pending] = []
     for index, (a, b) in enumerate(spans):
-        cleaned = _clean(_unwrap_links(text[a:b]))
+        cleaned = _clean(_link_text(text[a:b]))
         if not cleaned:
             continue
         last = index == len(spans) - 1
@@ -900,7 +927,7 @@ def _sentences(content: Iterable[_Placed], text: str, lang: str | None) -> list[
             continue
         for unit in _units(placed.block, text):
             if unit.bullet:
-                item = _clean(_unwrap_links(text[unit.start : unit.end]))
+                item = _clean(_link_text(text[unit.start : unit.end]))
                 introduced = introducer is not None and introducer.sentence.path == placed.path
                 if not _is_statement_item(item, lang, introduced):
                     question = item.endswith(("?", "？", "؟"))
@@ -1336,7 +1363,7 @@ def _cited_sources(
                 start, end = unit.start + ref.start, unit.start + ref.end
                 at = bisect.bisect_right(starts, start) - 1
                 claim = claims[at] if at >= 0 and start < claims[at].end else None
-                sentence = claim.text if claim else _clean(_unwrap_links(region))
+                sentence = claim.text if claim else _clean(_link_text(region))
                 found.append(ParsedCitedSource(
                     ordinal=len(found), kind=ref.kind, identifier=ref.identifier[:1000],
                     url=ref.url, link_text=ref.link_text[:500], sentence=sentence[:5000],
