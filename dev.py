@@ -5,8 +5,8 @@
     python3 dev.py test    create .venv, install with the dev tools, run ruff, mypy and pytest
 
 Everything after the verb is passed on: `python3 dev.py run --empty` starts on a database holding
-only the article; `python3 dev.py test -k bibtex` selects tests. The virtual environment is
-reinstalled only when pyproject.toml changes.
+only the article, `--examples` also loads the example articles; `python3 dev.py test -k bibtex`
+selects tests. The virtual environment is reinstalled only when pyproject.toml changes.
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ def ensure_environment(extras: str) -> None:
 
 def run(args: list[str]) -> int:
     ensure_environment("")
-    empty = "--empty" in args
-    passthrough = [a for a in args if a != "--empty"]
-    bootstrap = [str(BIN / "tracker"), "bootstrap"] + (["--empty"] if empty else [])
+    ours = [a for a in args if a in ("--empty", "--examples")]
+    passthrough = [a for a in args if a not in ours]
+    bootstrap = [str(BIN / "tracker"), "bootstrap", *ours]
     if subprocess.run(bootstrap, cwd=ROOT).returncode != 0:
         return 1
     streamlit = [

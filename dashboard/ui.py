@@ -333,8 +333,8 @@ def document_picker() -> None:
     """Sidebar: choose the document when several are tracked (shared by every page)."""
     docs = read(queries.documents)
     slugs = [d.slug for d in docs]
-    if st.session_state.get(DOCUMENT_KEY) not in slugs:
-        st.session_state[DOCUMENT_KEY] = slugs[0] if slugs else None
+    if st.session_state.get(DOCUMENT_KEY) not in slugs:  # the first one tracked, by default
+        st.session_state[DOCUMENT_KEY] = min(docs, key=lambda d: d.id).slug if docs else None
     if len(docs) < 2:
         return
     titles = {d.slug: shorten(d.title, 60) for d in docs}
@@ -505,6 +505,12 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
     st.markdown(f"{grade_badges(c)} · claim #{c.id} · {escape_markdown(c.category)} · "
                 f"{escape_markdown(section_name(c.section))}")
     st.text(c.text)
+    if detail.list_items:
+        st.caption("The list this sentence introduces, item by item (split the claim to grade "
+                   "each on its own):")
+        st.markdown("\n".join(f"- {escape_markdown(item)}" for item in detail.list_items))
+    for cited in detail.cited:
+        st.caption(cited_line(cited))
     st.caption(escape_markdown(c.explanation))
     chosen = "chosen by a reviewer" if detail.track_source == "reviewer" else "proposed"
     st.caption(f"Graded as **{escape_markdown(c.track)}** ({chosen}: "
@@ -569,6 +575,16 @@ def appraisal_detail(detail: queries.ClaimDetail) -> None:
         st.caption("Searches recorded:")
         table([{"at": s.searched_at, "by": s.searched_by, "where": s.sources,
                 "note": s.note} for s in detail.searches])
+
+
+def cited_line(cited: queries.CitedRow) -> str:
+    """One source the article itself cites, as a caption: a candidate, not evidence."""
+    library = (f" — in the library as {escape_markdown(cited.in_library)}" if cited.in_library
+               else " — not in the library yet")
+    text = f" “{escape_markdown(cited.link_text)}”" if cited.link_text and \
+        cited.kind != "phrase" else ""
+    return (f":material/format_quote: cited by the article: {escape_markdown(cited.kind)} "
+            f"{escape_markdown(cited.identifier)}{text}{library}")
 
 
 def _parts(detail: queries.ClaimDetail) -> None:

@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 from typer.testing import CliRunner
 
-from tests.conftest import Backend
+from tests.conftest import SEED, Backend
 from tracker import backup, db, queries
 from tracker.cli import app
 from tracker.errors import Conflict, InvalidInput, PermissionDenied
@@ -184,7 +184,7 @@ def tables_with_rows(engine: Engine) -> list[str]:
 
 def coverage(engine: Engine) -> tuple[Any, ...]:
     with db.reading(engine) as session:
-        doc = queries.resolve_document(session, None)
+        doc = queries.resolve_document(session, SEED)
         return (queries.coverage(session, doc.id), queries.coverage_by_section(session, doc.id),
                 queries.flag_summary(session, doc.id))
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import ARTICLE, ROOT
+from tests.conftest import ARTICLE, ROOT, SEED
 from tracker import bibtex, db, queries
 from tracker.errors import Conflict, InvalidInput, PermissionDenied
 from tracker.models import AuditEvent, Citation, Claim, EvidenceLink
@@ -207,7 +207,7 @@ def test_open_questions(library: Engine, make_actor: MakeActor) -> None:
     editor = make_actor(library, Role.EDITOR)
     doc_claim = claim_id(library, "Current investigations focus on optimizing dosing regimens")
     with db.writing(library) as session:
-        document = queries.resolve_document(session, None)
+        document = queries.resolve_document(session, SEED)
         q = questions.add_question(session, editor, document.id, "dosing", "Which dose?",
                                    priority=Priority.HIGH, claim_ids=[doc_claim])
         assert questions.address_question(session, editor, q.id, cid(library, "cohen2018chronic"),
@@ -233,7 +233,7 @@ def _writes(engine: Engine) -> dict[str, tuple[Role, Callable[[Session, Actor], 
         admin = system_actor(session)
         link_info = evidence.link_evidence(session, admin, other, citation, Stance.SUPPORTS)
         flag_info = flags.raise_flag(session, admin, other, FlagKind.OTHER, "check")
-        document = queries.resolve_document(session, None)
+        document = queries.resolve_document(session, SEED)
         question = questions.add_question(session, admin, document.id, "q1", "Question?")
     bib = "@article{new1, title={A new trial of ketamine}, year={2020}, author={Doe, J.}}"
     source = articles.read_article(ARTICLE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 
+from tests.conftest import SEED
 from tracker import db, queries
 from tracker.models import Citation, EvidenceLink, User
 
@@ -99,7 +100,7 @@ def test_generally_considered_safe_is_flagged_overstated(shipped_engine: Engine)
 
 def test_open_questions_on_dosing_and_safety_show_their_evidence(shipped_engine: Engine) -> None:
     with db.reading(shipped_engine) as session:
-        document = queries.resolve_document(session, None)
+        document = queries.resolve_document(session, SEED)
         found = {q.slug: q for q in queries.questions(session, document.id)}
     assert {"dosing-standardisation", "long-term-safety", "durability-of-relief",
             "delivery-systems", "personalised-medicine", "analogues-derivatives",
@@ -124,7 +125,7 @@ def test_only_verified_citations_carry_evidence(shipped_engine: Engine) -> None:
 
 def test_coverage_by_section_reflects_the_map(shipped_engine: Engine) -> None:
     with db.reading(shipped_engine) as session:
-        document = queries.resolve_document(session, None)
+        document = queries.resolve_document(session, SEED)
         coverage = queries.coverage(session, document.id)
         by_section = {r.group: r for r in queries.coverage_by_section(session, document.id)}
     assert coverage.claims == 63

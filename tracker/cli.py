@@ -26,6 +26,7 @@ from tracker import bibtex, db, exports, queries
 from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, TrackerError
+from tracker.fetch import is_url
 from tracker.services import appraisals, articles, citations, evidence, flags, review, users
 from tracker.services import questions as questions_service
 from tracker.services import setup as setup_service
@@ -159,26 +160,33 @@ def init() -> None:
 
 @app.command()
 def bootstrap(
-    empty: Annotated[bool, typer.Option("--empty", help="load only the article")] = False,
+    empty: Annotated[bool, typer.Option(
+        "--empty", help="load only the seed article (no library, review or examples)")] = False,
+    examples: Annotated[bool, typer.Option(
+        "--examples", help="also load the example articles of references/examples/")] = False,
 ) -> None:
     """Initialise or upgrade, then load what the product ships into an empty database."""
     with _database() as engine:
-        report = bootstrap_service(engine, empty=empty)
+        report = bootstrap_service(engine, empty=empty, examples=examples)
     for step in report.steps:
         typer.echo(step)
 
 
 @app.command()
 def ingest(
-    path: Annotated[Path, typer.Argument(help="plain-text or Markdown article")],
+    source: Annotated[str, typer.Argument(
+        help="an article: a plain-text, Markdown or HTML file, or an http(s) address")],
     slug: Annotated[str | None, typer.Option(help="document identity (default: title)")] = None,
+    language: Annotated[str | None, typer.Option(
+        help="the article's language, e.g. es (default: declared or detected)")] = None,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record an article (or a revision of one) as sections and claims."""
-    source = articles.read_article(path)
+    article = (articles.fetch_article(source, language=language) if is_url(source)
+               else articles.read_article(Path(source), language=language))
     with _write(as_user) as (session, actor):
-        report = articles.ingest(session, actor, source, slug=slug)
+        report = articles.ingest(session, actor, article, slug=slug)
     if as_json:
         _print_json(report)
     elif report.unchanged:
@@ -189,6 +197,21 @@ def ingest(
     else:
         typer.echo(f"{report.slug}: {report.kept} kept, {report.edited} edited, "
                    f"{report.added} added, {report.retired} retired")
+
+
+@app.command("cited")
+def cited_cmd(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
+    """What the article itself cites (DOI, PMID, PMCID, journal links, "a 2023 review"):
+    candidates to import, verify and link, never evidence by themselves."""
+    with _read() as session:
+        doc = queries.resolve_document(session, document)
+        rows = queries.cited_sources(session, doc.id)
+    if as_json:
+        _print_json(rows)
+        return
+    _table(["claim", "kind", "identifier", "in library", "sentence"],
+           [(f"#{r.claim_id}" if r.claim_id else "-", r.kind, r.identifier,
+             r.in_library or "", r.sentence) for r in rows], wrap=70)
 
 
 @app.command("documents")
@@ -255,8 +278,15 @@ def claim_show(claim_id: int, as_json: JsonFlag = False) -> None:
     typer.echo(f"#{row.id} [{row.category}] {' › '.join(row.section) or '(introduction)'}")
     typer.echo(row.text)
     typer.echo(f"track: {row.track} ({detail.track_source}: {detail.track_reason})")
+    for item in detail.list_items:
+        typer.echo(f"  • {item}")
     typer.echo(f"status: {row.explanation}")
     typer.echo(f"needs: {detail.requirement}")
+    for cited in detail.cited:
+        library = f" (in the library as {cited.in_library})" if cited.in_library else ""
+        typer.echo(f"  cited by the article: {cited.kind} {cited.identifier}{library}"
+                   + (f" “{cited.link_text}”" if cited.link_text and cited.kind != "phrase"
+                      else ""))
     for part in detail.parts:
         typer.echo(f"  part #{part.id} {part.text!r}: {part.explanation}")
     if detail.restates:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -138,6 +139,14 @@ class Document(Base):
     source_format: Mapped[str] = mapped_column(String(16))
     source_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # What the document says about itself (tracker.article.ArticleMetadata), never claims.
+    author: Mapped[str | None] = mapped_column(String(500))
+    published: Mapped[str | None] = mapped_column(String(32))  # ISO date when it could be read
+    language: Mapped[str | None] = mapped_column(String(16))  # ISO 639-1
+    source_url: Mapped[str | None] = mapped_column(String(2000))  # where a page was fetched
+    #: The bytes as received when `source_text` is not them (a web page: `source_text` is its
+    #: main content as Markdown, the text the spans refer to); None for text and Markdown.
+    source_bytes: Mapped[bytes | None] = mapped_column(LargeBinary)
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -204,6 +213,9 @@ class Claim(Base):
     category_rule: Mapped[str] = mapped_column(String(200), default="")
     fingerprint: Mapped[str] = mapped_column(String(32), index=True)
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The fragment items of the list this sentence introduces ("Symptoms include:" then
+    #: "fever", "cough"), also written after the sentence in `text`; None without a list.
+    list_items: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     retired_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -277,6 +289,31 @@ class Resource(Base):
     citation: Mapped[Citation | None] = relationship()
 
     __table_args__ = (UniqueConstraint("document_id", "title"),)
+
+
+class CitedSource(Base):
+    """A study the document itself cites (tracker.article.cited): a PubMed, PMC, DOI or journal
+    link, an identifier written out, or a "this 2023 review" phrase, with the sentence citing
+    it. A candidate for a reviewer to import, verify and link; never evidence by itself.
+    Replaced wholesale when the document is re-ingested (nothing refers to these rows)."""
+
+    __tablename__ = "cited_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # doi, pmid, pmcid, journal, phrase
+    identifier: Mapped[str] = mapped_column(String(1000))  # normalised
+    url: Mapped[str | None] = mapped_column(Text)
+    link_text: Mapped[str] = mapped_column(String(500), default="")
+    sentence: Mapped[str] = mapped_column(Text, default="")
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+
+    claim: Mapped[Claim | None] = relationship()
 
 
 # --- the literature --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ Each function takes a session and returns small frozen rows; nothing here writes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
@@ -34,6 +34,7 @@ from tracker.models import (
     BodyJudgement,
     Citation,
     CitationTopic,
+    CitedSource,
     Claim,
     Document,
     EvidenceLink,
@@ -105,6 +106,12 @@ class DocumentRow:
     resources: int
     ingested_at: datetime
     updated_at: datetime
+    # What the document says about itself (never claims); None where it said nothing.
+    author: str | None
+    published: str | None
+    language: str | None
+    source_url: str | None
+    source_format: str
 
 
 def documents(session: Session) -> list[DocumentRow]:
@@ -133,7 +140,9 @@ def _documents_statement(one: bool) -> Select[Any]:
     query = (
         select(Document.id, Document.slug, Document.title, Document.source_path,
                func.coalesce(claims.c.n, 0), func.coalesce(sections.c.n, 0),
-               func.coalesce(resources.c.n, 0), Document.ingested_at, Document.updated_at)
+               func.coalesce(resources.c.n, 0), Document.ingested_at, Document.updated_at,
+               Document.author, Document.published, Document.language, Document.source_url,
+               Document.source_format)
         .outerjoin(claims, claims.c.document_id == Document.id)
         .outerjoin(sections, sections.c.document_id == Document.id)
         .outerjoin(resources, resources.c.document_id == Document.id)
@@ -870,6 +879,8 @@ class ClaimDetail:
     flags: list[FlagRow]
     questions: list[str]
     history: list[HistoryRow]
+    list_items: list[str]  # the fragments of the list the sentence introduces
+    cited: list[CitedRow]  # what the article itself cites in this sentence (candidates)
 
 
 def claim_detail(session: Session, claim_id: int) -> ClaimDetail:
@@ -909,7 +920,49 @@ def claim_detail(session: Session, claim_id: int) -> ClaimDetail:
         evidence=linked,
         flags=flags(session, claim_id=claim_id), questions=question_titles,
         history=history(session, claim_id=claim_id, limit=100),
+        list_items=list(model.list_items or []),
+        cited=cited_sources(session, model.document_id, claim_id=claim_id),
     )
+
+
+# --- what the article itself cites -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CitedRow:
+    """A study the article itself cites: a candidate for a reviewer, never evidence."""
+
+    id: int
+    claim_id: int | None  # the claim citing it; None outside claims (a reference list)
+    ordinal: int
+    kind: str  # doi, pmid, pmcid, journal, phrase
+    identifier: str  # normalised
+    url: str | None
+    link_text: str
+    sentence: str
+    in_library: str | None  # key of the library citation with this DOI or PMID, if any
+
+
+def cited_sources(session: Session, document_id: int, *, claim_id: int | None = None
+                  ) -> list[CitedRow]:
+    """The document's own citations in order of appearance (one claim's with `claim_id`),
+    each with the library citation that has the same DOI or PMID, when there is one."""
+    same = or_(
+        (CitedSource.kind == "doi") & (func.lower(Citation.doi) == CitedSource.identifier),
+        (CitedSource.kind == "pmid") & (Citation.pmid == CitedSource.identifier),
+    )
+    query = (
+        select(CitedSource.id, CitedSource.claim_id, CitedSource.ordinal, CitedSource.kind,
+               CitedSource.identifier, CitedSource.url, CitedSource.link_text,
+               CitedSource.sentence, func.min(Citation.key))
+        .outerjoin(Citation, same)
+        .where(CitedSource.document_id == document_id)
+        .group_by(CitedSource.id)
+        .order_by(CitedSource.ordinal)
+    )
+    if claim_id is not None:
+        query = query.where(CitedSource.claim_id == claim_id)
+    return [CitedRow(*row) for row in session.execute(query)]
 
 
 # --- open questions --------------------------------------------------------------------------
@@ -1161,6 +1214,7 @@ class ArticleClaim:
     markers: list[int]  # numbers of the references cited for it (supports/contradicts/mixed)
     span_start: int
     span_end: int
+    cited: list[CitedRow] = field(default_factory=list)  # what the article cites here
 
 
 @dataclass(frozen=True, slots=True)
@@ -1208,10 +1262,15 @@ def article_view(session: Session, document_id: int) -> ArticleView:
         if numbers[cid] not in markers[top]:
             markers[top].append(numbers[cid])
     by_section: dict[tuple[str, ...], list[ArticleClaim]] = {}
+    by_claim: dict[int, list[CitedRow]] = {}
+    for cited_row in cited_sources(session, document_id):
+        if cited_row.claim_id is not None:
+            by_claim.setdefault(cited_row.claim_id, []).append(cited_row)
     for row in rows:
         start, end = spans.get(row.id, (0, 0))
         by_section.setdefault(tuple(row.section), []).append(
-            ArticleClaim(row, sorted(markers.get(row.id, [])), start, end))
+            ArticleClaim(row, sorted(markers.get(row.id, [])), start, end,
+                         by_claim.get(row.id, [])))
     return ArticleView(
         document=document, introduction=by_section.get((), []),
         sections=[ArticleSection(s.title, s.level, s.kind, by_section.get(tuple(s.path), []))

@@ -18,8 +18,10 @@ def claim_markdown(item: queries.ArticleClaim) -> str:
     references = "".join(f"\\[{n}\\]" for n in item.markers)
     needed = (" :red[*citation needed*]" if claim.status in NEEDS_CITATION else "")
     flagged = " :orange-badge[:material/flag: flagged]" if claim.open_flags else ""
+    cited = "".join(f" :blue-badge[cited by the article: {ui.escape_markdown(c.kind)} "
+                    f"{ui.escape_markdown(c.identifier[:60])}]" for c in item.cited)
     return (f"{ui.grade_badges(claim)} {ui.escape_markdown(claim.text)} "
-            f"{references}{needed}{flagged} :gray[· claim {claim.id}]")
+            f"{references}{needed}{flagged}{cited} :gray[· claim {claim.id}]")
 
 
 def section_markdown(section: queries.ArticleSection) -> str:
