@@ -26,9 +26,10 @@ def headline(coverage: queries.Coverage) -> None:
                     "waits (never shown as high by default)."))
     figures.append(("Open flags", coverage.open_flags,
                     "Flags raised by editors and not yet closed."))
-    for column, (label, value, help_text) in zip(st.columns(len(figures)), figures,
-                                                 strict=True):
-        column.metric(label, value, help=help_text, border=True)
+    half = (len(figures) + 1) // 2  # two rows: the labels stay readable beside the sidebar
+    for row in (figures[:half], figures[half:]):
+        for column, (label, value, help_text) in zip(st.columns(half), row, strict=False):
+            column.metric(label, value, help=help_text, border=True)
     st.caption(f"{coverage.signed_off} of {coverage.claims} claims signed off by an editor "
                "at their current grade.")
 
