@@ -615,6 +615,12 @@ def _is_abbreviation(region: str, period: int) -> bool:
     return word in _ABBREVIATIONS or bool(_INITIALS.match(word))
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a paragraph (e.g. an abstract) as (start, end) spans, by the rules of
+    `_split_sentences`."""
+    return _split_sentences(text, 0, len(text))
+
+
 def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans within text[start:end], trimmed of surrounding whitespace.
 
