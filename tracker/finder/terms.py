@@ -217,6 +217,12 @@ def _synonym_at(found: Sequence[Word], position: int, *, abbreviations_any_case:
 
 # --- concepts of a claim ---------------------------------------------------------------------
 
+#: A concept the synonym table names (a drug, a condition, a route, an outcome) weighs this
+#: much more than a plain word: it says what the claim is about. So does an extra term (a
+#: confirmed PICO tag).
+NAMED_WEIGHT = 2.0
+EXTRA_WEIGHT = 2.0
+
 
 @dataclass(frozen=True, slots=True)
 class Concept:
@@ -234,9 +240,7 @@ class Concept:
                                tuple(s for s in dict.fromkeys(stems(f) for f in self.forms) if s))
 
 
-def _concept(label: str, group: SynonymGroup | None, weight: float = 1.0) -> Concept:
-    if group is None:
-        return Concept(label, (fold(label),), weight)
+def _concept(label: str, group: SynonymGroup, weight: float = NAMED_WEIGHT) -> Concept:
     own = fold(label)
     rest = tuple(f for f in group.all_forms if stems(f) != stems(own))
     return Concept(label, (own, *rest), weight)
@@ -245,7 +249,8 @@ def _concept(label: str, group: SynonymGroup | None, weight: float = 1.0) -> Con
 def claim_concepts(text: str, extra_terms: Iterable[str] = ()) -> list[Concept]:
     """The concepts of a claim's text, in the order of the sentence, then those of
     `extra_terms` (e.g. the claim's confirmed PICO tags: a population, an intervention…) that
-    the sentence does not already name. A word or phrase named twice counts once."""
+    the sentence does not already name. A word or phrase named twice counts once. Concepts of
+    the synonym table and extra terms weigh `NAMED_WEIGHT` / `EXTRA_WEIGHT`, other words 1."""
     concepts: list[Concept] = []
     seen: set[frozenset[tuple[str, ...]]] = set()
 
@@ -263,9 +268,9 @@ def claim_concepts(text: str, extra_terms: Iterable[str] = ()) -> list[Concept]:
             continue
         whole = _synonym_at(found, 0, abbreviations_any_case=True)
         if whole is not None and whole[1] == len(found):
-            add(_concept(term.strip(), whole[0]))
+            add(_concept(term.strip(), whole[0], EXTRA_WEIGHT))
         else:
-            add(Concept(term.strip(), (fold(term.strip()),)))
+            add(Concept(term.strip(), (fold(term.strip()),), EXTRA_WEIGHT))
     return concepts
 
 
