@@ -154,12 +154,12 @@ SYNONYMS: tuple[SynonymGroup, ...] = (
     _group("hypertension", "high blood pressure"),
     _group("intensive care unit", "critical care", abbreviations=("icu",)),
     # routes of administration
-    _group("intravenous", "intravenously", abbreviations=("iv",)),
-    _group("intramuscular", "intramuscularly", abbreviations=("im",)),
-    _group("subcutaneous", "subcutaneously", abbreviations=("sc",)),
-    _group("intranasal", "intranasally", "nasal spray"),
-    _group("oral", "orally", "by mouth", abbreviations=("po",)),
-    _group("sublingual", "sublingually", "under the tongue"),
+    _group("intravenous", abbreviations=("iv",)),
+    _group("intramuscular", abbreviations=("im",)),
+    _group("subcutaneous", abbreviations=("sc",)),
+    _group("intranasal", "nasal spray"),
+    _group("oral", "by mouth", abbreviations=("po",)),
+    _group("sublingual", "under the tongue"),
     # effects and outcomes
     _group("adverse effects", "side effects", "adverse events", "adverse reactions"),
     _group("analgesia", "analgesic", "pain relief", "pain control"),
