@@ -45,6 +45,7 @@ class Weights:
     k1: float = 1.2
     b: float = 0.75
     sentence: float = 0.5  # the best sentence's score, added to the study's
+    sentence_b: float = 0.3  # length normalisation of sentences (b of the fields)
     # Average field lengths in words (a typical journal record), for length normalisation.
     title_words: float = 14.0
     abstract_words: float = 220.0
@@ -181,7 +182,7 @@ def _sentences(body: _Field, rarity: Sequence[float], w: Weights) -> list[Senten
             if not inside:
                 continue
             marks.extend(inside)
-            norm = 1 - w.b + w.b * length / w.sentence_words
+            norm = 1 - w.sentence_b + w.sentence_b * length / w.sentence_words
             score += rarity[index] * _saturate(len(inside) / norm, w.k1)
         if score > 0:
             found.append(Sentence(number, body.text[start:end], round(score, 6),
