@@ -10,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, func, inspect, select, text
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Engine, Text, delete, func, inspect, select, text
 from typer.testing import CliRunner
 
 from tracker import backup, db, finder, queries
@@ -216,7 +218,7 @@ def test_the_articles_listed_resources_are_indexed(article_engine: Engine) -> No
 
 def test_the_triggers_that_keep_the_index_in_step_exist_at_head(engine: Engine) -> None:
     """A revision that rebuilds `citations` on SQLite (batch mode) drops its triggers: it must
-    create them again (`index.install_statements`)."""
+    create them again (`index.trigger_statements`) and rebuild the index."""
     dialect = engine.dialect.name
     with engine.connect() as conn:
         if dialect == "sqlite":
@@ -229,6 +231,26 @@ def test_the_triggers_that_keep_the_index_in_step_exist_at_head(engine: Engine) 
                 "AND NOT tgisinternal")))
     assert set(index.TRIGGERS[dialect]) <= names
     assert index.TABLE in inspect(engine).get_table_names()
+
+
+def test_a_batch_rebuild_of_citations_then_the_triggers_again_keeps_the_index(
+        engine: Engine) -> None:
+    """What a future revision altering `citations` on SQLite does: Alembic's batch mode copies,
+    drops and renames the table (no view may name it), which drops the triggers; it then runs
+    `trigger_statements` and `rebuild_statements`."""
+    if not db.is_sqlite(engine):
+        pytest.skip("PostgreSQL alters tables in place: its trigger stays")
+    load(engine)
+    with db.schema_change(engine) as connection:
+        operations = Operations(MigrationContext.configure(connection))
+        with operations.batch_alter_table("citations", recreate="always") as batch:
+            batch.add_column(Column("reviewed_note", Text(), nullable=True))
+        for statement in index.trigger_statements("sqlite") + index.rebuild_statements("sqlite"):
+            connection.exec_driver_sql(statement)
+    load(engine, "@article{gnu2023, title = {Nitrous oxide for labour pain}, year = {2023}, "
+                 "author = {Gnu, Al}, doi = {10.1000/gnu}}", "later.bib")
+    assert found(engine, "ketamine crps") == ["cat2020"]
+    assert found(engine, "nitrous") == ["gnu2023"]
 
 
 def test_a_restored_database_searches_the_same(engine: Engine, blank_engine: Engine,
@@ -358,3 +380,23 @@ def test_suggestions_count_for_nothing_until_linked(shipped_engine: Engine) -> N
         queries.suggestions(session, claim_id)
         assert queries.claim(session, claim_id).status == status
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+# --- the documentation says what the code does -----------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "finder.md"
+
+
+def test_the_documented_synonym_table_is_the_codes() -> None:
+    assert terms.synonyms_markdown() in DOCS.read_text(encoding="utf-8")
+
+
+def test_the_documented_examples_are_what_the_code_looks_for() -> None:
+    section = DOCS.read_text(encoding="utf-8").split("### Examples")[1].split("###")[0]
+    rows = [line.split(" | ") for line in section.splitlines()
+            if line.startswith("| ") and not line.startswith("| Claim")]
+    assert len(rows) >= 4
+    for claim, looked_for in rows:
+        expected = [c.label if c.weight == 1 else f"**{c.label}**"
+                    for c in claim_concepts(claim.removeprefix("| "))]
+        assert looked_for.removesuffix(" |").split(", ") == expected, claim

@@ -12,9 +12,10 @@ that creates it, and `rebuild()` builds it afresh. It is derived data: backups l
 (a restore's inserts fill it again) and Alembic's comparison ignores it (`INDEX_TABLES`).
 
 A revision that rebuilds `citations` on SQLite (Alembic's batch mode: copy, drop, rename)
-drops the triggers with the old table: it must run `install_statements()` again (a test
-checks that they exist at head). There is deliberately no view over `citations`: SQLite
-refuses to rename a table while a view names a missing one, which would break such rebuilds.
+drops the triggers with the old table: it must run `trigger_statements()` and
+`rebuild_statements()` again (a test checks that the triggers exist at head). There is
+deliberately no view over `citations`: SQLite refuses to rename a table while a view names a
+missing one, which would break such rebuilds.
 """
 
 from __future__ import annotations
@@ -67,12 +68,20 @@ _COLUMNS = ", ".join(SQLITE_COLUMNS)
 
 
 def _sqlite_install() -> list[str]:
+    return [f"CREATE VIRTUAL TABLE {TABLE} USING fts5({_COLUMNS}, content='', "
+            "tokenize='porter unicode61 remove_diacritics 2')", *trigger_statements("sqlite")]
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """The triggers that keep the index in step. On SQLite, a revision that rebuilds
+    `citations` (batch mode) runs these again, then `rebuild_statements`."""
+    if dialect != "sqlite":
+        return [f"CREATE TRIGGER {TABLE}_sync AFTER INSERT OR UPDATE OF title, abstract, "
+                f"keywords, extra ON citations FOR EACH ROW EXECUTE FUNCTION {TABLE}_sync()"]
     insert = f"INSERT INTO {TABLE} (rowid, {_COLUMNS}) VALUES (new.id, {_sqlite_values('new')});"
     delete = (f"INSERT INTO {TABLE} ({TABLE}, rowid, {_COLUMNS}) "
               f"VALUES ('delete', old.id, {_sqlite_values('old')});")
     return [
-        f"CREATE VIRTUAL TABLE {TABLE} USING fts5({_COLUMNS}, content='', "
-        "tokenize='porter unicode61 remove_diacritics 2')",
         f"CREATE TRIGGER {TABLE}_insert AFTER INSERT ON citations BEGIN {insert} END",
         f"CREATE TRIGGER {TABLE}_update AFTER UPDATE OF id, title, abstract, keywords, extra "
         f"ON citations BEGIN {delete} {insert} END",
@@ -100,8 +109,7 @@ def _postgresql_install() -> list[str]:
         f"INSERT INTO {TABLE} (citation_id, document) VALUES (NEW.id, {TABLE}_document("
         "NEW.title, NEW.abstract, NEW.keywords, NEW.extra)) ON CONFLICT (citation_id) DO "
         "UPDATE SET document = EXCLUDED.document; RETURN NULL; END $$",
-        f"CREATE TRIGGER {TABLE}_sync AFTER INSERT OR UPDATE OF title, abstract, keywords, "
-        f"extra ON citations FOR EACH ROW EXECUTE FUNCTION {TABLE}_sync()",
+        *trigger_statements("postgresql"),
     ]
 
 

@@ -342,3 +342,13 @@ def arguments_as_search(arguments: Sequence[str]) -> str:
     shell (`tracker citations search ketamine "pain relief"`), so it is a phrase."""
     return " ".join(f'"{a}"' if len(a.split()) > 1 and '"' not in a else a
                     for a in arguments)
+
+
+def synonyms_markdown() -> str:
+    """The synonym table as docs/finder.md shows it (`tests/test_finder.py` pins the copy)."""
+    lines = ["| Forms looked for together | Abbreviations (in capitals) | Note |",
+             "|---|---|---|"]
+    for group in SYNONYMS:
+        lines.append(f"| {', '.join(group.forms)} | "
+                     f"{', '.join(a.upper() for a in group.abbreviations)} | {group.note} |")
+    return "\n".join(lines)
