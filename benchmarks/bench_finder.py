@@ -342,7 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = ROOT / "var" / "bench"
     work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    engine = library(work / "check-covid.db", records)
+    path = work / f"check-covid-{os.getpid()}.db"  # several runs at once do not share it
+    engine = library(path, records)
     baseline_tables(engine, records)
     say(f"retrieval: {len(records)} Check-COVID abstracts indexed in "
         f"{time.perf_counter() - started:.1f} s")
@@ -361,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"  {split} finder + MiniLM (weight {args.dense}): " + ", ".join(
                 f"{k} {v:.3f}" for k, v in line.items() if k != "sentences recall@3"))
     engine.dispose()
+    for made in path.parent.glob(path.name + "*"):
+        made.unlink()
     if not args.no_latency:
         results["latency"] = latency(args.runs, args.claims, args.seed)
     out = work / f"finder-{time.strftime('%Y%m%d-%H%M%S')}.json"
