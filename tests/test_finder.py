@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Column, Engine, Text, delete, func, inspect, select, text
 from typer.testing import CliRunner
 
+from tests.conftest import scaled
 from tracker import backup, db, finder, queries
 from tracker.cli import app
 from tracker.errors import InvalidInput, NotFound
@@ -400,3 +403,23 @@ def test_the_documented_examples_are_what_the_code_looks_for() -> None:
         expected = [c.label if c.weight == 1 else f"**{c.label}**"
                     for c in claim_concepts(claim.removeprefix("| "))]
         assert looked_for.removesuffix(" |").split(", ") == expected, claim
+
+
+# --- any text -------------------------------------------------------------------------------
+
+ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60) | st.text(
+    alphabet='"*^:()-+%_\\ ORNEARNOTAND ketamine crps', max_size=40)
+
+
+@given(text_=ANY_TEXT)
+@settings(max_examples=scaled(60, 2000), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_search_or_claim_text_is_words_never_an_index_query_error(
+        engine: Engine, text_: str) -> None:
+    """Operators of FTS5 (OR, NEAR, *, ^, column filters) and of tsquery in a search or a claim
+    are plain words: any text gives a (possibly empty) answer, never a database error."""
+    if not found(engine, "ketamine"):
+        load(engine)
+    with db.reading(engine) as session:
+        queries.citation_count(session, search=text_)
+        finder.find(session, text_, limit=3, extra_terms=[text_])
