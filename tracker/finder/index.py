@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column
 from sqlalchemy import table as table_clause
 from sqlalchemy.orm import Session
 
-from tracker.finder.terms import Concept, search_terms
+from tracker.finder.terms import Concept, clean, search_terms
 from tracker.models import Citation
 
 TABLE = "citation_search"
@@ -225,8 +225,7 @@ def search_condition(session: Session, search: str) -> ColumnElement[bool]:
     DOI, or as the PMID. A search without a word (only punctuation) is one substring."""
     terms = search_terms(search)
     if not terms:
-        text = " ".join(search.split())
-        return _elsewhere(text)
+        return _elsewhere(" ".join(clean(search).split()))
     return and_(*(or_(Citation.id.in_(_matching(session, term.forms)), _elsewhere(term.text))
                   for term in terms))
 

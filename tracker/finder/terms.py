@@ -43,6 +43,12 @@ class Word(NamedTuple):
     capitals: bool
 
 
+def clean(text: str) -> str:
+    """`text` with control characters (NUL included) and lone surrogates as spaces: neither
+    database takes them in a query."""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Cs") else ch for ch in text)
+
+
 def fold(text: str) -> str:
     """Lower case without accents: "Écarté" → "ecarte"."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -260,9 +266,9 @@ def claim_concepts(text: str, extra_terms: Iterable[str] = ()) -> list[Concept]:
             seen.add(key)
             concepts.append(concept)
 
-    for concept in _concepts_of(text, abbreviations_any_case=False):
+    for concept in _concepts_of(clean(text), abbreviations_any_case=False):
         add(concept)
-    for term in extra_terms:
+    for term in map(clean, extra_terms):
         found = words(term)
         if not found:
             continue
@@ -314,7 +320,7 @@ def search_terms(text: str) -> list[SearchTerm]:
     that is a form of the synonym table also matches the group's other forms."""
     terms: list[SearchTerm] = []
     stopped: list[SearchTerm] = []
-    for match in _QUOTED.finditer(text):
+    for match in _QUOTED.finditer(clean(text)):
         quoted, bare = match.group(1), match.group(2)
         value = " ".join((quoted if quoted is not None else bare).split())
         found = words(value)
