@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -42,6 +43,8 @@ SIGNED_IN_AT_KEY = "signed_in_at"  # session state: when they signed in (aware d
 LAST_ACTIVE_KEY = "last_active_at"  # session state: their last run of the app
 _SIGNED_OUT_KEY = "_signed_out"  # why the sign-in ended, shown once in the sidebar
 DOCUMENT_KEY = "document"  # session state: the slug of the document being looked at
+LINK_PREFILL_KEY = "_link_prefill"  # session state: a LinkPrefill for the Evidence page
+EVIDENCE_PAGE = "views/evidence.py"
 _FLASH_KEY = "_flash"
 _REVISION_KEY = "_revision"
 
@@ -84,6 +87,30 @@ def escape_markdown(text: object) -> str:
     from becoming links, and folds line breaks into spaces."""
     escaped = _PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
     return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
+
+
+def highlighted_markdown(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` as inert Markdown (`escape_markdown`) with the characters of `spans` in bold."""
+    pieces: list[str] = []
+    at = 0
+    flat = text.replace("\n", " ")
+    for start, end in sorted(spans):
+        if start < at or end <= start:
+            continue
+        pieces += [_escape_keeping_edges(flat[at:start]),
+                   f"**{escape_markdown(flat[start:end])}**"]
+        at = end
+    pieces.append(_escape_keeping_edges(flat[at:]))
+    return "".join(pieces).strip()
+
+
+def _escape_keeping_edges(piece: str) -> str:
+    """`escape_markdown` of a piece between highlights, keeping a space at either edge."""
+    if not piece.strip():
+        return " " if piece else ""
+    lead = " " if piece[0].isspace() else ""
+    trail = " " if piece[-1].isspace() else ""
+    return lead + escape_markdown(piece) + trail
 
 
 def status_badge(status: str) -> str:
@@ -523,9 +550,9 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
         stale = "" if detail.signed_off_status == c.status else " (stale: the grade has moved)"
         st.caption(f"Signed off as {escape_markdown(detail.signed_off_status or '')} by "
                    f"{escape_markdown(detail.signed_off_by)}{stale}")
-    evidence_tab, appraisal_tab, flags_tab, parts_tab, history_tab = st.tabs([
+    evidence_tab, appraisal_tab, suggested_tab, flags_tab, parts_tab, history_tab = st.tabs([
         f"Evidence ({len(detail.evidence)})", f"Appraisal ({len(detail.appraisals)})",
-        f"Flags ({len(detail.flags)})",
+        "Suggested studies", f"Flags ({len(detail.flags)})",
         f"Parts and restatements ({len(detail.parts) + len(detail.restated_by)})",
         f"History ({len(detail.history)})",
     ])
@@ -534,6 +561,8 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
               empty="No evidence linked yet.")
     with appraisal_tab:
         appraisal_detail(detail)
+    with suggested_tab:
+        suggested_studies(c.id)
     with flags_tab:
         table(flag_rows(detail.flags), FLAG_COLUMNS, empty="No flags.")
     with parts_tab:
@@ -602,3 +631,47 @@ def _parts(detail: queries.ClaimDetail) -> None:
         table([{"question": q} for q in detail.questions])
     if not (detail.parts or detail.restates or detail.restated_by or detail.questions):
         st.caption("Not split, not restated, no open question.")
+
+
+# --- suggested studies (the evidence finder) ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPrefill:
+    """What "Link this" hands the Evidence page's link form: the claim, the citation, and the
+    search that lists it."""
+
+    claim_id: int
+    citation_id: int
+    search: str
+
+
+def suggested_studies(claim_id: int) -> None:
+    """The finder's suggestions for a claim (`queries.suggestions`), each with its best
+    sentences highlighted and, for reviewers, "Link this", which opens the Evidence page's
+    link form filled in with the claim and the study. Nothing here writes."""
+    found = read(queries.suggestions, claim_id)
+    st.info(escape_markdown(found.note), icon=":material/lightbulb:")
+    if not found.suggestions:
+        st.caption("No study of the library mentions the words of this claim.")
+        return
+    can_link = may("evidence.link")
+    for s in found.suggestions:
+        with st.container(border=True):
+            marks = "".join(f" · {m}" for m, on in (("unverified", not s.verified),
+                                                    ("**retracted**", s.retracted)) if on)
+            st.markdown(f"**{s.rank}. {escape_markdown(s.key)}** · {s.year or 'n.d.'} · "
+                        f"{escape_markdown(s.design or 'design unknown')}{marks} · "
+                        f"score {s.score:.1f}")
+            st.markdown(escape_markdown(s.title))
+            st.caption("Matched: " + escape_markdown(", ".join(s.matched_terms)))
+            for sentence in s.sentences:
+                st.markdown("> " + highlighted_markdown(sentence.text, sentence.highlights))
+            if s.linked:
+                st.caption(f"Already linked to this claim ({escape_markdown(s.stance or '')}).")
+            elif can_link and st.button("Link this", key=f"suggest_link_{claim_id}_"
+                                        f"{s.citation_id}", icon=":material/add_link:"):
+                st.session_state[LINK_PREFILL_KEY] = LinkPrefill(claim_id, s.citation_id, s.key)
+                st.switch_page(EVIDENCE_PAGE)
+    if not can_link:
+        needs("evidence.link", "link a suggested study to the claim")

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from tracker.config import load_settings
 from tracker.db import make_engine, schema_change
+from tracker.finder.index import is_index_table
 from tracker.models import Base
 
 config = context.config
@@ -22,12 +23,19 @@ if config.config_file_name is not None and not config.attributes.get("connection
 target_metadata = Base.metadata
 
 
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """The full-text index (`tracker.finder.index`) is made by its revision in raw SQL, not
+    modelled: it is not compared (nor reflected) by autogenerate."""
+    return not (type_ == "table" and name is not None and is_index_table(name))
+
+
 def run_with(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -171,6 +171,15 @@ def test_escape_markdown_keeps_bare_urls_and_emails_from_linking() -> None:
         "see https://x.example/a, www.x.example or me@x.example")
 
 
+def test_highlighted_sentences_stay_inert_and_mark_only_the_matched_words() -> None:
+    text = "In <img src=x> CRPS, [ketamine](javascript:x) helped."
+    marked = ui.highlighted_markdown(text, [(15, 19), (22, 30)])
+    assert marked == (r"In \<img src\=x\> **CRPS**\, \[**ketamine**\]\(javascript\:x\) "
+                      "helped\\.")
+    assert not ACTIVE.search(marked)
+    assert plain(marked).replace("**", "") == text
+
+
 def test_status_badge_accepts_only_the_vocabulary() -> None:
     assert ui.status_badge("supported") == ":green-badge[✔ supported]"
     with pytest.raises(ValueError):
@@ -697,3 +706,66 @@ def test_a_reviewer_records_a_search_and_a_body_judgement(
         detail = queries.claim_detail(session, claim.id)
     assert [s.sources for s in detail.searches] == ["library; PubMed route frequency"]
     assert [(b.domain, b.value) for b in detail.body] == [("publication_bias", "serious")]
+
+
+# --- suggested studies -----------------------------------------------------------------------
+
+CRPS_CLAIM = "Ketamine infusions have shown efficacy in reducing pain intensity"
+
+
+def suggestion_buttons(at: AppTest) -> list[Any]:
+    return [b for b in at.button if (b.key or "").startswith("suggest_link_")]
+
+
+def test_link_this_fills_in_the_link_form_with_the_claim_and_the_study(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, CRPS_CLAIM)
+    at = open_app(shipped_engine, "claims", make_actor(shipped_engine, Role.REVIEWER))
+    at.selectbox(key="claims_pick").set_value(claim.id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("not evidence until a reviewer links it" in plain(i.value) for i in at.info)
+    with db.reading(shipped_engine) as session:
+        found = queries.suggestions(session, claim.id)
+    shown = [plain(m.value) for m in at.markdown]
+    for s in found.suggestions:
+        assert any(line.startswith(f"**{s.rank}. {s.key}**") for line in shown), s.key
+    assert any(line.startswith("> ") and "**CRPS**" in line for line in shown)
+    linked = [s for s in found.suggestions if s.linked]
+    unlinked = [s for s in found.suggestions if not s.linked]
+    assert linked and unlinked
+    assert {b.key for b in suggestion_buttons(at)} == {
+        f"suggest_link_{claim.id}_{s.citation_id}" for s in unlinked}
+    assert any(f"Already linked to this claim ({linked[0].stance})" in plain(c.value)
+               for c in at.caption)
+    chosen = unlinked[0]
+    at.button(key=f"suggest_link_{claim.id}_{chosen.citation_id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["Evidence"]
+    assert at.session_state["evidence_tab"] == "Find and link"
+    assert at.text_input(key="citation_search").value == chosen.key
+    assert at.selectbox(key="link_claim").value == claim.id
+    assert at.selectbox(key="link_citation").value == chosen.citation_id
+    assert any("Filled in from the suggested studies" in plain(i.value) for i in at.info)
+    with db.reading(shipped_engine) as session:  # nothing is linked until the reviewer links
+        assert not session.scalar(select(EvidenceLink).where(
+            EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == chosen.citation_id))
+    go(at, "evidence")  # a browser follows st.switch_page; AppTest's next run needs telling
+    assert at.selectbox(key="link_citation").value == chosen.citation_id
+    at.selectbox(key="link_stance").set_value(Stance.BACKGROUND.value)
+    button(at, "Link").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        link = session.scalar(select(EvidenceLink).where(
+            EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == chosen.citation_id))
+        assert link is not None and link.stance == Stance.BACKGROUND.value
+
+
+def test_a_viewer_sees_the_suggestions_on_the_article_page_but_no_link_this(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, CRPS_CLAIM)
+    at = open_app(shipped_engine, "article", make_actor(shipped_engine, Role.VIEWER))
+    at.selectbox(key="article_claim").set_value(claim.id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(plain(m.value).startswith("**1. ") for m in at.markdown)
+    assert suggestion_buttons(at) == []
+    assert any("to link a suggested study" in i.value for i in at.info)

@@ -7,8 +7,11 @@ owner only). Backup and restore are operator actions of someone with access to t
 like `tracker bootstrap`, not use cases of a signed-in user; they take no actor.
 
 Tables and columns come from the database itself (reflected), never from a list kept here, so a
-table added by a later migration is backed up as soon as it exists. The format (README,
-*Backups*), one UTF-8 JSON document, gzip-compressed when the file name ends in `.gz`:
+table added by a later migration is backed up as soon as it exists — except the full-text index
+of the citations (`tracker.finder.index`), which is derived: it is left out, and the restored
+citations fill it again through its triggers, so a restored database searches the same. The
+format (README, *Backups*), one UTF-8 JSON document, gzip-compressed when the file name ends in
+`.gz`:
 
     {"format": "evidence-tracker-backup", "format_version": 1,
      "schema_revision": "0007",              # the Alembic revision of the source database
@@ -86,13 +89,16 @@ from sqlalchemy.types import TypeEngine
 
 from tracker import db
 from tracker.errors import Conflict, InvalidInput, TrackerError
+from tracker.finder.index import INDEX_TABLES
 
 FORMAT = "evidence-tracker-backup"
 FORMAT_VERSION = 1
 CHUNK_ROWS = 1000  # rows per read from the database, per line batch written, per INSERT
 READ_CHARS = 1 << 20  # characters read from the file at a time
 MAX_VALUE_CHARS = 1 << 28  # one JSON value (a row) larger than this: refuse the file
-NOT_DATA = frozenset({"alembic_version"})  # the revision is in the header instead
+# The revision is in the header instead; the full-text index is derived from the citations
+# (the restored rows fill it again through its triggers, `tracker.finder.index`).
+NOT_DATA = frozenset({"alembic_version"}) | INDEX_TABLES
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
@@ -279,9 +285,10 @@ def _decoder(kind: str, column: Column[Any]) -> Callable[[Any], Any]:
 
 
 def _data_tables(connection: Connection) -> list[Table]:
-    """The database's own tables (reflected), in foreign-key order, without alembic_version."""
+    """The database's own tables (reflected), in foreign-key order, without alembic_version
+    and the full-text index."""
     reflected = MetaData()
-    reflected.reflect(bind=connection)
+    reflected.reflect(bind=connection, only=lambda name, _metadata: name not in NOT_DATA)
     return [t for t in reflected.sorted_tables if t.name not in NOT_DATA]
 
 

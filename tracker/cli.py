@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
-from tracker import bibtex, db, exports, queries
+from tracker import bibtex, db, exports, finder, queries
 from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, TrackerError
@@ -312,6 +312,48 @@ def claim_show(claim_id: int, as_json: JsonFlag = False) -> None:
         typer.echo(f"  flag #{f.id} {f.kind} [{f.state}] {f.reason[:70]}")
 
 
+@app.command("suggest")
+def suggest(
+    claim_id: int,
+    limit: Annotated[int, typer.Option(help="at most this many studies")] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Studies of the library likely to bear on a claim, best first, with the sentences of
+    their abstracts that match it. Suggestions are not evidence: a reviewer reads the study
+    and links it with `tracker link`."""
+    with _read() as session:
+        found = queries.suggestions(session, claim_id, limit=limit)
+    if as_json:
+        _print_json(found)
+        return
+    typer.echo(f"#{found.claim_id} {found.claim_text}")
+    typer.echo(f"looked for: {'; '.join(found.terms) or '(no words to look for)'}")
+    typer.echo(f"note: {found.note}")
+    if not found.suggestions:
+        typer.echo("no study of the library mentions these words")
+    for s in found.suggestions:
+        linked = f"  [linked: {s.stance}]" if s.linked else ""
+        marks = "".join(m for m, on in ((" unverified", not s.verified),
+                                        (" RETRACTED", s.retracted)) if on)
+        typer.echo(f"{s.rank:>3}. {s.key} ({s.year or 'n.d.'}, {s.design or 'design unknown'}"
+                   f"{marks}) score {s.score:.2f}{linked}")
+        typer.echo(f"     {s.title}")
+        typer.echo(f"     matched: {', '.join(s.matched_terms)}")
+        for sentence in s.sentences:
+            typer.echo(f"     > {_highlighted(sentence.text, sentence.highlights)}")
+
+
+def _highlighted(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` with the matched words in bold (on a terminal; plain text elsewhere)."""
+    out, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        out += [text[at:start], typer.style(text[start:end], bold=True)]
+        at = end
+    return "".join(out + [text[at:]])
+
+
 # --- backups ---------------------------------------------------------------------------------
 
 
@@ -530,9 +572,14 @@ def citations_list(
 
 
 @citations_app.command("search")
-def citations_search(words: str, limit: int = 50, as_json: JsonFlag = False) -> None:
-    """Find citations by words in key, title, authors, DOI or PMID."""
-    citations_list(search=words, design=None, verified=None, limit=limit, as_json=as_json)
+def citations_search(
+    words: Annotated[list[str], typer.Argument(help='words; "quoted phrase" as a phrase')],
+    limit: int = 50, as_json: JsonFlag = False,
+) -> None:
+    """Find citations with every word (in the title, abstract, keywords or finding, or the
+    key, authors, DOI or PMID); an argument with spaces, or a "quoted phrase", as a phrase."""
+    citations_list(search=finder.arguments_as_search(words), design=None, verified=None,
+                   limit=limit, as_json=as_json)
 
 
 @citations_app.command("show")

@@ -25,8 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from tracker import grading, topics
+from tracker import finder, grading, topics
 from tracker.errors import InvalidInput, NotFound
+from tracker.finder import index as finder_index
 from tracker.models import (
     Appraisal,
     AppraisalDomain,
@@ -1043,14 +1044,16 @@ def _level_of(design: str | None) -> int | None:
 def citations(session: Session, *, search: str | None = None, design: str | None = None,
               verified: bool | None = None, document_id: int | None = None,
               limit: int | None = 100, offset: int = 0) -> list[CitationRow]:
-    """Citations matching a search over key, title, authors, DOI and PMID (case-insensitive),
-    most-linked first."""
+    """Citations matching a search, most-linked first. Each word of the search must match
+    (case-insensitive), and each "quoted phrase" as a phrase: in the title, abstract, keywords
+    or recorded finding (the full-text index: stemmed, with the synonyms of
+    `tracker.finder.terms`), or in the key, authors, DOI or PMID."""
     # Rank first on narrow columns (key and id come from the index on key in SQLite), ordering
     # by the label so each count is computed once; then read the wide rows of one page only.
     links = (select(func.count()).where(EvidenceLink.citation_id == Citation.id)
              .correlate(Citation).scalar_subquery().label("links"))
-    ranked = _citation_filters(select(Citation.id, links), search=search, design=design,
-                               verified=verified, document_id=document_id)
+    ranked = _citation_filters(session, select(Citation.id, links), search=search,
+                               design=design, verified=verified, document_id=document_id)
     ranked = ranked.order_by(links.desc(), Citation.key).offset(offset)
     if limit is not None:
         ranked = ranked.limit(limit)
@@ -1070,19 +1073,18 @@ def citations(session: Session, *, search: str | None = None, design: str | None
 
 def citation_count(session: Session, *, search: str | None = None, design: str | None = None,
                    verified: bool | None = None, document_id: int | None = None) -> int:
-    query = _citation_filters(select(func.count(Citation.id)), search=search, design=design,
-                              verified=verified, document_id=document_id)
+    query = _citation_filters(session, select(func.count(Citation.id)), search=search,
+                              design=design, verified=verified, document_id=document_id)
     return int(session.scalar(query) or 0)
 
 
-def _citation_filters(query: Any, *, search: str | None, design: str | None,
-                      verified: bool | None, document_id: int | None) -> Any:
-    if search:
-        needle = f"%{search.strip().lower()}%"
-        query = query.where(or_(
-            func.lower(Citation.key).like(needle), func.lower(Citation.title).like(needle),
-            func.lower(Citation.authors_text).like(needle), Citation.doi.like(needle),
-            Citation.pmid == search.strip()))
+def _citation_filters(session: Session, query: Any, *, search: str | None,
+                      design: str | None, verified: bool | None, document_id: int | None
+                      ) -> Any:
+    if search and search.strip():
+        # Words separately, "quoted phrases" as phrases, each in the full-text index or in
+        # the key, authors, DOI or PMID (tracker.finder.index.search_condition).
+        query = query.where(finder_index.search_condition(session, search))
     if design:
         query = query.where(Citation.design == design)
     if verified is not None:
@@ -1286,3 +1288,86 @@ def _reference_text(authors: str, title: str, year: int | None, container: str |
     parts = [p for p in (who.strip(), f"({year})" if year else "", title,
                          container or "") if p]
     return ". ".join(parts).replace(". (", " (")
+
+
+# --- suggested studies (the evidence finder) -------------------------------------------------
+
+NOT_EVIDENCE = ("Suggestions come from matching words, not from reading the studies: a "
+                "suggested study is not evidence until a reviewer links it to the claim with a "
+                "stance.")
+MAX_SUGGESTIONS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedSentence:
+    """A sentence of a suggested study's abstract (numbered from 0) with the spans of the
+    words that match the claim (offsets in `text`)."""
+
+    index: int
+    text: str
+    score: float
+    highlights: list[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    rank: int
+    citation_id: int
+    key: str
+    title: str
+    year: int | None
+    design: str | None
+    verified: bool
+    retracted: bool
+    score: float
+    matched_terms: list[str]
+    sentences: list[SuggestedSentence]
+    linked: bool  # already linked to this claim
+    stance: str | None  # the stance of that link
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    claim_id: int
+    claim_text: str
+    terms: list[str]  # what was looked for: each concept's forms, "ketamine | esketamine"
+    suggestions: list[Suggestion]
+    note: str = NOT_EVIDENCE
+
+
+def suggestions(session: Session, claim_id: int, *, limit: int = 10,
+                extra_terms: Sequence[str] = ()) -> Suggestions:
+    """The studies of the library most likely to bear on a claim, best first
+    (`tracker.finder`), each marked when it is already linked to the claim. `extra_terms` are
+    further things to look for, such as the claim's confirmed PICO tags. A read: suggestions
+    never count as evidence."""
+    if not 1 <= limit <= MAX_SUGGESTIONS:
+        raise InvalidInput(f"the number of suggestions must be 1 to {MAX_SUGGESTIONS}, "
+                           f"not {limit}")
+    text = session.scalar(select(Claim.text).where(Claim.id == claim_id))
+    if text is None:
+        raise NotFound(f"no claim #{claim_id}")
+    found = finder.find(session, text, limit=limit, extra_terms=extra_terms)
+    ids = [r.citation_id for r in found.ranked]
+    meta = {row.id: row for row in session.execute(
+        select(Citation.id, Citation.key, Citation.title, Citation.year, Citation.design,
+               Citation.verified, Citation.retracted).where(Citation.id.in_(ids)))}
+    stances = dict(session.execute(
+        select(EvidenceLink.citation_id, EvidenceLink.stance)
+        .where(EvidenceLink.claim_id == claim_id, EvidenceLink.citation_id.in_(ids))).all())
+    return Suggestions(
+        claim_id=claim_id, claim_text=text,
+        terms=[" | ".join(c.forms) for c in found.concepts],
+        suggestions=[
+            Suggestion(
+                rank=number, citation_id=r.citation_id, key=meta[r.citation_id].key,
+                title=meta[r.citation_id].title, year=meta[r.citation_id].year,
+                design=meta[r.citation_id].design, verified=meta[r.citation_id].verified,
+                retracted=meta[r.citation_id].retracted, score=r.score,
+                matched_terms=list(r.matched),
+                sentences=[SuggestedSentence(s.index, s.text, s.score, list(s.highlights))
+                           for s in r.sentences],
+                linked=r.citation_id in stances, stance=stances.get(r.citation_id))
+            for number, r in enumerate(found.ranked, start=1)
+        ],
+    )

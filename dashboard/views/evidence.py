@@ -20,6 +20,7 @@ WRITES = ("evidence.link", "evidence.edit", "evidence.unlink", "citations.import
 RESULTS_KEY = "citation_results"
 CITATION_KEY = "link_citation"
 REPORT_KEY = "import_report"
+PREFILLED_KEY = "link_prefilled"  # the LinkPrefill the link form was filled in from
 SEEN_KEY = "seen_link_versions"  # link id -> the version the reviewer started editing
 CONCERNS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
             "indirectness": "Indirectness", "imprecision": "Imprecision",
@@ -39,7 +40,11 @@ def citation_label(row: queries.CitationRow) -> str:
 def find_citations() -> list[queries.CitationRow]:
     """Search box and results table; selecting a row picks the citation to link."""
     words, design, verified = st.columns([3, 1, 1])
-    search = words.text_input("Search key, title, authors, DOI or PMID", key="citation_search")
+    search = words.text_input(
+        "Search key, title, authors, DOI or PMID", key="citation_search",
+        help='Every word must match, in the title, abstract, keywords or finding (any ending, '
+             'and synonyms: CRPS also finds "complex regional pain syndrome") or in the key, '
+             'authors, DOI or PMID. Put "a phrase" in quotes.')
     chosen_design = design.selectbox("Design", ["all", *(d.value for d in StudyDesign)],
                                      key="citation_design")
     chosen: dict[str, Any] = {
@@ -87,7 +92,31 @@ def judgement_inputs(prefix: str, current: dict[str, Any] | None = None) -> dict
     return chosen
 
 
+def apply_prefill() -> None:
+    """After "Link this" on a claim's suggested studies: open "Find and link", search for the
+    study and fill in the link form with the claim and the study (before the widgets exist)."""
+    prefill = st.session_state.pop(ui.LINK_PREFILL_KEY, None)
+    if not isinstance(prefill, ui.LinkPrefill):
+        return
+    state = st.session_state
+    state[TAB_KEY] = TABS[0]
+    state["citation_search"] = prefill.search
+    state["citation_design"] = "all"
+    state["citation_verified"] = "all"
+    state.pop("citation_page", None)
+    state["link_claim"] = prefill.claim_id
+    state[CITATION_KEY] = prefill.citation_id
+    state[PREFILLED_KEY] = prefill
+
+
 def link_form(claims: list[queries.ClaimRow], results: list[queries.CitationRow]) -> None:
+    prefill = st.session_state.get(PREFILLED_KEY)
+    if isinstance(prefill, ui.LinkPrefill) and (
+            st.session_state.get("link_claim"), st.session_state.get(CITATION_KEY)) == (
+            prefill.claim_id, prefill.citation_id):
+        st.info(f"Filled in from the suggested studies of claim #{prefill.claim_id}. A "
+                "suggestion is not evidence: read the study, then choose its stance and "
+                "judgements.", icon=":material/lightbulb:")
     claim_labels = {c.id: ui.claim_label(c) for c in claims}
     citation_labels = {r.id: citation_label(r) for r in results}
     if st.session_state.get(CITATION_KEY) not in citation_labels:
@@ -289,6 +318,7 @@ def import_report(report: citations.ImportReport) -> None:
 
 
 def render(document: queries.DocumentRow) -> None:
+    apply_prefill()
     ui.page_title("Evidence", document)
     if not any(ui.may(use) for use in WRITES):
         find_citations()

@@ -30,6 +30,7 @@ from tracker.article.parse import (
     normalise_newlines,
     parse_article,
     reconcile,
+    sentence_spans,
 )
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "parse_article",
     "parse_page",
     "reconcile",
+    "sentence_spans",
 ]

@@ -778,6 +778,12 @@ def _lower_case_start(region: str, match: re.Match[str]) -> bool:
     return word is not None and word.group(1).casefold() not in _UNITS
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a paragraph (e.g. an abstract) as (start, end) spans, by the rules of
+    `_split_sentences`."""
+    return _split_sentences(text, 0, len(text))
+
+
 def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans within text[start:end], trimmed of surrounding whitespace.
 

@@ -1,0 +1,239 @@
+"""The full-text index of the citations, inside the database, and the reads that use it.
+
+SQLite: an FTS5 table `citation_search` (title, abstract, keywords, finding; Porter stemmer
+over unicode61, accents removed), contentless (`content=''`): it holds the index only, and
+`bm25()` ranks it. PostgreSQL: a table `citation_search` (citation id, a weighted `tsvector`
+of the same four fields, `english` configuration) with a GIN index; `ts_rank_cd()` ranks it.
+
+The index is kept in step by triggers on `citations` (insert, update of those fields, delete),
+so every writer keeps it current without knowing of it: the BibTeX import and its merges, the
+ORM's edits, a restore, bulk inserts. It is built for existing rows by the Alembic revision
+that creates it, and `rebuild()` builds it afresh. It is derived data: backups leave it out
+(a restore's inserts fill it again) and Alembic's comparison ignores it (`INDEX_TABLES`).
+
+A revision that rebuilds `citations` on SQLite (Alembic's batch mode: copy, drop, rename)
+drops the triggers with the old table: it must run `trigger_statements()` and
+`rebuild_statements()` again (a test checks that the triggers exist at head). There is
+deliberately no view over `citations`: SQLite refuses to rename a table while a view names a
+missing one, which would break such rebuilds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, or_, select
+from sqlalchemy import table as table_clause
+from sqlalchemy.orm import Session
+
+from tracker.finder.terms import Concept, clean, search_terms
+from tracker.models import Citation
+
+TABLE = "citation_search"
+#: Every table the index consists of (FTS5 keeps its data in shadow tables).
+INDEX_TABLES: frozenset[str] = frozenset(
+    {TABLE} | {f"{TABLE}_{suffix}" for suffix in ("data", "idx", "docsize", "config",
+                                                   "content")})
+#: The triggers on `citations` that keep the index in step, by backend.
+TRIGGERS = {"sqlite": (f"{TABLE}_insert", f"{TABLE}_update", f"{TABLE}_delete"),
+            "postgresql": (f"{TABLE}_sync",)}
+#: bm25() column weights on SQLite, in the order of the FTS5 table's columns; ts_rank_cd()
+#: weighs PostgreSQL's fields by their labels (title A, keywords and finding B, abstract C).
+SQLITE_COLUMNS = ("title", "abstract", "keywords", "finding")
+SQLITE_WEIGHTS = (2.0, 1.0, 1.0, 1.0)
+CONFIG = "english"
+
+
+def is_index_table(name: str) -> bool:
+    return name in INDEX_TABLES
+
+
+# --- DDL -------------------------------------------------------------------------------------
+
+
+def _sqlite_values(row: str) -> str:
+    """The four indexed values of citation `row` (new, old or a table alias): keywords joined
+    from their JSON list, the finding from `extra`. Insert and delete must compute the very
+    same values (a contentless FTS5 table removes a row by its indexed values)."""
+    keywords = (f"(SELECT group_concat(value, ' ') FROM json_each(CASE WHEN "
+                f"json_valid({row}.keywords) AND json_type({row}.keywords) = 'array' THEN "
+                f"{row}.keywords ELSE '[]' END))")
+    finding = (f"(CASE WHEN json_valid({row}.extra) AND json_type({row}.extra) = 'object' "
+               f"THEN json_extract({row}.extra, '$.finding') END)")
+    return f"{row}.title, {row}.abstract, {keywords}, {finding}"
+
+
+_COLUMNS = ", ".join(SQLITE_COLUMNS)
+
+
+def _sqlite_install() -> list[str]:
+    return [f"CREATE VIRTUAL TABLE {TABLE} USING fts5({_COLUMNS}, content='', "
+            "tokenize='porter unicode61 remove_diacritics 2')", *trigger_statements("sqlite")]
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """The triggers that keep the index in step. On SQLite, a revision that rebuilds
+    `citations` (batch mode) runs these again, then `rebuild_statements`."""
+    if dialect != "sqlite":
+        return [f"CREATE TRIGGER {TABLE}_sync AFTER INSERT OR UPDATE OF title, abstract, "
+                f"keywords, extra ON citations FOR EACH ROW EXECUTE FUNCTION {TABLE}_sync()"]
+    insert = f"INSERT INTO {TABLE} (rowid, {_COLUMNS}) VALUES (new.id, {_sqlite_values('new')});"
+    delete = (f"INSERT INTO {TABLE} ({TABLE}, rowid, {_COLUMNS}) "
+              f"VALUES ('delete', old.id, {_sqlite_values('old')});")
+    return [
+        f"CREATE TRIGGER {TABLE}_insert AFTER INSERT ON citations BEGIN {insert} END",
+        f"CREATE TRIGGER {TABLE}_update AFTER UPDATE OF id, title, abstract, keywords, extra "
+        f"ON citations BEGIN {delete} {insert} END",
+        f"CREATE TRIGGER {TABLE}_delete AFTER DELETE ON citations BEGIN {delete} END",
+    ]
+
+
+def _postgresql_install() -> list[str]:
+    return [
+        f"CREATE TABLE {TABLE} (citation_id integer NOT NULL, document tsvector NOT NULL, "
+        f"CONSTRAINT pk_{TABLE} PRIMARY KEY (citation_id), "
+        f"CONSTRAINT fk_{TABLE}_citation_id_citations FOREIGN KEY (citation_id) "
+        "REFERENCES citations (id) ON DELETE CASCADE)",
+        f"CREATE INDEX ix_{TABLE}_document ON {TABLE} USING gin (document)",
+        f"CREATE FUNCTION {TABLE}_document(title text, abstract text, keywords json, extra json)"
+        " RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT "
+        f"setweight(to_tsvector('{CONFIG}', coalesce(title, '')), 'A') || "
+        f"setweight(to_tsvector('{CONFIG}', coalesce((SELECT string_agg(value, ' ') FROM "
+        "json_array_elements_text(CASE WHEN json_typeof(keywords) = 'array' THEN keywords "
+        "ELSE '[]'::json END)), '')), 'B') || "
+        f"setweight(to_tsvector('{CONFIG}', coalesce(CASE WHEN json_typeof(extra) = 'object' "
+        "THEN extra ->> 'finding' END, '')), 'B') || "
+        f"setweight(to_tsvector('{CONFIG}', coalesce(abstract, '')), 'C') $$",
+        f"CREATE FUNCTION {TABLE}_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"INSERT INTO {TABLE} (citation_id, document) VALUES (NEW.id, {TABLE}_document("
+        "NEW.title, NEW.abstract, NEW.keywords, NEW.extra)) ON CONFLICT (citation_id) DO "
+        "UPDATE SET document = EXCLUDED.document; RETURN NULL; END $$",
+        *trigger_statements("postgresql"),
+    ]
+
+
+def install_statements(dialect: str) -> list[str]:
+    """SQL that creates the index, its triggers, and fills it from the citations."""
+    made = _sqlite_install() if dialect == "sqlite" else _postgresql_install()
+    return made + rebuild_statements(dialect)
+
+
+def uninstall_statements(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS["sqlite"]] + [
+            f"DROP TABLE IF EXISTS {TABLE}"]
+    return [f"DROP TRIGGER IF EXISTS {TABLE}_sync ON citations",
+            f"DROP FUNCTION IF EXISTS {TABLE}_sync()", f"DROP TABLE IF EXISTS {TABLE}",
+            f"DROP FUNCTION IF EXISTS {TABLE}_document(text, text, json, json)"]
+
+
+def rebuild_statements(dialect: str) -> list[str]:
+    """SQL that empties the index and indexes every citation again."""
+    if dialect == "sqlite":
+        return [f"INSERT INTO {TABLE} ({TABLE}) VALUES ('delete-all')",
+                f"INSERT INTO {TABLE} (rowid, {_COLUMNS}) SELECT c.id, {_sqlite_values('c')} "
+                "FROM citations AS c"]
+    return [f"DELETE FROM {TABLE}",
+            f"INSERT INTO {TABLE} (citation_id, document) SELECT id, {TABLE}_document(title, "
+            "abstract, keywords, extra) FROM citations"]
+
+
+def rebuild(session: Session) -> None:
+    """Index every citation afresh (in the caller's transaction)."""
+    for statement in rebuild_statements(session.get_bind().dialect.name):
+        session.connection().exec_driver_sql(statement)
+
+
+# --- reading the index -----------------------------------------------------------------------
+
+_FTS = table_clause(TABLE, column("rowid"))
+_TSV = table_clause(TABLE, column("citation_id"), column("document"))
+
+
+def _fts5_string(forms: Sequence[str]) -> str:
+    """FTS5 query syntax for "any of these forms": each form a quoted string (a phrase when
+    it has several words), so no user input is read as an operator."""
+    quoted = ['"' + form.replace('"', '""') + '"' for form in forms]
+    return quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")"
+
+
+def _tsquery(forms: Sequence[str]) -> ColumnElement[Any]:
+    """PostgreSQL: "any of these forms", each as a phrase query."""
+    config: ColumnElement[Any] = literal_column(f"'{CONFIG}'::regconfig")
+    queries = [func.phraseto_tsquery(config, form) for form in forms]
+    combined: ColumnElement[Any] = queries[0]
+    for query in queries[1:]:
+        combined = combined.op("||")(query)
+    return combined
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _matching(session: Session, forms: Sequence[str]) -> Select[Any]:
+    """The ids of the citations whose indexed text contains any of `forms`."""
+    if _is_sqlite(session):
+        return select(_FTS.c.rowid).where(literal_column(TABLE).op("MATCH")(
+            _fts5_string(forms)))
+    return select(_TSV.c.citation_id).where(
+        _TSV.c.document.op("@@", is_comparison=True)(_tsquery(forms)))
+
+
+def frequencies(session: Session, concepts: Sequence[Concept]) -> tuple[int, list[int]]:
+    """How many citations there are, and how many mention each concept (any of its forms)."""
+    total = select(func.count()).select_from(Citation).scalar_subquery()
+    counts = [select(func.count()).select_from(_matching(session, c.forms).subquery())
+              .scalar_subquery() for c in concepts]
+    row = session.execute(select(total, *counts)).one()
+    return int(row[0]), [int(n) for n in row[1:]]
+
+
+def candidates(session: Session, concepts: Sequence[Concept], limit: int) -> list[int]:
+    """The ids of the `limit` citations the index ranks best for any of `concepts`: bm25() on
+    SQLite, ts_rank_cd() on PostgreSQL."""
+    if not concepts:
+        return []
+    forms = [c.forms for c in concepts]
+    if _is_sqlite(session):
+        weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
+        query = " OR ".join(_fts5_string(f) for f in forms)
+        bm25: ColumnElement[Any] = literal_column(f"bm25({TABLE}, {weights})")
+        statement = (select(_FTS.c.rowid).where(literal_column(TABLE).op("MATCH")(query))
+                     .order_by(bm25, _FTS.c.rowid).limit(limit))
+    else:
+        combined = _tsquery([form for group in forms for form in group])
+        score = func.ts_rank_cd(_TSV.c.document, combined)
+        statement = (select(_TSV.c.citation_id)
+                     .where(_TSV.c.document.op("@@", is_comparison=True)(combined))
+                     .order_by(score.desc(), _TSV.c.citation_id).limit(limit))
+    return [int(ident) for ident in session.scalars(statement)]
+
+
+# --- the citation search ---------------------------------------------------------------------
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_condition(session: Session, search: str) -> ColumnElement[bool]:
+    """Citations matching every term of `search` (`terms.search_terms`): in the indexed text
+    (title, abstract, keywords, finding), or as a substring of the key, the authors or the
+    DOI, or as the PMID. A search without a word (only punctuation) is one substring."""
+    terms = search_terms(search)
+    if not terms:
+        return _elsewhere(" ".join(clean(search).split()))
+    return and_(*(or_(Citation.id.in_(_matching(session, term.forms)), _elsewhere(term.text))
+                  for term in terms))
+
+
+def _elsewhere(text: str) -> ColumnElement[bool]:
+    """`text` in the key, authors or DOI (a substring, case-insensitive), or the PMID."""
+    needle = _like(text.lower())
+    return or_(func.lower(Citation.key).like(needle, escape="\\"),
+               func.lower(Citation.authors_text).like(needle, escape="\\"),
+               func.lower(Citation.doi).like(needle, escape="\\"),
+               Citation.pmid == text)
