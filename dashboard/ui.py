@@ -309,8 +309,8 @@ def may(use_case: str) -> bool:
 def needs(use_case: str, what: str) -> None:
     """Say who may do what is not shown: the least role of `use_case`, from the table."""
     role = access.USE_CASES[use_case].role
-    article = "an" if role.value[0] in "aeiou" else "a"
-    st.info(f"Sign in as {article} {role.value} (or higher) to {what}.", icon=":material/lock:")
+    st.info(f"Sign in as {access.with_article(role.value)} (or higher) to {what}.",
+            icon=":material/lock:")
 
 
 # --- documents -------------------------------------------------------------------------------

@@ -20,15 +20,15 @@ from sqlalchemy import Engine, MetaData, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from tests.conftest import ARTICLE, ROOT, scaled
+from tests.conftest import ARTICLE, ROOT, cli_env, scaled
 from tests.test_fuzz import mutated_article, mutated_bib
 from tracker import bibtex, db, limits
 from tracker.cli import app
 from tracker.errors import InvalidInput
 from tracker.models import Citation, Claim, Document, EvidenceLink, Flag, Section
-from tracker.services import articles, citations, evidence, flags, questions
+from tracker.services import articles, citations, evidence, flags, questions, users
 from tracker.services.access import Actor, system_actor
-from tracker.vocabulary import FlagKind, FlagState, Stance
+from tracker.vocabulary import FlagKind, FlagState, Role, Stance
 
 TABLES = ("citations", "citation_topics", "audit_events", "documents", "sections", "claims",
           "resources", "evidence_links", "flags", "users")
@@ -43,7 +43,9 @@ pytestmark = pytest.mark.usefixtures("quiet_bibtexparser")
 
 def snapshot(engine: Engine) -> dict[str, tuple[int, str]]:
     """Every row of the tables an import or an ingest can touch: (count, digest of the rows in
-    primary-key order)."""
+    primary-key order). The command line's user is made first (see `cli`), so that making it
+    is not taken for a change."""
+    cli_user(engine)
     metadata = MetaData()
     metadata.reflect(engine, only=TABLES)
     state = {}
@@ -66,12 +68,23 @@ def do_import(engine: Engine, *sources: tuple[str, str], **options: bool
         return citations.import_bibtex(session, system_actor(session), list(sources), **options)
 
 
+_CLI_ENVIRONMENTS: dict[str, dict[str, str]] = {}
+
+
+def cli_user(engine: Engine) -> dict[str, str]:
+    """The environment of an editor's `tracker` command on `engine` (made once per database,
+    with its token on PostgreSQL: `cli_env`)."""
+    url = engine.url.render_as_string(hide_password=False)
+    if url not in _CLI_ENVIRONMENTS:
+        with db.writing(engine) as session:
+            users.add_user(session, system_actor(session), "cli-editor", Role.EDITOR,
+                           "password-1")
+        _CLI_ENVIRONMENTS[url] = cli_env(engine, "cli-editor")
+    return _CLI_ENVIRONMENTS[url]
+
+
 def cli(engine: Engine, *args: str) -> tuple[int, str]:
-    env = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-           "TRACKER_USER": "system"}
-    with db.writing(engine) as session:
-        system_actor(session)
-    result = CliRunner().invoke(app, list(args), env=env)
+    result = CliRunner().invoke(app, list(args), env=cli_user(engine))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output
 

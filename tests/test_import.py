@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, SHARED, cli_env
 from tracker import bibtex, db, exports
 from tracker.cli import app
 from tracker.models import AuditEvent, Citation, CitationTopic
-from tracker.services import citations
+from tracker.services import citations, users
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role
 
@@ -241,14 +241,18 @@ def test_viewers_cannot_import(engine: Engine, make_actor: Callable[[Engine, Rol
         do_import(engine, ("a.bib", "@misc{x, title={X}}"), actor=viewer)
 
 
+def reviewer(engine: Engine) -> str:
+    """A reviewer for the command line (see `cli_env`)."""
+    with db.writing(engine) as session:
+        users.add_user(session, system_actor(session), "rui", Role.REVIEWER, "password-1")
+    return "rui"
+
+
 def test_cli_import_json_report_and_audit(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "two.bib"
     path.write_text("@article{a, title={Alpha}, author={A, A}, year={2001}}\n"
                     "@article{b, title={Beta}, year={1066x}}\n", encoding="utf-8")
-    env = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-           "TRACKER_USER": "system"}
-    with db.writing(engine) as session:
-        system_actor(session)
+    env = cli_env(engine, reviewer(engine))
     result = CliRunner().invoke(app, ["import-bib", str(path), "--json"], env=env)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)

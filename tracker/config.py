@@ -3,6 +3,8 @@
 - `TRACKER_DATABASE_URL`: where the data lives. Default: a SQLite file `var/tracker.db` under the
   current working directory. PostgreSQL URLs (`postgresql://…`) use psycopg 3.
 - `TRACKER_USER`: the user the CLI acts as when `--as` is not given.
+- `TRACKER_TOKEN`: the command-line token (issued by `tracker users token NAME`) that proves
+  who a CLI write acts for; required for writes to PostgreSQL unless a password is typed.
 - `TRACKER_TEST_POSTGRES_URL`: tests only; when set, the suite also runs against that server.
 """
 
@@ -20,6 +22,7 @@ DEFAULT_DATABASE_FILE = Path("var") / "tracker.db"
 class Settings:
     database_url: str
     user: str | None = None
+    token: str | None = None
     test_postgres_url: str | None = None
 
 
@@ -34,5 +37,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(
         database_url=env.get("TRACKER_DATABASE_URL") or default_database_url(),
         user=env.get("TRACKER_USER") or None,
+        token=(env.get("TRACKER_TOKEN") or "").strip() or None,
         test_postgres_url=env.get("TRACKER_TEST_POSTGRES_URL") or None,
     )

@@ -85,6 +85,23 @@ class User(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class ApiToken(Base):
+    """A credential for the command line on a shared database (`TRACKER_TOKEN`): an admin
+    issues it (`tracker users token NAME`), it is shown once, and only its SHA-256 is kept
+    (it is 32 random bytes, so a plain hash is enough). Issuing a new one revokes the user's
+    others; revoked rows stay, as a record of what was issued when."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
 class SignInAttempt(Base):
     """A failed password sign-in, kept for the rate limit's window (`tracker.services.users`).
 

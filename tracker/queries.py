@@ -722,7 +722,10 @@ class HistoryRow:
 
 def history(session: Session, *, claim_id: int | None = None, document_id: int | None = None,
             action: str | None = None, limit: int = 200) -> list[HistoryRow]:
-    """Audit events, newest first; for a claim, those about it, its parts, links and flags."""
+    """Audit events, newest first; for a claim, those about it, its parts, links and flags.
+    A `limit` below 1 is InvalidInput."""
+    if limit < 1:
+        raise InvalidInput(f"the limit must be at least 1 (got {limit})")
     query = select(AuditEvent)
     if claim_id is not None:
         parts = select(Claim.id).where(Claim.parent_id == claim_id)
@@ -861,11 +864,19 @@ def _level_of(design: str | None) -> int | None:
     return grading.level(StudyDesign(design) if design else None)
 
 
+def escape_like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def citations(session: Session, *, search: str | None = None, design: str | None = None,
               verified: bool | None = None, document_id: int | None = None,
               limit: int | None = 100, offset: int = 0) -> list[CitationRow]:
-    """Citations matching a search over key, title, authors, DOI and PMID (case-insensitive),
-    most-linked first."""
+    """Citations matching a search, most-linked first. Each word of `search` must occur in
+    the key, title, authors or DOI (case-insensitive, as written: `%` and `_` are plain
+    characters), or be the PMID. A negative `limit` or `offset` is InvalidInput."""
+    if (limit is not None and limit < 0) or offset < 0:
+        raise InvalidInput(f"limit and offset cannot be negative (got {limit}, {offset})")
     # Rank first on narrow columns (key and id come from the index on key in SQLite), ordering
     # by the label so each count is computed once; then read the wide rows of one page only.
     links = (select(func.count()).where(EvidenceLink.citation_id == Citation.id)
@@ -898,12 +909,13 @@ def citation_count(session: Session, *, search: str | None = None, design: str |
 
 def _citation_filters(query: Any, *, search: str | None, design: str | None,
                       verified: bool | None, document_id: int | None) -> Any:
-    if search:
-        needle = f"%{search.strip().lower()}%"
+    for word in (search or "").split():
+        needle = f"%{escape_like(word.lower())}%"
         query = query.where(or_(
-            func.lower(Citation.key).like(needle), func.lower(Citation.title).like(needle),
-            func.lower(Citation.authors_text).like(needle), Citation.doi.like(needle),
-            Citation.pmid == search.strip()))
+            func.lower(Citation.key).like(needle, escape="\\"),
+            func.lower(Citation.title).like(needle, escape="\\"),
+            func.lower(Citation.authors_text).like(needle, escape="\\"),
+            Citation.doi.like(needle, escape="\\"), Citation.pmid == word))
     if design:
         query = query.where(Citation.design == design)
     if verified is not None:

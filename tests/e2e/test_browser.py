@@ -40,8 +40,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     "(apt-get install chromium)")
     database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'tracker.db'}"
     tracker(database_url, "bootstrap")
+    tracker(database_url, "users", "add", "admin", "--role", "admin", "--password", PASSWORD)
     tracker(database_url, "users", "add", REVIEWER, "--role", "reviewer",
-            "--password", PASSWORD, "--as", "system")
+            "--password", PASSWORD, "--as", "admin")
     engine = db.make_engine(database_url)
     with db.reading(engine) as session:
         [claim] = [c for c in queries.claims(session, include_parts=False)
