@@ -14,6 +14,7 @@ import math
 import pkgutil
 import re
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -413,6 +414,40 @@ def test_failures_count_per_name_across_processes(
         assert attempt(second, other.username, PASSWORD, T0).accepted() == other
     finally:
         second.dispose()
+
+
+def test_simultaneous_wrong_guesses_never_pass_the_limit(engine: Engine, member: Actor) -> None:
+    """Twelve sign-ins for one name at once (as twelve dashboard sessions would send them):
+    exactly five failures are counted, the other seven are refused as locked without a
+    password check, and the right password is refused too while the lock holds."""
+    attempts = 12
+    barrier = threading.Barrier(attempts)
+    events: list[str] = []
+    outcomes: list[users.SignIn] = []
+    guard = threading.Lock()
+
+    def guess() -> None:
+        barrier.wait()
+        with guard:
+            events.append("start")
+        outcome = attempt(engine, member.username, "wrong password", T0)
+        with guard:
+            events.append("end")
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=guess) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert events.index("end") == attempts, "every guess was under way before one finished"
+    assert len(outcomes) == attempts and all(o.actor is None for o in outcomes)
+    assert failures(engine, member.username) == users.SIGN_IN_MAX_FAILURES
+    checked = [o for o in outcomes if o.refusal.startswith(users.REFUSED)]
+    locked = [o for o in outcomes if o.refusal.startswith("too many failed sign-ins")]
+    assert (len(checked), len(locked)) == (users.SIGN_IN_MAX_FAILURES,
+                                           attempts - users.SIGN_IN_MAX_FAILURES)
+    assert "too many" in attempt(engine, member.username, PASSWORD, T0).refusal
 
 
 def test_failures_older_than_the_window_are_forgotten(engine: Engine, member: Actor) -> None:

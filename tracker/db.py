@@ -9,6 +9,7 @@ leaves the schema and the data as they were.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
@@ -142,6 +143,18 @@ def writing(engine: Engine) -> Iterator[Session]:
             "someone else was changing the same records at the same time; nothing was saved — "
             "apply your change again"
         ) from None
+
+
+def advisory_lock(session: Session, name: str) -> None:
+    """Hold the lock `name` until the transaction ends, so that transactions taking the same
+    lock run one after another (count-then-decide rules: the sign-in limit, an import's
+    matching). PostgreSQL: a transaction-level advisory lock on a 64-bit hash of the name (two
+    names sharing a hash merely wait for each other). SQLite needs none: a write transaction
+    holds the database's write lock from its BEGIN IMMEDIATE."""
+    if is_sqlite(session.connection()):
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def alembic_config(engine: Engine | None = None, connection: Connection | None = None) -> Config:

@@ -24,6 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from tracker.db import advisory_lock
 from tracker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tracker.models import ApiToken, SignInAttempt, User, utcnow
 from tracker.services.access import Actor, authorize, record
@@ -317,8 +318,11 @@ def authenticate(
     transaction (use `db.writing`) and clearing the name's failures on success.
 
     A wrong name and a wrong password get the same message and cost the same (one argon2
-    hash); a locked name, known or not, is refused without checking the password."""
+    hash); a locked name, known or not, is refused without checking the password.
+    Concurrent attempts for one name take turns (`db.advisory_lock`), so each counts the
+    failures of those before it: no burst of guesses gets past the limit."""
     now = now or utcnow()
+    advisory_lock(session, f"sign-in:{_attempt_name(username)}")
     wait = locked_for(session, username, now)
     if wait is not None:
         return SignIn(None, too_many(username, wait))
