@@ -110,8 +110,9 @@ def database_url() -> str:
 
 @st.cache_resource(show_spinner=False, on_release=lambda engine: engine.dispose())
 def engine(url: str) -> Engine:
-    """One engine (and connection pool) per database URL, shared by every session."""
-    return db.make_engine(url)
+    """One engine (and connection pool) per database URL, shared by every session. A missing
+    SQLite file is not created (`tracker bootstrap` does that)."""
+    return db.make_engine(url, create=False)
 
 
 def start_run() -> bool:

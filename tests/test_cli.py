@@ -136,6 +136,7 @@ def test_bad_database_url_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["claims"], env={"TRACKER_DATABASE_URL": "nonsense://x"})
     assert result.exit_code != 0
     assert "bad database URL" in result.output and "Traceback" not in result.output
+    (tmp_path / "new.db").touch()  # a file, but not a tracker database
     uninitialised = runner.invoke(
         app, ["claims"], env={"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path}/new.db"})
     assert uninitialised.exit_code != 0

@@ -160,9 +160,11 @@ DocumentOpt = Annotated[str | None, typer.Option("--document", "-D", help="docum
 
 
 @contextmanager
-def _database() -> Iterator[Engine]:
-    """An engine on the configured database, disposed of when the command is done."""
-    engine = db.make_engine(load_settings().database_url)
+def _database(*, create: bool = False) -> Iterator[Engine]:
+    """An engine on the configured database, disposed of when the command is done. Only the
+    set-up commands (`init`, `bootstrap`, `restore`) `create` a missing SQLite file; every
+    other command refuses, creating nothing."""
+    engine = db.make_engine(load_settings().database_url, create=create)
     try:
         yield engine
     finally:
@@ -258,9 +260,10 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], wrap: int = 0)
 @app.command()
 def init() -> None:
     """Create or upgrade the database schema (alembic upgrade head). Safe to repeat."""
-    with _database() as engine:
+    with _database(create=True) as engine:
         db.migrate(engine)
-    typer.echo("database schema is up to date")
+        where = engine.url.render_as_string(hide_password=True)
+    typer.echo(f"database schema is up to date ({where})")
 
 
 @app.command()
@@ -268,7 +271,8 @@ def bootstrap(
     empty: Annotated[bool, typer.Option("--empty", help="load only the article")] = False,
 ) -> None:
     """Initialise or upgrade, then load what the product ships into an empty database."""
-    with _database() as engine:
+    with _database(create=True) as engine:
+        typer.echo(f"database: {engine.url.render_as_string(hide_password=True)}")
         report = bootstrap_service(engine, empty=empty)
     for step in report.steps:
         typer.echo(step)
@@ -400,7 +404,7 @@ def restore_cmd(
 ) -> None:
     """Load a backup into an empty database (operators), then upgrade its schema to this
     version's. A database that holds data is refused; a bad file changes nothing."""
-    with _database() as engine:
+    with _database(create=True) as engine:
         report = restore_backup(engine, path)
     if as_json:
         _print_json({**exports.plain(report), "rows": report.rows})
