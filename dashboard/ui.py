@@ -177,6 +177,22 @@ def perform(action: Callable[[Session, Actor], T], success: str | Callable[[T], 
     st.rerun()
 
 
+def prepare(action: Callable[[Session, Actor], T]) -> T | None:
+    """Run a service's preparation of a write (reading and parsing its input) as the signed-in
+    user in a read transaction, outside any write lock; a domain error is shown and gives
+    None."""
+    signed_in = current_actor()
+    if signed_in is None:
+        st.error("Sign in (in the sidebar) to make changes.")
+        return None
+    try:
+        with db.reading(engine(database_url())) as session:
+            return action(session, access.actor_named(session, signed_in.username))
+    except TrackerError as exc:
+        show_error(exc)
+        return None
+
+
 def show_flash() -> None:
     """The confirmation of the last write, once."""
     message = st.session_state.pop(_FLASH_KEY, None)

@@ -212,11 +212,12 @@ def test_too_many_entries_in_one_import_is_refused_whole(
 
 def test_pasted_text_over_the_limit_is_refused_whole(shipped_engine: Engine) -> None:
     before = snapshot(shipped_engine)
-    report = do_import(shipped_engine, ("pasted text", " " * (limits.MAX_BIB_TEXT_CHARS + 1)),
-                       strict=True)
-    [problem] = report.problems
-    assert (problem.source, problem.kind) == ("pasted text", "too-large")
-    assert not report.written and snapshot(shipped_engine) == before
+    with pytest.raises(InvalidInput, match=r"^pasted text: the text is 67,108,865 characters "
+                                           r"long.*; the import is refused, nothing was "
+                                           r"written$"):
+        do_import(shipped_engine, ("pasted text", " " * (limits.MAX_BIB_TEXT_CHARS + 1)),
+                  ("good.bib", "@misc{fine, title={Fine}}"))
+    assert snapshot(shipped_engine) == before
 
 
 def test_a_doi_or_pmid_held_by_another_citation_is_a_conflict_not_a_clash(engine: Engine
@@ -384,6 +385,8 @@ def test_cli_import_of_utf16_with_nul_and_of_invalid_utf8(engine: Engine, tmp_pa
     latin = tmp_path / "latin.bib"
     latin.write_bytes(b"@misc{latin, title={Caf\xe9 \xff\xfe \x81}}\n")
     code, output = cli(engine, "import-bib", str(latin))
+    assert code == 2 and "its encoding is unclear: line 1: could be" in output, output
+    code, output = cli(engine, "import-bib", str(latin), "--encoding", "latin-1")
     assert code == 0, output
     with db.reading(engine) as session:
         assert set(session.scalars(select(Citation.key))) == {"ok", "latin"}
@@ -508,3 +511,27 @@ def test_a_mutated_article_is_ingested_or_refused_and_then_nothing_changed(
         return
     assert report.claims > 0
     assert (snapshot(article_engine) == before) == report.unchanged
+
+
+# --- review and questions files (issue 12) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["load", "questions"])
+def test_review_files_are_read_through_the_bounded_reader(
+        shipped_engine: Engine, tmp_path: Path, command: str) -> None:
+    before = snapshot(shipped_engine)
+    tracemalloc.start()
+    try:
+        code, output = cli(shipped_engine, "review", command, "/dev/zero")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert code == 2 and output.strip() == (
+        f"error: /dev/zero: is {limits.MAX_REVIEW_FILE_BYTES + 1:,} bytes or more; a review "
+        f"file may be at most {limits.MAX_REVIEW_FILE_BYTES:,} bytes")
+    assert peak < 4 * limits.MAX_REVIEW_FILE_BYTES
+    code, output = cli(shipped_engine, "review", command, str(tmp_path))
+    assert code == 2 and output.strip() == f"error: {tmp_path}: is a directory, not a review file"
+    code, output = cli(shipped_engine, "review", command, str(tmp_path / "missing.toml"))
+    assert code == 2 and "no such file" in output
+    assert snapshot(shipped_engine) == before

@@ -337,16 +337,18 @@ def test_latin1_file_is_decoded_and_reported(tmp_path: Path) -> None:
     parsed = parse_bib_file(path)
     assert only(parsed).title == "Über Schmerz"
     assert [p.kind for p in parsed.problems] == ["encoding"]
-    assert "cp1252" in parsed.problems[0].message
+    assert "read as Windows-1252 (confidence 0.88" in parsed.problems[0].message
 
 
-def test_cp1252_quotes_and_latin1_fallback(tmp_path: Path) -> None:
+def test_cp1252_quotes_and_an_undefined_byte(tmp_path: Path) -> None:
     quotes = tmp_path / "quotes.bib"
     quotes.write_bytes(b"@misc{q, title = {\x93Quoted\x94 d\xe9j\xe0 vu}}")
     assert read_bib_file(quotes) == ("@misc{q, title = {“Quoted” déjà vu}}", "cp1252")
     undefined = tmp_path / "undefined.bib"
     undefined.write_bytes(b"@misc{u, title = {caf\xe9 \x81}}")
-    assert read_bib_file(undefined) == ("@misc{u, title = {café \x81}}", "latin-1")
+    with pytest.raises(BibFileError, match=r"line 1: '\\x81' and others read implausibly"):
+        read_bib_file(undefined)
+    assert read_bib_file(undefined, "latin-1") == ("@misc{u, title = {café \x81}}", "iso8859-1")
 
 
 def test_bom_is_stripped(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -191,29 +192,45 @@ def _write(as_user: str | None) -> Iterator[tuple[Session, Actor]]:
         yield session, actor
 
 
+@dataclass(frozen=True, slots=True)
+class _Acting:
+    """Who a command acts for, its credentials checked (see `_acting`)."""
+
+    engine: Engine
+    username: str | None
+    token: str | None
+
+    def actor(self, session: Session, *, write: bool = True) -> Actor | None:
+        """The acting user, read in `session` (a token's last use is noted by a `write`)."""
+        if self.token:
+            return users.actor_for_token(session, self.token, self.username, touch=write)
+        return actor_named(session, self.username) if self.username else None
+
+
 @contextmanager
-def _write_as(as_user: str | None, *, anyone: bool = False
-              ) -> Iterator[tuple[Session, Actor | None]]:
-    """A write transaction and the user it acts for. On a local SQLite file `--as` (or
-    TRACKER_USER) names the user; on a shared database (PostgreSQL) the write needs
+def _acting(as_user: str | None, *, anyone: bool = False) -> Iterator[_Acting]:
+    """The database and the user a command acts for. On a local SQLite file `--as` (or
+    TRACKER_USER) names the user; on a shared database (PostgreSQL) a write needs
     credentials: TRACKER_TOKEN, or the user's password typed at a terminal (`--as` names
     whose), checked with the sign-in rate limit. `anyone`: no user named and no token is
-    allowed, and gives None (the first admin of a new installation)."""
+    allowed, and acts as nobody (the first admin of a new installation)."""
     settings = load_settings()
     username = as_user or settings.user
     if not username and not settings.token and not anyone:
         raise InvalidInput("name the acting user with --as USER or TRACKER_USER")
     with _database() as engine:
-        acting = bool(username or settings.token)
-        if acting and not settings.token and access.cli_needs_credentials(engine.dialect.name):
-            _sign_in(engine, str(username))
-        with db.writing(engine) as session:
-            actor: Actor | None = None
-            if settings.token:
-                actor = users.actor_for_token(session, settings.token, username)
-            elif username:
-                actor = actor_named(session, username)
-            yield session, actor
+        if username and not settings.token and access.cli_needs_credentials(
+                engine.dialect.name):
+            _sign_in(engine, username)
+        yield _Acting(engine, username, settings.token)
+
+
+@contextmanager
+def _write_as(as_user: str | None, *, anyone: bool = False
+              ) -> Iterator[tuple[Session, Actor | None]]:
+    """A write transaction and the user it acts for (`_acting`)."""
+    with _acting(as_user, anyone=anyone) as acting, db.writing(acting.engine) as session:
+        yield session, acting.actor(session)
 
 
 def _interactive() -> bool:
@@ -286,7 +303,7 @@ def ingest(
     as_json: JsonFlag = False,
 ) -> None:
     """Record an article (or a revision of one) as sections and claims."""
-    source = articles.read_article(path)
+    source = articles.read_article(path)  # read and parsed before the write transaction
     with _write(as_user) as (session, actor):
         report = articles.ingest(session, actor, source, slug=slug)
     if as_json:
@@ -540,21 +557,32 @@ def import_bib(
     files: Annotated[list[Path], typer.Argument(help="BibTeX files")],
     strict: Annotated[bool, typer.Option("--strict", help="any problem: import nothing")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
+    encoding: Annotated[str | None, typer.Option(
+        help="the files' encoding when they are not UTF-8 (latin-1, latin-2, latin-9, "
+             "cp1252, ...); default: detected")] = None,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import citations from BibTeX (Zotero, JabRef, PubMed, journal pages)."""
+    """Import citations from BibTeX (Zotero, JabRef, PubMed, journal pages). Exit 1 when
+    --strict refused the import because of a problem; 2 when a file is refused whole."""
     sources = []
-    for path in files:
+    for path in files:  # read and parse before the write transaction: no lock held meanwhile
         try:
-            text, _encoding = bibtex.read_bib_file(path)
+            decoded = bibtex.decode_bib_file(path, encoding)
         except bibtex.BibFileError as exc:
             raise InvalidInput(str(exc)) from None
-        sources.append((str(path), text))
+        sources.append(citations.BibSource(str(path), decoded.text, decoded))
     show_progress = sys.stderr.isatty() and not as_json
-    with _write(as_user) as (session, actor), _progress(show_progress) as progress:
-        report = citations.import_bibtex(session, actor, sources, strict=strict,
-                                         dry_run=dry_run, progress=progress)
+    with _acting(as_user) as acting, _progress(show_progress) as progress:
+        with db.reading(acting.engine) as session:
+            actor = acting.actor(session, write=False)
+            assert actor is not None
+            parsed = citations.parse_import(session, actor, sources, progress)
+        with db.writing(acting.engine) as session:
+            actor = acting.actor(session)
+            assert actor is not None
+            report = citations.import_bibtex(session, actor, parsed, strict=strict,
+                                             dry_run=dry_run, progress=progress)
     if as_json:
         _print_json({"summary": report.summary(), **dataclasses.asdict(report)})
     else:
@@ -600,6 +628,10 @@ def _print_import(report: citations.ImportReport) -> None:
                    f"(same {mf.matched_on})")
     for old, new in report.renamed:
         typer.echo(f"  key {old} already used by another citation: imported as {new}")
+    for note in report.encodings:
+        typer.echo(f"  encoding {note.source}: {note.note}")
+    for warning in report.warnings:
+        typer.echo(f"  warning {warning}")
     for problem in report.problems:
         typer.echo(f"  {problem}", err=True)
     if report.strict and report.problems:
@@ -986,8 +1018,9 @@ def review_load(
     as_json: JsonFlag = False,
 ) -> None:
     """Load a review: splits, evidence links, flags, question evidence. Idempotent."""
+    data = review.read_review_file(path)  # before the write transaction: no lock meanwhile
     with _write(as_user) as (session, actor):
-        report = review.load_review(session, actor, path)
+        report = review.load_review(session, actor, path, data)
     if as_json:
         _print_json(report)
         return
@@ -1003,8 +1036,9 @@ def review_questions(
     as_user: AsUser = None,
 ) -> None:
     """Seed open research questions from a file (new ones only)."""
+    data = review.read_review_file(path)  # before the write transaction: no lock meanwhile
     with _write(as_user) as (session, actor):
-        report = review.load_questions(session, actor, path)
+        report = review.load_questions(session, actor, path, data)
     typer.echo(f"{path}: {report.questions_added} questions added")
 
 

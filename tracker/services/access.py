@@ -59,7 +59,8 @@ def _use(name: str, role: Role, doing: str, services: str, records: str = "",
 _R, _E, _A = Role.REVIEWER, Role.EDITOR, Role.ADMIN
 #: The access-control table: every write use case and the least role that may run it.
 USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
-    _use("citations.import", _R, "importing citations", "citations.import_bibtex"),
+    _use("citations.import", _R, "importing citations",
+         "citations.parse_import citations.import_bibtex", "citations.import"),
     _use("citation.design", _R, "confirming study designs", "citations.set_design"),
     _use("citation.verify", _R, "verifying citations", "citations.set_verification"),
     _use("evidence.link", _R, "linking evidence", "evidence.link_evidence"),

@@ -42,9 +42,13 @@ MARKDOWN_SUFFIXES = {".md", ".markdown"}
 
 @dataclass(frozen=True, slots=True)
 class ArticleSource:
+    """An article's text, where it came from, its format, and — when `read_article` made it —
+    its parse, so that `ingest` parses nothing inside its write transaction."""
+
     text: str
     path: str
     fmt: str | None
+    parsed: ParsedArticle | None = None
 
 
 @dataclass(slots=True)
@@ -81,7 +85,15 @@ def read_article(path: Path) -> ArticleSource:
     fmt = "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else None
     if path.suffix.lower() == ".txt":
         fmt = "text"
-    return ArticleSource(text=text, path=str(path), fmt=fmt)
+    source = ArticleSource(text=text, path=str(path), fmt=fmt)
+    return replace(source, parsed=_parse(source))
+
+
+def _parse(source: ArticleSource) -> ParsedArticle:
+    try:
+        return parse_article(source.text, fmt=source.fmt)  # type: ignore[arg-type]
+    except ArticleError as exc:
+        raise InvalidInput(f"{source.path}: {exc}") from None
 
 
 def _too_large(path: Path, size: int) -> InvalidInput:
@@ -130,10 +142,7 @@ def ingest(
     authorize(actor, "document.ingest")
     if slug is not None:
         slug = check_text(slug, "the document slug", MAX_SLUG_CHARS) or None
-    try:
-        parsed = parse_article(source.text, fmt=source.fmt)  # type: ignore[arg-type]
-    except ArticleError as exc:
-        raise InvalidInput(f"{source.path}: {exc}") from None
+    parsed = source.parsed or _parse(source)
     source = replace(source, path=recorded_path(source.path))
     slug = slug or slugify(parsed.title)
     document = session.scalar(select(Document).where(Document.slug == slug))

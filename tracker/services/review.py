@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
+from tracker.limits import MAX_REVIEW_FILE_BYTES, read_bounded
 from tracker.models import Citation, Claim, EvidenceLink, Flag, OpenQuestion
 from tracker.queries import resolve_document
 from tracker.services import evidence, flags, questions
@@ -54,11 +55,21 @@ class LoadReport:
     notes: list[str] = field(default_factory=list)
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_review_file(path: Path) -> dict[str, Any]:
+    """A review or questions file's TOML, read through the bounded reader (at most
+    `MAX_REVIEW_FILE_BYTES`; a directory, a device or a pipe is no exception) and checked
+    for its format version. The CLI reads it before its write transaction."""
+    if path.is_dir():
+        raise InvalidInput(f"{path}: is a directory, not a review file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = read_bounded(path, MAX_REVIEW_FILE_BYTES, lambda size: InvalidInput(
+            f"{path}: is {size:,} bytes or more; a review file may be at most "
+            f"{MAX_REVIEW_FILE_BYTES:,} bytes"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: not valid TOML ({exc})") from None
     if data.get("format_version") != FORMAT_VERSION:
@@ -110,10 +121,15 @@ def _entries(data: dict[str, Any], name: str, path: Path, problems: list[str]
     return entries
 
 
-def load_review(session: Session, actor: Actor, path: Path) -> LoadReport:
-    """Load splits, evidence links, flags, question evidence and to-check candidates."""
+_read = read_review_file
+
+
+def load_review(session: Session, actor: Actor, path: Path,
+                data: dict[str, Any] | None = None) -> LoadReport:
+    """Load splits, evidence links, flags, question evidence and to-check candidates
+    (`data`: the file already read with `read_review_file`)."""
     authorize(actor, "review.load")
-    data = _read(path)
+    data = _read(path) if data is None else data
     document = resolve_document(session, data.get("document"))
     evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
     problems: list[str] = []
@@ -268,10 +284,12 @@ def _apply_link(session: Session, actor: Actor, claim: Claim, citation_id: int, 
     report.links_updated += 1
 
 
-def load_questions(session: Session, actor: Actor, path: Path) -> LoadReport:
-    """Seed open questions (new slugs only), each linked to the claims it comes from."""
+def load_questions(session: Session, actor: Actor, path: Path,
+                   data: dict[str, Any] | None = None) -> LoadReport:
+    """Seed open questions (new slugs only), each linked to the claims it comes from
+    (`data`: the file already read with `read_review_file`)."""
     authorize(actor, "questions.load")
-    data = _read(path)
+    data = _read(path) if data is None else data
     document = resolve_document(session, data.get("document"))
     problems: list[str] = []
     claims = _Claims(session, document.id)

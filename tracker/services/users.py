@@ -247,8 +247,10 @@ def _revoke(session: Session, user_id: int, now: datetime) -> int:
     return len(rows)
 
 
-def actor_for_token(session: Session, token: str, username: str | None = None) -> Actor:
-    """The user a command-line token belongs to (its last use noted), or PermissionDenied:
+def actor_for_token(session: Session, token: str, username: str | None = None, *,
+                    touch: bool = True) -> Actor:
+    """The user a command-line token belongs to (its last use noted when `touch`: in a
+    write transaction), or PermissionDenied:
     an unknown or revoked token, a deactivated user, or `username` (from --as) naming
     someone else — a token acts only as its own user."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token),
@@ -259,7 +261,8 @@ def actor_for_token(session: Session, token: str, username: str | None = None) -
     if username is not None and username != user.username:
         raise PermissionDenied(f"the token in TRACKER_TOKEN is {user.username}'s; it cannot "
                                f"act as {username}")
-    row.last_used_at = utcnow()
+    if touch:
+        row.last_used_at = utcnow()
     return Actor.of(user)
 
 
