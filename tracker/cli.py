@@ -299,13 +299,18 @@ def bootstrap(
 def ingest(
     path: Annotated[Path, typer.Argument(help="plain-text or Markdown article")],
     slug: Annotated[str | None, typer.Option(help="document identity (default: title)")] = None,
+    revision_of: Annotated[str | None, typer.Option(
+        "--revision-of", help="record it as a revision of this document, however changed")]
+    = None,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record an article (or a revision of one) as sections and claims."""
+    """Record an article (or a revision of one) as sections and claims. A text whose title
+    names a tracked document but shares few of its claims is refused: pass --slug or
+    --revision-of."""
     source = articles.read_article(path)  # read and parsed before the write transaction
     with _write(as_user) as (session, actor):
-        report = articles.ingest(session, actor, source, slug=slug)
+        report = articles.ingest(session, actor, source, slug=slug, revision_of=revision_of)
     if as_json:
         _print_json(report)
     elif report.unchanged:

@@ -7,6 +7,7 @@ evidence) of unchanged and lightly edited claims, adds new ones and retires remo
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from tracker.article import (
     parse_article,
     reconcile,
 )
-from tracker.errors import InvalidInput
+from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.limits import (
     MAX_ARTICLE_BYTES,
     MAX_SLUG_CHARS,
@@ -125,10 +126,26 @@ def _decode(path: Path, data: bytes) -> str:
     return text
 
 
+#: Latin letters that do not decompose into an ASCII letter and a mark.
+_LATIN_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                                "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L",
+                                "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
+
+
 def slugify(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:200] or "document"
+    """A document's identity from its title: its words in ASCII (letters of Latin-based
+    scripts lose their marks: "Étude" → "etude", "Straße" → "strasse"). A title with letters
+    that have no ASCII form (Hebrew, Arabic, Greek, Cyrillic, CJK...) also gets the first ten
+    hex digits of its SHA-256, so that two different titles never share a slug."""
+    letters = unicodedata.normalize("NFKD", title.translate(_LATIN_LETTERS))
+    slug = re.sub(r"[^a-z0-9]+", "-", letters.encode("ascii", "ignore").decode().lower())
+    slug = slug.strip("-")[:180].strip("-")
+    untransliterated = any(not c.isascii() and unicodedata.category(c).startswith("L")
+                           for c in letters)
+    if not untransliterated and slug:
+        return slug
+    digest = hashlib.sha256(" ".join(title.split()).casefold().encode("utf-8")).hexdigest()
+    return f"{slug or 'document'}-{digest[:10]}"
 
 
 def ingest(
@@ -137,15 +154,28 @@ def ingest(
     source: ArticleSource,
     *,
     slug: str | None = None,
+    revision_of: str | None = None,
 ) -> IngestReport:
-    """Record an article (or a revision of one) as sections, claims and resources."""
+    """Record an article (or a revision of one) as sections, claims and resources.
+
+    The document is the one `revision_of` names (a revision, however much it changed), else
+    the one with `slug` (default: `slugify` of the title), else a new one. A text whose slug
+    names a tracked document is taken as its revision only when they plausibly are one
+    article (`same_article`); otherwise Conflict, asking for --slug or --revision-of."""
     authorize(actor, "document.ingest")
     if slug is not None:
         slug = check_text(slug, "the document slug", MAX_SLUG_CHARS) or None
     parsed = source.parsed or _parse(source)
     source = replace(source, path=recorded_path(source.path))
-    slug = slug or slugify(parsed.title)
-    document = session.scalar(select(Document).where(Document.slug == slug))
+    if revision_of is not None:
+        document = session.scalar(select(Document).where(Document.slug == revision_of))
+        if document is None:
+            raise NotFound(f"no document {revision_of!r} to revise; `tracker documents` "
+                           "lists them")
+        slug = document.slug
+    else:
+        slug = slug or slugify(parsed.title)
+        document = session.scalar(select(Document).where(Document.slug == slug))
     if document is None:
         return _create(session, actor, parsed, source, slug)
     if document.content_hash == parsed.content_hash:
@@ -153,7 +183,40 @@ def ingest(
             document_id=document.id, slug=slug, title=document.title, created=False,
             unchanged=True, claims=_live_claims(session, document.id),
         )
+    if revision_of is None:
+        _check_same_article(session, document, parsed, source)
     return _revise(session, actor, document, parsed, source)
+
+
+#: A revision keeps at least this share of the claims of the shorter version (kept as they
+#: were, or lightly edited; see `tracker.article.reconcile`).
+SAME_ARTICLE_SHARE = 0.5
+
+
+def same_article(stored: list[StoredClaim], parsed: ParsedArticle) -> tuple[bool, int]:
+    """Whether a new text is plausibly a revision of a document's claims, and how many
+    claims they share."""
+    plan = reconcile(stored, parsed.claims)
+    shared = len(plan.kept) + len(plan.edited)
+    shorter = min(len(stored), len(parsed.claims))
+    return shared >= 1 and shared >= SAME_ARTICLE_SHARE * shorter, shared
+
+
+def _check_same_article(session: Session, document: Document, parsed: ParsedArticle,
+                        source: ArticleSource) -> None:
+    stored = [StoredClaim(id=c.id, text=c.text, fingerprint=c.fingerprint,
+                          section_path=_path_of(c.section))
+              for c in session.scalars(select(Claim).where(
+                  Claim.document_id == document.id, Claim.parent_id.is_(None),
+                  Claim.retired.is_(False)).order_by(Claim.ordinal))]
+    plausible, shared = same_article(stored, parsed)
+    if not plausible:
+        raise Conflict(
+            f"{source.path}: the tracked document {document.slug!r} has this slug, but only "
+            f"{shared} of its {len(stored)} claims are in this text ({len(parsed.claims)} "
+            "claims), so it looks like another article; nothing was changed. Pass "
+            f"--slug NEW-SLUG to track it as a new document, or --revision-of "
+            f"{document.slug} to record it as a revision")
 
 
 def _create(
