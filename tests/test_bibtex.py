@@ -1056,6 +1056,24 @@ def test_csv_cells_never_start_a_formula(title: str) -> None:
     assert row["key"] == "k" and row["year"] == "2020"
 
 
+@pytest.mark.parametrize("separator", [";", ",", "\t"])
+def test_csv_cells_start_no_formula_however_the_line_is_split(separator: str) -> None:
+    """Opened in a spreadsheet that splits on `;` (or a comma, or a tab), every piece of a
+    cell is a cell: none may start a formula."""
+    parsed = parse_bibtex("@article{k, title = {T}, year = {2020}, author = {Doe, J.}}")
+    title = f"x{separator}=cmd|' /C calc'!A0{separator}y{separator}+1{separator}@SUM(1)"
+    record = dataclasses.replace(parsed.records[0], title=title, container="A;-B\n=C")
+    text = to_csv([record])
+    [row] = csv.DictReader(io.StringIO(text))
+    for value in (row["title"], row["container"]):
+        for piece in re.split(r"[;,\t\r\n]", value):
+            assert not piece.startswith(("=", "+", "-", "@")), (value, piece)
+    for line in text.splitlines():
+        for cell in re.split("[;\t]", line):
+            assert not cell.lstrip('"').startswith(("=", "+", "-", "@")), cell
+    assert row["title"].replace("'", "") == title.replace("'", "")
+
+
 def test_problem_str_omits_missing_parts() -> None:
     problem = Problem("a.bib", None, None, None, "encoding", "not UTF-8")
     assert str(problem) == "a.bib: not UTF-8"

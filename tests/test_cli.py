@@ -242,3 +242,13 @@ def test_database_errors_print_the_first_line_only(
     generic = run("documents")
     assert generic.exit_code == 7
     assert generic.output.strip() == "error: database error: DataError: bigint out of range"
+
+
+def test_export_to_a_directory_or_a_missing_folder_is_one_line(run: Any, tmp_path: Path) -> None:
+    folder = run("export", "csv", "-o", str(tmp_path))
+    assert folder.exit_code == 2
+    assert folder.output.strip() == f"error: {tmp_path} is a directory; name the file to write"
+    nowhere = tmp_path / "missing" / "out.csv"
+    missing = run("export", "csv", "-o", str(nowhere))
+    assert missing.exit_code == 2 and len(missing.output.strip().splitlines()) == 1
+    assert missing.output.startswith(f"error: {nowhere}: cannot write it (")

@@ -2469,12 +2469,18 @@ def _csv_row(record: CitationRecord) -> list[str]:
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's "CSV
-# injection"): an imported title like `=HYPERLINK(...)` must reach an editor as text.
+# injection"): an imported title like `=HYPERLINK(...)` must reach an editor as text. A
+# spreadsheet set to split on ";" (or a tab) starts cells inside ours too, after each
+# separator: `x;=cmd|' /C calc'!A0;y`.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t\r\n])(?=[=+\-@])")
 
 
 def _inert_cell(value: str) -> str:
-    """The cell as text a spreadsheet will not evaluate: a leading apostrophe where needed."""
+    """The cell as text a spreadsheet will not evaluate, however it splits the line: an
+    apostrophe in front of the cell, and after any separator (`;`, `,`, tab, line break),
+    where a formula character follows."""
+    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 

@@ -753,9 +753,14 @@ def export(
                               linked_only=only_document)
     if output is None:
         typer.echo(text, nl=False)
-    else:
+        return
+    if output.is_dir():
+        raise InvalidInput(f"{output} is a directory; name the file to write")
+    try:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+    except OSError as exc:
+        raise InvalidInput(f"{output}: cannot write it ({exc.strerror or exc})") from None
+    typer.echo(f"wrote {output}", err=True)
 
 
 # --- evidence --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ concurrently carry a `version` column used for optimistic locking.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +28,22 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from tracker.vocabulary import (
+    Certainty,
+    ClaimCategory,
+    ClaimStatus,
+    Concern,
+    DesignSource,
+    FlagKind,
+    FlagState,
+    Priority,
+    QuestionStatus,
+    Role,
+    SectionKind,
+    Stance,
+    StudyDesign,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -34,6 +51,15 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def vocabulary(values: type[StrEnum]) -> dict[str, Any]:
+    """A column's `info` naming the vocabulary (`tracker.vocabulary`) its values come from;
+    what writes rows without the services (`tracker.backup`'s restore) checks them by it."""
+    return {"vocabulary": values}
+
+
+CONCERN = vocabulary(Concern)
 
 
 def utcnow() -> datetime:
@@ -75,7 +101,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16), info=vocabulary(Role))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_system: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -186,7 +212,7 @@ class Section(Base):
     level: Mapped[int] = mapped_column(Integer)
     ordinal: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(500))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), info=vocabulary(SectionKind))
     path_key: Mapped[str] = mapped_column(String(2000))
     span_start: Mapped[int] = mapped_column(Integer)
     span_end: Mapped[int] = mapped_column(Integer)
@@ -216,7 +242,7 @@ class Claim(Base):
     text: Mapped[str] = mapped_column(Text)
     span_start: Mapped[int] = mapped_column(Integer)
     span_end: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True, info=vocabulary(ClaimCategory))
     category_rule: Mapped[str] = mapped_column(String(200), default="")
     fingerprint: Mapped[str] = mapped_column(String(32), index=True)
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -226,8 +252,9 @@ class Claim(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The grade, kept current by the service layer (tracker.grading) so coverage is a GROUP BY.
-    status: Mapped[str] = mapped_column(String(16), default="unsupported", index=True)
-    certainty: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="unsupported", index=True,
+                                        info=vocabulary(ClaimStatus))
+    certainty: Mapped[str | None] = mapped_column(String(16), info=vocabulary(Certainty))
     explanation: Mapped[str] = mapped_column(Text, default="")
     requirement: Mapped[str] = mapped_column(Text, default="")
     # An editor's override of what the claim needs (None: follow the rules).
@@ -239,7 +266,8 @@ class Claim(Base):
     # An editor's sign-off, with the status it was given on (stale when the status moves on).
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_off_at: Mapped[datetime | None] = mapped_column()
-    signed_off_status: Mapped[str | None] = mapped_column(String(16))
+    signed_off_status: Mapped[str | None] = mapped_column(String(16),
+                                                            info=vocabulary(ClaimStatus))
 
     document: Mapped[Document] = relationship(back_populates="claims")
     section: Mapped[Section | None] = relationship()
@@ -320,8 +348,9 @@ class Citation(Base):
     url: Mapped[str | None] = mapped_column(Text)
     abstract: Mapped[str | None] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
-    design: Mapped[str | None] = mapped_column(String(32), index=True)
-    design_source: Mapped[str] = mapped_column(String(16))
+    design: Mapped[str | None] = mapped_column(String(32), index=True,
+                                                 info=vocabulary(StudyDesign))
+    design_source: Mapped[str] = mapped_column(String(16), info=vocabulary(DesignSource))
     design_reason: Mapped[str] = mapped_column(Text, default="")
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     raw: Mapped[str] = mapped_column(Text, default="")
@@ -374,14 +403,14 @@ class EvidenceLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
     citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id"), index=True)
-    stance: Mapped[str] = mapped_column(String(16))
+    stance: Mapped[str] = mapped_column(String(16), info=vocabulary(Stance))
     locator: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    risk_of_bias: Mapped[str] = mapped_column(String(16), default="none")
-    inconsistency: Mapped[str] = mapped_column(String(16), default="none")
-    indirectness: Mapped[str] = mapped_column(String(16), default="none")
-    imprecision: Mapped[str] = mapped_column(String(16), default="none")
-    publication_bias: Mapped[str] = mapped_column(String(16), default="none")
+    risk_of_bias: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
+    inconsistency: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
+    indirectness: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
+    imprecision: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
+    publication_bias: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
     large_effect: Mapped[bool] = mapped_column(Boolean, default=False)
     dose_response: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -406,9 +435,9 @@ class Flag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32), info=vocabulary(FlagKind))
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(String(16), default="open", info=vocabulary(FlagState))
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -435,8 +464,10 @@ class OpenQuestion(Base):
     slug: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(24), default="open")
-    priority: Mapped[str] = mapped_column(String(16), default="medium")
+    status: Mapped[str] = mapped_column(String(24), default="open",
+                                        info=vocabulary(QuestionStatus))
+    priority: Mapped[str] = mapped_column(String(16), default="medium",
+                                          info=vocabulary(Priority))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -478,5 +509,5 @@ class StatusChange(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(16))
-    to_status: Mapped[str | None] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16), info=vocabulary(ClaimStatus))
+    to_status: Mapped[str | None] = mapped_column(String(16), info=vocabulary(ClaimStatus))
