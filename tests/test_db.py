@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from tests.conftest import ROOT
 from tracker import db
 from tracker.cli import app
 from tracker.config import default_database_path, load_settings
@@ -148,3 +150,32 @@ def test_models_and_migrations_do_not_drift(engine: Engine) -> None:
 def test_single_head() -> None:
     script = ScriptDirectory.from_config(db.alembic_config())
     assert len(script.get_heads()) == 1
+
+
+def test_a_downgrade_that_would_delete_data_is_refused_unless_forced(
+        shipped_engine: Engine) -> None:
+    def rows() -> int:
+        with shipped_engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM claims")).scalar() or 0)
+
+    held = rows()
+    assert held > 60
+    env = {**os.environ, "TRACKER_DATABASE_URL": shipped_engine.url.render_as_string(
+        hide_password=False)}
+    alembic = [str(Path(sys.executable).with_name("alembic")), "-c", str(ROOT / "alembic.ini")]
+    refused = subprocess.run([*alembic, "downgrade", "base"], env=env, capture_output=True,
+                             text=True, check=False, cwd=ROOT)
+    assert refused.returncode != 0
+    said = refused.stdout + refused.stderr
+    failed = [line for line in said.splitlines() if line.startswith("FAILED")]
+    assert failed and failed[0].startswith("FAILED: refusing to downgrade: it would delete "
+                                           "table ") and "-x force=yes" in failed[0]
+    assert "Traceback" not in said
+    assert rows() == held and "claims" in inspect(shipped_engine).get_table_names()
+    with pytest.raises(CommandError, match="refusing to downgrade"):
+        db.downgrade(shipped_engine, "base")
+    assert rows() == held
+    forced = subprocess.run([*alembic, "-x", "force=yes", "downgrade", "base"], env=env,
+                            capture_output=True, text=True, check=False, cwd=ROOT)
+    assert forced.returncode == 0, forced.stderr
+    assert set(inspect(shipped_engine).get_table_names()) <= {"alembic_version"}

@@ -238,9 +238,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection=connection), revision)
 
 
-def downgrade(engine: Engine, revision: str = "base") -> None:
+def downgrade(engine: Engine, revision: str = "base", *, force: bool = False) -> None:
+    """Take the schema down to `revision`. One that would delete data (a table with rows, a
+    column with values) is refused, changing nothing (alembic's CommandError), unless
+    `force` (migrations/env.py)."""
     with schema_change(engine) as connection:
-        command.downgrade(alembic_config(connection=connection), revision)
+        config = alembic_config(connection=connection)
+        config.attributes["force"] = force
+        command.downgrade(config, revision)
 
 
 def revision_of(session: Session) -> int:
