@@ -829,3 +829,29 @@ def test_the_first_admin_of_a_postgresql_installation_needs_no_credentials(
         assert second.exit_code == PermissionDenied.exit_code
     finally:
         engine.dispose()
+
+
+def test_credentials_are_asked_before_a_new_password(
+        postgresql_backend: Any, make_actor: MakeActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a user on PostgreSQL: the acting admin's password first (or the refusal, when
+    nobody is at a terminal), then the new user's password."""
+    from tracker import cli
+
+    engine = db.make_engine(postgresql_backend.url("article"))
+    try:
+        admin = make_actor(engine, Role.ADMIN)
+        url = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+               "TRACKER_TOKEN": "", "TRACKER_USER": ""}
+        refused = CliRunner().invoke(app, ["users", "add", "bob", "--as", admin.username],
+                                     env=url)
+        assert refused.exit_code == PermissionDenied.exit_code
+        assert refused.output.startswith("error: this database is shared"), refused.output
+        monkeypatch.setattr(cli, "_interactive", lambda: True)
+        added = CliRunner().invoke(app, ["users", "add", "bob", "--as", admin.username],
+                                   env=url, input=f"{PASSWORD}\nbobs-password\nbobs-password\n")
+        assert added.exit_code == 0, added.output
+        assert added.output.index(f"password for {admin.username}") < added.output.index(
+            "Repeat for confirmation")
+    finally:
+        engine.dispose()

@@ -463,9 +463,10 @@ def users_add(
     if not (as_user or settings.user or settings.token):  # refused before any password prompt
         with _read() as session:
             users.check_first_admin(session, role)
-    secret = None if no_password else _password(password)
-    with _write_as(as_user, anyone=True) as (session, actor):
-        info = users.add_user(session, actor, username, role, secret, name)
+    with _acting(as_user, anyone=True) as acting:  # credentials first, then the new password
+        secret = None if no_password else _password(password)
+        with db.writing(acting.engine) as session:
+            info = users.add_user(session, acting.actor(session), username, role, secret, name)
     if as_json:
         _print_json(info)
     else:
@@ -499,9 +500,12 @@ def users_passwd(
     as_user: AsUser = None,
 ) -> None:
     """Change your own password, or (admins) anyone's."""
-    secret = _password(password)
-    with _write(as_user) as (session, actor):
-        users.set_password(session, actor, username, secret)
+    with _acting(as_user) as acting:  # credentials first, then the new password
+        secret = _password(password)
+        with db.writing(acting.engine) as session:
+            actor = acting.actor(session)
+            assert actor is not None
+            users.set_password(session, actor, username, secret)
     typer.echo(f"password of {username} changed")
 
 
