@@ -63,7 +63,7 @@ def _texts_after_rerun(url: str, session_id: str) -> list[str]:
 
     texts: list[str] = []
     address = url.replace("http://", "ws://") + "/_stcore/stream"
-    with connect(address, subprotocols=["streamlit", "", session_id],  # type: ignore[list-item]
+    with connect(address, subprotocols=["streamlit", "no-xsrf-token", session_id],  # type: ignore[list-item]
                  additional_headers={"Origin": url}, open_timeout=30) as socket:
         rerun = BackMsg()
         rerun.rerun_script.query_string = ""
