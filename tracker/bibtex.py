@@ -33,8 +33,12 @@ Rules, in one place:
   `MAX_BRACE_DEPTH` deep, and a NUL character anywhere in an entry (UTF-16 text or a pasted
   string; PostgreSQL cannot store it) are "invalid" problems of that entry, with its line and
   the field; the other entries import. A @string over a limit is a problem of its block, and
-  every field using it one of its entry; all expansion in a file is bounded by
-  `MAX_MACRO_EXPANSION_CHARS`. Messages quote at most a short start of a value.
+  every field using it one of its entry; expansion inside a file's @string definitions is
+  bounded by `MAX_MACRO_EXPANSION_CHARS`, and what macros add to the fields of one import
+  (every use counted, over all its files: `ExpansionBudget`) by `MAX_IMPORT_EXPANSION_CHARS`,
+  past which `ExpansionLimit` refuses the import whole. A redefined @string and a macro used
+  but never defined are warnings (`ParsedBib.warnings`); a key that differs only in case from
+  an earlier one is a duplicate key. Messages quote at most a short start of a value.
 - Line endings: CRLF is kept, so `raw` stays byte-faithful; bibtexparser counts lines on
   LF, so line numbers are right. A file with bare CR line ends (classic Mac) is converted to
   LF before parsing, or every entry would be on line 1.
