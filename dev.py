@@ -5,10 +5,10 @@
     python3 dev.py test    create .venv, install with the dev tools, run ruff, mypy and pytest
 
 Everything after the verb is passed on: `python3 dev.py run --empty` starts on a database holding
-only the article; `python3 dev.py run --server.address 0.0.0.0` opens the dashboard to the
-network (it listens on 127.0.0.1 otherwise); `python3 dev.py test -k bibtex` selects tests. The
-virtual environment is reinstalled only when pyproject.toml changes (an install with the dev
-tools serves `run` too).
+only the article, `--examples` also loads the example articles; `python3 dev.py run
+--server.address 0.0.0.0` opens the dashboard to the network (it listens on 127.0.0.1
+otherwise); `python3 dev.py test -k bibtex` selects tests. The virtual environment is reinstalled
+only when pyproject.toml changes (an install with the dev tools serves `run` too).
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def ensure_environment(extras: str) -> None:
 
 def run(args: list[str]) -> int:
     ensure_environment("")
-    empty = "--empty" in args
-    passthrough = [a for a in args if a != "--empty"]
-    bootstrap = [str(BIN / "tracker"), "bootstrap"] + (["--empty"] if empty else [])
+    ours = [a for a in args if a in ("--empty", "--examples")]
+    passthrough = [a for a in args if a not in ours]
+    bootstrap = [str(BIN / "tracker"), "bootstrap", *ours]
     if subprocess.run(bootstrap, cwd=ROOT).returncode != 0:
         return 1
     try:

@@ -73,7 +73,7 @@ PAGE_TARGET_S = 1.0
 IMPORT_TARGET = 1.3
 IMPORT_ENTRIES = 50_000
 CHECKSUMMED = ("benchmarks/synth.py", "tracker/models.py", "tracker/grading.py",
-               "tracker/article.py", "tracker/topics.py", "tracker/bibtex.py")
+               "tracker/article/parse.py", "tracker/topics.py", "tracker/bibtex.py")
 
 
 def say(line: str = "") -> None:
@@ -200,7 +200,8 @@ def paired(ours: Callable[[], object], floor: Callable[[], object], runs: int
 
 # --- 1. queries against hand-written SQL -----------------------------------------------------
 
-WEAK = "('unsupported', 'insufficient', 'contested')"
+WEAK = "(" + ", ".join(f"'{s}'" for s in queries.QUEUE_STATUSES) + ")"
+WEAKEST_FIRST = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(queries.QUEUE_STATUSES))
 GRADED = "NOT c.retired AND c.parent_id IS NULL"
 
 
@@ -222,8 +223,8 @@ class QueryCase:
 
 def _coverage_norm(c: queries.Coverage) -> tuple[Any, ...]:
     return (c.claims, tuple(c.by_status[s] for s in queries.STATUSES),
-            tuple(c.by_certainty[k] for k in (*queries.CERTAINTIES, "none")), c.open_flags,
-            c.signed_off)
+            tuple(c.by_certainty[k] for k in (*queries.CERTAINTIES, "none")),
+            tuple(c.by_standing[k] for k in queries.STANDINGS), c.open_flags, c.signed_off)
 
 
 def _coverage_sql(where: str) -> str:
@@ -231,8 +232,11 @@ def _coverage_sql(where: str) -> str:
                             for k in queries.CERTAINTIES)
     flag_where = where.replace("c.", "c2.").replace("NOT c2.retired AND c2.parent_id IS NULL",
                                                     "NOT c2.retired")
+    standings = ", ".join(f"sum(CASE WHEN c.standing = '{k}' THEN 1 ELSE 0 END)"
+                          for k in queries.STANDINGS)
     return (f"SELECT count(*), {_status_sums()}, {certainties}, "
-            "sum(CASE WHEN c.certainty IS NULL THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN c.certainty IS NULL AND c.track = 'effect' THEN 1 ELSE 0 END), "
+            f"{standings}, "
             "sum(CASE WHEN c.signed_off_status = c.status THEN 1 ELSE 0 END), "
             "(SELECT count(*) FROM flags f JOIN claims c2 ON c2.id = f.claim_id "
             f"WHERE f.state = 'open' AND {flag_where}) "
@@ -241,7 +245,10 @@ def _coverage_sql(where: str) -> str:
 
 def _coverage_floor(rows: list[Any]) -> tuple[Any, ...]:
     r = [int(v or 0) for v in rows[0]]
-    return (r[0], tuple(r[1:5]), tuple(r[5:10]), r[11], r[10])
+    statuses, certainties = len(queries.STATUSES), len(queries.CERTAINTIES) + 1
+    at = 1 + statuses + certainties
+    return (r[0], tuple(r[1:1 + statuses]), tuple(r[1 + statuses:at]),
+            tuple(r[at:at + len(queries.STANDINGS)]), r[-1], r[-2])
 
 
 def _rows(rows: list[Any]) -> list[tuple[Any, ...]]:
@@ -249,7 +256,7 @@ def _rows(rows: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def _coverage_rows(rows: list[queries.CoverageRow]) -> list[tuple[Any, ...]]:
-    return [(r.group, r.total, r.supported, r.insufficient, r.contested, r.unsupported)
+    return [(r.group, r.total, *(r.count(s) for s in queries.STATUSES))
             for r in rows]
 
 
@@ -267,13 +274,13 @@ def query_cases(document: int, backend: str, now: datetime) -> list[QueryCase]:
     doc = f"c.document_id = {document} AND {GRADED}"
     desk = GRADED
     weak_rows = ("SELECT c.id, d.slug, s.path_key, c.text, c.category, c.ordinal, c.incomplete, "
-                 "c.restates_id, c.parent_id, c.retired, c.status, c.certainty, c.explanation, "
-                 "c.version FROM claims c JOIN documents d ON d.id = c.document_id "
+                 "c.restates_id, c.parent_id, c.retired, c.status, c.certainty, c.standing, "
+                 "c.track, c.explanation, c.version FROM claims c "
+                 "JOIN documents d ON d.id = c.document_id "
                  "LEFT JOIN sections s ON s.id = c.section_id{same} WHERE {where} "
                  f"AND c.status IN {WEAK} AND NOT EXISTS (SELECT 1 FROM flags f WHERE "
                  "f.claim_id = c.id AND f.state = 'open') ORDER BY CASE c.status "
-                 "WHEN 'unsupported' THEN 0 WHEN 'insufficient' THEN 1 ELSE 2 END, d.id, "
-                 "c.ordinal {limit}")
+                 + WEAKEST_FIRST + " END, d.id, c.ordinal {limit}")
     queue_count = ("SELECT count(*) FROM claims c WHERE {where} AND c.status IN " + WEAK
                    + " AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.claim_id = c.id AND "
                    "f.state = 'open')")

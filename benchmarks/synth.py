@@ -740,7 +740,7 @@ class _Generator:
             if rng.random() < 0.06:  # judged again later (GRADE moves certainty, not status)
                 name = rng.choice(CONCERNS)
                 before = row[name]
-                row[name] = Concern.SERIOUS.value if before == Concern.NONE.value \
+                row[name] = Concern.SERIOUS.value if before != Concern.SERIOUS.value \
                     else Concern.NONE.value
                 judge = self.someone(Role.REVIEWER)
                 row.update(updated_by_id=judge[0], updated_at=self.later(at, 20), version=2)
@@ -750,14 +750,17 @@ class _Generator:
                            before={name: before}, after={name: row[name]})
             rows.append(row)
             judgements = grading.Judgements(
-                **{k: Concern(row[k]) for k in CONCERNS}, **{k: row[k] for k in UPGRADES})
+                **{k: Concern(row[k]) if row[k] else None for k in CONCERNS},
+                **{k: row[k] for k in UPGRADES})
             claim.links.append((at, link_id, grading.Evidence(
                 citation=cited.key, design=cited.design, stance=stance, judgements=judgements,
                 verified=cited.verified, retracted=cited.retracted)))
 
     def judgement(self) -> dict[str, Any]:
         rng = self.rng
-        values: dict[str, Any] = {k: _pick(rng, CONCERN_WEIGHTS).value for k in CONCERNS}
+        judged = rng.random() < 0.35  # most links carry no concern: "not judged" (NULL)
+        values: dict[str, Any] = {k: _pick(rng, CONCERN_WEIGHTS).value if judged else None
+                                  for k in CONCERNS}
         values["large_effect"] = rng.random() < 0.03
         values["dose_response"] = rng.random() < 0.02
         values["stance"] = _pick(rng, STANCES)
@@ -787,19 +790,20 @@ class _Generator:
             moments.add(top.split_at)
         if top.override is not None:
             moments.add(top.override[4])
-        state: dict[int, tuple[str, str | None, str, str]] = {}
+        state: dict[int, tuple[str, str | None, str | None, str, str]] = {}
         changes: dict[int, int] = defaultdict(int)
         last_change: dict[int, datetime] = {}
 
         def store(claim: _Claim, at: datetime, verdict: grading.Verdict) -> None:
             status = verdict.status.value
             certainty = verdict.certainty.value if verdict.certainty else None
+            standing = verdict.standing.value if verdict.standing else None
             requirement = f"{verdict.requirement.description} ({verdict.requirement.reason})"
-            new = (status, certainty, verdict.explanation, requirement)
+            new = (status, certainty, standing, verdict.explanation, requirement)
             old = state.get(claim.id)
-            if old is None:  # enters the history as unsupported (note_new_claim)
-                claim.history.append((at, None, ClaimStatus.UNSUPPORTED.value))
-                old = (ClaimStatus.UNSUPPORTED.value, None, "", "")
+            if old is None:  # enters the history as not reviewed (note_new_claim)
+                claim.history.append((at, None, ClaimStatus.NOT_REVIEWED.value))
+                old = (ClaimStatus.NOT_REVIEWED.value, None, None, "", "")
             if old[0] != status:
                 claim.history.append((at, old[0], status))
             if old != new:
@@ -814,8 +818,9 @@ class _Generator:
                 requirement = grading.override_requirement(
                     n, [StudyDesign(d) for d in designs], why)
             else:
-                requirement = grading.requirement_for(parent_text or claim.text, claim.category)
-            return grading.grade(items, requirement, claim.category)
+                requirement = grading.requirement_for(parent_text or claim.text, claim.category,
+                                                      grading.propose_track(claim.text)[0])
+            return grading.grade(items, requirement, grading.propose_track(claim.text)[0])
 
         store(top, top.ingested, verdict_of(top, top.ingested, None))
         for at in sorted(moments):
@@ -832,12 +837,16 @@ class _Generator:
         if top.retired_at is not None:
             top.history.append((top.retired_at, state[top.id][0], None))
         for claim in [top, *parts]:
-            status, certainty, explanation, requirement = state.get(
-                claim.id, (ClaimStatus.UNSUPPORTED.value, None, "", ""))
+            status, certainty, standing, explanation, requirement = state.get(
+                claim.id, (ClaimStatus.NOT_REVIEWED.value, None, None, "", ""))
+            track, track_reason = grading.propose_track(claim.text)
             row = claim.row
-            row.update(status=status, certainty=certainty, explanation=explanation,
-                       requirement=requirement, version=1 + changes[claim.id],
-                       updated_at=last_change.get(claim.id, claim.ingested))
+            row.update(status=status, certainty=certainty, standing=standing,
+                       explanation=explanation, requirement=requirement,
+                       version=1 + changes[claim.id],
+                       updated_at=last_change.get(claim.id, claim.ingested),
+                       track=track.value, track_source="rule", track_reason=track_reason,
+                       rules_version=grading.RULES_VERSION)
             if claim.retired_at is not None:
                 row.update(retired=True, retired_at=claim.retired_at,
                            updated_at=claim.retired_at, version=row["version"] + 1)
@@ -1241,7 +1250,8 @@ def write(engine: Engine, work: Workload, progress: Callable[[str], None] | None
 def check_grades(engine: Engine, sample: int = 300, seed: int = 0) -> int:
     """Regrade a sample of claims through the service layer and assert that nothing changes
     (the stored grade is the product's); rolled back. Returns the number checked."""
-    columns = (Claim.id, Claim.status, Claim.certainty, Claim.explanation, Claim.requirement)
+    columns = (Claim.id, Claim.status, Claim.certainty, Claim.standing, Claim.explanation,
+               Claim.requirement, Claim.track)
 
     def stored(session: Session) -> tuple[set[tuple[Any, ...]], int]:
         history = session.scalar(select(func.count()).select_from(StatusChange))

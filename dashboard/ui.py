@@ -25,6 +25,7 @@ from tracker.config import load_settings
 from tracker.errors import TrackerError
 from tracker.services import access, users
 from tracker.services.access import Actor
+from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
 from tracker.vocabulary import ClaimStatus
 
 P = ParamSpec("P")
@@ -51,22 +52,21 @@ _REVISION_KEY = "_revision"
 
 STATUS_COLORS: dict[str, str] = {
     ClaimStatus.SUPPORTED.value: "green",
-    ClaimStatus.INSUFFICIENT.value: "orange",
     ClaimStatus.CONTESTED.value: "violet",
-    ClaimStatus.UNSUPPORTED.value: "red",
+    ClaimStatus.CONTRADICTED.value: "red",
+    ClaimStatus.INSUFFICIENT.value: "orange",
+    ClaimStatus.NO_EVIDENCE_FOUND.value: "blue",
+    ClaimStatus.NOT_REVIEWED.value: "gray",
 }
 STATUS_HEX: dict[str, str] = {  # the same colours for charts
     ClaimStatus.SUPPORTED.value: "#2e7d32",
-    ClaimStatus.INSUFFICIENT.value: "#ef8a00",
     ClaimStatus.CONTESTED.value: "#7b3fa8",
-    ClaimStatus.UNSUPPORTED.value: "#c62828",
+    ClaimStatus.CONTRADICTED.value: "#c62828",
+    ClaimStatus.INSUFFICIENT.value: "#ef8a00",
+    ClaimStatus.NO_EVIDENCE_FOUND.value: "#1e63b5",
+    ClaimStatus.NOT_REVIEWED.value: "#9e9e9e",
 }
-STATUS_LABELS: dict[str, str] = {
-    ClaimStatus.SUPPORTED.value: "✔ supported",
-    ClaimStatus.INSUFFICIENT.value: "◐ insufficient",
-    ClaimStatus.CONTESTED.value: "⚠ contested",
-    ClaimStatus.UNSUPPORTED.value: "✖ unsupported",
-}
+STATUS_LABELS: dict[str, str] = {s.value: label for s, label in STATUS_LABELS_BY_STATUS.items()}
 
 
 # --- stored text in Markdown -----------------------------------------------------------------
@@ -95,6 +95,19 @@ def status_badge(status: str) -> str:
     """A coloured Markdown badge for a claim status (a fixed vocabulary, so safe to style)."""
     value = ClaimStatus(status).value
     return f":{STATUS_COLORS[value]}-badge[{STATUS_LABELS[value]}]"
+
+
+def grade_badges(row: queries.ClaimRow) -> str:
+    """The status badge and, beside it, the certainty (effect claims) or the standing
+    (descriptive claims) — "not yet appraised" where the certainty waits."""
+    badges = status_badge(row.status)
+    if row.certainty == "not-assessed":
+        badges += " :gray-badge[not yet appraised]"
+    elif row.certainty:
+        badges += f" :blue-badge[certainty {escape_markdown(row.certainty)}]"
+    if row.standing:
+        badges += f" :blue-badge[{escape_markdown(row.standing)}]"
+    return badges
 
 
 def shorten(text: str, width: int = 90) -> str:
@@ -361,8 +374,8 @@ def document_picker() -> None:
     """Sidebar: choose the document when several are tracked (shared by every page)."""
     docs = read(queries.documents)
     slugs = [d.slug for d in docs]
-    if st.session_state.get(DOCUMENT_KEY) not in slugs:
-        st.session_state[DOCUMENT_KEY] = slugs[0] if slugs else None
+    if st.session_state.get(DOCUMENT_KEY) not in slugs:  # the first one tracked, by default
+        st.session_state[DOCUMENT_KEY] = min(docs, key=lambda d: d.id).slug if docs else None
     if len(docs) < 2:
         return
     titles = {d.slug: shorten(d.title, 60) for d in docs}
@@ -426,7 +439,8 @@ def claim_label(row: queries.ClaimRow) -> str:
 
 def claims_table_rows(rows: Iterable[queries.ClaimRow]) -> list[dict[str, Any]]:
     return [
-        {"id": r.id, "status": r.status, "certainty": r.certainty or "", "text": r.text,
+        {"id": r.id, "status": r.status, "certainty": r.certainty or r.standing or "",
+         "track": r.track, "text": r.text,
          "flags": ", ".join(r.open_flags), "section": section_name(r.section),
          "category": r.category, "part of": f"#{r.parent}" if r.parent is not None else "",
          "explanation": r.explanation}
@@ -444,16 +458,38 @@ CLAIM_COLUMNS = {
 
 
 def judgement_text(judgements: Mapping[str, Any]) -> str:
-    """GRADE judgements in a few words: the concerns raised and the reasons to rate up."""
+    """The concerns recorded on a link in a few words ("not judged" when none was: a missing
+    judgement is never shown as "no concerns")."""
     said = [f"{name.replace('_', ' ')}: {value}" for name, value in judgements.items()
-            if isinstance(value, str) and value != "none"]
+            if isinstance(value, str)]
     said += [f"+{name.replace('_', ' ')}" for name, value in judgements.items() if value is True]
-    return "; ".join(said) or "no concerns"
+    return "; ".join(said) or "not judged"
 
 
-def evidence_rows(rows: Iterable[queries.EvidenceRow]) -> list[dict[str, Any]]:
+def appraisal_text(row: queries.EvidenceRow) -> str:
+    if row.appraisal is None:
+        return "not assessed"
+    tool, overall, pools = row.appraisal
+    return f"{tool}: {overall}" + (f" (pools {pools})" if pools else "")
+
+
+def directness_text(row: queries.EvidenceRow) -> str:
+    judged = len(row.directness)
+    if not judged:
+        return "not judged"
+    worst = [f"{k} {j}" for k, (j, _) in sorted(row.directness.items())
+             if j in ("indirect", "very-indirect")]
+    return ("; ".join(worst) or "direct") + ("" if judged == 5 else f" ({judged}/5 judged)")
+
+
+def evidence_rows(rows: Iterable[queries.EvidenceRow],
+                  appraisals: Mapping[str, queries.AppraisalRow] | None = None
+                  ) -> list[dict[str, Any]]:
+    del appraisals  # the rows carry the overall judgement; the domains are on their own tab
     return [
         {"citation": e.citation_key, "stance": e.stance, "design": e.design or "unknown",
+         "appraisal": appraisal_text(e), "directness": directness_text(e),
+         "participants": e.effect.get("participants"),
          "level": e.level, "judgements": judgement_text(e.judgements), "note": e.note,
          "title": e.citation_title, "year": e.year, "locator": e.locator,
          "verified": e.verified, "retracted": e.retracted, "claim": e.claim_id,
@@ -504,13 +540,22 @@ def table(rows: list[dict[str, Any]], columns: Mapping[str, Any] | None = None, 
 
 
 def claim_detail(detail: queries.ClaimDetail) -> None:
-    """One claim in full: verdict, what it needs, evidence, flags, parts, history."""
+    """One claim in full: verdict, track, what it needs, evidence with each study's appraisal
+    and each link's directness, the body's judgements, searches, flags, parts, history."""
     c = detail.claim
-    certainty = f" · certainty **{escape_markdown(c.certainty)}**" if c.certainty else ""
-    st.markdown(f"{status_badge(c.status)}{certainty} · claim #{c.id} · "
-                f"{escape_markdown(c.category)} · {escape_markdown(section_name(c.section))}")
+    st.markdown(f"{grade_badges(c)} · claim #{c.id} · {escape_markdown(c.category)} · "
+                f"{escape_markdown(section_name(c.section))}")
     st.text(c.text)
+    if detail.list_items:
+        st.caption("The list this sentence introduces, item by item (split the claim to grade "
+                   "each on its own):")
+        st.markdown("\n".join(f"- {escape_markdown(item)}" for item in detail.list_items))
+    for cited in detail.cited:
+        st.caption(cited_line(cited))
     st.caption(escape_markdown(c.explanation))
+    chosen = "chosen by a reviewer" if detail.track_source == "reviewer" else "proposed"
+    st.caption(f"Graded as **{escape_markdown(c.track)}** ({chosen}: "
+               f"{escape_markdown(detail.track_reason)})")
     needs = f"Needs {escape_markdown(detail.requirement)}"
     if detail.override_reason:
         needs += f" — overridden by an editor: {escape_markdown(detail.override_reason)}"
@@ -519,13 +564,17 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
         stale = "" if detail.signed_off_status == c.status else " (stale: the grade has moved)"
         st.caption(f"Signed off as {escape_markdown(detail.signed_off_status or '')} by "
                    f"{escape_markdown(detail.signed_off_by)}{stale}")
-    evidence_tab, flags_tab, parts_tab, history_tab = st.tabs([
-        f"Evidence ({len(detail.evidence)})", f"Flags ({len(detail.flags)})",
+    evidence_tab, appraisal_tab, flags_tab, parts_tab, history_tab = st.tabs([
+        f"Evidence ({len(detail.evidence)})", f"Appraisal ({len(detail.appraisals)})",
+        f"Flags ({len(detail.flags)})",
         f"Parts and restatements ({len(detail.parts) + len(detail.restated_by)})",
         f"History ({len(detail.history)})",
     ])
     with evidence_tab:
-        table(evidence_rows(detail.evidence), EVIDENCE_COLUMNS, empty="No evidence linked yet.")
+        table(evidence_rows(detail.evidence, detail.appraisals), EVIDENCE_COLUMNS,
+              empty="No evidence linked yet.")
+    with appraisal_tab:
+        appraisal_detail(detail)
     with flags_tab:
         table(flag_rows(detail.flags), FLAG_COLUMNS, empty="No flags.")
     with parts_tab:
@@ -536,6 +585,47 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
               {"at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm"),
                "what": st.column_config.TextColumn("What", width="large")},
               empty="No history.")
+
+
+def appraisal_detail(detail: queries.ClaimDetail) -> None:
+    """The appraisal behind each linked study (domains with reasons), the directness of each
+    link, the reviewers' judgements on the body and the searches recorded."""
+    rated = [e for e in detail.evidence if e.appraisal is not None or e.directness]
+    if not detail.appraisals:
+        st.caption("No linked study is appraised yet: the certainty waits for the appraisals.")
+    for key, appraisal in sorted(detail.appraisals.items()):
+        pools = f", pools {appraisal.pools}" if appraisal.pools else ""
+        st.markdown(f"**{escape_markdown(key)}** — {escape_markdown(appraisal.tool)}: "
+                    f"{escape_markdown(appraisal.overall)}{escape_markdown(pools)} "
+                    f":gray[· {escape_markdown(appraisal.appraised_by)}, "
+                    f"{appraisal.appraised_at:%Y-%m-%d}]")
+        table([{"domain": d, "judgement": j, "reason": r} for d, j, r in appraisal.domains],
+              {"reason": st.column_config.TextColumn("Reason", width="large")})
+    if rated:
+        st.caption("Directness of each link (population, intervention, comparator, outcome, "
+                   "setting):")
+        table([{"link": e.link_id, "citation": e.citation_key,
+                **{k: f"{j} — {r}" for k, (j, r) in sorted(e.directness.items())}}
+               for e in detail.evidence], {"link": st.column_config.NumberColumn(
+                   "Link", format="#%d")})
+    if detail.body:
+        st.caption("Reviewers' judgements on the whole body:")
+        table([{"domain": b.domain, "judgement": b.value, "reason": b.reason,
+                "by": b.judged_by, "at": b.judged_at} for b in detail.body])
+    if detail.searches:
+        st.caption("Searches recorded:")
+        table([{"at": s.searched_at, "by": s.searched_by, "where": s.sources,
+                "note": s.note} for s in detail.searches])
+
+
+def cited_line(cited: queries.CitedRow) -> str:
+    """One source the article itself cites, as a caption: a candidate, not evidence."""
+    library = (f" — in the library as {escape_markdown(cited.in_library)}" if cited.in_library
+               else " — not in the library yet")
+    text = f" “{escape_markdown(cited.link_text)}”" if cited.link_text and \
+        cited.kind != "phrase" else ""
+    return (f":material/format_quote: cited by the article: {escape_markdown(cited.kind)} "
+            f"{escape_markdown(cited.identifier)}{text}{library}")
 
 
 def _parts(detail: queries.ClaimDetail) -> None:

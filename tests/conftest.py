@@ -31,6 +31,9 @@ from tracker.vocabulary import Role
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 ARTICLE = ROOT / "references" / "ketamine-therapy-for-pain-management.txt"
+#: The seed article's slug: `tracker bootstrap --examples` also loads the example articles of
+#: references/examples/, so tests of the shipped review name the seed document.
+SEED = "ketamine-therapy-for-pain-management"
 POSTGRES_URL = load_settings().test_postgres_url
 NO_POSTGRES = (
     "PostgreSQL not tested: set TRACKER_TEST_POSTGRES_URL (e.g. "

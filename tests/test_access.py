@@ -34,6 +34,7 @@ from tracker.errors import Conflict, NotFound, PermissionDenied
 from tracker.models import ApiToken, AuditEvent, Base, Claim, SignInAttempt
 from tracker.services import (
     access,
+    appraisals,
     articles,
     citations,
     evidence,
@@ -43,7 +44,17 @@ from tracker.services import (
     users,
 )
 from tracker.services.access import USE_CASES, Actor, system_actor
-from tracker.vocabulary import FlagKind, FlagState, Priority, Role, Stance, StudyDesign
+from tracker.vocabulary import (
+    AppraisalTool,
+    BodyDomain,
+    ClaimTrack,
+    FlagKind,
+    FlagState,
+    Priority,
+    Role,
+    Stance,
+    StudyDesign,
+)
 
 MakeActor = Callable[[Engine, Role], Actor]
 Call = Callable[[Session, Actor], Any]
@@ -158,6 +169,10 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         users.set_active(session, system, "dormant", False)
         users.authenticate(session, "locked-name", "wrong password")
         users.issue_token(session, system, "target")
+        citations.set_design(session, system, second, StudyDesign.RCT)
+        stale = _claim(session, copy, "Ketamine blocks NMDA receptors")
+        stale.rules_version = 0
+    rob2 = {d: ("low", "abstract: test") for d in ("D1", "D2", "D3", "D4", "D5")}
     review_file = tmp_path / "review.toml"
     review_file.write_text(f'format_version = 1\ndocument = "{COPY}"\n[[question_evidence]]\n'
                            'question = "access-q"\ncitation = "accesstest1"\nnote = "n"\n',
@@ -184,6 +199,16 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         "evidence.edit": one(lambda s, a: evidence.update_link(
             s, a, link.id, judgements={"imprecision": "serious"}), "evidence.judge"),
         "evidence.unlink": one(lambda s, a: evidence.unlink(s, a, link.id), "evidence.unlink"),
+        "citation.appraise": one(lambda s, a: appraisals.appraise(
+            s, a, second, AppraisalTool.ROB2, rob2), "citation.appraise"),
+        "claim.body-judgement": one(lambda s, a: appraisals.judge_body(
+            s, a, plain_claim, BodyDomain.PUBLICATION_BIAS, "serious", "funnel plot"),
+            "claim.body-judgement"),
+        "claim.search": one(lambda s, a: appraisals.record_search(
+            s, a, plain_claim, "library; PubMed"), "claim.search"),
+        "claim.track": one(lambda s, a: appraisals.set_track(
+            s, a, plain_claim, ClaimTrack.EFFECT, "a reviewer's choice"), "claim.track"),
+        "grading.regrade": one(lambda s, a: appraisals.regrade_stale(s, a), "grading.regrade"),
         "question.evidence": one(lambda s, a: questions.address_question(
             s, a, question.id, first, "note"), "question.evidence"),
         "review.load": one(lambda s, a: review.load_review(s, a, review_file),

@@ -65,10 +65,11 @@ def test_claims_json_gives_every_checkable_sentence_in_its_section(run: Any) -> 
     for absent in ("This article explores", "The following sections", "http", "Back to Home",
                    "Find other PDF", "How long does the pain relief"):
         assert absent not in texts
-    # the article cites nothing: every claim starts unsupported, with the reason
-    assert {c["status"] for c in claims} == {"unsupported"}
-    assert all(c["explanation"].startswith("unsupported: no supporting evidence")
-               for c in claims)
+    # the article cites nothing: every claim starts not reviewed, with the reason
+    assert {c["status"] for c in claims} == {"not-reviewed"}
+    assert all(c["explanation"] == "not-reviewed: nobody has linked evidence or recorded "
+               "a search" and c["certainty"] is None for c in claims)
+    assert {c["track"] for c in claims} == {"effect", "descriptive"}
 
 
 def test_claims_filters(run: Any) -> None:
@@ -97,11 +98,11 @@ def test_documents_sections_and_claim_show(run: Any) -> None:
     assert shown["evidence"] == [] and shown["history"] == []
 
 
-def test_coverage_json_on_the_fresh_database_reports_every_claim_unsupported(run: Any) -> None:
+def test_coverage_json_on_the_fresh_database_reports_every_claim_not_reviewed(run: Any) -> None:
     coverage = json.loads(run("coverage", "--json").output)
     assert coverage["coverage"]["claims"] == 63
-    assert coverage["coverage"]["by_status"]["unsupported"] == 63
-    assert all(c["status"] == "unsupported" and c["explanation"] for c in coverage["claims"])
+    assert coverage["coverage"]["by_status"]["not-reviewed"] == 63
+    assert all(c["status"] == "not-reviewed" and c["explanation"] for c in coverage["claims"])
     queue = json.loads(run("queue", "--json").output)
     assert len(queue) == 63
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import ARTICLE, ROOT
+from tests.conftest import ARTICLE, ROOT, SEED
 from tracker import bibtex, db, queries
 from tracker.errors import Conflict, InvalidInput, PermissionDenied
 from tracker.models import AuditEvent, Citation, Claim, EvidenceLink
@@ -72,7 +72,10 @@ def test_multiple_rcts_needs_two_supporting_rcts(library: Engine, make_actor: Ma
     link(library, reviewer, claim, "pickering2020", Stance.CONTRADICTS)
     contested = row(library, claim)
     assert contested.status == "contested"
-    assert contested.explanation.startswith("contested: 2 RCTs support, 1 RCT contradicts")
+    assert contested.certainty == "not-assessed"
+    assert contested.explanation.startswith(
+        "contested — not yet appraised: 2 RCTs support, 1 RCT contradicts")
+    assert "inconsistency" in contested.explanation
 
 
 def test_reviews_confirm_needs_a_systematic_review(library: Engine,
@@ -84,7 +87,7 @@ def test_reviews_confirm_needs_a_systematic_review(library: Engine,
     link(library, reviewer, claim, "guimaraespereira2022", imprecision="serious")
     supported = row(library, claim)
     assert supported.status == "supported"
-    assert supported.certainty == "moderate"
+    assert supported.certainty == "not-assessed"  # never high (or moderate) unappraised
 
 
 def test_unverified_evidence_is_listed_not_counted(library: Engine,
@@ -93,7 +96,7 @@ def test_unverified_evidence_is_listed_not_counted(library: Engine,
     claim = claim_id(library, "Ketamine infusions have shown efficacy")
     link(library, reviewer, claim, "mangnus2022crps")
     result = row(library, claim)
-    assert result.status == "unsupported"
+    assert result.status == "insufficient"
     assert "1 unverified not counted (to check: mangnus2022crps)" in result.explanation
 
 
@@ -107,7 +110,7 @@ def test_retraction_regrades_the_claims_citing_it(library: Engine,
     with db.writing(library) as session:
         citations.set_retracted(session, editor, cid(library, "laskowski2011"), True,
                                 "hypothetical notice for the test")
-    assert row(library, claim).status == "unsupported"
+    assert row(library, claim).status == "insufficient"
 
 
 def test_split_sentence_takes_the_weakest_part(library: Engine, make_actor: MakeActor) -> None:
@@ -118,8 +121,9 @@ def test_split_sentence_takes_the_weakest_part(library: Engine, make_actor: Make
                                      ["cancer-related pain", "post-surgical pain"], "two drugs")
     link(library, editor, parts[1], "laskowski2011")
     whole = row(library, claim)
-    assert whole.status == "unsupported"
-    assert "parts — cancer-related pain unsupported; post-surgical pain supported" in \
+    assert whole.status == "not-reviewed"
+    assert whole.certainty is None  # a part without certainty: the sentence has none
+    assert "parts — cancer-related pain not-reviewed; post-surgical pain supported" in \
         whole.explanation
     with db.writing(library) as session, pytest.raises(InvalidInput, match="not in the sentence"):
         evidence.split_claim(session, editor, claim, ["cancer", "dentistry"], "typo")
@@ -131,6 +135,7 @@ def test_override_requirement_with_a_reason(library: Engine, make_actor: MakeAct
     claim = claim_id(library, "Intravenous (IV) ketamine infusion is the most common method")
     link(library, reviewer, claim, "cohen2018chronic")
     assert row(library, claim).status == "supported"
+    assert row(library, claim).standing == "established"  # a descriptive claim
     with db.writing(library) as session, pytest.raises(InvalidInput, match="reason"):
         evidence.override_requirement(session, editor, claim, 1, ["rct"], "  ")
     from tracker.vocabulary import StudyDesign
@@ -147,14 +152,14 @@ def test_sign_off_goes_stale_when_the_status_moves(library: Engine,
     editor = make_actor(library, Role.EDITOR)
     claim = claim_id(library, "Opioid-Sparing Effects")
     with db.writing(library) as session:
-        assert evidence.sign_off(session, editor, claim) == "unsupported"
+        assert evidence.sign_off(session, editor, claim) == "not-reviewed"
     with db.reading(library) as session:
         assert queries.coverage(session).signed_off == 1
     link(library, editor, claim, "wang2016")
     with db.reading(library) as session:
         assert queries.coverage(session).signed_off == 0
         detail = queries.claim_detail(session, claim)
-        assert detail.signed_off_status == "unsupported" and detail.claim.status == "supported"
+        assert detail.signed_off_status == "not-reviewed" and detail.claim.status == "supported"
 
 
 # --- flags and the queue --------------------------------------------------------------------------
@@ -202,7 +207,7 @@ def test_open_questions(library: Engine, make_actor: MakeActor) -> None:
     editor = make_actor(library, Role.EDITOR)
     doc_claim = claim_id(library, "Current investigations focus on optimizing dosing regimens")
     with db.writing(library) as session:
-        document = queries.resolve_document(session, None)
+        document = queries.resolve_document(session, SEED)
         q = questions.add_question(session, editor, document.id, "dosing", "Which dose?",
                                    priority=Priority.HIGH, claim_ids=[doc_claim])
         assert questions.address_question(session, editor, q.id, cid(library, "cohen2018chronic"),
@@ -228,7 +233,7 @@ def _writes(engine: Engine) -> dict[str, tuple[Role, Callable[[Session, Actor], 
         admin = system_actor(session)
         link_info = evidence.link_evidence(session, admin, other, citation, Stance.SUPPORTS)
         flag_info = flags.raise_flag(session, admin, other, FlagKind.OTHER, "check")
-        document = queries.resolve_document(session, None)
+        document = queries.resolve_document(session, SEED)
         question = questions.add_question(session, admin, document.id, "q1", "Question?")
     bib = "@article{new1, title={A new trial of ketamine}, year={2020}, author={Doe, J.}}"
     source = articles.read_article(ARTICLE)
@@ -299,7 +304,7 @@ def test_the_audit_trail_is_the_claim_history(library: Engine, make_actor: MakeA
     with db.reading(library) as session:
         history = queries.history(session, claim_id=claim)
     assert [h.action for h in history][:2] == ["evidence.judge", "evidence.link"]
-    assert history[0].before == {"imprecision": "none"}
+    assert history[0].before == {"imprecision": None}  # not judged before
     assert history[0].after == {"imprecision": "serious"}
 
 

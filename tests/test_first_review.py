@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 
+from tests.conftest import SEED
 from tracker import db, queries
 from tracker.models import Citation, EvidenceLink, User
 
@@ -38,10 +39,12 @@ def test_pharmacology_perioperative_and_opioid_sparing_claims_are_supported(
     assert verdict(shipped_engine, fragment, part=part).status == "supported"
 
 
-def test_crps_is_supported_at_low_to_moderate_certainty(shipped_engine: Engine) -> None:
+def test_crps_is_supported_but_its_certainty_waits_for_the_appraisals(
+        shipped_engine: Engine) -> None:
     crps = verdict(shipped_engine, "Ketamine infusions have shown efficacy")
     assert crps.status == "supported"
-    assert crps.certainty in ("low", "moderate")
+    assert crps.certainty == "not-assessed"
+    assert crps.explanation.startswith("supported — not yet appraised: ")
 
 
 @pytest.mark.parametrize(("fragment", "part"), [
@@ -49,25 +52,45 @@ def test_crps_is_supported_at_low_to_moderate_certainty(shipped_engine: Engine) 
     ("Ketamine has also been utilized for cancer-related pain", "cancer-related pain"),
     ("Some studies suggest ketamine may induce neuroplastic changes", None),
     ("some experience relief lasting days to weeks", None),
-    ("combines rapid onset of relief", "potential long-term benefits"),
 ])
 def test_fibromyalgia_cancer_and_long_lasting_relief_are_contested(
         shipped_engine: Engine, fragment: str, part: str | None) -> None:
     claim = verdict(shipped_engine, fragment, part=part)
     assert claim.status == "contested", claim.explanation
     assert "comparable evidence against" in claim.explanation
+    assert "inconsistency" in claim.explanation
 
 
-def test_migraine_is_insufficient(shipped_engine: Engine) -> None:
+def test_long_term_benefits_are_contradicted(shipped_engine: Engine) -> None:
+    """Six reviews and trials against one supporting trial: clearly outweighed."""
+    claim = verdict(shipped_engine, "combines rapid onset of relief",
+                    part="potential long-term benefits")
+    assert claim.status == "contradicted", claim.explanation
+    assert "clearly outweighs the support" in claim.explanation
+
+
+def test_migraine_is_contradicted_by_the_negative_trial(shipped_engine: Engine) -> None:
+    """Uncontrolled case series for, the one controlled emergency-department trial against:
+    the trial is clearly stronger by design (before: "insufficient", which hid the trial)."""
     migraine = verdict(shipped_engine, "cancer-related pain", part="refractory migraines")
-    assert migraine.status == "insufficient"
+    assert migraine.status == "contradicted"
     assert "case series" in migraine.explanation and "RCT contradicts" in migraine.explanation
 
 
-def test_iv_most_common_is_unsupported_and_flagged(shipped_engine: Engine) -> None:
+def test_iv_most_common_is_a_descriptive_claim_not_established_and_flagged(
+        shipped_engine: Engine) -> None:
     claim = verdict(shipped_engine, "Intravenous (IV) ketamine infusion is the most common")
-    assert claim.status == "unsupported"
+    assert (claim.track, claim.status, claim.standing) == (
+        "descriptive", "insufficient", "not-established")
+    assert claim.certainty is None
     assert claim.open_flags == ["unsupported"]
+
+
+def test_nothing_is_certain_before_anything_is_appraised(shipped_engine: Engine) -> None:
+    with db.reading(shipped_engine) as session:
+        rows = queries.claims(session)
+    assert {r.certainty for r in rows} <= {None, "not-assessed"}
+    assert all(r.certainty is None for r in rows if r.track == "descriptive")
 
 
 def test_generally_considered_safe_is_flagged_overstated(shipped_engine: Engine) -> None:
@@ -77,7 +100,7 @@ def test_generally_considered_safe_is_flagged_overstated(shipped_engine: Engine)
 
 def test_open_questions_on_dosing_and_safety_show_their_evidence(shipped_engine: Engine) -> None:
     with db.reading(shipped_engine) as session:
-        document = queries.resolve_document(session, None)
+        document = queries.resolve_document(session, SEED)
         found = {q.slug: q for q in queries.questions(session, document.id)}
     assert {"dosing-standardisation", "long-term-safety", "durability-of-relief",
             "delivery-systems", "personalised-medicine", "analogues-derivatives",
@@ -102,14 +125,14 @@ def test_only_verified_citations_carry_evidence(shipped_engine: Engine) -> None:
 
 def test_coverage_by_section_reflects_the_map(shipped_engine: Engine) -> None:
     with db.reading(shipped_engine) as session:
-        document = queries.resolve_document(session, None)
+        document = queries.resolve_document(session, SEED)
         coverage = queries.coverage(session, document.id)
         by_section = {r.group: r for r in queries.coverage_by_section(session, document.id)}
     assert coverage.claims == 63
     assert sum(coverage.by_status.values()) == 63
     assert coverage.by_status["supported"] >= 20
-    assert coverage.by_status["contested"] >= 8
+    assert coverage.by_status["contested"] + coverage.by_status["contradicted"] >= 8
     assert coverage.open_flags >= 20
     understanding = by_section["Understanding Ketamine and Its Role in Pain Relief"]
-    assert understanding.supported >= 7
+    assert understanding.supported >= 6
     assert by_section["Future Directions in Ketamine Pain Therapy"].supported == 0

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ARTICLE, SHARED, scaled
-from tracker import article, bibtex, limits
+from tracker import bibtex, limits
 from tracker.article import ArticleError, ParsedArticle, StoredClaim, parse_article, reconcile
+from tracker.article import parse as article
 from tracker.bibtex import BibFileError, ParsedBib, parse_bibtex
 from tracker.errors import InvalidInput
 from tracker.services.articles import PATH_SEPARATOR, read_article

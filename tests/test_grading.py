@@ -1,4 +1,6 @@
-"""Grading rules shown by small worked examples, and their agreement with docs/grading.md."""
+"""The grading rules (tracker.grading), shown by small examples, held to GRADE's and the
+tools' own algorithms, and compared with docs/grading.md (its tables, thresholds, patterns and
+every worked example)."""
 
 from __future__ import annotations
 
@@ -9,878 +11,691 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.grading import (
-    CATEGORY_DEFAULTS,
-    PHRASE_RULES,
-    Evidence,
-    Judgements,
-    Requirement,
-    Verdict,
-    body_certainty,
-    certainty_explanation,
-    combine,
-    design_label,
-    grade,
-    item_certainty,
-    level,
-    override_requirement,
-    requirement_for,
-    starting_certainty,
+from tracker import grading as g
+from tracker.grading.designs import design_rank
+from tracker.vocabulary import (
+    AppraisalTool,
+    BodyDomain,
+    Certainty,
+    ClaimCategory,
+    ClaimStatus,
+    ClaimTrack,
+    Concern,
+    Directness,
+    DirectnessElement,
+    Pools,
+    Stance,
+    Standing,
+    StudyDesign,
 )
-from tracker.vocabulary import Certainty, ClaimCategory, ClaimStatus, Concern, Stance, StudyDesign
 
-D = StudyDesign
-C = ClaimCategory
-S = Stance
-SERIOUS, VERY_SERIOUS = Concern.SERIOUS, Concern.VERY_SERIOUS
-
+D, S, C = StudyDesign, Stance, ClaimCategory
+E, J = DirectnessElement, Directness
+EFFECT, DESCRIPTIVE = ClaimTrack.EFFECT, ClaimTrack.DESCRIPTIVE
 DOC = Path(__file__).resolve().parents[1] / "docs" / "grading.md"
 
-# The article's own sentences (references/ketamine-therapy-for-pain-management.txt).
-MULTIPLE_RCTS = (
-    "Multiple randomized controlled trials have shown ketamine's superiority over placebo in "
-    "reducing neuropathic pain scores, improving quality of life, and decreasing opioid "
-    "consumption in various patient populations."
-)
-REVIEWS_CONFIRM = (
-    "Comprehensive reviews of the available evidence confirm ketamine's role as an effective "
-    "adjunctive therapy for chronic pain conditions, highlighting its benefits while underscoring "
-    "the need for standardized protocols."
-)
-NUMEROUS_TRIALS = (
-    "A growing body of scientific literature supports the use of ketamine therapy for pain "
-    "management, with numerous clinical trials and observational studies demonstrating its "
-    "efficacy and safety profile."
-)
-SOME_STUDIES = (
-    "Potential for Long-Term Pain Modulation: Some studies suggest ketamine may induce "
-    "neuroplastic changes that prolong pain relief beyond the immediate treatment period."
-)
-CRPS = (
-    "CRPS is a chronic pain condition characterized by severe, persistent pain and sensory "
-    "abnormalities. Ketamine infusions have shown efficacy in reducing pain intensity and "
-    "improving function in CRPS patients."
-)
-NMDA = (
-    "Ketamine blocks NMDA receptors, which are glutamate receptors involved in excitatory "
-    "neurotransmission."
-)
-FIBROMYALGIA = (
-    "Ketamine therapy may help alleviate symptoms by modulating central nervous system pathways "
-    "involved in pain amplification."
-)
-RAPID_ONSET = (
-    "Rapid Onset of Pain Relief: Ketamine can provide analgesia within minutes, which is critical "
-    "for acute pain crises."
-)
-IV_MOST_COMMON = (
-    "Intravenous (IV) ketamine infusion is the most common method used in clinical settings for "
-    "pain management."
-)
-OTHER_CONDITIONS = (
-    "Ketamine has also been utilized for cancer-related pain, refractory migraines, and "
-    "post-surgical pain, demonstrating its broad analgesic potential."
-)
+CRPS = ("Ketamine infusions have shown efficacy in reducing pain intensity and improving "
+        "function in CRPS patients.")
+MULTIPLE_RCTS = ("Multiple randomized controlled trials have shown ketamine's superiority over "
+                 "placebo in reducing neuropathic pain scores, improving quality of life, and "
+                 "decreasing opioid consumption in various patient populations.")
+REVIEWS_CONFIRM = ("Comprehensive reviews of the available evidence confirm ketamine's role as "
+                   "an effective adjunctive therapy for chronic pain conditions.")
+NUMEROUS_TRIALS = ("A growing body of scientific literature supports the use of ketamine, with "
+                   "numerous clinical trials and observational studies demonstrating its "
+                   "efficacy and safety profile.")
+SOME_STUDIES = ("Some studies suggest ketamine may induce neuroplastic changes that prolong "
+                "pain relief beyond the immediate treatment period.")
+PK_ONSET = ("Ketamine is characterized by a rapid onset of action, typically within minutes "
+            "when administered intravenously.")
+PK_ORAL = ("Oral and sublingual ketamine formulations are also used, though they have lower "
+           "bioavailability compared to IV and intranasal routes.")
 
-ALL_LEVELED = frozenset(d for d in StudyDesign if level(d) is not None)
+EFFICACY = g.requirement_for(CRPS, C.EFFICACY)
 
 
-def ev(
-    citation: str,
-    design: StudyDesign | None,
-    stance: Stance = S.SUPPORTS,
-    judgements: Judgements | None = None,
-    *,
-    verified: bool = True,
-    retracted: bool = False,
-) -> Evidence:
-    return Evidence(
-        citation, design, stance, judgements or Judgements(), verified=verified, retracted=retracted
-    )
+def direct(**over: str) -> tuple[tuple[DirectnessElement, Directness], ...]:
+    """Directness judged on every element: direct, except those given."""
+    judged = {e: J.DIRECT for e in E}
+    judged.update({E(k): J(v) for k, v in over.items()})
+    return tuple(judged.items())
 
 
-def multiple_rcts(evidence: list[Evidence]) -> Verdict:
-    return grade(evidence, requirement_for(MULTIPLE_RCTS, C.EVIDENCE_SUMMARY), C.EVIDENCE_SUMMARY)
+def rob2(overall: str) -> g.Appraisal:
+    return g.Appraisal(AppraisalTool.ROB2, overall)
 
 
-# ---------------------------------------------------------------------------------------------
-# Rule 1: evidence levels and labels
-
-EXPECTED_LEVELS: dict[StudyDesign | None, int | None] = {
-    D.META_ANALYSIS: 1,
-    D.SYSTEMATIC_REVIEW: 1,
-    D.RCT: 2,
-    D.COHORT: 3,
-    D.CASE_CONTROL: 4,
-    D.CASE_SERIES: 4,
-    D.CASE_REPORT: 4,
-    D.NARRATIVE_REVIEW: 5,
-    D.GUIDELINE: 5,
-    D.PRECLINICAL: 5,
-    D.PHARMACOLOGY: 5,
-    D.BOOK: None,
-    D.OTHER: None,
-    None: None,
-}
+def amstar(overall: str, pools: Pools = Pools.RANDOMISED) -> g.Appraisal:
+    return g.Appraisal(AppraisalTool.AMSTAR2, overall, pools)
 
 
-def test_expected_levels_cover_every_design() -> None:
-    assert set(EXPECTED_LEVELS) == {*StudyDesign, None}
+def ev(key: str, design: StudyDesign | None, stance: Stance = S.SUPPORTS, *,
+       appraisal: g.Appraisal | None = None, n: int | None = None, directness: bool = False,
+       effect: g.Effect | None = None, **kwargs: object) -> g.Evidence:
+    return g.Evidence(key, design, stance, appraisal=appraisal,
+                      directness=direct() if directness else (),
+                      effect=effect or (g.Effect(participants=n) if n else None),
+                      **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("design", "expected"), EXPECTED_LEVELS.items())
-def test_level_of_every_design(design: StudyDesign | None, expected: int | None) -> None:
-    assert level(design) == expected
+def assessed(key: str, design: StudyDesign, stance: Stance = S.SUPPORTS, *,
+             overall: str = "low", n: int = 500, **kwargs: object) -> g.Evidence:
+    """A study appraised (with its design's tool), judged direct, with participants."""
+    tool = g.tool_for(design)
+    assert tool is not None
+    pools = Pools.RANDOMISED if tool is AppraisalTool.AMSTAR2 else None
+    if tool is AppraisalTool.AMSTAR2 and overall == "low":
+        overall = "high"
+    return ev(key, design, stance, appraisal=g.Appraisal(tool, overall, pools), n=n,
+              directness=True, **kwargs)
 
 
-@pytest.mark.parametrize(
-    ("design", "one", "two"),
-    [
-        (D.RCT, "RCT", "RCTs"),
-        (D.META_ANALYSIS, "meta-analysis", "meta-analyses"),
-        (D.SYSTEMATIC_REVIEW, "systematic review", "systematic reviews"),
-        (D.COHORT, "cohort study", "cohort studies"),
-        (D.CASE_SERIES, "case series", "case series"),
-        (D.CASE_REPORT, "case report", "case reports"),
-        (D.NARRATIVE_REVIEW, "narrative review", "narrative reviews"),
-        (D.GUIDELINE, "guideline", "guidelines"),
-        (D.PRECLINICAL, "preclinical study", "preclinical studies"),
-        (D.PHARMACOLOGY, "pharmacology study", "pharmacology studies"),
-        (D.BOOK, "book", "books"),
-        (None, "source of unknown design", "sources of unknown design"),
-    ],
-)
-def test_design_label_singular_and_plural(design: StudyDesign | None, one: str, two: str) -> None:
-    assert design_label(design, 1) == one
-    assert design_label(design, 2) == two
+# --- worked examples of docs/grading.md ---------------------------------------------------
 
 
-# ---------------------------------------------------------------------------------------------
-# Rule 2 and 3: certainty of one item and of the supporting body
+def _examples() -> dict[str, g.Verdict]:
+    found = {
+        "not-yet-appraised": g.grade(
+            [ev("schwartzman2009", D.RCT), ev("sigtermans2009", D.RCT)], EFFICACY, EFFECT),
+        "appraised": g.grade(
+            [ev("schwartzman2009", D.RCT, appraisal=rob2("some-concerns"), n=19,
+                directness=True),
+             ev("sigtermans2009", D.RCT, appraisal=rob2("low"), directness=True,
+                effect=g.Effect("MD", -1.0, -1.8, -0.2, participants=60))],
+            EFFICACY, EFFECT),
+        "ten-against-one": g.grade(
+            [ev("trial-for", D.RCT)]
+            + [ev(f"review{i}", D.META_ANALYSIS, S.CONTRADICTS) for i in range(1, 11)],
+            EFFICACY, EFFECT),
+        "weak-against": g.grade(
+            [ev("big-review", D.META_ANALYSIS, appraisal=amstar("high"), directness=True,
+                effect=g.Effect("SMD", -0.5, -0.7, -0.3, participants=1200, studies=14)),
+             g.Evidence("small-trial", D.RCT, S.CONTRADICTS, appraisal=rob2("high"),
+                        directness=direct(population="very-indirect"),
+                        effect=g.Effect(participants=20))],
+            EFFICACY, EFFECT),
+        "cohort-not-rated-up": g.grade(
+            [ev("cohort-a", D.COHORT, appraisal=g.Appraisal(AppraisalTool.ROBINS_I, "serious"),
+                n=900, directness=True)],
+            g.requirement_for("Ketamine reduces opioid use.", C.GENERAL), EFFECT,
+            {BodyDomain.LARGE_EFFECT: g.BodyJudgement("large", "RR 0.3 across cohorts"),
+             BodyDomain.DOSE_RESPONSE: g.BodyJudgement("present", "more ketamine, less opioid")}),
+        "contested": g.grade(
+            [ev("eide1994", D.RCT), ev("guimaraespereira2022", D.META_ANALYSIS),
+             ev("pickering2020", D.RCT, S.CONTRADICTS),
+             ev("brunamejias2024", D.META_ANALYSIS, S.CONTRADICTS)], EFFICACY, EFFECT),
+    }
+    track, _ = g.propose_track(PK_ONSET)
+    found["descriptive"] = g.grade(
+        [ev("peltoniemi2016", D.NARRATIVE_REVIEW), ev("clements1982", D.PHARMACOLOGY)],
+        g.requirement_for(PK_ONSET, C.PHARMACOKINETICS, track), track)
+    found["compound"] = g.combine([
+        ("cancer-related pain", g.grade([ev("mercadante2000", D.RCT),
+                                         ev("hardy2012", D.RCT, S.CONTRADICTS)],
+                                        EFFICACY, EFFECT)),
+        ("refractory migraines", g.grade([], EFFICACY, EFFECT)),
+        ("post-surgical pain", g.grade([ev("laskowski2011", D.META_ANALYSIS)], EFFICACY,
+                                       EFFECT)),
+    ])
+    return found
 
 
-@pytest.mark.parametrize(
-    ("design", "clinical", "mechanistic"),
-    [
-        (D.META_ANALYSIS, Certainty.HIGH, Certainty.HIGH),
-        (D.RCT, Certainty.HIGH, Certainty.HIGH),
-        (D.COHORT, Certainty.LOW, Certainty.LOW),
-        (D.CASE_SERIES, Certainty.LOW, Certainty.LOW),
-        (D.PHARMACOLOGY, Certainty.VERY_LOW, Certainty.HIGH),
-        (D.PRECLINICAL, Certainty.VERY_LOW, Certainty.LOW),
-        (D.NARRATIVE_REVIEW, Certainty.VERY_LOW, Certainty.LOW),
-        (D.GUIDELINE, Certainty.VERY_LOW, Certainty.LOW),
-        (D.BOOK, Certainty.VERY_LOW, Certainty.VERY_LOW),
-        (None, Certainty.VERY_LOW, Certainty.VERY_LOW),
-    ],
-)
-def test_starting_certainty_depends_on_design_and_claim_kind(
-    design: StudyDesign | None, clinical: Certainty, mechanistic: Certainty
-) -> None:
-    assert starting_certainty(design, C.EFFICACY) is clinical
-    assert starting_certainty(design, C.MECHANISM) is mechanistic
-    assert starting_certainty(design, C.PHARMACOKINETICS) is mechanistic
+EXAMPLES = _examples()
 
 
-@pytest.mark.parametrize(
-    ("design", "judgements", "expected"),
-    [
-        (D.RCT, Judgements(), Certainty.HIGH),
-        (D.RCT, Judgements(imprecision=SERIOUS), Certainty.MODERATE),
-        (D.RCT, Judgements(risk_of_bias=SERIOUS, imprecision=SERIOUS), Certainty.LOW),
-        (D.RCT, Judgements(risk_of_bias=VERY_SERIOUS, inconsistency=SERIOUS), Certainty.VERY_LOW),
-        # clamp at the bottom: -4 from high is still very low
-        (
-            D.META_ANALYSIS,
-            Judgements(indirectness=VERY_SERIOUS, publication_bias=VERY_SERIOUS),
-            Certainty.VERY_LOW,
-        ),
-        # upgrades lift evidence that starts below high
-        (D.COHORT, Judgements(large_effect=True), Certainty.MODERATE),
-        (D.COHORT, Judgements(large_effect=True, dose_response=True), Certainty.HIGH),
-        (D.CASE_SERIES, Judgements(imprecision=SERIOUS, dose_response=True), Certainty.LOW),
-        # upgrades are ignored for evidence that starts high
-        (D.RCT, Judgements(large_effect=True, dose_response=True), Certainty.HIGH),
-        (D.RCT, Judgements(imprecision=SERIOUS, large_effect=True), Certainty.MODERATE),
-        # net change first, then the clamp: low -3 +2 is very low, not moderate
-        (
-            D.COHORT,
-            Judgements(
-                risk_of_bias=VERY_SERIOUS,
-                imprecision=SERIOUS,
-                large_effect=True,
-                dose_response=True,
-            ),
-            Certainty.VERY_LOW,
-        ),
-    ],
-)
-def test_item_certainty_downgrades_upgrades_and_clamps(
-    design: StudyDesign, judgements: Judgements, expected: Certainty
-) -> None:
-    assert item_certainty(ev("x", design, judgements=judgements), C.EFFICACY) is expected
+def _documented_examples() -> dict[str, str]:
+    text = DOC.read_text(encoding="utf-8")
+    return dict(re.findall(r"<!-- example: ([\w-]+) -->\n```text\n(.*?)\n```", text, re.S))
 
 
-def test_body_certainty_is_the_best_counted_supporting_item() -> None:
-    evidence = [
-        ev("series", D.CASE_SERIES),  # low
-        ev("trial", D.RCT, judgements=Judgements(imprecision=SERIOUS)),  # moderate
-        ev("against", D.META_ANALYSIS, S.CONTRADICTS),  # high, but not supporting
-        ev("unchecked", D.META_ANALYSIS, verified=False),  # high, but not counted
-        ev("withdrawn", D.RCT, retracted=True),  # high, but not counted
-    ]
-    assert body_certainty(evidence, C.EFFICACY) is Certainty.MODERATE
-    assert certainty_explanation(evidence, C.EFFICACY) == (
-        "moderate: best supporting evidence is trial, an RCT (starts high), -1 serious imprecision"
-    )
+def test_every_worked_example_of_the_docs_is_built_here() -> None:
+    assert set(_documented_examples()) == set(EXAMPLES)
 
 
-def test_body_certainty_is_none_without_counted_support() -> None:
-    evidence = [ev("a", D.RCT, S.CONTRADICTS), ev("b", D.RCT, verified=False)]
-    assert body_certainty(evidence, C.EFFICACY) is None
-    assert certainty_explanation(evidence, C.EFFICACY).startswith("none:")
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_worked_example_matches_the_docs(name: str) -> None:
+    assert _documented_examples()[name] == EXAMPLES[name].explanation
 
 
-def test_certainty_explanation_says_when_an_upgrade_is_not_applied() -> None:
-    evidence = [ev("t", D.RCT, judgements=Judgements(large_effect=True))]
-    assert certainty_explanation(evidence, C.EFFICACY) == (
-        "high: best supporting evidence is t, an RCT (starts high), "
-        "large effect not applied (starts high)"
-    )
+def test_the_docs_print_the_rules_patterns_and_thresholds() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for n, rule in enumerate(g.TRACK_RULES, 1):
+        assert f"{n} {rule.track.value:<11} {rule.pattern.pattern}" in text
+    for n, phrase in enumerate(g.PHRASE_RULES, 1):
+        assert f"{n} {phrase.name:<17} {phrase.pattern}" in text
+    assert f"fewer than {g.OPTIMAL_INFORMATION_SIZE} participants" in text
+    assert f"fewer than {g.FAR_BELOW_OIS} (far below it)" in text
+    assert f"at least {g.BALANCED_SHARE * 100:g} % of the body's weight" in text
+    assert f"at least {g.CLEARLY_OUTWEIGHS:g} times" in text
+    assert " < ".join(s.value for s in g.STATUS_ORDER) in text
 
 
-# ---------------------------------------------------------------------------------------------
-# Rule 4: requirements
+def test_the_docs_defaults_table_agrees() -> None:
+    text = DOC.read_text(encoding="utf-8")
+
+    def names(designs: frozenset[StudyDesign]) -> str:
+        return ", ".join(f"`{d.value}`" for d in sorted(designs, key=design_rank))
+
+    for category, need in g.CATEGORY_DEFAULTS.items():
+        assert f"| effect, `{category.value}` | {need.min_count} | {names(need.designs)} |" in text
+    need = g.DESCRIPTIVE_DEFAULT
+    assert f"| descriptive (any category) | {need.min_count} | {names(need.designs)} |" in text
 
 
-def test_multiple_rcts_sentence_needs_two_rcts() -> None:
-    req = requirement_for(MULTIPLE_RCTS, C.EVIDENCE_SUMMARY)
-    assert (req.min_count, req.designs) == (2, frozenset({D.RCT}))
-    assert req.description == "at least 2 supporting RCTs"
-    assert req.reason == 'the sentence says "Multiple randomized controlled trials"'
+def test_the_docs_tool_table_names_every_tool_and_its_designs() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for design in D:
+        tool = g.tool_for(design)
+        row = next(line for line in text.splitlines()
+                   if line.startswith("| `") and f"`{design.value}`" in line.split("|")[1])
+        assert (g.TOOLS[tool].name in row) if tool else ("| none |" in row), design
 
 
-def test_reviews_confirm_sentence_needs_a_synthesis() -> None:
-    req = requirement_for(REVIEWS_CONFIRM, C.EVIDENCE_SUMMARY)
-    assert (req.min_count, req.designs) == (1, frozenset({D.META_ANALYSIS, D.SYSTEMATIC_REVIEW}))
-    assert req.reason == (
-        'the sentence says "Comprehensive reviews of the available evidence confirm"'
-    )
+# --- appraisal tools ------------------------------------------------------------------------
 
 
-def test_numerous_trials_sentence_needs_two_clinical_studies() -> None:
-    req = requirement_for(NUMEROUS_TRIALS, C.EVIDENCE_SUMMARY)
-    assert req.min_count == 2
-    assert req.designs == frozenset(d for d in StudyDesign if (level(d) or 9) <= 4)
-    assert req.description == "at least 2 supporting clinical studies (levels 1–4)"
+def _judged(tool: AppraisalTool, answers: dict[str, str]) -> dict[str, g.DomainJudgement]:
+    return {k: g.DomainJudgement(k, v, "abstract") for k, v in answers.items()}
 
 
-def test_hedged_sentence_needs_one_study_of_any_level() -> None:
-    req = requirement_for(SOME_STUDIES, C.BENEFIT)
-    assert (req.min_count, req.designs) == (1, ALL_LEVELED)
-    assert req.reason == 'the sentence says "Some studies suggest"'
+def _all(tool: AppraisalTool, answer: str, **over: str) -> dict[str, g.DomainJudgement]:
+    answers = {d.id: answer for d in g.TOOLS[tool].required}
+    answers.update(over)
+    return _judged(tool, answers)
 
 
-def test_efficacy_sentence_without_a_phrase_takes_the_category_default() -> None:
-    req = requirement_for(CRPS, C.EFFICACY)
-    assert (req.min_count, req.designs) == (
-        1,
-        frozenset({D.META_ANALYSIS, D.SYSTEMATIC_REVIEW, D.RCT}),
-    )
-    assert req.reason == "default for an efficacy claim"
+@pytest.mark.parametrize(("answers", "escalate", "overall"), [
+    ({}, False, "low"),
+    ({"D2": "some-concerns"}, False, "some-concerns"),
+    ({"D2": "some-concerns", "D4": "some-concerns"}, False, "some-concerns"),
+    ({"D2": "some-concerns", "D4": "some-concerns"}, True, "high"),
+    ({"D3": "high"}, False, "high"),
+])
+def test_rob2_overall_follows_the_tools_algorithm(answers: dict[str, str], escalate: bool,
+                                                   overall: str) -> None:
+    judged = _all(AppraisalTool.ROB2, "low", **answers)
+    assert g.validate(AppraisalTool.ROB2, judged, escalate=escalate) == []
+    assert g.overall_judgement(AppraisalTool.ROB2, judged, escalate=escalate) == overall
 
 
-def test_mechanism_sentence_takes_the_mechanism_default() -> None:
-    req = requirement_for(NMDA, C.MECHANISM)
-    assert req.min_count == 1
-    assert req.designs == ALL_LEVELED - {D.NARRATIVE_REVIEW, D.GUIDELINE}
-    assert D.PRECLINICAL in req.designs and D.PHARMACOLOGY in req.designs
-    assert req.reason == "default for a mechanism claim"
+def test_rob2_escalation_needs_several_domains_with_some_concerns() -> None:
+    judged = _all(AppraisalTool.ROB2, "low", D2="some-concerns")
+    assert any("at least two" in p for p in g.validate(AppraisalTool.ROB2, judged,
+                                                         escalate=True))
 
 
-@pytest.mark.parametrize(
-    ("category", "designs"),
-    [
-        (C.BENEFIT, frozenset({D.META_ANALYSIS, D.SYSTEMATIC_REVIEW, D.RCT})),
-        (C.EVIDENCE_SUMMARY, frozenset({D.META_ANALYSIS, D.SYSTEMATIC_REVIEW})),
-        (C.PHARMACOKINETICS, ALL_LEVELED - {D.NARRATIVE_REVIEW, D.GUIDELINE}),
-        (C.ADVERSE_EFFECT, ALL_LEVELED),
-        (C.CONTRAINDICATION, ALL_LEVELED),
-        (C.ADMINISTRATION, ALL_LEVELED),
-        (C.RESEARCH_DIRECTION, ALL_LEVELED),
-        (C.GENERAL, ALL_LEVELED),
-    ],
-)
-def test_category_defaults(category: ClaimCategory, designs: frozenset[StudyDesign]) -> None:
-    req = requirement_for("Ketamine is a medication.", category)
-    assert (req.min_count, req.designs) == (1, designs)
-    assert req.reason.startswith("default for a")
+@pytest.mark.parametrize(("answers", "overall"), [
+    ({}, "low"),
+    ({"D1": "moderate"}, "moderate"),
+    ({"D1": "moderate", "D5": "no-information"}, "no-information"),
+    ({"D1": "serious", "D5": "no-information"}, "serious"),
+    ({"D1": "critical", "D2": "serious"}, "critical"),
+])
+def test_robins_i_overall_is_the_worst_domain(answers: dict[str, str], overall: str) -> None:
+    judged = _all(AppraisalTool.ROBINS_I, "low", **answers)
+    assert g.overall_judgement(AppraisalTool.ROBINS_I, judged) == overall
 
 
-@pytest.mark.parametrize("sentence", [FIBROMYALGIA, RAPID_ONSET])
-def test_may_and_can_do_not_hedge_a_claim(sentence: str) -> None:
-    req = requirement_for(sentence, C.EFFICACY)
-    assert req.designs == frozenset({D.META_ANALYSIS, D.SYSTEMATIC_REVIEW, D.RCT})
-    assert req.reason == "default for an efficacy claim"
+@pytest.mark.parametrize(("noes", "overall"), [
+    ([], "high"),
+    (["1"], "high"),
+    (["1", "3"], "moderate"),
+    (["4"], "low"),
+    (["4", "1", "3"], "low"),
+    (["4", "7"], "critically-low"),
+])
+def test_amstar2_confidence_counts_critical_flaws_and_weaknesses(noes: list[str],
+                                                                  overall: str) -> None:
+    judged = _all(AppraisalTool.AMSTAR2, "yes", **dict.fromkeys(noes, "no"))
+    assert g.overall_judgement(AppraisalTool.AMSTAR2, judged) == overall
 
 
-def test_stronger_phrase_wins_over_a_hedge_in_the_same_sentence() -> None:
-    text = "Preliminary data from several randomised controlled trials show benefit."
-    assert requirement_for(text, C.EFFICACY).designs == frozenset({D.RCT})
+def test_amstar2_needs_what_the_review_pools() -> None:
+    judged = _all(AppraisalTool.AMSTAR2, "yes")
+    assert any("pools" in p for p in g.validate(AppraisalTool.AMSTAR2, judged))
+    assert g.validate(AppraisalTool.AMSTAR2, judged, pools=Pools.RANDOMISED) == []
 
 
-def test_phrase_rules_ignore_case_and_spelling_variants() -> None:
-    assert requirement_for("SEVERAL RCTs found less pain.", C.GENERAL).min_count == 2
-    assert requirement_for("A meta-analysis showed less pain.", C.GENERAL).designs == frozenset(
-        {D.META_ANALYSIS, D.SYSTEMATIC_REVIEW}
-    )
+@pytest.mark.parametrize(("yes", "overall"), [(10, "low"), (7, "low"), (6, "some-concerns"),
+                                             (5, "some-concerns"), (4, "high")])
+def test_jbi_case_series_share_of_yes(yes: int, overall: str) -> None:
+    answers = {str(i): ("yes" if i <= yes else "unclear") for i in range(1, 11)}
+    judged = _judged(AppraisalTool.JBI_CASE_SERIES, answers)
+    assert g.overall_judgement(AppraisalTool.JBI_CASE_SERIES, judged) == overall
 
 
-def test_override_requirement_keeps_the_reason() -> None:
-    req = override_requirement(2, [D.COHORT, D.CASE_CONTROL], "  no trials\nexist for this  ")
-    assert req == Requirement(
-        2,
-        frozenset({D.COHORT, D.CASE_CONTROL}),
-        "at least 2 supporting cohort studies or case-control studies",
-        "editor override: no trials exist for this",
-    )
-    assert override_requirement(1, [D.RCT], "x").description == "at least 1 supporting RCT"
+def test_validation_names_every_problem() -> None:
+    judged = {"D1": g.DomainJudgement("D1", "fine", "abstract"),
+              "D9": g.DomainJudgement("D9", "low", "abstract"),
+              "D2": g.DomainJudgement("D2", "low", "  ")}
+    problems = g.validate(AppraisalTool.ROB2, judged)
+    assert any("'fine' is not one of" in p for p in problems)
+    assert any("no domain 'D9'" in p for p in problems)
+    assert any("D2: a judgement needs a one-line reason" in p for p in problems)
+    assert any("missing: D3, D4, D5" in p for p in problems)
 
 
-@pytest.mark.parametrize(
-    ("min_count", "designs", "reason"),
-    [(1, [D.RCT], ""), (1, [D.RCT], "   "), (0, [D.RCT], "why"), (1, [], "why")],
-)
-def test_override_requirement_rejects_incomplete_overrides(
-    min_count: int, designs: list[StudyDesign], reason: str
-) -> None:
-    with pytest.raises(ValueError, match="override needs"):
-        override_requirement(min_count, designs, reason)
+@pytest.mark.parametrize(("design", "tool"), [
+    (D.RCT, AppraisalTool.ROB2), (D.COHORT, AppraisalTool.ROBINS_I),
+    (D.CASE_CONTROL, AppraisalTool.ROBINS_I), (D.META_ANALYSIS, AppraisalTool.AMSTAR2),
+    (D.SYSTEMATIC_REVIEW, AppraisalTool.AMSTAR2), (D.RAPID_REVIEW, AppraisalTool.AMSTAR2),
+    (D.CASE_SERIES, AppraisalTool.JBI_CASE_SERIES), (D.CASE_REPORT, AppraisalTool.JBI_CASE_REPORT),
+    (D.NARRATIVE_REVIEW, None), (D.GUIDELINE, None), (D.REGULATORY_LABEL, None),
+    (D.PHARMACOLOGY, None), (D.PRECLINICAL, None), (D.THESIS, None), (None, None),
+])
+def test_each_design_has_its_tool(design: StudyDesign | None,
+                                  tool: AppraisalTool | None) -> None:
+    assert g.tool_for(design) is tool
 
 
-# ---------------------------------------------------------------------------------------------
-# Rule 5: status
+# --- starting points ------------------------------------------------------------------------
 
 
-def test_multiple_rcts_with_one_rct_is_insufficient_and_names_the_need() -> None:
-    verdict = multiple_rcts(
-        [ev("eide1994", D.RCT), ev("s1", D.CASE_SERIES), ev("s2", D.CASE_SERIES)]
-    )
-    assert verdict.status is ClaimStatus.INSUFFICIENT
-    assert verdict.explanation.startswith(
-        'insufficient: needs at least 2 supporting RCTs (the sentence says "Multiple randomized '
-        'controlled trials"); has 1 RCT, 2 case series support; certainty high'
-    )
+@pytest.mark.parametrize(("design", "pools", "start"), [
+    (D.RCT, None, Certainty.HIGH),
+    (D.COHORT, None, Certainty.LOW),
+    (D.CASE_CONTROL, None, Certainty.LOW),
+    (D.CASE_SERIES, None, Certainty.VERY_LOW),  # GRADE: other evidence starts very low
+    (D.CASE_REPORT, None, Certainty.VERY_LOW),
+    (D.META_ANALYSIS, Pools.RANDOMISED, Certainty.HIGH),
+    (D.META_ANALYSIS, Pools.NON_RANDOMISED, Certainty.LOW),
+    (D.SYSTEMATIC_REVIEW, Pools.BOTH, Certainty.LOW),
+    (D.META_ANALYSIS, Pools.NOT_STATED, None),
+    (D.META_ANALYSIS, None, None),
+    (D.NARRATIVE_REVIEW, None, None),
+    (D.REGULATORY_LABEL, None, None),
+    (D.PHARMACOLOGY, None, None),
+    (D.PRECLINICAL, None, None),
+])
+def test_starting_point_follows_the_design_and_for_reviews_what_they_pool(
+        design: StudyDesign, pools: Pools | None, start: Certainty | None) -> None:
+    assert g.start_of(design, pools) is start
 
 
-def test_multiple_rcts_with_two_rcts_is_supported() -> None:
-    verdict = multiple_rcts([ev("eide1994", D.RCT), ev("schwartzman2009", D.RCT)])
+# --- nothing unassessed is certain ----------------------------------------------------------
+
+
+def test_a_missing_appraisal_is_not_assessed_never_high() -> None:
+    verdict = g.grade([ev("trial", D.RCT, n=2000, directness=True)], EFFICACY, EFFECT)
+    assert verdict.status is ClaimStatus.SUPPORTED
+    assert verdict.certainty is Certainty.NOT_ASSESSED
+    assert verdict.explanation.startswith("supported — not yet appraised: ")
+    assert "needs an appraisal of trial" in verdict.explanation
+
+
+def test_missing_directness_or_participants_is_not_assessed() -> None:
+    no_directness = g.grade([ev("trial", D.RCT, appraisal=rob2("low"), n=2000)], EFFICACY,
+                            EFFECT)
+    assert no_directness.certainty is Certainty.NOT_ASSESSED
+    assert "the directness of trial" in no_directness.explanation
+    partial = g.grade([g.Evidence("trial", D.RCT, S.SUPPORTS, appraisal=rob2("low"),
+                                  directness=((E.POPULATION, J.DIRECT),),
+                                  effect=g.Effect(participants=2000))], EFFICACY, EFFECT)
+    assert "on intervention, comparator, outcome, setting" in partial.explanation
+    no_n = g.grade([ev("trial", D.RCT, appraisal=rob2("low"), directness=True)], EFFICACY,
+                   EFFECT)
+    assert no_n.certainty is Certainty.NOT_ASSESSED and "participants of trial" in no_n.explanation
+    judged = g.grade([ev("trial", D.RCT, appraisal=rob2("low"), directness=True)], EFFICACY,
+                     EFFECT, {BodyDomain.IMPRECISION: g.BodyJudgement("none", "CI narrow")})
+    assert judged.certainty is Certainty.HIGH
+
+
+def test_a_review_whose_pooling_is_unknown_is_not_assessed() -> None:
+    review = ev("review", D.META_ANALYSIS, appraisal=g.Appraisal(AppraisalTool.AMSTAR2, "high"),
+                n=900, directness=True)
+    verdict = g.grade([review], EFFICACY, EFFECT)
+    assert verdict.certainty is Certainty.NOT_ASSESSED
+    assert "what review pools" in verdict.explanation
+
+
+def test_fully_assessed_randomised_body_can_be_high() -> None:
+    verdict = g.grade([assessed("a", D.RCT, n=300), assessed("b", D.RCT, n=300)], EFFICACY,
+                      EFFECT)
+    assert verdict.certainty is Certainty.HIGH, verdict.explanation
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+def test_not_reviewed_and_no_evidence_found_are_told_apart() -> None:
+    assert g.grade([], EFFICACY, EFFECT).status is ClaimStatus.NOT_REVIEWED
+    searched = g.grade([], EFFICACY, EFFECT, searched=True)
+    assert searched.status is ClaimStatus.NO_EVIDENCE_FOUND
+    assert searched.certainty is None
+    background = g.grade([ev("x", D.GUIDELINE, S.BACKGROUND)], EFFICACY, EFFECT, searched=True)
+    assert background.status is ClaimStatus.NO_EVIDENCE_FOUND
+    mixed = g.grade([ev("x", D.META_ANALYSIS, S.MIXED)], EFFICACY, EFFECT, searched=True)
+    assert mixed.status is ClaimStatus.INSUFFICIENT
+    unverified = g.grade([ev("x", D.RCT, verified=False)], EFFICACY, EFFECT)
+    assert unverified.status is ClaimStatus.INSUFFICIENT
+    assert "to check: x" in unverified.explanation
+
+
+def test_one_very_low_rct_against_a_high_meta_analysis_does_not_contest_it() -> None:
+    verdict = EXAMPLES["weak-against"]
     assert verdict.status is ClaimStatus.SUPPORTED
     assert verdict.certainty is Certainty.HIGH
-    assert verdict.explanation == (
-        "supported: 2 RCTs support; certainty high (best supporting evidence is eide1994, "
-        "an RCT (starts high), no concerns)"
-    )
+    assert "not credible" in verdict.explanation
 
 
-def test_an_rct_against_two_rcts_contests() -> None:
-    verdict = multiple_rcts(
-        [
-            ev("eide1994", D.RCT),
-            ev("schwartzman2009", D.RCT),
-            ev("pickering2020", D.RCT, S.CONTRADICTS),
-        ]
-    )
+def test_one_rct_for_against_ten_meta_analyses_is_contradicted_before_appraisal() -> None:
+    verdict = EXAMPLES["ten-against-one"]
+    assert verdict.status is ClaimStatus.CONTRADICTED
+    assert verdict.certainty is Certainty.NOT_ASSESSED
+    assert "by design and number (not yet appraised)" in verdict.explanation
+
+
+def test_comparable_evidence_both_ways_is_contested_with_an_inconsistency_step() -> None:
+    verdict = EXAMPLES["contested"]
     assert verdict.status is ClaimStatus.CONTESTED
-    assert verdict.explanation.startswith(
-        "contested: 2 RCTs support, 1 RCT contradicts; comparable evidence against: pickering2020"
-    )
-    assert (verdict.supporting, verdict.contradicting) == (2, 1)
+    assert "inconsistency" in verdict.explanation
 
 
-def test_a_cohort_study_against_rcts_is_comparable_and_contests() -> None:
-    verdict = multiple_rcts([ev("a", D.RCT), ev("b", D.RCT), ev("c", D.COHORT, S.CONTRADICTS)])
+def test_contested_by_certainty_rates_inconsistency_down() -> None:
+    verdict = g.grade([assessed("for", D.RCT, n=400), assessed("against", D.RCT, S.CONTRADICTS,
+                                                                n=400)], EFFICACY, EFFECT)
     assert verdict.status is ClaimStatus.CONTESTED
+    steps = {s.domain: s.change for s in verdict.steps}
+    assert steps["inconsistency"] == -2  # balanced: very serious
+    assert verdict.certainty is Certainty.LOW
 
 
-def test_a_case_series_against_rcts_is_not_comparable() -> None:
-    verdict = multiple_rcts([ev("a", D.RCT), ev("b", D.RCT), ev("c", D.CASE_SERIES, S.CONTRADICTS)])
+def test_clearly_outweighed_evidence_against_still_rates_inconsistency_down() -> None:
+    verdict = g.grade([assessed("for", D.RCT, n=900), assessed("against", D.RCT, S.CONTRADICTS,
+                                                                n=100)], EFFICACY, EFFECT)
     assert verdict.status is ClaimStatus.SUPPORTED
-    assert verdict.explanation.startswith("supported: 2 RCTs support, 1 case series contradicts;")
+    assert {s.domain: s.change for s in verdict.steps}["inconsistency"] == -1
+    assert verdict.certainty is Certainty.MODERATE
 
 
-def test_unleveled_evidence_against_never_contests() -> None:
-    verdict = multiple_rcts([ev("a", D.RCT), ev("b", D.RCT), ev("c", D.BOOK, S.CONTRADICTS)])
-    assert verdict.status is ClaimStatus.SUPPORTED
+def test_only_evidence_against_contradicts() -> None:
+    verdict = g.grade([ev("noppers", D.RCT, S.CONTRADICTS), ev("pastrak", D.SYSTEMATIC_REVIEW,
+                                                                 S.MIXED)], EFFICACY, EFFECT)
+    assert verdict.status is ClaimStatus.CONTRADICTED
 
 
-def test_no_evidence_is_unsupported() -> None:
-    verdict = multiple_rcts([])
-    assert verdict.status is ClaimStatus.UNSUPPORTED
-    assert verdict.certainty is None
-    assert verdict.explanation == "unsupported: no supporting evidence"
+def test_case_series_for_and_an_rct_against_is_contradicted_not_insufficient() -> None:
+    verdict = g.grade([ev("pomeroy", D.CASE_SERIES), ev("etchison", D.RCT, S.CONTRADICTS)],
+                      EFFICACY, EFFECT)
+    assert verdict.status is ClaimStatus.CONTRADICTED
+    assert "clearly stronger" in verdict.explanation
 
 
-def test_only_contradicting_evidence_is_unsupported_and_says_so() -> None:
-    verdict = grade(
-        [
-            ev("noppers2011fibro", D.RCT, S.CONTRADICTS),
-            ev("pastrak2021", D.SYSTEMATIC_REVIEW, S.MIXED),
-        ],
-        requirement_for(FIBROMYALGIA, C.EFFICACY),
-        C.EFFICACY,
-    )
-    assert verdict.status is ClaimStatus.UNSUPPORTED
-    assert verdict.explanation == (
-        "unsupported: no supporting evidence; 1 RCT contradicts, 1 systematic review mixed"
-    )
-
-
-def test_unverified_and_retracted_citations_are_not_counted() -> None:
-    evidence = [
-        ev("a", D.RCT, verified=False),
-        ev("b", D.RCT, verified=False),
-        ev("c", D.META_ANALYSIS, retracted=True),
-        ev("d", D.RCT, S.CONTRADICTS, retracted=True, verified=False),
-    ]
-    verdict = multiple_rcts(evidence)
-    assert verdict.status is ClaimStatus.UNSUPPORTED
-    assert (verdict.supporting, verdict.contradicting, verdict.not_counted) == (0, 0, 4)
-    assert verdict.explanation == (
-        "unsupported: no supporting evidence; 2 unverified not counted (to check: a, b); "
-        "2 retracted not counted (c, d)"
-    )
-
-
-def test_a_retracted_rct_does_not_contest() -> None:
-    verdict = multiple_rcts(
-        [ev("a", D.RCT), ev("b", D.RCT), ev("c", D.RCT, S.CONTRADICTS, retracted=True)]
-    )
-    assert verdict.status is ClaimStatus.SUPPORTED
-    assert "1 retracted not counted (c)" in verdict.explanation
-
-
-def test_mixed_and_background_neither_satisfy_nor_contest() -> None:
-    only_mixed = multiple_rcts(
-        [ev("a", D.RCT, S.MIXED), ev("b", D.RCT, S.MIXED), ev("c", D.RCT, S.BACKGROUND)]
-    )
-    assert only_mixed.status is ClaimStatus.UNSUPPORTED
-    assert (only_mixed.mixed, only_mixed.background) == (2, 1)
-    assert only_mixed.explanation == (
-        "unsupported: no supporting evidence; 2 RCTs mixed, 1 RCT as background"
-    )
-
-    with_support = multiple_rcts(
-        [
-            ev("a", D.RCT),
-            ev("b", D.RCT),
-            ev("c", D.META_ANALYSIS, S.MIXED),
-            ev("d", D.RCT, S.BACKGROUND),
-        ]
-    )
-    assert with_support.status is ClaimStatus.SUPPORTED
-    assert with_support.explanation.startswith(
-        "supported: 2 RCTs support, 1 meta-analysis mixed, 1 RCT as background;"
-    )
-
-
-def test_efficacy_with_case_series_for_and_an_rct_against_is_insufficient() -> None:
-    verdict = grade(
-        [
-            ev("pomeroy2017", D.CASE_SERIES),
-            ev("schwenk2018headache", D.CASE_SERIES),
-            ev("etchison2018", D.RCT, S.CONTRADICTS),
-        ],
-        requirement_for(CRPS, C.EFFICACY),
-        C.EFFICACY,
-    )
+def test_multiple_rcts_promise_with_one_rct_is_insufficient() -> None:
+    need = g.requirement_for(MULTIPLE_RCTS, C.EVIDENCE_SUMMARY)
+    verdict = g.grade([ev("a", D.RCT), ev("b", D.META_ANALYSIS)], need, EFFECT)
     assert verdict.status is ClaimStatus.INSUFFICIENT
-    assert verdict.certainty is Certainty.LOW
+    assert 'needs at least 2 supporting RCTs (the sentence says "Multiple randomized ' \
+           'controlled trials")' in verdict.explanation
+    assert g.grade([ev("a", D.RCT), ev("b", D.RCT)], need, EFFECT).status is (
+        ClaimStatus.SUPPORTED)
 
 
-def test_explanation_groups_by_stance_then_best_level_first() -> None:
-    verdict = multiple_rcts(
-        [
-            ev("r1", D.RCT),
-            ev("ma", D.META_ANALYSIS),
-            ev("r2", D.RCT),
-            ev("r3", D.RCT, S.CONTRADICTS),
-            ev("sr", D.SYSTEMATIC_REVIEW, S.MIXED),
-        ]
-    )
-    assert verdict.explanation.startswith(
-        "contested: 1 meta-analysis, 2 RCTs support, 1 RCT contradicts, 1 systematic review mixed;"
-    )
+def test_retracted_and_unverified_do_not_count() -> None:
+    verdict = g.grade([ev("gone", D.RCT, S.CONTRADICTS, retracted=True), ev("ok", D.RCT)],
+                      EFFICACY, EFFECT)
+    assert verdict.status is ClaimStatus.SUPPORTED
+    assert "1 retracted not counted (gone)" in verdict.explanation
 
 
-def test_certainty_of_the_verdict_is_the_best_supporting_item() -> None:
-    verdict = grade(
-        [
-            ev("sigtermans2009", D.RCT, judgements=Judgements(imprecision=SERIOUS)),
-            ev(
-                "schwartzman2009",
-                D.RCT,
-                judgements=Judgements(risk_of_bias=SERIOUS, imprecision=SERIOUS),
-            ),
-        ],
-        requirement_for(CRPS, C.EFFICACY),
-        C.EFFICACY,
-    )
-    assert verdict.certainty is Certainty.MODERATE
-    assert "certainty moderate (best supporting evidence is sigtermans2009" in verdict.explanation
+def test_support_only_from_unrated_sources_is_supported_without_a_certainty() -> None:
+    need = g.requirement_for("Ketamine is contraindicated in psychosis.", C.CONTRAINDICATION)
+    verdict = g.grade([ev("label", D.REGULATORY_LABEL), ev("cohen", D.GUIDELINE)], need, EFFECT)
+    assert verdict.status is ClaimStatus.SUPPORTED and verdict.certainty is None
+    assert "certainty not rated" in verdict.explanation
 
 
-# ---------------------------------------------------------------------------------------------
-# Rule 6: compound claims
+# --- certainty domains ----------------------------------------------------------------------
 
 
-def test_combine_takes_the_weakest_part_and_the_lowest_certainty() -> None:
-    req = requirement_for(OTHER_CONDITIONS, C.EFFICACY)
-    cancer = grade(
-        [
-            ev("mercadante2000", D.RCT, judgements=Judgements(imprecision=VERY_SERIOUS)),
-            ev("hardy2012", D.RCT, S.CONTRADICTS),
-        ],
-        req,
-        C.EFFICACY,
-    )
-    migraine = grade(
-        [ev("pomeroy2017", D.CASE_SERIES), ev("etchison2018", D.RCT, S.CONTRADICTS)],
-        req,
-        C.EFFICACY,
-    )
-    surgery = grade(
-        [ev("laskowski2011", D.META_ANALYSIS), ev("wang2016", D.META_ANALYSIS)], req, C.EFFICACY
-    )
-    assert [cancer.status, migraine.status, surgery.status] == [
-        ClaimStatus.CONTESTED,
-        ClaimStatus.INSUFFICIENT,
-        ClaimStatus.SUPPORTED,
-    ]
-    verdict = combine(
-        [
-            ("cancer-related pain", cancer),
-            ("refractory migraines", migraine),
-            ("post-surgical pain", surgery),
-        ]
-    )
+def _steps(verdict: g.Verdict) -> dict[str, int]:
+    return {s.domain: s.change for s in verdict.steps}
+
+
+def test_risk_of_bias_follows_where_most_of_the_weight_is() -> None:
+    minority = g.grade([assessed("a", D.RCT, n=300), assessed("b", D.RCT, overall="high", n=100)],
+                       EFFICACY, EFFECT)
+    assert _steps(minority)["risk of bias"] == 0
+    majority = g.grade([assessed("a", D.RCT, n=100),
+                        assessed("b", D.RCT, overall="some-concerns", n=300)], EFFICACY, EFFECT)
+    assert _steps(majority)["risk of bias"] == -1
+    high = g.grade([assessed("a", D.RCT, overall="high", n=400)], EFFICACY, EFFECT)
+    assert _steps(high)["risk of bias"] == -2
+    review = g.grade([assessed("r", D.META_ANALYSIS, overall="critically-low", n=900)],
+                     EFFICACY, EFFECT)
+    assert _steps(review)["risk of bias"] == -2
+
+
+def test_indirectness_from_the_links_directness() -> None:
+    indirect = g.Evidence("crps-trial", D.RCT, S.SUPPORTS, appraisal=rob2("low"),
+                          directness=direct(population="indirect"),
+                          effect=g.Effect(participants=600))
+    verdict = g.grade([indirect], EFFICACY, EFFECT)
+    assert _steps(verdict)["indirectness"] == -1
+    assert "crps-trial: population indirect" in verdict.explanation
+
+
+@pytest.mark.parametrize(("n", "step"), [(400, 0), (399, -1), (100, -1), (99, -2)])
+def test_imprecision_against_the_optimal_information_size(n: int, step: int) -> None:
+    assert _steps(g.grade([assessed("a", D.RCT, n=n)], EFFICACY, EFFECT))["imprecision"] == step
+
+
+def test_a_supporting_ci_that_includes_no_effect_is_imprecise() -> None:
+    crosses = g.Evidence("a", D.RCT, S.SUPPORTS, appraisal=rob2("low"), directness=direct(),
+                         effect=g.Effect("RR", 0.8, 0.6, 1.1, participants=800))
+    assert g.Effect("RR", 0.8, 0.6, 1.1).crosses_no_effect() is True
+    assert g.Effect("MD", -1.0, -1.8, -0.2).crosses_no_effect() is False
+    verdict = g.grade([crosses], EFFICACY, EFFECT)
+    assert _steps(verdict)["imprecision"] == -1
+    assert "includes no effect" in verdict.explanation
+
+
+def test_publication_bias_not_judged_is_said_and_not_rated_down() -> None:
+    verdict = g.grade([assessed("a", D.RCT)], EFFICACY, EFFECT)
+    assert "publication bias (not judged, not rated down)" in verdict.explanation
+    judged = g.grade([assessed("a", D.RCT)], EFFICACY, EFFECT,
+                     {BodyDomain.PUBLICATION_BIAS: g.BodyJudgement("serious", "funnel plot")})
+    assert _steps(judged)["publication bias"] == -1
+    assert "reviewer: serious, funnel plot" in judged.explanation
+
+
+def test_a_reviewers_judgement_replaces_the_rules_proposal() -> None:
+    small = [assessed("a", D.RCT, n=50)]
+    assert _steps(g.grade(small, EFFICACY, EFFECT))["imprecision"] == -2
+    judged = g.grade(small, EFFICACY, EFFECT,
+                     {BodyDomain.IMPRECISION: g.BodyJudgement("serious", "narrow CI")})
+    assert _steps(judged)["imprecision"] == -1
+
+
+def test_a_reviewer_cannot_judge_away_inconsistency_while_evidence_points_both_ways() -> None:
+    verdict = g.grade([assessed("for", D.RCT, n=400), assessed("against", D.RCT, S.CONTRADICTS,
+                                                                n=400)], EFFICACY, EFFECT,
+                      {BodyDomain.INCONSISTENCY: g.BodyJudgement("none", "I think not")})
+    assert _steps(verdict)["inconsistency"] <= -1
+    assert "cannot apply while evidence points both ways" in verdict.explanation
+
+
+def test_a_clean_non_randomised_body_is_rated_up() -> None:
+    body = {BodyDomain.LARGE_EFFECT: g.BodyJudgement("very-large", "RR 0.1")}
+    verdict = g.grade([assessed("cohort", D.COHORT, n=900)],
+                      g.requirement_for("x", C.GENERAL), EFFECT, body)
+    assert verdict.certainty is Certainty.HIGH  # low + 2
+    dose = {BodyDomain.DOSE_RESPONSE: g.BodyJudgement("present", "gradient")}
+    assert g.grade([assessed("cohort", D.COHORT, n=900)], g.requirement_for("x", C.GENERAL),
+                   EFFECT, dose).certainty is Certainty.MODERATE
+
+
+def test_a_cohort_rated_down_is_not_rated_up() -> None:
+    verdict = EXAMPLES["cohort-not-rated-up"]
+    assert verdict.certainty is Certainty.VERY_LOW
+    assert "large effect (not applied: the body was rated down" in verdict.explanation
+
+
+def test_a_randomised_body_is_never_rated_up() -> None:
+    body = {BodyDomain.LARGE_EFFECT: g.BodyJudgement("large", "big")}
+    verdict = g.grade([assessed("a", D.RCT)], EFFICACY, EFFECT, body)
+    assert verdict.certainty is Certainty.HIGH
+    assert "not applied: a randomised body starts high" in verdict.explanation
+
+
+def test_case_series_start_very_low() -> None:
+    series = ev("series", D.CASE_SERIES,
+                appraisal=g.Appraisal(AppraisalTool.JBI_CASE_SERIES, "low"), n=30,
+                directness=True)
+    verdict = g.grade([series], g.requirement_for("x", C.ADVERSE_EFFECT), EFFECT)
+    assert verdict.certainty is Certainty.VERY_LOW
+    assert "starts very-low" in verdict.explanation
+
+
+def test_the_randomised_studies_carry_the_body() -> None:
+    verdict = g.grade([assessed("trial", D.RCT), assessed("cohort", D.COHORT, overall="low")],
+                      EFFICACY, EFFECT)
+    assert "starts high (1 × RCT: trial)" in verdict.explanation
+
+
+# --- tracks and descriptive claims ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sentence", "track"), [
+    (PK_ONSET, DESCRIPTIVE),
+    (PK_ORAL, DESCRIPTIVE),
+    ("Ketamine blocks NMDA receptors, which are glutamate receptors.", DESCRIPTIVE),
+    ("Intravenous (IV) ketamine infusion is the most common method used in clinical settings.",
+     DESCRIPTIVE),
+    ("Rapid Onset of Pain Relief: Ketamine can provide analgesia within minutes.", EFFECT),
+    ("When administered under medical supervision, ketamine therapy is generally considered "
+     "safe.", EFFECT),
+    (CRPS, EFFECT),
+    ("Something no rule knows.", EFFECT),
+])
+def test_track_proposals_read_the_sentence_only(sentence: str, track: ClaimTrack) -> None:
+    proposed, why = g.propose_track(sentence)
+    assert proposed is track
+    assert why.startswith("rule: ")
+
+
+def test_identical_pharmacokinetic_evidence_gives_the_same_verdict_on_two_sentences() -> None:
+    evidence = [ev("peltoniemi2016", D.NARRATIVE_REVIEW), ev("chong2009", D.PHARMACOLOGY)]
+    verdicts = []
+    for sentence, category in ((PK_ONSET, C.PHARMACOKINETICS), (PK_ORAL, C.ADMINISTRATION)):
+        track, _ = g.propose_track(sentence)
+        verdicts.append(g.grade(evidence, g.requirement_for(sentence, category, track), track))
+    assert verdicts[0].explanation == verdicts[1].explanation
+    assert verdicts[0].standing is Standing.ESTABLISHED
+
+
+def test_descriptive_standing() -> None:
+    need = g.requirement_for(PK_ONSET, C.PHARMACOKINETICS, DESCRIPTIVE)
+    plausible = g.grade([ev("review", D.NARRATIVE_REVIEW)], need, DESCRIPTIVE)
+    assert (plausible.status, plausible.standing) == (ClaimStatus.INSUFFICIENT,
+                                                      Standing.PLAUSIBLE)
+    lab = g.grade([ev("mice", D.PRECLINICAL)], need, DESCRIPTIVE)
+    assert lab.standing is Standing.PLAUSIBLE
+    lab_direct = g.grade([ev("binding", D.PRECLINICAL, directness=True)], need, DESCRIPTIVE)
+    assert lab_direct.standing is Standing.ESTABLISHED
+    contested = g.grade([ev("pk1", D.PHARMACOLOGY), ev("pk2", D.PHARMACOLOGY, S.CONTRADICTS)],
+                        need, DESCRIPTIVE)
+    assert contested.status is ClaimStatus.CONTESTED and "inconsistency" in contested.explanation
+    against = g.grade([ev("label", D.REGULATORY_LABEL, S.CONTRADICTS)], need, DESCRIPTIVE)
+    assert (against.status, against.standing) == (ClaimStatus.CONTRADICTED,
+                                                  Standing.NOT_ESTABLISHED)
+    assert all(v.certainty is None for v in (plausible, lab, contested, against))
+
+
+# --- compound claims ------------------------------------------------------------------------
+
+
+def test_a_split_sentence_with_a_part_without_certainty_has_none() -> None:
+    verdict = EXAMPLES["compound"]
     assert verdict.status is ClaimStatus.CONTESTED
-    assert verdict.certainty is Certainty.LOW
-    assert verdict.explanation == (
-        "contested: parts — cancer-related pain contested; refractory migraines insufficient; "
-        "post-surgical pain supported; certainty low (lowest of the parts with supporting "
-        "evidence)"
-    )
-    assert (verdict.supporting, verdict.contradicting) == (4, 2)
-    assert verdict.requirement.description == "each part graded on its own"
+    assert verdict.certainty is None
 
 
-def test_combine_unsupported_is_weakest_and_certainty_ignores_parts_without_one() -> None:
-    req = requirement_for(CRPS, C.EFFICACY)
-    supported = grade([ev("a", D.RCT, judgements=Judgements(imprecision=SERIOUS))], req, C.EFFICACY)
-    contested = grade([ev("b", D.RCT), ev("c", D.RCT, S.CONTRADICTS)], req, C.EFFICACY)
-    unsupported = grade([], req, C.EFFICACY)
-    verdict = combine([("x", supported), ("y", unsupported), ("z", contested)])
-    assert verdict.status is ClaimStatus.UNSUPPORTED
-    assert verdict.certainty is Certainty.MODERATE
-    only_unsupported = combine([("y", unsupported)])
-    assert only_unsupported.certainty is None
-    assert only_unsupported.explanation == "unsupported: parts — y unsupported"
+def test_compound_certainty_is_the_lowest_and_not_assessed_wins_over_rated() -> None:
+    high = g.grade([assessed("a", D.RCT)], EFFICACY, EFFECT)
+    low = g.grade([assessed("b", D.RCT, overall="high", n=150)], EFFICACY, EFFECT)
+    pending = g.grade([ev("c", D.RCT)], EFFICACY, EFFECT)
+    assert g.combine([("x", high), ("y", low)]).certainty is Certainty.VERY_LOW
+    assert g.combine([("x", high), ("y", pending)]).certainty is Certainty.NOT_ASSESSED
+    with pytest.raises(ValueError):
+        g.combine([])
 
 
-def test_combine_needs_parts() -> None:
-    with pytest.raises(ValueError, match="at least one part"):
-        combine([])
+# --- requirements -------------------------------------------------------------------------
 
 
-# ---------------------------------------------------------------------------------------------
-# Properties
-
-designs = st.one_of(st.none(), st.sampled_from(StudyDesign))
-concerns = st.sampled_from(Concern)
-judgements = st.builds(
-    Judgements,
-    risk_of_bias=concerns,
-    inconsistency=concerns,
-    indirectness=concerns,
-    imprecision=concerns,
-    publication_bias=concerns,
-    large_effect=st.booleans(),
-    dose_response=st.booleans(),
-)
-items = st.builds(
-    Evidence,
-    citation=st.text(max_size=12),
-    design=designs,
-    stance=st.sampled_from(Stance),
-    judgements=judgements,
-    verified=st.booleans(),
-    retracted=st.booleans(),
-)
-categories = st.sampled_from(ClaimCategory)
-sentences = st.one_of(
-    st.text(max_size=60),
-    st.sampled_from(
-        [MULTIPLE_RCTS, REVIEWS_CONFIRM, NUMEROUS_TRIALS, SOME_STUDIES, CRPS, NMDA, FIBROMYALGIA]
-    ),
-)
-requirements = st.one_of(
-    st.builds(requirement_for, sentences, categories),
-    st.builds(
-        override_requirement,
-        st.integers(min_value=1, max_value=4),
-        st.frozensets(st.sampled_from(StudyDesign), min_size=1),
-        st.just("editor's decision"),
-    ),
-)
+@pytest.mark.parametrize(("sentence", "count", "designs"), [
+    (MULTIPLE_RCTS, 2, {D.RCT}),
+    (REVIEWS_CONFIRM, 1, {D.META_ANALYSIS, D.SYSTEMATIC_REVIEW}),
+    (NUMEROUS_TRIALS, 2, set(g.requirements.CLINICAL)),
+    (SOME_STUDIES, 1, set(g.requirements.LEVELED)),
+    ("Preliminary data from several randomised controlled trials show benefit.", 2, {D.RCT}),
+])
+def test_what_the_sentence_promises_sets_the_need(sentence: str, count: int,
+                                                  designs: set[StudyDesign]) -> None:
+    need = g.requirement_for(sentence, C.EFFICACY)
+    assert (need.min_count, set(need.designs)) == (count, designs)
+    assert need.reason.startswith("the sentence says")
 
 
-def _counted_support(evidence: list[Evidence]) -> bool:
-    return any(i.verified and not i.retracted and i.stance is S.SUPPORTS for i in evidence)
+def test_may_does_not_lower_the_need() -> None:
+    need = g.requirement_for("Ketamine therapy may help alleviate symptoms.", C.EFFICACY)
+    assert need.reason == "default for an efficacy claim"
 
 
-@given(st.lists(items, max_size=8), requirements, categories)
-def test_grade_never_raises_and_keeps_its_promises(
-    evidence: list[Evidence], requirement: Requirement, category: ClaimCategory
-) -> None:
-    verdict = grade(evidence, requirement, category)
-    assert (verdict.status is ClaimStatus.UNSUPPORTED) == (not _counted_support(evidence))
-    assert (verdict.certainty is None) == (not _counted_support(evidence))
-    assert verdict.explanation.startswith(f"{verdict.status.value}: ")
-    assert "\n" not in verdict.explanation
-    if verdict.certainty is not None:
-        assert f"certainty {verdict.certainty.value} (" in verdict.explanation
-    counts = (verdict.supporting, verdict.contradicting, verdict.mixed, verdict.background)
-    assert sum(counts) + verdict.not_counted == len(evidence)
+def test_override_requirement_keeps_the_reason_and_refuses_incomplete_ones() -> None:
+    need = g.override_requirement(2, [D.COHORT, D.CASE_CONTROL], "no trials in this population")
+    assert need.reason == "editor override: no trials in this population"
+    for args in ((1, [D.RCT], " "), (0, [D.RCT], "why"), (1, [], "why")):
+        with pytest.raises(ValueError):
+            g.override_requirement(*args)  # type: ignore[arg-type]
 
 
-@given(
-    st.lists(items, max_size=8),
-    requirements,
-    categories,
-    st.builds(Evidence, st.text(max_size=5), designs, st.just(S.CONTRADICTS), judgements),
-)
-def test_counted_evidence_against_never_makes_a_claim_supported(
-    evidence: list[Evidence], requirement: Requirement, category: ClaimCategory, against: Evidence
-) -> None:
-    before = grade(evidence, requirement, category)
-    after = grade([*evidence, against], requirement, category)
-    if before.status is not ClaimStatus.SUPPORTED:
-        assert after.status is before.status
-    else:
-        assert after.status in {ClaimStatus.SUPPORTED, ClaimStatus.CONTESTED}
+# --- promises over arbitrary evidence (Hypothesis) ------------------------------------------
+
+_designs = st.sampled_from([*StudyDesign, None])
+_appraisal = st.one_of(st.none(), st.builds(
+    lambda tool, overall: g.Appraisal(tool, overall,
+                                      Pools.RANDOMISED if tool is AppraisalTool.AMSTAR2
+                                      else None),
+    st.sampled_from(list(AppraisalTool)), st.sampled_from(["low", "some-concerns", "high"])))
+_evidence = st.builds(
+    lambda key, design, stance, appraisal, judged, n, verified: g.Evidence(
+        key, design, stance,
+        appraisal=appraisal if appraisal and g.tool_for(design) is appraisal.tool else None,
+        directness=direct() if judged else (), effect=g.Effect(participants=n),
+        verified=verified),
+    st.text(min_size=1, max_size=6), _designs, st.sampled_from(list(Stance)), _appraisal,
+    st.booleans(), st.one_of(st.none(), st.integers(1, 3000)), st.booleans())
 
 
-@given(
-    st.lists(st.tuples(st.text(max_size=10), st.lists(items, max_size=4)), min_size=1, max_size=4),
-    requirements,
-    categories,
-)
-def test_combine_is_the_weakest_part(
-    parts: list[tuple[str, list[Evidence]]], requirement: Requirement, category: ClaimCategory
-) -> None:
-    verdicts = [(label, grade(evidence, requirement, category)) for label, evidence in parts]
-    combined = combine(verdicts)
-    order = [
-        ClaimStatus.UNSUPPORTED,
-        ClaimStatus.CONTESTED,
-        ClaimStatus.INSUFFICIENT,
-        ClaimStatus.SUPPORTED,
-    ]
-    assert combined.status is min((v.status for _, v in verdicts), key=order.index)
-    assert combined.explanation.startswith(f"{combined.status.value}: parts — ")
-    assert combined.supporting == sum(v.supporting for _, v in verdicts)
+@given(st.lists(_evidence, max_size=8), st.sampled_from(list(ClaimTrack)), st.booleans())
+def test_grade_keeps_its_promises(evidence: list[g.Evidence], track: ClaimTrack,
+                                  searched: bool) -> None:
+    need = g.requirement_for("a claim", C.EFFICACY, track)
+    verdict = g.grade(evidence, need, track, searched=searched)
+    assert verdict.explanation.startswith(verdict.status.value)
+    if verdict.status in (ClaimStatus.NOT_REVIEWED, ClaimStatus.NO_EVIDENCE_FOUND):
+        assert verdict.certainty is None and verdict.standing is None
+    if verdict.status is ClaimStatus.CONTESTED:
+        assert "inconsistency" in verdict.explanation
+    if track is DESCRIPTIVE:
+        assert verdict.certainty is None
+    if verdict.certainty not in (None, Certainty.NOT_ASSESSED):
+        rated = [e for e in evidence if g.is_counted(e) and e.rated
+                 and e.stance in (S.SUPPORTS, S.CONTRADICTS)]
+        assert any(e.appraisal is not None for e in rated)
+    counted_against = any(g.is_counted(e) and e.stance is S.CONTRADICTS and e.rated
+                          for e in evidence)
+    counted_for = any(g.is_counted(e) and e.stance is S.SUPPORTS for e in evidence)
+    if counted_against and not counted_for:
+        assert verdict.status is not ClaimStatus.SUPPORTED
 
 
-# ---------------------------------------------------------------------------------------------
-# Worked examples: each expected explanation is also printed, verbatim, in docs/grading.md
-
-WORKED_EXAMPLES: list[tuple[str, ClaimCategory, list[Evidence], str]] = [
-    (
-        NMDA,
-        C.MECHANISM,
-        [
-            ev("peltoniemi2016", D.PHARMACOLOGY),
-            ev("niesters2014", D.NARRATIVE_REVIEW),
-            ev("mion2013", None, verified=False),
-        ],
-        "supported: 1 narrative review, 1 pharmacology study support; 1 unverified not counted "
-        "(to check: mion2013); certainty high (best supporting evidence is peltoniemi2016, "
-        "a pharmacology study (starts high), no concerns)",
-    ),
-    (
-        CRPS,
-        C.EFFICACY,
-        [
-            ev(
-                "schwartzman2009",
-                D.RCT,
-                judgements=Judgements(risk_of_bias=SERIOUS, imprecision=SERIOUS),
-            ),
-            ev("sigtermans2009", D.RCT, judgements=Judgements(imprecision=SERIOUS)),
-            ev("cohen2018chronic", D.GUIDELINE),
-            ev("oconnell2013cochrane", D.SYSTEMATIC_REVIEW, S.MIXED),
-        ],
-        "supported: 2 RCTs, 1 guideline support, 1 systematic review mixed; certainty moderate "
-        "(best supporting evidence is sigtermans2009, an RCT (starts high), -1 serious "
-        "imprecision)",
-    ),
-    (
-        MULTIPLE_RCTS,
-        C.EVIDENCE_SUMMARY,
-        [
-            ev("eide1994", D.RCT, judgements=Judgements(imprecision=VERY_SERIOUS)),
-            ev("finch2009", D.RCT, judgements=Judgements(indirectness=SERIOUS)),
-        ],
-        "supported: 2 RCTs support; certainty moderate (best supporting evidence is finch2009, "
-        "an RCT (starts high), -1 serious indirectness)",
-    ),
-    (
-        MULTIPLE_RCTS,
-        C.EVIDENCE_SUMMARY,
-        [
-            ev("eide1994", D.RCT, judgements=Judgements(imprecision=VERY_SERIOUS)),
-            ev(
-                "guimaraespereira2022",
-                D.META_ANALYSIS,
-                judgements=Judgements(risk_of_bias=SERIOUS, inconsistency=SERIOUS),
-            ),
-            ev("pomeroy2017", D.CASE_SERIES),
-        ],
-        'insufficient: needs at least 2 supporting RCTs (the sentence says "Multiple randomized '
-        'controlled trials"); has 1 meta-analysis, 1 RCT, 1 case series support; certainty low '
-        "(best supporting evidence is guimaraespereira2022, a meta-analysis (starts high), "
-        "-1 serious risk of bias, -1 serious inconsistency)",
-    ),
-    (
-        MULTIPLE_RCTS,
-        C.EVIDENCE_SUMMARY,
-        [
-            ev("eide1994", D.RCT, judgements=Judgements(imprecision=VERY_SERIOUS)),
-            ev(
-                "schwartzman2009",
-                D.RCT,
-                judgements=Judgements(risk_of_bias=SERIOUS, imprecision=SERIOUS),
-            ),
-            ev("pickering2020", D.RCT, S.CONTRADICTS),
-            ev("lynch2005", D.RCT, S.CONTRADICTS),
-            ev("orhurhu2019", D.META_ANALYSIS, S.MIXED),
-        ],
-        "contested: 2 RCTs support, 2 RCTs contradict, 1 meta-analysis mixed; comparable "
-        "evidence against: pickering2020, lynch2005; certainty low (best supporting evidence is "
-        "eide1994, an RCT (starts high), -2 very serious imprecision)",
-    ),
-    (
-        SOME_STUDIES,
-        C.BENEFIT,
-        [
-            ev(
-                "schwartzman2009",
-                D.RCT,
-                judgements=Judgements(risk_of_bias=SERIOUS, imprecision=SERIOUS),
-            ),
-            ev("michelet2018", D.META_ANALYSIS, S.CONTRADICTS),
-            ev("noppers2011fibro", D.RCT, S.CONTRADICTS),
-        ],
-        "contested: 1 RCT supports, 1 meta-analysis, 1 RCT contradict; comparable evidence "
-        "against: michelet2018, noppers2011fibro; certainty low (best supporting evidence is "
-        "schwartzman2009, an RCT (starts high), -1 serious risk of bias, -1 serious imprecision)",
-    ),
-    (
-        FIBROMYALGIA,
-        C.EFFICACY,
-        [
-            ev("noppers2011fibro", D.RCT, S.CONTRADICTS),
-            ev("pastrak2021", D.SYSTEMATIC_REVIEW, S.MIXED),
-        ],
-        "unsupported: no supporting evidence; 1 RCT contradicts, 1 systematic review mixed",
-    ),
-    (
-        IV_MOST_COMMON,
-        C.ADMINISTRATION,
-        [ev("cohen2018chronic", D.GUIDELINE, S.MIXED)],
-        "unsupported: no supporting evidence; 1 guideline mixed",
-    ),
-]
-
-
-def _doc() -> str:
-    return DOC.read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize(("sentence", "category", "evidence", "expected"), WORKED_EXAMPLES)
-def test_worked_example_matches_the_docs(
-    sentence: str, category: ClaimCategory, evidence: list[Evidence], expected: str
-) -> None:
-    verdict = grade(evidence, requirement_for(sentence, category), category)
-    assert verdict.explanation == expected
-    assert expected in " ".join(_doc().split())
-
-
-# ---------------------------------------------------------------------------------------------
-# The rules in docs/grading.md agree with the code
-
-
-def _section(title: str) -> str:
-    """The text of the doc's `## <title>` section."""
-    parts = re.split(r"^## ", _doc(), flags=re.MULTILINE)
-    matches = [p for p in parts if p.startswith(title)]
-    assert len(matches) == 1, f"docs/grading.md has no single section '## {title}'"
-    return matches[0]
-
-
-def _rows(section: str) -> list[list[str]]:
-    rows = []
-    for line in section.splitlines():
-        if line.startswith("|") and not set(line) <= set("|-: "):
-            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
-    return rows[1:]  # without the header
-
-
-def _designs(cell: str) -> frozenset[StudyDesign]:
-    return frozenset(StudyDesign(value) for value in re.findall(r"`([a-z-]+)`", cell))
-
-
-def test_docs_table_of_levels_and_starting_certainty_agrees() -> None:
-    rows = _rows(_section("Evidence levels"))
-    seen: set[StudyDesign | None] = set()
-    for design_cell, level_cell, called, clinical, mechanistic in rows:
-        design = None if design_cell == "*(unknown)*" else StudyDesign(design_cell.strip("`"))
-        seen.add(design)
-        assert level_cell == ("—" if level(design) is None else str(level(design)))
-        assert called == f"{design_label(design, 1)} / {design_label(design, 2)}"
-        assert clinical == starting_certainty(design, C.EFFICACY).value
-        assert mechanistic == starting_certainty(design, C.MECHANISM).value
-    assert seen == {*StudyDesign, None}
-
-
-def test_docs_table_of_category_defaults_agrees() -> None:
-    rows = _rows(_section("Category defaults"))
-    seen = set()
-    for category_cell, count, designs_cell, words in rows:
-        category = ClaimCategory(category_cell.strip("`"))
-        seen.add(category)
-        need = CATEGORY_DEFAULTS[category]
-        assert (int(count), _designs(designs_cell), words) == (
-            need.min_count,
-            need.designs,
-            need.description,
-        )
-    assert seen == set(ClaimCategory)
-
-
-def test_docs_table_of_phrase_rules_agrees() -> None:
-    section = _section("Phrase rules")
-    rows = _rows(section)
-    assert len(rows) == len(PHRASE_RULES)
-    for (order, name, _says, count, designs_cell, words), (n, rule) in zip(
-        rows, enumerate(PHRASE_RULES, start=1), strict=True
-    ):
-        assert (int(order), name, int(count), _designs(designs_cell), words) == (
-            n,
-            rule.name,
-            rule.need.min_count,
-            rule.need.designs,
-            rule.need.description,
-        )
-        assert rule.pattern in section, f"the exact pattern of '{rule.name}' is not in the doc"
+def test_step_texts_are_one_line() -> None:
+    for verdict in EXAMPLES.values():
+        assert "\n" not in verdict.explanation
+        assert verdict.status in ClaimStatus
+        if verdict.track is EFFECT and verdict.certainty is not None:
+            assert isinstance(verdict.certainty, Certainty)
+    assert Concern.SERIOUS.value == "serious"

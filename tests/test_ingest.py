@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.conftest import ARTICLE
+from tests.conftest import ARTICLE, SEED
 from tracker import db, queries
 from tracker.errors import Conflict, InvalidInput, PermissionDenied
 from tracker.models import AuditEvent, Claim, Resource
@@ -204,3 +204,23 @@ def test_a_different_article_under_a_tracked_slug_is_refused(
         forced = articles.ingest(session, editor, articles.read_article(other),
                                  revision_of=SLUG)
     assert (forced.slug, forced.retired) == (SLUG, 63)
+
+
+def test_bootstrap_loads_the_example_articles_only_when_asked(
+        engine: Engine, blank_engine: Engine) -> None:
+    """`tracker bootstrap` tracks the seed article (reviewed); `--examples` adds the articles
+    of references/examples/, tracked and not reviewed."""
+    from tracker.services.setup import EXAMPLES_DIR, REFERENCES, bootstrap
+
+    bootstrap(engine)
+    with db.reading(engine) as session:
+        assert [d.slug for d in queries.documents(session)] == [SEED]
+    examples = sorted((REFERENCES / EXAMPLES_DIR).glob("*.md"))
+    assert len(examples) >= 2
+    bootstrap(blank_engine, examples=True)
+    with db.reading(blank_engine) as session:
+        docs = queries.documents(session)
+        waiting = {d.slug: queries.coverage(session, d.id).by_status["not-reviewed"]
+                   for d in docs}
+    assert len(docs) == 1 + len(examples)
+    assert all(waiting[d.slug] == d.claims for d in docs if d.slug != SEED)

@@ -98,8 +98,64 @@ def _key(table: Table) -> list[Any]:
     return list(table.primary_key.columns) or list(table.columns)
 
 
-def _copy(source: Engine, have: MetaData, target: Engine, want: MetaData) -> int:
-    """Every row of every table the target has, in the target's columns; returns rows copied."""
+# --- data migrations ------------------------------------------------------------------------
+
+CONCERNS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
+_NOT_BEFORE_0008 = {"not-reviewed", "no-evidence-found", "contradicted"}
+_NOTE_0008 = "(stored under the earlier grading rules; regraded by `tracker init`) "
+
+
+def _before_0008(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """How revisions before 0008 stored head's values: no "not judged" (NULL concerns were
+    "none"), and "unsupported" where head has its three successors."""
+    if table == "evidence_links":
+        return {k: ("none" if k in CONCERNS and v is None else v) for k, v in row.items()}
+    if table == "claims" and row.get("status") in _NOT_BEFORE_0008:
+        return {**row, "status": "unsupported"}
+    if table == "status_changes":
+        return {k: ("unsupported" if k in ("from_status", "to_status")
+                    and v in _NOT_BEFORE_0008 else v) for k, v in row.items()}
+    return row
+
+
+def _after_0008(table: str, row: dict[str, Any], linked: set[int]) -> dict[str, Any]:
+    """What 0008 makes of a row stored before it (its docstring states the rules)."""
+    if table == "evidence_links":
+        if all(row.get(k) == "none" for k in CONCERNS) and not row.get("large_effect") \
+                and not row.get("dose_response"):
+            return {**row, **dict.fromkeys(CONCERNS)}
+        return row
+    if table == "claims" and row.get("status") == "unsupported" and "explanation" not in row:
+        return {**row, "status": "insufficient" if row["id"] in linked else "not-reviewed"}
+    if table == "claims" and "explanation" in row:
+        out = {**row, "explanation": _NOTE_0008 + row["explanation"]}
+        if row.get("status") == "unsupported":
+            out["status"] = "insufficient" if row["id"] in linked else "not-reviewed"
+        return out
+    if table == "status_changes":
+        moved = "insufficient" if row["claim_id"] in linked else "not-reviewed"
+        return {k: (moved if k in ("from_status", "to_status") and v == "unsupported" else v)
+                for k, v in row.items()}
+    return row
+
+
+#: revision → (how earlier revisions stored head's values, what the revision makes of them)
+DATA_MIGRATIONS: dict[str, tuple[Callable[[str, dict[str, Any]], dict[str, Any]],
+                                 Callable[[str, dict[str, Any], set[int]], dict[str, Any]]]] = {
+    "0008": (_before_0008, _after_0008),
+}
+
+
+def _crossed(revision: str) -> list[str]:
+    """The data migrations an upgrade from `revision` to head runs, oldest first."""
+    order = [r.revision for r in reversed(list(SCRIPT.walk_revisions()))]
+    return [r for r in order[order.index(revision) + 1:] if r in DATA_MIGRATIONS]
+
+
+def _copy(source: Engine, have: MetaData, target: Engine, want: MetaData,
+          revision: str | None = None) -> int:
+    """Every row of every table the target has, in the target's columns (as the target's
+    revision stored them); returns rows copied."""
     copied = 0
     with source.connect() as src, target.begin() as dst:
         for table in want.sorted_tables:
@@ -111,6 +167,8 @@ def _copy(source: Engine, have: MetaData, target: Engine, want: MetaData) -> int
             names = [c.name for c in table.columns]
             rows = [dict(r._mapping) for r in src.execute(
                 select(*[origin.c[n] for n in names]).order_by(*_key(origin)))]
+            for name in reversed(_crossed(revision)) if revision else []:
+                rows = [DATA_MIGRATIONS[name][0](table.name, row) for row in rows]
             for start in range(0, len(rows), CHUNK):
                 dst.execute(insert(table), rows[start:start + CHUNK])
             copied += len(rows)
@@ -179,8 +237,11 @@ def test_a_database_populated_at_an_earlier_revision_upgrades_intact(
     target = blank_at(revision)
     source_tables, at_revision = _reflect(populated), _reflect(target)
     at_revision.remove(at_revision.tables["alembic_version"])
-    copied = _copy(populated, source_tables, target, at_revision)
+    copied = _copy(populated, source_tables, target, at_revision, revision)
     db.migrate(target)
+    linked = {r["claim_id"] for r in _rows(populated, source_tables.tables["evidence_links"],
+                                            ["claim_id"]).values()
+              } if "evidence_links" in at_revision.tables else set()
     with target.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
     upgraded_tables = _reflect(target)
@@ -188,6 +249,9 @@ def test_a_database_populated_at_an_earlier_revision_upgrades_intact(
     for name, old in at_revision.tables.items():
         columns = [c.name for c in old.columns]
         source = _rows(populated, source_tables.tables[name], columns)
+        for migration in _crossed(revision):
+            before, after = DATA_MIGRATIONS[migration]
+            source = {k: after(name, before(name, row), linked) for k, row in source.items()}
         table = upgraded_tables.tables[name]
         upgraded = _rows(target, table)
         assert upgraded.keys() == source.keys(), f"{name}: rows lost or added by the upgrade"
@@ -195,7 +259,16 @@ def test_a_database_populated_at_an_earlier_revision_upgrades_intact(
             assert {c: upgraded[key][c] for c in columns} == values, f"{name} {key}"
         for column in [c for c in table.columns if c.name not in columns]:
             default = _default(target, column)
-            wrong = [k for k, row in upgraded.items() if row[column.name] != default]
+
+            def expected(row: dict[str, Any], column: Any = column, default: Any = default,
+                         name: str = name) -> Any:
+                value = {"id": row.get("id"), "claim_id": row.get("claim_id"),
+                         column.name: default}
+                for migration in _crossed(revision):
+                    value = DATA_MIGRATIONS[migration][1](name, value, linked)
+                return value[column.name]
+
+            wrong = [k for k, row in upgraded.items() if row[column.name] != expected(row)]
             assert not wrong, f"{name}.{column.name}: not {default!r} in rows {wrong[:3]}"
         compared += len(source)
     live_claims = sum(not r["retired"] for r in _rows(
@@ -204,7 +277,9 @@ def test_a_database_populated_at_an_earlier_revision_upgrades_intact(
         rows = list(_rows(target, upgraded_tables.tables[name]).values())
         if name == "status_changes":  # 0003: existing claims enter the history unsupported
             assert len(rows) == live_claims
-            assert {(r["from_status"], r["to_status"]) for r in rows} == {(None, "unsupported")}
+            assert {(r["from_status"], r["to_status"]) for r in rows} == {
+                (None, "insufficient" if r["claim_id"] in linked else "not-reviewed")
+                for r in rows}
         else:
             assert rows == [], f"{name} was created with rows"
     # The upgraded database takes writes, and a removed link's id is not handed out again.

@@ -18,7 +18,7 @@ from tracker.models import Claim, Document, Flag, Resource, Section
 from tracker.services.articles import PATH_SEPARATOR
 from tracker.vocabulary import FlagState
 
-WEAK = ("unsupported", "insufficient", "contested")
+WEAK = queries.QUEUE_STATUSES
 
 
 
@@ -68,8 +68,13 @@ def test_coverage_counts_what_python_counts(desk: Engine) -> None:
             assert cov.claims == len(graded)
             assert cov.by_status == {s: sum(c.status == s for c in graded)
                                      for s in queries.STATUSES}
-            assert cov.by_certainty == {k: sum((c.certainty or "none") == k for c in graded)
+            effect = [c for c in graded if c.track == "effect"]
+            assert cov.by_certainty == {k: sum((c.certainty or "none") == k for c in effect)
                                         for k in (*queries.CERTAINTIES, "none")}
+            assert sum(c.certainty is not None for c in graded) == sum(
+                c.certainty is not None for c in effect), "only effect claims have a certainty"
+            assert cov.by_standing == {k: sum(c.standing == k for c in graded)
+                                       for k in queries.STANDINGS}
             assert cov.signed_off == sum(c.signed_off_status is not None
                                          and c.signed_off_status == c.status for c in graded)
             assert cov.open_flags == sum(
@@ -95,8 +100,8 @@ def test_coverage_by_section_groups_subsections_under_their_top_section(desk: En
                 totals[top]["total"] += 1
                 totals[top][c.status] += 1
             expected = sorted(
-                (queries.CoverageRow(g, ordinals[g], t["total"], t["supported"],
-                                     t["insufficient"], t["contested"], t["unsupported"])
+                (queries.CoverageRow(g, ordinals[g], t["total"],
+                                     *(t[s] for s in queries.STATUSES))
                  for g, t in totals.items()), key=lambda r: r.ordinal)
             assert queries.coverage_by_section(session, document) == expected
 

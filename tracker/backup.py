@@ -662,7 +662,8 @@ class _Loader:
     def _rows(self, name: Any, columns: Any) -> TableCount:
         table = self._target(name, columns)
         names = [c["name"] for c in columns]
-        loader = _TableRows(self.connection, table, names, self.parser)
+        loader = _TableRows(self.connection, table, names, self.parser,
+                            self.header.schema_revision)
         for _ in self.parser.items():
             loader.add(self.parser.value())
         loader.finish()
@@ -702,11 +703,11 @@ class _TableRows:
     once the table is complete: any row order loads under immediate foreign-key checks."""
 
     def __init__(self, connection: Connection, table: Table, names: list[str],
-                 parser: _Parser) -> None:
+                 parser: _Parser, revision: str) -> None:
         self.connection, self.table, self.names, self.parser = connection, table, names, parser
         by_name = {c.name: c for c in table.columns}
         self.decoders = [_decoder(_kind(by_name[n].type) or "", by_name[n]) for n in names]
-        self.vocabularies = _vocabularies(table.name, names)
+        self.vocabularies = _vocabularies(table.name, names, revision)
         self.insert = insert(_bulk_table(table))
         self.self_refs = [(fk.parent.name, fk.column.name) for fk in table.foreign_keys
                           if fk.column.table is table]
@@ -774,11 +775,14 @@ class _TableRows:
             ) from None
 
 
-def _vocabularies(table: str, names: list[str]) -> list[tuple[str, frozenset[str]]]:
+def _vocabularies(table: str, names: list[str], revision: str
+                  ) -> list[tuple[str, frozenset[str]]]:
     """The columns of `table` whose values come from a vocabulary (the models' `info`), with
-    the values allowed: a restore refuses any other, as the services would."""
+    the values allowed: a restore refuses any other, as the services would. A backup from an
+    earlier revision is held to no vocabulary: its values are those of its time, and the
+    revisions' data migrations carry them forward (0008's statuses, for one)."""
     model = Base.metadata.tables.get(table)
-    if model is None:
+    if model is None or revision != head_revision():
         return []
     found = []
     for name in names:

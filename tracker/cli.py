@@ -32,15 +32,21 @@ from tracker import bibtex, db, exports, queries
 from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, PermissionDenied, TrackerError
-from tracker.services import access, articles, citations, evidence, flags, review, users
+from tracker.fetch import is_url
+from tracker.services import access, appraisals, articles, citations, evidence, flags, review, users
 from tracker.services import questions as questions_service
+from tracker.services import setup as setup_service
 from tracker.services.access import Actor, actor_named
 from tracker.services.setup import bootstrap as bootstrap_service
 from tracker.vocabulary import (
+    AppraisalTool,
+    BodyDomain,
     ClaimCategory,
+    ClaimTrack,
     Concern,
     FlagKind,
     FlagState,
+    Pools,
     Priority,
     QuestionStatus,
     Role,
@@ -254,6 +260,10 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _print_json(value: Any) -> None:
     typer.echo(json.dumps(exports.plain(value), indent=2, ensure_ascii=False))
 
@@ -276,41 +286,51 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], wrap: int = 0)
 
 @app.command()
 def init() -> None:
-    """Create or upgrade the database schema (alembic upgrade head). Safe to repeat."""
+    """Create or upgrade the database schema (alembic upgrade head), then regrade claims graded
+    under older grading rules. Safe to repeat."""
     with _database(create=True) as engine:
-        db.migrate(engine)
+        regraded = setup_service.upgrade(engine)
         where = engine.url.render_as_string(hide_password=True)
-    typer.echo(f"database schema is up to date ({where})")
+    typer.echo(f"database schema is up to date ({where})"
+               + (f"; {regraded} claims regraded under the current grading rules"
+                  if regraded else ""))
 
 
 @app.command()
 def bootstrap(
-    empty: Annotated[bool, typer.Option("--empty", help="load only the article")] = False,
+    empty: Annotated[bool, typer.Option(
+        "--empty", help="load only the seed article (no library, review or examples)")] = False,
+    examples: Annotated[bool, typer.Option(
+        "--examples", help="also load the example articles of references/examples/")] = False,
 ) -> None:
     """Initialise or upgrade, then load what the product ships into an empty database."""
     with _database(create=True) as engine:
         typer.echo(f"database: {engine.url.render_as_string(hide_password=True)}")
-        report = bootstrap_service(engine, empty=empty)
+        report = bootstrap_service(engine, empty=empty, examples=examples)
     for step in report.steps:
         typer.echo(step)
 
 
 @app.command()
 def ingest(
-    path: Annotated[Path, typer.Argument(help="plain-text or Markdown article")],
+    source: Annotated[str, typer.Argument(
+        help="an article: a plain-text, Markdown or HTML file, or an http(s) address")],
     slug: Annotated[str | None, typer.Option(help="document identity (default: title)")] = None,
     revision_of: Annotated[str | None, typer.Option(
         "--revision-of", help="record it as a revision of this document, however changed")]
     = None,
+    language: Annotated[str | None, typer.Option(
+        help="the article's language, e.g. es (default: declared or detected)")] = None,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record an article (or a revision of one) as sections and claims. A text whose title
     names a tracked document but shares few of its claims is refused: pass --slug or
     --revision-of."""
-    source = articles.read_article(path)  # read and parsed before the write transaction
+    article = (articles.fetch_article(source, language=language) if is_url(source)
+               else articles.read_article(Path(source), language=language))
     with _write(as_user) as (session, actor):
-        report = articles.ingest(session, actor, source, slug=slug, revision_of=revision_of)
+        report = articles.ingest(session, actor, article, slug=slug, revision_of=revision_of)
     if as_json:
         _print_json(report)
     elif report.unchanged:
@@ -322,6 +342,21 @@ def ingest(
     else:
         typer.echo(f"{report.slug}: {report.kept} kept, {report.edited} edited, "
                    f"{report.added} added, {report.retired} retired")
+
+
+@app.command("cited")
+def cited_cmd(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
+    """What the article itself cites (DOI, PMID, PMCID, journal links, "a 2023 review"):
+    candidates to import, verify and link, never evidence by themselves."""
+    with _read() as session:
+        doc = queries.resolve_document(session, document)
+        rows = queries.cited_sources(session, doc.id)
+    if as_json:
+        _print_json(rows)
+        return
+    _table(["claim", "kind", "identifier", "in library", "sentence"],
+           [(f"#{r.claim_id}" if r.claim_id else "-", r.kind, r.identifier,
+             r.in_library or "", r.sentence) for r in rows], wrap=70)
 
 
 @app.command("documents")
@@ -387,15 +422,37 @@ def claim_show(claim_id: ClaimId, as_json: JsonFlag = False) -> None:
     row = detail.claim
     typer.echo(f"#{row.id} [{row.category}] {' › '.join(row.section) or '(introduction)'}")
     typer.echo(row.text)
+    typer.echo(f"track: {row.track} ({detail.track_source}: {detail.track_reason})")
+    for item in detail.list_items:
+        typer.echo(f"  • {item}")
     typer.echo(f"status: {row.explanation}")
     typer.echo(f"needs: {detail.requirement}")
+    for cited in detail.cited:
+        library = f" (in the library as {cited.in_library})" if cited.in_library else ""
+        typer.echo(f"  cited by the article: {cited.kind} {cited.identifier}{library}"
+                   + (f" “{cited.link_text}”" if cited.link_text and cited.kind != "phrase"
+                      else ""))
     for part in detail.parts:
         typer.echo(f"  part #{part.id} {part.text!r}: {part.explanation}")
     if detail.restates:
         typer.echo(f"restates #{detail.restates.id}: {detail.restates.text[:80]}")
     for e in detail.evidence:
-        typer.echo(f"  link #{e.link_id} {e.stance:<11} {e.citation_key} ({e.design}, level "
-                   f"{e.level or '-'}{'' if e.verified else ', unverified'}) {e.note[:60]}")
+        appraisal = detail.appraisals.get(e.citation_key)
+        typer.echo(f"  link #{e.link_id} {e.stance:<11} {e.citation_key} ({e.design}"
+                   f"{'' if e.verified else ', unverified'}"
+                   + (f"; {appraisal.tool} {appraisal.overall}" if appraisal else "")
+                   + f") {e.note[:60]}")
+        if e.directness:
+            typer.echo("      directness: " + "; ".join(
+                f"{k} {j}" for k, (j, _) in sorted(e.directness.items())))
+        if any(v is not None for v in e.effect.values()):
+            typer.echo("      effect: " + ", ".join(
+                f"{k} {v}" for k, v in e.effect.items() if v is not None))
+    for b in detail.body:
+        typer.echo(f"  body {b.domain}: {b.value} ({b.reason}) — {b.judged_by}")
+    for search in detail.searches:
+        typer.echo(f"  searched {search.searched_at:%Y-%m-%d} by {search.searched_by}: "
+                   f"{search.sources}{' — ' + search.note if search.note else ''}")
     for f in detail.flags:
         typer.echo(f"  flag #{f.id} {f.kind} [{f.state}] {f.reason[:70]}")
 
@@ -428,6 +485,9 @@ def restore_cmd(
     version's. A database that holds data is refused; a bad file changes nothing."""
     with _database(create=True) as engine:
         report = restore_backup(engine, path)
+        regraded = setup_service.upgrade(engine)
+    if regraded:
+        report.notes.append(f"{regraded} claims regraded under the current grading rules")
     if as_json:
         _print_json({**exports.plain(report), "rows": report.rows})
         return
@@ -701,6 +761,15 @@ def citations_show(key: str, as_json: JsonFlag = False) -> None:
         typer.echo(f"RETRACTED: {detail.retraction_note}")
     if detail.extra.get("finding"):
         typer.echo(f"finding: {detail.extra['finding']}")
+    if detail.appraisal is not None:
+        a = detail.appraisal
+        typer.echo(f"appraisal: {a.tool} overall {a.overall}"
+                   + (f", pools {a.pools}" if a.pools else "")
+                   + f" — {a.appraised_by}, {a.appraised_at:%Y-%m-%d}")
+        for ident, judgement, reason in a.domains:
+            typer.echo(f"  {ident:<3} {judgement:<14} {reason}")
+    elif detail.tool:
+        typer.echo(f"appraisal: not assessed (needs {detail.tool})")
     for claim_id, stance, text in detail.claims:
         typer.echo(f"  #{claim_id} {stance}: {text[:90]}")
 
@@ -771,8 +840,8 @@ def export(
 
 
 def _judgement_options(
-    risk_of_bias: Concern | None, inconsistency: Concern | None, indirectness: Concern | None,
-    imprecision: Concern | None, publication_bias: Concern | None,
+    risk_of_bias: str | None, inconsistency: str | None, indirectness: str | None,
+    imprecision: str | None, publication_bias: str | None,
     large_effect: bool | None, dose_response: bool | None,
 ) -> dict[str, Any]:
     given = {"risk_of_bias": risk_of_bias, "inconsistency": inconsistency,
@@ -782,15 +851,60 @@ def _judgement_options(
     return {k: (v.value if isinstance(v, Enum) else v) for k, v in given.items() if v is not None}
 
 
-RiskOpt = Annotated[Concern | None, typer.Option(help="GRADE: risk of bias")]
-InconsistencyOpt = Annotated[Concern | None, typer.Option(help="GRADE: inconsistency")]
-IndirectnessOpt = Annotated[Concern | None, typer.Option(help="GRADE: indirectness")]
-ImprecisionOpt = Annotated[Concern | None, typer.Option(help="GRADE: imprecision")]
-PubBiasOpt = Annotated[Concern | None, typer.Option(help="GRADE: publication bias")]
+_CONCERN_VALUES = "|".join([*(c.value for c in Concern), "not-judged"])
+RiskOpt = Annotated[str | None, typer.Option(metavar=_CONCERN_VALUES, 
+    help="a concern on this link: risk of bias for this outcome (the study's appraisal is "
+         "separate: `tracker appraise`)")]
+InconsistencyOpt = Annotated[str | None, typer.Option(metavar=_CONCERN_VALUES, 
+    help="a concern on this link: inconsistency (e.g. heterogeneity inside a review)")]
+IndirectnessOpt = Annotated[str | None, typer.Option(metavar=_CONCERN_VALUES, 
+    help="a concern on this link: indirectness overall (judge elements with --directness)")]
+ImprecisionOpt = Annotated[str | None, typer.Option(metavar=_CONCERN_VALUES, 
+    help="a concern on this link: imprecision")]
+PubBiasOpt = Annotated[str | None, typer.Option(metavar=_CONCERN_VALUES, 
+    help="a concern on this link: publication bias")]
 LargeOpt = Annotated[bool | None, typer.Option("--large-effect/--no-large-effect",
                                                help="GRADE upgrade")]
 DoseOpt = Annotated[bool | None, typer.Option("--dose-response/--no-dose-response",
                                               help="GRADE upgrade")]
+DirectnessOpt = Annotated[list[str] | None, typer.Option(
+    "--directness", metavar="ELEMENT=JUDGEMENT:REASON",
+    help="directness of the study for this claim, per element (population, intervention, "
+         "comparator, outcome, setting): direct, indirect, very-indirect, not-applicable "
+         "(or not-judged to clear); repeat per element")]
+OutcomeOpt = Annotated[str | None, typer.Option(help="effect: the outcome measured")]
+MeasureOpt = Annotated[str | None, typer.Option(help="effect: SMD, MD, RR, OR, …")]
+EstimateOpt = Annotated[float | None, typer.Option(help="effect: the point estimate")]
+CiOpt = Annotated[str | None, typer.Option(metavar="LOW,HIGH", help="effect: the 95 % CI")]
+ParticipantsOpt = Annotated[int | None, typer.Option(help="effect: participants analysed")]
+StudiesOpt = Annotated[int | None, typer.Option(help="effect: studies pooled (reviews)")]
+FollowUpOpt = Annotated[str | None, typer.Option("--follow-up", help="effect: time point")]
+
+
+def _pairs(values: Sequence[str] | None, what: str) -> dict[str, tuple[str, str]]:
+    """"KEY=VALUE:REASON" options → {KEY: (VALUE, REASON)} (the reason may hold colons)."""
+    found: dict[str, tuple[str, str]] = {}
+    for given in values or []:
+        key, sep, rest = given.partition("=")
+        value, _, reason = rest.partition(":")
+        if not sep or not key.strip() or not value.strip():
+            raise InvalidInput(f"{what} {given!r}: write it as KEY=JUDGEMENT:REASON")
+        found[key.strip()] = (value.strip(), reason.strip())
+    return found
+
+
+def _effect_options(outcome: str | None, measure: str | None, estimate: float | None,
+                    ci: str | None, participants: int | None, studies: int | None,
+                    follow_up: str | None) -> dict[str, Any]:
+    effect: dict[str, Any] = {"outcome": outcome, "measure": measure, "estimate": estimate,
+                              "participants": participants, "studies": studies,
+                              "follow_up": follow_up}
+    if ci is not None:
+        low, sep, high = ci.partition(",")
+        if not sep:
+            raise InvalidInput(f"--ci {ci!r}: write it as LOW,HIGH (e.g. -1.2,-0.3)")
+        effect.update(ci_low=low.strip(), ci_high=high.strip())
+    return {k: v for k, v in effect.items() if v is not None}
 
 
 @app.command()
@@ -804,16 +918,24 @@ def link(
     indirectness: IndirectnessOpt = None, imprecision: ImprecisionOpt = None,
     publication_bias: PubBiasOpt = None, large_effect: LargeOpt = None,
     dose_response: DoseOpt = None,
+    directness: DirectnessOpt = None,
+    outcome: OutcomeOpt = None, measure: MeasureOpt = None, estimate: EstimateOpt = None,
+    ci: CiOpt = None, participants: ParticipantsOpt = None, studies: StudiesOpt = None,
+    follow_up: FollowUpOpt = None,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Link a citation to a claim as evidence (reviewers)."""
+    """Link a citation to a claim as evidence (reviewers), optionally with the link's
+    directness and the study's effect."""
     judgements = _judgement_options(risk_of_bias, inconsistency, indirectness, imprecision,
                                     publication_bias, large_effect, dose_response)
+    effect = _effect_options(outcome, measure, estimate, ci, participants, studies, follow_up)
     with _write(as_user) as (session, actor):
         citation = citations.citation_by_key(session, citation_key)
         info = evidence.link_evidence(session, actor, claim_id, citation.id, stance,
-                                      locator=locator, note=note, judgements=judgements)
+                                      locator=locator, note=note, judgements=judgements,
+                                      directness=_pairs(directness, "--directness"),
+                                      effect=effect)
         row = queries.claim(session, claim_id)
     if as_json:
         _print_json({"link": info, "claim": row})
@@ -829,19 +951,26 @@ def judge(
     indirectness: IndirectnessOpt = None, imprecision: ImprecisionOpt = None,
     publication_bias: PubBiasOpt = None, large_effect: LargeOpt = None,
     dose_response: DoseOpt = None,
+    directness: DirectnessOpt = None,
+    outcome: OutcomeOpt = None, measure: MeasureOpt = None, estimate: EstimateOpt = None,
+    ci: CiOpt = None, participants: ParticipantsOpt = None, studies: StudiesOpt = None,
+    follow_up: FollowUpOpt = None,
     stance: Annotated[Stance | None, typer.Option(help="change the stance")] = None,
     locator: Annotated[str | None, typer.Option(help="change the locator")] = None,
     note: Annotated[str | None, typer.Option(help="change the note")] = None,
     version: VersionOpt = None,
     as_user: AsUser = None,
 ) -> None:
-    """Record GRADE judgements on an evidence link, or edit its stance, locator or note."""
+    """Record a link's concerns, directness or effect, or edit its stance, locator or note."""
     judgements = _judgement_options(risk_of_bias, inconsistency, indirectness, imprecision,
                                     publication_bias, large_effect, dose_response)
+    effect = _effect_options(outcome, measure, estimate, ci, participants, studies, follow_up)
     with _write(as_user) as (session, actor):
         info = evidence.update_link(session, actor, link_id, expected_version=version,
                                     stance=stance, locator=locator, note=note,
-                                    judgements=judgements)
+                                    judgements=judgements,
+                                    directness=_pairs(directness, "--directness"),
+                                    effect=effect)
         row = queries.claim(session, info.claim_id)
     typer.echo(f"link #{info.id} (version {info.version}): {row.explanation}")
 
@@ -853,6 +982,87 @@ def unlink(link_id: LinkId, version: VersionOpt = None,
     with _write(as_user) as (session, actor):
         evidence.unlink(session, actor, link_id, expected_version=version)
     typer.echo(f"link #{link_id} removed")
+
+
+@app.command()
+def appraise(
+    citation_key: str,
+    tool: Annotated[AppraisalTool | None, typer.Option(
+        help="the tool the design calls for: rob2 (RCT), robins-i (cohort, case-control), "
+             "amstar2 (reviews), jbi-case-series, jbi-case-report")] = None,
+    domain: Annotated[list[str] | None, typer.Option(
+        metavar="DOMAIN=JUDGEMENT:REASON",
+        help="one per domain or item, e.g. D1=low:'abstract: computer-generated sequence' "
+             "(RoB 2 D1-D5, ROBINS-I D1-D7, AMSTAR 2 1-16, JBI 1-10 or 1-8)")] = None,
+    pools: Annotated[Pools | None, typer.Option(help="reviews: the designs pooled")] = None,
+    escalate: Annotated[bool, typer.Option(
+        "--escalate", help="RoB 2: judge several 'some concerns' domains as high")] = False,
+    note: Annotated[str, typer.Option(help="what was read (abstract, full text)")] = "",
+    clear: Annotated[bool, typer.Option("--clear", help="remove the appraisal")] = False,
+    version: Annotated[int | None, typer.Option(help="fail if it changed since")] = None,
+    as_user: AsUser = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Appraise a study's risk of bias with the tool its design calls for (reviewers); the
+    overall judgement follows the tool's own algorithm."""
+    with _write(as_user) as (session, actor):
+        citation = citations.citation_by_key(session, citation_key)
+        if clear:
+            removed = appraisals.clear_appraisal(session, actor, citation.id)
+            typer.echo(f"{citation_key}: appraisal removed" if removed
+                       else f"{citation_key} has no appraisal")
+            return
+        if tool is None:
+            raise InvalidInput("name the tool with --tool (or --clear)")
+        info = appraisals.appraise(session, actor, citation.id, tool,
+                                   _pairs(domain, "--domain"), pools=pools, escalate=escalate,
+                                   note=note, expected_version=version)
+    if as_json:
+        _print_json(info)
+        return
+    typer.echo(f"{info.citation_key}: {info.tool} overall {info.overall}"
+               + (f" (pools {info.pools})" if info.pools else ""))
+    for ident, judgement, reason in info.domains:
+        typer.echo(f"  {ident:<3} {judgement:<14} {reason}")
+
+
+@app.command()
+def body(
+    claim_id: int,
+    domain: Annotated[BodyDomain, typer.Argument(help="the GRADE domain of the whole body")],
+    value: Annotated[str | None, typer.Argument(
+        help="none, serious, very-serious (rating down); none, large, very-large (large "
+             "effect); none, present (dose-response, plausible confounding)")] = None,
+    reason: Annotated[str, typer.Option(help="why (required)")] = "",
+    clear: Annotated[bool, typer.Option("--clear", help="back to the rules' proposal")]
+    = False,
+    as_user: AsUser = None,
+) -> None:
+    """Judge one GRADE domain of a claim's whole body of evidence (reviewers)."""
+    with _write(as_user) as (session, actor):
+        if clear:
+            appraisals.clear_body_judgement(session, actor, claim_id, domain)
+        elif value is None:
+            raise InvalidInput("give the judgement (e.g. serious) or --clear")
+        else:
+            appraisals.judge_body(session, actor, claim_id, domain, value, reason)
+        row = queries.claim(session, claim_id)
+    typer.echo(row.explanation)
+
+
+@app.command()
+def searched(
+    claim_id: int,
+    where: Annotated[str, typer.Option(help="where you looked, with the query")],
+    note: Annotated[str, typer.Option(help="what you found")] = "",
+    as_user: AsUser = None,
+) -> None:
+    """Record that you looked for evidence on a claim (reviewers): with nothing that bears on
+    it, the claim reads "no evidence found" and when."""
+    with _write(as_user) as (session, actor):
+        appraisals.record_search(session, actor, claim_id, where, note)
+        row = queries.claim(session, claim_id)
+    typer.echo(row.explanation)
 
 
 @app.command()
@@ -942,12 +1152,17 @@ def coverage(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
         _print_json(result)
         return
     cov: queries.Coverage = result["coverage"]  # type: ignore[assignment]
-    typer.echo(f"{doc.slug}: {cov.claims} claims — "
+    typer.echo(f"{doc.slug}: {_plural(cov.claims, 'claim')} — "
                + ", ".join(f"{n} {s}" for s, n in cov.by_status.items())
-               + f"; {cov.open_flags} open flags")
+               + f"; {_plural(cov.open_flags, 'open flag')}")
+    typer.echo("certainty (effect claims): "
+               + ", ".join(f"{n} {c}" for c, n in cov.by_certainty.items())
+               + "; standing (descriptive claims): "
+               + ", ".join(f"{n} {s}" for s, n in cov.by_standing.items()))
     headers = ["section", "claims", *queries.STATUSES]
-    _table(headers, [(r.group, r.total, r.supported, r.insufficient, r.contested,
-                      r.unsupported) for r in result["by_section"]])  # type: ignore[attr-defined]
+    _table(headers, [(r.group, r.total, r.supported, r.contested, r.contradicted,
+                      r.insufficient, r.no_evidence_found, r.not_reviewed)
+                     for r in result["by_section"]])  # type: ignore[attr-defined]
 
 
 @app.command()
@@ -1000,6 +1215,26 @@ def claim_override(
     typer.echo(f"claim #{claim_id} needs {described}: {row.explanation}")
 
 
+@claim_app.command("track")
+def claim_track(
+    claim_id: int,
+    track: Annotated[str, typer.Argument(
+        help="effect (GRADE certainty), descriptive (established / plausible / not "
+             "established) or rule (back to the rules' proposal)")],
+    reason: Annotated[str, typer.Option(help="why")] = "",
+    as_user: AsUser = None,
+) -> None:
+    """Choose how a claim is graded (reviewers)."""
+    try:
+        chosen = None if track == "rule" else ClaimTrack(track)
+    except ValueError:
+        raise InvalidInput(f"track {track!r} is not one of effect, descriptive, rule") from None
+    with _write(as_user) as (session, actor):
+        appraisals.set_track(session, actor, claim_id, chosen, reason)
+        row = queries.claim(session, claim_id)
+    typer.echo(f"claim #{claim_id} is graded as {row.track}: {row.explanation}")
+
+
 @claim_app.command("sign-off")
 def claim_sign_off(claim_id: ClaimId, as_user: AsUser = None) -> None:
     """Sign a claim off at its current status (editors)."""
@@ -1031,17 +1266,23 @@ def review_load(
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Load a review: splits, evidence links, flags, question evidence. Idempotent."""
-    data = review.read_review_file(path)  # before the write transaction: no lock meanwhile
+    """Load a review: splits, evidence links, appraisals, body judgements, searches, tracks,
+    flags, question evidence. Applies what is new; leaves what people changed since."""
+    source = review.read_review(path)  # read and parsed before the write transaction
     with _write(as_user) as (session, actor):
-        report = review.load_review(session, actor, path, data)
+        report = review.load_review(session, actor, source)
     if as_json:
         _print_json(report)
         return
     typer.echo(f"{path}: {report.links_added} links added, {report.links_updated} updated, "
                f"{report.links_unchanged} unchanged; {report.splits} splits; "
+               f"{report.appraisals} appraisals; {report.body_judgements} body judgements; "
+               f"{report.searches} searches; {report.tracks} tracks; "
                f"{report.flags_raised} flags raised ({report.flags_present} already open); "
-               f"{report.question_evidence} question evidence; {report.to_check} to check")
+               f"{report.question_evidence} question evidence; {report.to_check} to check; "
+               f"{len(report.skipped)} skipped")
+    for skipped in report.skipped:
+        typer.echo(f"  skipped: {skipped}")
 
 
 @review_app.command("questions")
@@ -1050,9 +1291,9 @@ def review_questions(
     as_user: AsUser = None,
 ) -> None:
     """Seed open research questions from a file (new ones only)."""
-    data = review.read_review_file(path)  # before the write transaction: no lock meanwhile
+    source = review.read_review(path)
     with _write(as_user) as (session, actor):
-        report = review.load_questions(session, actor, path, data)
+        report = review.load_questions(session, actor, source)
     typer.echo(f"{path}: {report.questions_added} questions added")
 
 

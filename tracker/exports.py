@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from tracker import bibtex, queries
 from tracker.services import citations
+from tracker.vocabulary import STATUS_LABELS
 
 FORMATS = ("bibtex", "csv", "json", "report")
 DISCLAIMER = ("Evidence Tracker records published evidence for the claims of an article. "
               "It gives no medical advice.")
-STATUS_MARK = {"supported": "✔ supported", "insufficient": "◐ insufficient evidence",
-               "contested": "⚠ contested", "unsupported": "✖ citation needed"}
+STATUS_MARK = {status.value: label for status, label in STATUS_LABELS.items()}
 
 
 def export(session: Session, fmt: str, *, document_slug: str | None = None,
@@ -113,7 +113,8 @@ def report(session: Session, document_id: int) -> str:
         for item in items:
             c = item.claim
             refs = "".join(f"[{n}]" for n in item.markers)
-            certainty = f", certainty {c.certainty}" if c.certainty else ""
+            certainty = (f", certainty {c.certainty}" if c.certainty
+                         else f", {c.standing}" if c.standing else "")
             flags = f" — open flags: {', '.join(c.open_flags)}" if c.open_flags else ""
             lines.append(f"- {_escape(c.text)} {refs}".rstrip())
             lines.append(f"  - **{STATUS_MARK[c.status]}**{certainty}: {_escape(c.explanation)}"

@@ -54,6 +54,15 @@ MAX_ENTRY_TYPE_CHARS = 32
 
 #: An article file, in bytes (the same figure in characters for text given as a string).
 MAX_ARTICLE_BYTES = 1 * MB
+#: A web page (an HTML file, or a URL's response), in bytes: pages carry scripts and styles
+#: around the article, whose extracted text must still fit MAX_ARTICLE_BYTES.
+MAX_PAGE_BYTES = 5 * MB
+#: Fetching a URL: seconds to connect, and seconds of silence while reading, before giving up;
+#: the whole download may take at most MAX_FETCH_SECONDS; at most MAX_REDIRECTS redirects.
+FETCH_CONNECT_SECONDS = 10.0
+FETCH_READ_SECONDS = 20.0
+MAX_FETCH_SECONDS = 60.0
+MAX_REDIRECTS = 5
 #: Claims in one document: FAQ restatements and revisions compare claims pairwise.
 MAX_ARTICLE_CLAIMS = 2_000
 #: A Markdown heading (and so a document title); plain-text headings are short by definition.

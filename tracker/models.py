@@ -15,9 +15,11 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -29,18 +31,25 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.vocabulary import (
+    AppraisalTool,
+    BodyDomain,
     Certainty,
     ClaimCategory,
     ClaimStatus,
+    ClaimTrack,
     Concern,
     DesignSource,
+    Directness,
+    DirectnessElement,
     FlagKind,
     FlagState,
+    Pools,
     Priority,
     QuestionStatus,
     Role,
     SectionKind,
     Stance,
+    Standing,
     StudyDesign,
 )
 
@@ -180,6 +189,14 @@ class Document(Base):
     source_format: Mapped[str] = mapped_column(String(16))
     source_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # What the document says about itself (tracker.article.ArticleMetadata), never claims.
+    author: Mapped[str | None] = mapped_column(String(500))
+    published: Mapped[str | None] = mapped_column(String(32))  # ISO date when it could be read
+    language: Mapped[str | None] = mapped_column(String(16))  # ISO 639-1
+    source_url: Mapped[str | None] = mapped_column(String(2000))  # where a page was fetched
+    #: The bytes as received when `source_text` is not them (a web page: `source_text` is its
+    #: main content as Markdown, the text the spans refer to); None for text and Markdown.
+    source_bytes: Mapped[bytes | None] = mapped_column(LargeBinary)
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -246,15 +263,28 @@ class Claim(Base):
     category_rule: Mapped[str] = mapped_column(String(200), default="")
     fingerprint: Mapped[str] = mapped_column(String(32), index=True)
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The fragment items of the list this sentence introduces ("Symptoms include:" then
+    #: "fever", "cough"), also written after the sentence in `text`; None without a list.
+    list_items: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     retired_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The grade, kept current by the service layer (tracker.grading) so coverage is a GROUP BY.
-    status: Mapped[str] = mapped_column(String(16), default="unsupported", index=True,
+    status: Mapped[str] = mapped_column(String(24), default="not-reviewed", index=True,
                                         info=vocabulary(ClaimStatus))
     certainty: Mapped[str | None] = mapped_column(String(16), info=vocabulary(Certainty))
+    standing: Mapped[str | None] = mapped_column(String(20), info=vocabulary(Standing))
+    # How the claim is graded (`ClaimTrack`): proposed by a rule from the sentence's words
+    # (`track_source` "rule") until a reviewer chooses ("reviewer"), with why.
+    track: Mapped[str] = mapped_column(String(16), default="effect",
+                                       info=vocabulary(ClaimTrack))
+    track_source: Mapped[str] = mapped_column(String(16), default="rule")
+    track_reason: Mapped[str] = mapped_column(Text, default="")
+    #: The grading rules' version this verdict was computed with (tracker.grading.RULES_VERSION):
+    #: set-up regrades the claims graded under older rules.
+    rules_version: Mapped[int] = mapped_column(Integer, default=0)
     explanation: Mapped[str] = mapped_column(Text, default="")
     requirement: Mapped[str] = mapped_column(Text, default="")
     # An editor's override of what the claim needs (None: follow the rules).
@@ -266,7 +296,7 @@ class Claim(Base):
     # An editor's sign-off, with the status it was given on (stale when the status moves on).
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_off_at: Mapped[datetime | None] = mapped_column()
-    signed_off_status: Mapped[str | None] = mapped_column(String(16),
+    signed_off_status: Mapped[str | None] = mapped_column(String(24),
                                                             info=vocabulary(ClaimStatus))
 
     document: Mapped[Document] = relationship(back_populates="claims")
@@ -312,6 +342,31 @@ class Resource(Base):
     citation: Mapped[Citation | None] = relationship()
 
     __table_args__ = (UniqueConstraint("document_id", "title"),)
+
+
+class CitedSource(Base):
+    """A study the document itself cites (tracker.article.cited): a PubMed, PMC, DOI or journal
+    link, an identifier written out, or a "this 2023 review" phrase, with the sentence citing
+    it. A candidate for a reviewer to import, verify and link; never evidence by itself.
+    Replaced wholesale when the document is re-ingested (nothing refers to these rows)."""
+
+    __tablename__ = "cited_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # doi, pmid, pmcid, journal, phrase
+    identifier: Mapped[str] = mapped_column(String(1000))  # normalised
+    url: Mapped[str | None] = mapped_column(Text)
+    link_text: Mapped[str] = mapped_column(String(500), default="")
+    sentence: Mapped[str] = mapped_column(Text, default="")
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+
+    claim: Mapped[Claim | None] = relationship()
 
 
 # --- the literature --------------------------------------------------------------------------
@@ -395,8 +450,10 @@ class CitationTopic(Base):
 
 
 class EvidenceLink(Base):
-    """How one citation bears on one claim: stance, where in the source, a note, and the
-    reviewer's GRADE judgements (`Concern` values; two upgrade flags)."""
+    """How one citation bears on one claim: stance, where in the source, a note, concerns a
+    reviewer recorded for this study on this claim (`Concern` values, NULL = not judged; two
+    upgrade flags), the study's effect for the claim's outcome, and (`LinkDirectness`) how
+    directly the study answers the claim."""
 
     __tablename__ = "evidence_links"
 
@@ -406,13 +463,22 @@ class EvidenceLink(Base):
     stance: Mapped[str] = mapped_column(String(16), info=vocabulary(Stance))
     locator: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    risk_of_bias: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
-    inconsistency: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
-    indirectness: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
-    imprecision: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
-    publication_bias: Mapped[str] = mapped_column(String(16), default="none", info=CONCERN)
+    risk_of_bias: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
+    inconsistency: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
+    indirectness: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
+    imprecision: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
+    publication_bias: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
     large_effect: Mapped[bool] = mapped_column(Boolean, default=False)
     dose_response: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The study's effect on the claim's outcome, where a reviewer recorded it.
+    effect_outcome: Mapped[str | None] = mapped_column(Text)
+    effect_measure: Mapped[str | None] = mapped_column(String(32))
+    effect_estimate: Mapped[float | None] = mapped_column(Float)
+    effect_ci_low: Mapped[float | None] = mapped_column(Float)
+    effect_ci_high: Mapped[float | None] = mapped_column(Float)
+    participants: Mapped[int | None] = mapped_column(Integer)
+    studies: Mapped[int | None] = mapped_column(Integer)
+    follow_up: Mapped[str | None] = mapped_column(String(200))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -421,11 +487,111 @@ class EvidenceLink(Base):
 
     claim: Mapped[Claim] = relationship()
     citation: Mapped[Citation] = relationship()
+    directness: Mapped[list[LinkDirectness]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="LinkDirectness.element")
 
     __mapper_args__ = {"version_id_col": version}
     # Links are deleted (unlink); AUTOINCREMENT stops SQLite from giving a removed link's id to
     # the next one, where a stale form's (id, version) would then edit the wrong link.
     __table_args__ = (UniqueConstraint("claim_id", "citation_id"), {"sqlite_autoincrement": True})
+
+
+class LinkDirectness(Base):
+    """How directly one linked study answers its claim on one element (`DirectnessElement`:
+    population, intervention, comparator, outcome, setting), with why. No row: not judged."""
+
+    __tablename__ = "link_directness"
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("evidence_links.id", ondelete="CASCADE"), primary_key=True)
+    element: Mapped[str] = mapped_column(String(16), primary_key=True,
+                                         info=vocabulary(DirectnessElement))
+    judgement: Mapped[str] = mapped_column(String(16), info=vocabulary(Directness))
+    reason: Mapped[str] = mapped_column(Text)
+    judged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    judged_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Appraisal(Base):
+    """A study's risk-of-bias appraisal, once per citation, with the tool its design calls for
+    (`AppraisalTool`). `overall` is derived by the tool's own algorithm
+    (`tracker.grading.overall_judgement`) from the domains; `pools` says, for a review, which
+    designs it pools."""
+
+    __tablename__ = "appraisals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id"), unique=True)
+    tool: Mapped[str] = mapped_column(String(24), info=vocabulary(AppraisalTool))
+    overall: Mapped[str] = mapped_column(String(24))
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    pools: Mapped[str | None] = mapped_column(String(16), info=vocabulary(Pools))
+    note: Mapped[str] = mapped_column(Text, default="")
+    appraised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    appraised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    citation: Mapped[Citation] = relationship()
+    domains: Mapped[list[AppraisalDomain]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="AppraisalDomain.ordinal")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AppraisalDomain(Base):
+    """One domain (or item) of an appraisal: the judgement and its one-line support."""
+
+    __tablename__ = "appraisal_domains"
+
+    appraisal_id: Mapped[int] = mapped_column(
+        ForeignKey("appraisals.id", ondelete="CASCADE"), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    judgement: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class BodyJudgement(Base):
+    """A reviewer's judgement on one GRADE domain of a claim's whole body of evidence
+    (`BodyDomain`): it replaces the rules' proposal for that domain, and the explanation says
+    so with the reason."""
+
+    __tablename__ = "body_judgements"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                        info=vocabulary(BodyDomain))
+    value: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    judged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    judged_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvidenceSearch(Base):
+    """A reviewer looked for evidence on a claim: where, when, what was found (for "no
+    evidence found", which says when it was looked for)."""
+
+    __tablename__ = "evidence_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    searched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    searched_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sources: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReviewItem(Base):
+    """What a review file last loaded for one item (a link, flag, appraisal, …): a digest of
+    the item's state right after the load. A later load compares the item now with it: an
+    item people changed or removed since is left as they left it (`tracker.services.review`)."""
+
+    __tablename__ = "review_items"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    item: Mapped[str] = mapped_column(String(300), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Flag(Base):
@@ -509,5 +675,5 @@ class StatusChange(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(16), info=vocabulary(ClaimStatus))
-    to_status: Mapped[str | None] = mapped_column(String(16), info=vocabulary(ClaimStatus))
+    from_status: Mapped[str | None] = mapped_column(String(24), info=vocabulary(ClaimStatus))
+    to_status: Mapped[str | None] = mapped_column(String(24), info=vocabulary(ClaimStatus))

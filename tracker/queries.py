@@ -6,7 +6,7 @@ Each function takes a session and returns small frozen rows; nothing here writes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
@@ -28,13 +28,19 @@ from sqlalchemy.orm import Session, aliased
 from tracker import grading, topics
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import (
+    Appraisal,
+    AppraisalDomain,
     AuditEvent,
+    BodyJudgement,
     Citation,
     CitationTopic,
+    CitedSource,
     Claim,
     Document,
     EvidenceLink,
+    EvidenceSearch,
     Flag,
+    LinkDirectness,
     OpenQuestion,
     QuestionClaim,
     QuestionEvidence,
@@ -49,10 +55,12 @@ from tracker.vocabulary import (
     CITO_TERMS,
     Certainty,
     ClaimStatus,
+    ClaimTrack,
     FlagState,
     Priority,
     QuestionStatus,
     Stance,
+    Standing,
     StudyDesign,
 )
 
@@ -98,6 +106,12 @@ class DocumentRow:
     resources: int
     ingested_at: datetime
     updated_at: datetime
+    # What the document says about itself (never claims); None where it said nothing.
+    author: str | None
+    published: str | None
+    language: str | None
+    source_url: str | None
+    source_format: str
 
 
 def documents(session: Session) -> list[DocumentRow]:
@@ -126,7 +140,9 @@ def _documents_statement(one: bool) -> Select[Any]:
     query = (
         select(Document.id, Document.slug, Document.title, Document.source_path,
                func.coalesce(claims.c.n, 0), func.coalesce(sections.c.n, 0),
-               func.coalesce(resources.c.n, 0), Document.ingested_at, Document.updated_at)
+               func.coalesce(resources.c.n, 0), Document.ingested_at, Document.updated_at,
+               Document.author, Document.published, Document.language, Document.source_url,
+               Document.source_format)
         .outerjoin(claims, claims.c.document_id == Document.id)
         .outerjoin(sections, sections.c.document_id == Document.id)
         .outerjoin(resources, resources.c.document_id == Document.id)
@@ -204,6 +220,8 @@ class ClaimRow:
     retired: bool
     status: str
     certainty: str | None
+    standing: str | None
+    track: str
     explanation: str
     open_flags: list[str]
     version: int
@@ -213,7 +231,8 @@ def _claim_select(document: Any = None) -> Select[*tuple[Any, ...]]:
     query: Select[*tuple[Any, ...]] = (
         select(Claim.id, Document.slug, Section.path_key, Claim.text, Claim.category,
                Claim.ordinal, Claim.incomplete, Claim.restates_id, Claim.parent_id,
-               Claim.retired, Claim.status, Claim.certainty, Claim.explanation, Claim.version)
+               Claim.retired, Claim.status, Claim.certainty, Claim.standing, Claim.track,
+               Claim.explanation, Claim.version)
         .join(Document, Document.id == Claim.document_id)
         .outerjoin(Section, _section_of_claim(document))
     )
@@ -231,10 +250,11 @@ def _section_of_claim(document: Any = None) -> Any:
 def _claim_row(r: Any, flags: dict[int, list[str]]) -> ClaimRow:
     # Positional (the fields' order): this runs once per row of every claim list.
     (ident, document, path_key, text, category, ordinal, incomplete, restates, parent,
-     retired, status, certainty, explanation, version) = r
+     retired, status, certainty, standing, track, explanation, version) = r
     return ClaimRow(ident, document, path_key.split(PATH_SEPARATOR) if path_key else [], text,
                     category, ordinal, bool(incomplete), restates, parent, bool(retired),
-                    status, certainty, explanation, flags.get(ident, []), version)
+                    status, certainty, standing, track, explanation, flags.get(ident, []),
+                    version)
 
 
 def open_flag_kinds(session: Session, document_id: int | None = None,
@@ -355,6 +375,7 @@ def claim(session: Session, claim_id: int) -> ClaimRow:
 
 STATUSES = tuple(s.value for s in ClaimStatus)
 CERTAINTIES = tuple(c.value for c in Certainty)
+STANDINGS = tuple(s.value for s in Standing)
 
 
 def _graded_claims(per_document: bool) -> list[Any]:
@@ -374,11 +395,14 @@ def _status_columns() -> list[Any]:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """Headline figures: claims by status and certainty, open flags."""
+    """Headline figures: claims by status, by GRADE certainty (effect claims; "not-assessed"
+    while a body is not appraised, "none" when nothing GRADE rates bears on it) and by
+    standing (descriptive claims), signed off, open flags."""
 
     claims: int
     by_status: dict[str, int]
     by_certainty: dict[str, int]
+    by_standing: dict[str, int]
     open_flags: int
     signed_off: int
 
@@ -388,16 +412,20 @@ def coverage(session: Session, document_id: int | None = None) -> Coverage:
                           _for_document(document_id)).one()
     total, *counts = (int(value or 0) for value in row)
     by_status = dict(zip(STATUSES, counts, strict=False))
-    by_certainty = dict(zip((*CERTAINTIES, "none"), counts[len(STATUSES):], strict=False))
+    rest = counts[len(STATUSES):]
+    by_certainty = dict(zip((*CERTAINTIES, "none"), rest, strict=False))
+    rest = rest[len(CERTAINTIES) + 1:]
+    by_standing = dict(zip(STANDINGS, rest, strict=False))
     signed_off, open_flags = counts[-2:]
     return Coverage(claims=total, by_status=by_status, by_certainty=by_certainty,
-                    open_flags=open_flags, signed_off=signed_off)
+                    by_standing=by_standing, open_flags=open_flags, signed_off=signed_off)
 
 
 @cache
 def _coverage_statement(per_document: bool) -> Select[Any]:
-    """One pass over the graded claims: total, by status, by certainty ("none" last), signed
-    off at the current status; then the open flags on live claims (parts included)."""
+    """One pass over the graded claims: total, by status, by certainty of effect claims
+    ("none" last), by standing of descriptive claims, signed off at the current status; then
+    the open flags on live claims (parts included)."""
     flagged = aliased(Claim)
     open_flags = (select(func.count()).select_from(Flag)
                   .join(flagged, flagged.id == Flag.claim_id)
@@ -407,7 +435,8 @@ def _coverage_statement(per_document: bool) -> Select[Any]:
     return select(
         *_status_columns(),
         *(_count_if(Claim.certainty == c) for c in CERTAINTIES),
-        _count_if(Claim.certainty.is_(None)),
+        _count_if(Claim.certainty.is_(None) & (Claim.track == ClaimTrack.EFFECT.value)),
+        *(_count_if(Claim.standing == s) for s in STANDINGS),
         _count_if(Claim.signed_off_status == Claim.status),
         open_flags.scalar_subquery(),
     ).where(*_graded_claims(per_document))
@@ -420,10 +449,16 @@ class CoverageRow:
     group: str
     ordinal: int
     total: int
-    supported: int
-    insufficient: int
+    supported: int  # the fields follow ClaimStatus's order (STATUSES)
     contested: int
-    unsupported: int
+    contradicted: int
+    insufficient: int
+    no_evidence_found: int
+    not_reviewed: int
+
+    def count(self, status: str) -> int:
+        """Claims with this status (a `ClaimStatus` value, hyphens and all)."""
+        return int(getattr(self, status.replace("-", "_")))
 
 
 INTRODUCTION = "(introduction)"
@@ -519,14 +554,17 @@ def _over_time_statement() -> Select[Any]:
 
 # --- the editorial queue, flags --------------------------------------------------------------
 
-QUEUE_STATUSES = (ClaimStatus.UNSUPPORTED.value, ClaimStatus.INSUFFICIENT.value,
-                  ClaimStatus.CONTESTED.value)
+#: Weakest first (tracker.grading.STATUS_ORDER without "supported").
+QUEUE_STATUSES = (ClaimStatus.CONTRADICTED.value, ClaimStatus.CONTESTED.value,
+                  ClaimStatus.NO_EVIDENCE_FOUND.value, ClaimStatus.INSUFFICIENT.value,
+                  ClaimStatus.NOT_REVIEWED.value)
 
 
 def queue(session: Session, document_id: int | None = None, *, limit: int | None = None,
           offset: int = 0) -> list[ClaimRow]:
-    """Claims the editors should look at: unsupported, insufficient or contested, without an
-    open flag (weakest first, then in document order)."""
+    """Claims the editors should look at: every status but supported, without an open flag
+    (weakest first — contradicted, contested, no evidence found, insufficient, not reviewed —
+    then in document order)."""
     params = _for_document(document_id) | {"offset": offset}
     if limit is not None:
         params["limit"] = limit
@@ -674,24 +712,45 @@ class EvidenceRow:
     locator: str
     note: str
     judgements: dict[str, Any]
+    directness: dict[str, tuple[str, str]]  # element → (judgement, reason); absent: not judged
+    effect: dict[str, Any]  # outcome, measure, estimate, ci_low, ci_high, participants, …
+    appraisal: tuple[str, str, str | None] | None  # (tool, overall, pools) of the study
     created_by: str
     created_at: datetime
     version: int
 
 
+_EFFECT_COLUMNS = {"outcome": EvidenceLink.effect_outcome, "measure": EvidenceLink.effect_measure,
+                   "estimate": EvidenceLink.effect_estimate, "ci_low": EvidenceLink.effect_ci_low,
+                   "ci_high": EvidenceLink.effect_ci_high,
+                   "participants": EvidenceLink.participants, "studies": EvidenceLink.studies,
+                   "follow_up": EvidenceLink.follow_up}
+
+
 def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
-    """Evidence links of these claims, best evidence first."""
+    """Evidence links of these claims, best evidence first, with each study's appraisal and
+    each link's directness."""
     creator = aliased(User)
+    ids = list(claim_ids)
     rows = session.execute(
         select(EvidenceLink, Citation.key, Citation.title, Citation.authors_text, Citation.year,
                Citation.design, Citation.design_source, Citation.verified, Citation.retracted,
-               creator.username)
+               creator.username, Appraisal.tool, Appraisal.overall, Appraisal.pools)
         .join(Citation, Citation.id == EvidenceLink.citation_id)
         .join(creator, creator.id == EvidenceLink.created_by_id)
-        .where(EvidenceLink.claim_id.in_(list(claim_ids)))
+        .outerjoin(Appraisal, Appraisal.citation_id == Citation.id)
+        .where(EvidenceLink.claim_id.in_(ids))
     ).all()
+    directness: dict[int, dict[str, tuple[str, str]]] = {}
+    for link_id, element, judgement, reason in session.execute(
+            select(LinkDirectness.link_id, LinkDirectness.element, LinkDirectness.judgement,
+                   LinkDirectness.reason)
+            .join(EvidenceLink, EvidenceLink.id == LinkDirectness.link_id)
+            .where(EvidenceLink.claim_id.in_(ids))):
+        directness.setdefault(link_id, {})[element] = (judgement, reason)
     result = []
-    for link, key, title, authors, year, design, source, verified, retracted, who in rows:
+    for (link, key, title, authors, year, design, source, verified, retracted, who, tool,
+         overall, pools) in rows:
         result.append(EvidenceRow(
             link_id=link.id, claim_id=link.claim_id, citation_id=link.citation_id,
             citation_key=key, citation_title=title, authors=authors, year=year, design=design,
@@ -701,6 +760,9 @@ def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
             judgements={n: getattr(link, n) for n in (
                 "risk_of_bias", "inconsistency", "indirectness", "imprecision",
                 "publication_bias", "large_effect", "dose_response")},
+            directness=directness.get(link.id, {}),
+            effect={name: getattr(link, column.key) for name, column in _EFFECT_COLUMNS.items()},
+            appraisal=None if tool is None else (tool, overall, pools),
             created_by=who, created_at=link.created_at, version=link.version,
         ))
     return sorted(result, key=lambda e: (e.claim_id, e.level or 9, e.stance, e.citation_key))
@@ -744,8 +806,69 @@ def history(session: Session, *, claim_id: int | None = None, document_id: int |
 
 
 @dataclass(frozen=True, slots=True)
+class AppraisalRow:
+    """A study's appraisal with its domains, as the claim detail and the citation show it."""
+
+    citation_key: str
+    tool: str
+    overall: str
+    escalated: bool
+    pools: str | None
+    domains: list[tuple[str, str, str]]  # (domain, judgement, reason), in the tool's order
+    note: str
+    appraised_by: str
+    appraised_at: datetime
+    version: int
+
+
+def appraisals(session: Session, citation_ids: Sequence[int]) -> dict[str, AppraisalRow]:
+    """The appraisals of these citations, by citation key."""
+    ids = list(set(citation_ids))
+    if not ids:
+        return {}
+    appraiser = aliased(User)
+    heads = session.execute(
+        select(Appraisal, Citation.key, appraiser.username)
+        .join(Citation, Citation.id == Appraisal.citation_id)
+        .join(appraiser, appraiser.id == Appraisal.appraised_by_id)
+        .where(Appraisal.citation_id.in_(ids))).all()
+    domains: dict[int, list[tuple[str, str, str]]] = {}
+    for appraisal_id, domain, judgement, reason in session.execute(
+            select(AppraisalDomain.appraisal_id, AppraisalDomain.domain,
+                   AppraisalDomain.judgement, AppraisalDomain.reason)
+            .where(AppraisalDomain.appraisal_id.in_([a.id for a, _, _ in heads]))
+            .order_by(AppraisalDomain.appraisal_id, AppraisalDomain.ordinal)):
+        domains.setdefault(appraisal_id, []).append((domain, judgement, reason))
+    return {key: AppraisalRow(key, a.tool, a.overall, a.escalated, a.pools,
+                              domains.get(a.id, []), a.note, who, a.appraised_at, a.version)
+            for a, key, who in heads}
+
+
+@dataclass(frozen=True, slots=True)
+class BodyJudgementRow:
+    domain: str
+    value: str
+    reason: str
+    judged_by: str
+    judged_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRow:
+    searched_at: datetime
+    searched_by: str
+    sources: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimDetail:
     claim: ClaimRow
+    track_source: str
+    track_reason: str
+    body: list[BodyJudgementRow]
+    searches: list[SearchRow]
+    appraisals: dict[str, AppraisalRow]
     requirement: str
     override_reason: str | None
     category_rule: str
@@ -759,6 +882,8 @@ class ClaimDetail:
     flags: list[FlagRow]
     questions: list[str]
     history: list[HistoryRow]
+    list_items: list[str]  # the fragments of the list the sentence introduces
+    cited: list[CitedRow]  # what the article itself cites in this sentence (candidates)
 
 
 def claim_detail(session: Session, claim_id: int) -> ClaimDetail:
@@ -776,17 +901,71 @@ def claim_detail(session: Session, claim_id: int) -> ClaimDetail:
         select(OpenQuestion.title).join(QuestionClaim, QuestionClaim.question_id ==
                                         OpenQuestion.id)
         .where(QuestionClaim.claim_id == claim_id).order_by(OpenQuestion.title)))
+    judge = aliased(User)
+    body = [BodyJudgementRow(d, v, r, who, at) for d, v, r, who, at in session.execute(
+        select(BodyJudgement.domain, BodyJudgement.value, BodyJudgement.reason, judge.username,
+               BodyJudgement.judged_at).join(judge, judge.id == BodyJudgement.judged_by_id)
+        .where(BodyJudgement.claim_id == claim_id).order_by(BodyJudgement.domain))]
+    searches = [SearchRow(at, who, sources, note) for at, who, sources, note in session.execute(
+        select(EvidenceSearch.searched_at, judge.username, EvidenceSearch.sources,
+               EvidenceSearch.note).join(judge, judge.id == EvidenceSearch.searched_by_id)
+        .where(EvidenceSearch.claim_id == claim_id).order_by(EvidenceSearch.searched_at))]
+    linked = evidence(session, [claim_id] + [p.id for p in parts])
     return ClaimDetail(
-        claim=row, requirement=model.requirement, override_reason=model.override_reason,
+        claim=row, track_source=model.track_source, track_reason=model.track_reason, body=body,
+        searches=searches, appraisals=appraisals(session, [e.citation_id for e in linked]),
+        requirement=model.requirement, override_reason=model.override_reason,
         category_rule=model.category_rule,
         signed_off_by=signer.username if signer else None, signed_off_at=model.signed_off_at,
         signed_off_status=model.signed_off_status, parts=parts,
         restates=claim(session, model.restates_id) if model.restates_id else None,
         restated_by=restated_by,
-        evidence=evidence(session, [claim_id] + [p.id for p in parts]),
+        evidence=linked,
         flags=flags(session, claim_id=claim_id), questions=question_titles,
         history=history(session, claim_id=claim_id, limit=100),
+        list_items=list(model.list_items or []),
+        cited=cited_sources(session, model.document_id, claim_id=claim_id),
     )
+
+
+# --- what the article itself cites -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CitedRow:
+    """A study the article itself cites: a candidate for a reviewer, never evidence."""
+
+    id: int
+    claim_id: int | None  # the claim citing it; None outside claims (a reference list)
+    ordinal: int
+    kind: str  # doi, pmid, pmcid, journal, phrase
+    identifier: str  # normalised
+    url: str | None
+    link_text: str
+    sentence: str
+    in_library: str | None  # key of the library citation with this DOI or PMID, if any
+
+
+def cited_sources(session: Session, document_id: int, *, claim_id: int | None = None
+                  ) -> list[CitedRow]:
+    """The document's own citations in order of appearance (one claim's with `claim_id`),
+    each with the library citation that has the same DOI or PMID, when there is one."""
+    same = or_(
+        (CitedSource.kind == "doi") & (func.lower(Citation.doi) == CitedSource.identifier),
+        (CitedSource.kind == "pmid") & (Citation.pmid == CitedSource.identifier),
+    )
+    query = (
+        select(CitedSource.id, CitedSource.claim_id, CitedSource.ordinal, CitedSource.kind,
+               CitedSource.identifier, CitedSource.url, CitedSource.link_text,
+               CitedSource.sentence, func.min(Citation.key))
+        .outerjoin(Citation, same)
+        .where(CitedSource.document_id == document_id)
+        .group_by(CitedSource.id)
+        .order_by(CitedSource.ordinal)
+    )
+    if claim_id is not None:
+        query = query.where(CitedSource.claim_id == claim_id)
+    return [CitedRow(*row) for row in session.execute(query)]
 
 
 # --- open questions --------------------------------------------------------------------------
@@ -947,6 +1126,8 @@ class CitationDetail:
     imported_at: datetime
     topics: list[tuple[str, str]]
     claims: list[tuple[int, str, str]]  # (claim id, stance, claim text)
+    appraisal: AppraisalRow | None
+    tool: str | None  # the appraisal tool its design calls for (None: GRADE does not rate it)
 
 
 def citation_detail(session: Session, key: str) -> CitationDetail:
@@ -971,7 +1152,14 @@ def citation_detail(session: Session, key: str) -> CitationDetail:
         design_reason=citation.design_reason, verification_note=citation.verification_note,
         retraction_note=citation.retraction_note, extra=dict(citation.extra), raw=citation.raw,
         source=source, imported_at=citation.imported_at, topics=found_topics, claims=linked,
+        appraisal=appraisals(session, [citation.id]).get(citation.key),
+        tool=_tool_of(citation.design),
     )
+
+
+def _tool_of(design: str | None) -> str | None:
+    tool = grading.tool_for(StudyDesign(design) if design else None)
+    return tool.value if tool else None
 
 
 def _citation_row(session: Session, c: Citation) -> CitationRow:
@@ -1038,6 +1226,7 @@ class ArticleClaim:
     markers: list[int]  # numbers of the references cited for it (supports/contradicts/mixed)
     span_start: int
     span_end: int
+    cited: list[CitedRow] = field(default_factory=list)  # what the article cites here
 
 
 @dataclass(frozen=True, slots=True)
@@ -1085,10 +1274,15 @@ def article_view(session: Session, document_id: int) -> ArticleView:
         if numbers[cid] not in markers[top]:
             markers[top].append(numbers[cid])
     by_section: dict[tuple[str, ...], list[ArticleClaim]] = {}
+    by_claim: dict[int, list[CitedRow]] = {}
+    for cited_row in cited_sources(session, document_id):
+        if cited_row.claim_id is not None:
+            by_claim.setdefault(cited_row.claim_id, []).append(cited_row)
     for row in rows:
         start, end = spans.get(row.id, (0, 0))
         by_section.setdefault(tuple(row.section), []).append(
-            ArticleClaim(row, sorted(markers.get(row.id, [])), start, end))
+            ArticleClaim(row, sorted(markers.get(row.id, [])), start, end,
+                         by_claim.get(row.id, [])))
     return ArticleView(
         document=document, introduction=by_section.get((), []),
         sections=[ArticleSection(s.title, s.level, s.kind, by_section.get(tuple(s.path), []))

@@ -43,8 +43,11 @@ class StudyDesign(StrEnum):
     CASE_REPORT = "case-report"
     NARRATIVE_REVIEW = "narrative-review"
     GUIDELINE = "guideline"  # guideline or consensus statement
+    RAPID_REVIEW = "rapid-review"  # a review with abbreviated methods (e.g. one reviewer)
     PRECLINICAL = "preclinical"  # animal or in-vitro
-    PHARMACOLOGY = "pharmacology"  # human pharmacology, labels, PK studies
+    PHARMACOLOGY = "pharmacology"  # human pharmacokinetic / pharmacodynamic study
+    REGULATORY_LABEL = "regulatory-label"  # a regulator's label or prescribing information
+    THESIS = "thesis"  # a graduate thesis or other unpublished (grey) literature
     BOOK = "book"
     OTHER = "other"
 
@@ -85,21 +88,104 @@ class Concern(StrEnum):
 
 
 class Certainty(StrEnum):
-    """GRADE certainty of a body of evidence."""
+    """GRADE certainty of a body of evidence; `not-assessed` while any study or link the body
+    rests on has not been appraised or judged (never read as "no concerns")."""
 
     HIGH = "high"
     MODERATE = "moderate"
     LOW = "low"
     VERY_LOW = "very-low"
+    NOT_ASSESSED = "not-assessed"
 
 
 class ClaimStatus(StrEnum):
-    """The verdict on a claim given its linked evidence."""
+    """The verdict on a claim given its linked evidence (docs/grading.md, *Status*)."""
 
     SUPPORTED = "supported"
-    INSUFFICIENT = "insufficient"
     CONTESTED = "contested"
-    UNSUPPORTED = "unsupported"
+    CONTRADICTED = "contradicted"
+    INSUFFICIENT = "insufficient"
+    NO_EVIDENCE_FOUND = "no-evidence-found"
+    NOT_REVIEWED = "not-reviewed"
+
+
+#: How a status reads to people, everywhere (dashboard, exports, reports): one definition.
+STATUS_LABELS: dict[ClaimStatus, str] = {
+    ClaimStatus.SUPPORTED: "✔ supported",
+    ClaimStatus.CONTESTED: "⚠ contested",
+    ClaimStatus.CONTRADICTED: "✖ contradicted",
+    ClaimStatus.INSUFFICIENT: "◐ insufficient evidence",
+    ClaimStatus.NO_EVIDENCE_FOUND: "∅ no evidence found",
+    ClaimStatus.NOT_REVIEWED: "○ not reviewed",
+}
+
+
+class ClaimTrack(StrEnum):
+    """How a claim is graded: an intervention's effect (GRADE certainty of the body of
+    evidence) or a descriptive statement — mechanism, pharmacokinetics, description,
+    frequency — judged established / plausible / not established."""
+
+    EFFECT = "effect"
+    DESCRIPTIVE = "descriptive"
+
+
+class Standing(StrEnum):
+    """The verdict of the descriptive track (docs/grading.md, *Descriptive claims*)."""
+
+    ESTABLISHED = "established"
+    PLAUSIBLE = "plausible"
+    NOT_ESTABLISHED = "not-established"
+
+
+class AppraisalTool(StrEnum):
+    """The risk-of-bias (or quality) tool a study's design calls for."""
+
+    ROB2 = "rob2"  # randomised trials (Cochrane RoB 2)
+    ROBINS_I = "robins-i"  # non-randomised studies of interventions
+    AMSTAR2 = "amstar2"  # systematic reviews, meta-analyses, rapid reviews
+    JBI_CASE_SERIES = "jbi-case-series"  # JBI checklist for case series
+    JBI_CASE_REPORT = "jbi-case-report"  # JBI checklist for case reports
+
+
+class Pools(StrEnum):
+    """Which designs a review pools: its GRADE starting point comes from them."""
+
+    RANDOMISED = "randomised"
+    NON_RANDOMISED = "non-randomised"
+    BOTH = "both"
+    NOT_STATED = "not-stated"
+
+
+class DirectnessElement(StrEnum):
+    """The PICO elements (and setting) on which a study can differ from a claim (GRADE 8)."""
+
+    POPULATION = "population"
+    INTERVENTION = "intervention"
+    COMPARATOR = "comparator"
+    OUTCOME = "outcome"
+    SETTING = "setting"
+
+
+class Directness(StrEnum):
+    """How directly a study answers the claim on one element (GRADE 8)."""
+
+    DIRECT = "direct"
+    INDIRECT = "indirect"
+    VERY_INDIRECT = "very-indirect"
+    NOT_APPLICABLE = "not-applicable"  # e.g. the comparator of a single-arm series
+
+
+class BodyDomain(StrEnum):
+    """A reviewer's judgement on a claim's whole body of evidence (rating down or up)."""
+
+    RISK_OF_BIAS = "risk_of_bias"
+    INCONSISTENCY = "inconsistency"
+    INDIRECTNESS = "indirectness"
+    IMPRECISION = "imprecision"
+    PUBLICATION_BIAS = "publication_bias"
+    LARGE_EFFECT = "large_effect"
+    DOSE_RESPONSE = "dose_response"
+    PLAUSIBLE_CONFOUNDING = "plausible_confounding"
 
 
 class FlagKind(StrEnum):
@@ -144,3 +230,13 @@ class Role(StrEnum):
     def includes(self, other: Role) -> bool:
         """True when this role has every right of `other`."""
         return self.rank >= other.rank
+
+
+class Upgrade(StrEnum):
+    """A reviewer's judgement on a reason to rate a body up (GRADE 9): large effect takes
+    `large` (+1) or `very-large` (+2); dose-response and plausible confounding `present` (+1)."""
+
+    NONE = "none"
+    PRESENT = "present"
+    LARGE = "large"
+    VERY_LARGE = "very-large"

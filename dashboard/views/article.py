@@ -8,17 +8,20 @@ from tracker import queries
 from tracker.vocabulary import ClaimStatus
 
 PICK_KEY = "article_claim"
+#: Sentences nothing counted bears on: the reader sees "citation needed".
+NEEDS_CITATION = (ClaimStatus.NOT_REVIEWED.value, ClaimStatus.NO_EVIDENCE_FOUND.value)
 
 
 def claim_markdown(item: queries.ArticleClaim) -> str:
     """One claim: its verdict badge, its text (inert), its reference numbers."""
     claim = item.claim
     references = "".join(f"\\[{n}\\]" for n in item.markers)
-    needed = (" :red[*citation needed*]" if claim.status == ClaimStatus.UNSUPPORTED.value
-              else "")
+    needed = (" :red[*citation needed*]" if claim.status in NEEDS_CITATION else "")
     flagged = " :orange-badge[:material/flag: flagged]" if claim.open_flags else ""
-    return (f"{ui.status_badge(claim.status)} {ui.escape_markdown(claim.text)} "
-            f"{references}{needed}{flagged} :gray[· claim {claim.id}]")
+    cited = "".join(f" :blue-badge[cited by the article: {ui.escape_markdown(c.kind)} "
+                    f"{ui.escape_markdown(c.identifier[:60])}]" for c in item.cited)
+    return (f"{ui.grade_badges(claim)} {ui.escape_markdown(claim.text)} "
+            f"{references}{needed}{flagged}{cited} :gray[· claim {claim.id}]")
 
 
 def section_markdown(section: queries.ArticleSection) -> str:

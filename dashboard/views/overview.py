@@ -9,28 +9,34 @@ from dashboard import ui
 from tracker import queries
 
 STATUS_SCALE = alt.Scale(domain=list(ui.STATUS_HEX), range=list(ui.STATUS_HEX.values()))
-CERTAINTY_ORDER = ["high", "moderate", "low", "very-low", "none"]
+CERTAINTY_ORDER = ["high", "moderate", "low", "very-low", "not-assessed", "none"]
 CERTAINTY_SCALE = alt.Scale(domain=CERTAINTY_ORDER,
-                            range=["#1b5e20", "#43a047", "#9ccc65", "#dce775", "#bdbdbd"])
+                            range=["#1b5e20", "#43a047", "#9ccc65", "#dce775", "#90a4ae",
+                                   "#e0e0e0"])
+STANDING_ORDER = ["established", "plausible", "not-established"]
 
 
 def headline(coverage: queries.Coverage) -> None:
     figures = [("Claims", coverage.claims,
                 "Sentences of the article that state a fact (a split sentence counts once).")]
-    figures += [(status.title(), coverage.by_status[status], f"Claims graded {status}.")
-                for status in queries.STATUSES]
+    figures += [(status.replace("-", " ").capitalize(), coverage.by_status[status],
+                 f"Claims graded {status}.") for status in queries.STATUSES]
+    figures.append(("Not yet appraised", coverage.by_certainty.get("not-assessed", 0),
+                    "Effect claims whose evidence is not fully appraised yet: their certainty "
+                    "waits (never shown as high by default)."))
     figures.append(("Open flags", coverage.open_flags,
                     "Flags raised by editors and not yet closed."))
-    for column, (label, value, help_text) in zip(st.columns(len(figures)), figures,
-                                                 strict=True):
-        column.metric(label, value, help=help_text, border=True)
+    half = (len(figures) + 1) // 2  # two rows: the labels stay readable beside the sidebar
+    for row in (figures[:half], figures[half:]):
+        for column, (label, value, help_text) in zip(st.columns(half), row, strict=False):
+            column.metric(label, value, help=help_text, border=True)
     st.caption(f"{coverage.signed_off} of {coverage.claims} claims signed off by an editor "
                "at their current grade.")
 
 
 def status_bars(rows: list[queries.CoverageRow], title: str) -> alt.Chart:
     values: list[dict[str, Any]] = [
-        {"group": r.group, "status": status, "rank": rank, "claims": getattr(r, status)}
+        {"group": r.group, "status": status, "rank": rank, "claims": r.count(status)}
         for r in rows for rank, status in enumerate(queries.STATUSES)
     ]
     chart: alt.Chart = alt.Chart({"values": values}, title=title).mark_bar().encode(
@@ -46,8 +52,8 @@ def status_bars(rows: list[queries.CoverageRow], title: str) -> alt.Chart:
 
 def certainty_bars(coverage: queries.Coverage) -> alt.Chart:
     values = [{"certainty": c, "claims": coverage.by_certainty.get(c, 0)}
-              for c in CERTAINTY_ORDER]  # "none": nothing counted supports the claim
-    title = "GRADE certainty of the supporting evidence"
+              for c in CERTAINTY_ORDER]  # "none": nothing GRADE rates bears on the claim
+    title = "GRADE certainty of the evidence (effect claims)"
     chart: alt.Chart = alt.Chart({"values": values}, title=title).mark_bar().encode(
         x=alt.X("certainty:N", sort=CERTAINTY_ORDER, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("claims:Q", title="claims", axis=alt.Axis(tickMinStep=1)),
@@ -101,6 +107,10 @@ def render(document: queries.DocumentRow) -> None:
     left.altair_chart(status_bars(ui.read(queries.coverage_by_category, document.id),
                                   "Coverage by category"), width="stretch")
     right.altair_chart(certainty_bars(coverage), width="stretch")
+    right.caption("Descriptive claims (mechanism, pharmacokinetics, how it is used): "
+                  + ", ".join(f"{coverage.by_standing.get(s, 0)} {s}" for s in STANDING_ORDER)
+                  + ". Not yet appraised: the studies behind the claim still need a "
+                    "risk-of-bias appraisal or their directness judged.")
     st.altair_chart(over_time(ui.read(queries.coverage_over_time, document.id)),
                     width="stretch")
     work_to_do(document)

@@ -1,6 +1,6 @@
-"""The real dashboard in headless Chromium: a reviewer signs in, links a meta-analysis to an
-unsupported claim, and the overview's "supported" figure goes up by one. A screenshot of every
-page is saved in test-artifacts/screenshots/."""
+"""The real dashboard in headless Chromium: a reviewer signs in, links a meta-analysis to a
+claim nobody has reviewed, and the overview's "supported" figure goes up by one. A screenshot of
+every page is saved in test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ import pytest
 from tests.conftest import ROOT
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, dashboard, tracker
 from tracker import db, queries
+
+#: The footer every page ends with (dashboard/ui.py FOOTER); the Export page may quote the
+#: report's own disclaimer too, so the footer is matched whole.
+FOOTER = ("Evidence Tracker tracks published evidence for the claims of an article. "
+          "It gives no medical advice.")
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +53,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         [claim] = [c for c in queries.claims(session, include_parts=False)
                    if c.text.startswith(CLAIM_START)]
     engine.dispose()
-    assert claim.status == "unsupported"
+    assert claim.status == "not-reviewed"
     with dashboard(database_url) as url:
         yield Site(url, claim.id)
 
@@ -76,7 +81,7 @@ def test_a_reviewer_links_evidence_and_coverage_moves(site: Site) -> None:
     def open_page(page: Page, title: str) -> None:
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-        expect(page.get_by_text("It gives no medical advice.")).to_be_visible()
+        expect(page.get_by_text(FOOTER, exact=True)).to_be_visible()
         settled(page)
 
     def shot(page: Page, title: str) -> None:

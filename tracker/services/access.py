@@ -67,10 +67,20 @@ USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
     _use("evidence.edit", _R, "editing evidence", "evidence.update_link",
          "evidence.edit evidence.judge", "stance, locator, note or GRADE judgements"),
     _use("evidence.unlink", _R, "removing evidence", "evidence.unlink"),
+    _use("citation.appraise", _R, "appraising studies",
+         "appraisals.appraise appraisals.clear_appraisal",
+         note="RoB 2, ROBINS-I, AMSTAR 2 or a JBI checklist, as the design calls for"),
+    _use("claim.body-judgement", _R, "judging a body of evidence",
+         "appraisals.judge_body appraisals.clear_body_judgement",
+         note="a GRADE domain of a claim's whole body"),
+    _use("claim.search", _R, "recording a search for evidence", "appraisals.record_search"),
+    _use("claim.track", _R, "choosing how a claim is graded", "appraisals.set_track",
+         note="effect or descriptive"),
     _use("question.evidence", _R, "adding evidence to open questions",
          "questions.address_question"),
     _use("review.load", _R, "loading a review", "review.load_review",
-         "evidence.link evidence.edit evidence.judge claim.split flag.raise question.evidence",
+         "evidence.link evidence.edit evidence.judge claim.split flag.raise question.evidence "
+         "citation.appraise claim.body-judgement claim.search claim.track",
          "the file's splits and flags also need the editor role"),
     _use("flag.raise", _E, "flagging claims", "flags.raise_flag flags.raise_flags"),
     _use("flag.resolve", _E, "resolving flags", "flags.close_flag"),
@@ -102,6 +112,8 @@ USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
     _use("user.unlock", _A, "clearing sign-in locks", "users.unlock"),
     _use("user.token", _A, "issuing command-line tokens", "users.issue_token"),
     _use("user.token-revoke", _A, "revoking command-line tokens", "users.revoke_tokens"),
+    _use("grading.regrade", _A, "regrading claims under new grading rules",
+         "appraisals.regrade_stale", note="set-up runs it after an upgrade or a restore"),
 )}
 
 

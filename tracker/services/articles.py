@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tracker.article import (
@@ -22,33 +22,42 @@ from tracker.article import (
     ParsedClaim,
     StoredClaim,
     parse_article,
+    parse_page,
     reconcile,
 )
 from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.fetch import fetch_page
 from tracker.limits import (
     MAX_ARTICLE_BYTES,
+    MAX_PAGE_BYTES,
     MAX_SLUG_CHARS,
     MB,
     check_text,
     read_bounded,
     recorded_path,
 )
-from tracker.models import Claim, Document, Resource, Section, utcnow
+from tracker.models import CitedSource, Claim, Document, Resource, Section, utcnow
 from tracker.services import evidence
 from tracker.services.access import Actor, authorize, record
 
 PATH_SEPARATOR = "\x1f"  # joins section titles in Section.path_key; cannot occur in a title
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
 
 @dataclass(frozen=True, slots=True)
 class ArticleSource:
-    """An article's text, where it came from, its format, and — when `read_article` made it —
-    its parse, so that `ingest` parses nothing inside its write transaction."""
+    """An article as read: its text (plain text, Markdown) or its bytes (a web page), where it
+    came from, its format ("text", "markdown", "html"; None: decide from the text), the
+    language the user gave, if any, and — when `read_article` or `fetch_article` made it — its
+    parse, so that `ingest` parses nothing inside its write transaction."""
 
     text: str
     path: str
     fmt: str | None
+    data: bytes | None = None  # a web page's bytes as received
+    url: str | None = None  # where it was fetched from
+    language: str | None = None
     parsed: ParsedArticle | None = None
 
 
@@ -69,42 +78,71 @@ class IngestReport:
     changed_claim_ids: list[int] = field(default_factory=list)
 
 
-def read_article(path: Path) -> ArticleSource:
-    """Read an article file, refusing what is not a text article with a one-line reason. A file
-    over `MAX_ARTICLE_BYTES` is refused before it is read."""
+def read_article(path: Path, *, language: str | None = None) -> ArticleSource:
+    """Read an article file, refusing what is not a text article or a web page with a one-line
+    reason. A text file over `MAX_ARTICLE_BYTES` (a page over `MAX_PAGE_BYTES`) is refused
+    before it is read. `.html`/`.htm` files, and files that open with `<!DOCTYPE html` or
+    `<html`, are web pages."""
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
     if path.is_dir():
         raise InvalidInput(f"{path}: is a directory, not an article file")
+    suffix = path.suffix.lower()
+    limit = MAX_PAGE_BYTES if suffix in HTML_SUFFIXES else MAX_ARTICLE_BYTES
     try:
-        data = read_bounded(path, MAX_ARTICLE_BYTES, lambda size: _too_large(path, size))
+        data = read_bounded(path, limit, lambda size: _too_large(path, size, limit))
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror})") from None
     if not data.strip():
         raise InvalidInput(f"{path}: the file is empty")
+    if suffix in HTML_SUFFIXES or _looks_like_html(data):
+        page = ArticleSource(text="", path=str(path), fmt="html", data=data, language=language)
+        return replace(page, parsed=_parse(page))
     text = _decode(path, data)
-    fmt = "markdown" if path.suffix.lower() in MARKDOWN_SUFFIXES else None
-    if path.suffix.lower() == ".txt":
+    fmt = "markdown" if suffix in MARKDOWN_SUFFIXES else None
+    if suffix == ".txt":
         fmt = "text"
-    source = ArticleSource(text=text, path=str(path), fmt=fmt)
+    source = ArticleSource(text=text, path=str(path), fmt=fmt, language=language)
     return replace(source, parsed=_parse(source))
 
 
 def _parse(source: ArticleSource) -> ParsedArticle:
     try:
-        return parse_article(source.text, fmt=source.fmt)  # type: ignore[arg-type]
+        return parse_source(source)
     except ArticleError as exc:
         raise InvalidInput(f"{source.path}: {exc}") from None
 
 
-def _too_large(path: Path, size: int) -> InvalidInput:
+def fetch_article(url: str, *, language: str | None = None) -> ArticleSource:
+    """Fetch an article's web page (`tracker.fetch.fetch_page`: time, size, redirect and
+    content-type limits) as a source to ingest; a text response is read as text."""
+    page = fetch_page(url)
+    if page.media_type in ("text/html", "application/xhtml+xml"):
+        fetched = ArticleSource(text="", path=page.url, fmt="html", data=page.data,
+                                url=page.url, language=language)
+        return replace(fetched, parsed=_parse(fetched))
+    if len(page.data) > MAX_ARTICLE_BYTES:
+        raise _too_large(Path(url), len(page.data), MAX_ARTICLE_BYTES)
+    text = _decode(Path(url), page.data, page.charset)
+    fmt = "markdown" if "markdown" in page.media_type else "text"
+    fetched = ArticleSource(text=text, path=page.url, fmt=fmt, url=page.url, language=language)
+    return replace(fetched, parsed=_parse(fetched))
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html"))
+
+
+def _too_large(path: Path, size: int, limit: int = MAX_ARTICLE_BYTES) -> InvalidInput:
+    what = "a web page" if limit == MAX_PAGE_BYTES else "an article"
     return InvalidInput(
-        f"{path}: the file is {size:,} bytes; an article may be at most "
-        f"{MAX_ARTICLE_BYTES:,} bytes ({MAX_ARTICLE_BYTES // MB} MB) - split it"
+        f"{path}: the file is {size:,} bytes; {what} may be at most "
+        f"{limit:,} bytes ({limit // MB} MB) - split it"
     )
 
 
-def _decode(path: Path, data: bytes) -> str:
+def _decode(path: Path, data: bytes, charset: str | None = None) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16")
@@ -113,7 +151,9 @@ def _decode(path: Path, data: bytes) -> str:
     if b"\x00" in data:
         raise InvalidInput(f"{path}: looks like a binary file (NUL bytes), not a text article")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig") if not charset else data.decode(charset)
+    except LookupError:
+        text = data.decode("utf-8-sig", errors="replace")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidInput(
@@ -219,6 +259,41 @@ def _check_same_article(session: Session, document: Document, parsed: ParsedArti
             f"{document.slug} to record it as a revision")
 
 
+def parse_source(source: ArticleSource) -> ParsedArticle:
+    """The source parsed by its format: a web page by `parse_page`, text by `parse_article`."""
+    if source.fmt == "html":
+        return parse_page(source.data or b"", source.url, source.language)
+    fmt = source.fmt if source.fmt in ("text", "markdown") else None
+    return parse_article(source.text, fmt=fmt, language=source.language)  # type: ignore[arg-type]
+
+
+def _describe(document: Document, parsed: ParsedArticle, source: ArticleSource) -> None:
+    """What the document says about itself, from this ingest (kept only for a page: bytes)."""
+    document.author = (parsed.metadata.author or "")[:500] or None
+    document.published = (parsed.metadata.published or "")[:32] or None
+    document.language = parsed.language
+    document.source_url = source.url[:2000] if source.url else None
+    document.source_bytes = source.data if source.fmt == "html" else None
+
+
+def _sync_cited(session: Session, document: Document, parsed: ParsedArticle,
+                by_ordinal: dict[int, Claim]) -> None:
+    """The document's cited sources replaced by this revision's (nothing refers to them)."""
+    session.execute(delete(CitedSource).where(CitedSource.document_id == document.id))
+    session.add_all(
+        CitedSource(
+            document_id=document.id, ordinal=cited.ordinal, kind=cited.kind,
+            identifier=cited.identifier, url=cited.url, link_text=cited.link_text,
+            sentence=cited.sentence, span_start=cited.start, span_end=cited.end,
+            claim_id=(by_ordinal[cited.claim_ordinal].id
+                      if cited.claim_ordinal is not None and cited.claim_ordinal in by_ordinal
+                      else None),
+        )
+        for cited in parsed.cited
+    )
+    session.flush()
+
+
 def _create(
     session: Session, actor: Actor, parsed: ParsedArticle, source: ArticleSource, slug: str
 ) -> IngestReport:
@@ -227,6 +302,7 @@ def _create(
         source_format=source.fmt or "auto", source_text=parsed.text,
         content_hash=parsed.content_hash,
     )
+    _describe(document, parsed, source)
     session.add(document)
     session.flush()
     sections = _sync_sections(session, document, parsed)
@@ -239,6 +315,7 @@ def _create(
         evidence.note_new_claim(session, claim)
     evidence.regrade(session, [c.id for c in claims])
     _sync_resources(session, document, parsed)
+    _sync_cited(session, document, parsed, {c.ordinal: c for c in claims})
     report = IngestReport(
         document_id=document.id, slug=slug, title=parsed.title, created=True, unchanged=False,
         claims=len(claims), sections=len(parsed.sections), resources=len(parsed.resources),
@@ -320,6 +397,8 @@ def _revise(
         claim.restates_id = None
     _link_restatements(parsed, by_ordinal)
     _sync_resources(session, document, parsed)
+    _sync_cited(session, document, parsed, by_ordinal)
+    _describe(document, parsed, source)
     before_doc = {"content_hash": document.content_hash, "path": document.source_path}
     document.title = parsed.title
     document.source_path = source.path
@@ -396,6 +475,7 @@ def _place(claim: Claim, sections: dict[tuple[str, ...], Section], parsed: Parse
     claim.span_start = parsed.start
     claim.span_end = parsed.end
     claim.incomplete = parsed.incomplete
+    claim.list_items = list(parsed.items) or None
     claim.retired = False
     claim.retired_at = None
 

@@ -7,8 +7,9 @@ of `tracker.grading` and stores the verdict on the claim (so coverage is a GROUP
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,18 +19,38 @@ from sqlalchemy.orm import Session
 from tracker import db, grading
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.limits import MAX_LOCATOR_CHARS, MAX_NOTE_CHARS, check_text
-from tracker.models import Citation, Claim, EvidenceLink, StatusChange, utcnow
+from tracker.models import (
+    Appraisal,
+    BodyJudgement,
+    Citation,
+    Claim,
+    EvidenceLink,
+    EvidenceSearch,
+    LinkDirectness,
+    StatusChange,
+    utcnow,
+)
 from tracker.services.access import Actor, authorize, record
 from tracker.vocabulary import (
+    AppraisalTool,
+    BodyDomain,
     ClaimCategory,
     ClaimStatus,
+    ClaimTrack,
     Concern,
+    Directness,
+    DirectnessElement,
+    Pools,
     Stance,
     StudyDesign,
 )
 
 CONCERNS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
 UPGRADES = ("large_effect", "dose_response")
+EFFECT_FIELDS = ("effect_outcome", "effect_measure", "effect_estimate", "effect_ci_low",
+                 "effect_ci_high", "participants", "studies", "follow_up")
+#: Words that clear a recorded concern (back to "not judged").
+NOT_JUDGED = ("not-judged", "not_judged", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +63,8 @@ class LinkInfo:
     locator: str
     note: str
     judgements: dict[str, Any]
+    directness: dict[str, tuple[str, str]]
+    effect: dict[str, Any]
     version: int
 
 
@@ -49,7 +72,10 @@ def _link_info(link: EvidenceLink) -> LinkInfo:
     return LinkInfo(
         id=link.id, claim_id=link.claim_id, citation_id=link.citation_id,
         citation_key=link.citation.key, stance=link.stance, locator=link.locator,
-        note=link.note, judgements=_judgements_of(link), version=link.version,
+        note=link.note, judgements=_judgements_of(link),
+        directness={d.element: (d.judgement, d.reason) for d in link.directness},
+        effect={name: getattr(link, name) for name in EFFECT_FIELDS},
+        version=link.version,
     )
 
 
@@ -59,16 +85,20 @@ def _judgements_of(link: EvidenceLink) -> dict[str, Any]:
     return values
 
 
-def parse_judgements(values: dict[str, Any]) -> dict[str, Any]:
-    """Validate judgement names and values ("none", "serious", "very-serious"; booleans)."""
+def parse_judgements(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate link-level concerns ("none", "serious", "very-serious"; "not-judged" or None
+    clears one) and the two upgrade flags (booleans)."""
     clean: dict[str, Any] = {}
     for name, value in values.items():
         if name in CONCERNS:
+            if value is None or str(value).strip().lower() in NOT_JUDGED:
+                clean[name] = None
+                continue
             try:
                 clean[name] = Concern(str(value).replace("_", "-").lower()).value
             except ValueError:
                 raise InvalidInput(
-                    f"{name}: {value!r} is not one of none, serious, very-serious"
+                    f"{name}: {value!r} is not one of none, serious, very-serious, not-judged"
                 ) from None
         elif name in UPGRADES:
             if not isinstance(value, bool):
@@ -79,6 +109,100 @@ def parse_judgements(values: dict[str, Any]) -> dict[str, Any]:
                 f"unknown judgement {name!r}; use {', '.join(CONCERNS + UPGRADES)}"
             )
     return clean
+
+
+def parse_directness(values: Mapping[Any, Any]) -> dict[str, tuple[str, str]]:
+    """{element: (judgement, reason)} validated: a known PICO element (or setting), a known
+    judgement, and a one-line reason; a judgement of "not-judged" removes the element's."""
+    clean: dict[str, tuple[str, str]] = {}
+    for key, given in values.items():
+        try:
+            element = DirectnessElement(str(key).strip().lower())
+        except ValueError:
+            raise InvalidInput(f"directness: {key!r} is not one of "
+                               + ", ".join(e.value for e in DirectnessElement)) from None
+        if isinstance(given, str) or not isinstance(given, Sequence) or len(given) != 2:
+            raise InvalidInput(f"directness of {element}: give a judgement and a reason")
+        judgement, reason = str(given[0]).strip().lower(), str(given[1])
+        if judgement in NOT_JUDGED:
+            clean[element.value] = ("", "")
+            continue
+        try:
+            judgement = Directness(judgement).value
+        except ValueError:
+            raise InvalidInput(f"directness of {element}: {given[0]!r} is not one of "
+                               + ", ".join(d.value for d in Directness)) from None
+        reason = check_text(reason, f"the reason for the directness of {element}",
+                            MAX_LOCATOR_CHARS)
+        if not reason:
+            raise InvalidInput(f"directness of {element}: a judgement needs a reason (e.g. "
+                               "'study: CRPS; sentence: neuropathic pain')")
+        clean[element.value] = (judgement, " ".join(reason.split()))
+    return clean
+
+
+def parse_effect(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The study's effect for the claim's outcome: outcome, measure, estimate, ci_low, ci_high,
+    participants, studies, follow_up (any subset; None clears one). Numbers must be finite,
+    counts positive whole numbers, and the CI ordered around the estimate."""
+    aliases = {"outcome": "effect_outcome", "measure": "effect_measure",
+               "estimate": "effect_estimate", "ci_low": "effect_ci_low",
+               "ci_high": "effect_ci_high"}
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        name = aliases.get(key, key)
+        if name not in EFFECT_FIELDS:
+            raise InvalidInput(f"unknown effect field {key!r}; use outcome, measure, "
+                               "estimate, ci_low, ci_high, participants, studies, follow_up")
+        if value is None or value == "":
+            clean[name] = None
+        elif name in ("effect_estimate", "effect_ci_low", "effect_ci_high"):
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise InvalidInput(f"effect {key}: {value!r} is not a number") from None
+            if not math.isfinite(number):
+                raise InvalidInput(f"effect {key}: {value!r} is not a finite number")
+            clean[name] = number
+        elif name in ("participants", "studies"):
+            if isinstance(value, bool) or not str(value).strip().isdigit() or int(value) < 1:
+                raise InvalidInput(f"effect {key}: {value!r} is not a positive whole number")
+            if int(value) > 100_000_000:
+                raise InvalidInput(f"effect {key}: {value!r} is implausibly large")
+            clean[name] = int(value)
+        else:
+            limit = 32 if name == "effect_measure" else 200 if name == "follow_up" else 500
+            clean[name] = check_text(str(value), f"the effect's {key}", limit) or None
+    return clean
+
+
+def _check_ci(link: EvidenceLink) -> None:
+    low, high, estimate = link.effect_ci_low, link.effect_ci_high, link.effect_estimate
+    if (low is None) != (high is None):
+        raise InvalidInput("a 95 % CI needs both its limits (ci_low and ci_high)")
+    if low is not None and high is not None:
+        if low > high:
+            raise InvalidInput(f"the CI's lower limit {low:g} is above its upper limit {high:g}")
+        if estimate is not None and not low <= estimate <= high:
+            raise InvalidInput(f"the estimate {estimate:g} lies outside its CI "
+                               f"({low:g} to {high:g})")
+
+
+def _apply_directness(session: Session, actor: Actor, link: EvidenceLink,
+                      directness: Mapping[str, tuple[str, str]]) -> None:
+    current = {d.element: d for d in link.directness}
+    for element, (judgement, reason) in directness.items():
+        row = current.get(element)
+        if not judgement:
+            if row is not None:
+                link.directness.remove(row)
+            continue
+        if row is None:
+            link.directness.append(LinkDirectness(
+                element=element, judgement=judgement, reason=reason, judged_by_id=actor.id))
+        elif (row.judgement, row.reason) != (judgement, reason):
+            row.judgement, row.reason = judgement, reason
+            row.judged_by_id, row.judged_at = actor.id, utcnow()
 
 
 def lock_sentences(session: Session, claim_ids: Iterable[int]) -> None:
@@ -154,9 +278,12 @@ def link_evidence(
     *,
     locator: str = "",
     note: str = "",
-    judgements: dict[str, Any] | None = None,
+    judgements: Mapping[str, Any] | None = None,
+    directness: Mapping[Any, Any] | None = None,
+    effect: Mapping[str, Any] | None = None,
 ) -> LinkInfo:
-    """Link a citation to a claim. One link per (claim, citation); open flags stay open."""
+    """Link a citation to a claim, optionally with concerns, directness and the study's
+    effect. One link per (claim, citation); open flags stay open."""
     authorize(actor, "evidence.link")
     claim = _live_claim(session, claim_id)
     citation = session.get(Citation, citation_id)
@@ -169,14 +296,18 @@ def link_evidence(
             f"{citation.key} is already linked to claim #{claim_id} (link #{existing.id}); "
             "edit that link instead"
         )
+    clean_directness = parse_directness(directness or {})
     link = EvidenceLink(
         claim_id=claim.id, citation_id=citation.id, stance=Stance(stance).value,
         locator=check_text(locator, "the locator", MAX_LOCATOR_CHARS),
         note=check_text(note, "the note", MAX_NOTE_CHARS), created_by_id=actor.id,
-        **parse_judgements(judgements or {}),
+        **parse_judgements(judgements or {}), **parse_effect(effect or {}),
     )
+    _check_ci(link)
     link.citation = citation
     session.add(link)
+    session.flush()
+    _apply_directness(session, actor, link, clean_directness)
     session.flush()
     info = _link_info(link)
     record(session, actor, "evidence.link", "evidence_link", link.id,
@@ -188,8 +319,14 @@ def link_evidence(
 
 
 def _link_state(info: LinkInfo) -> dict[str, Any]:
-    return {"citation": info.citation_key, "stance": info.stance, "locator": info.locator,
-            "note": info.note, **info.judgements}
+    state: dict[str, Any] = {"citation": info.citation_key, "stance": info.stance,
+                             "locator": info.locator, "note": info.note, **info.judgements}
+    state.update({f"directness.{k}": list(v) for k, v in info.directness.items()})
+    state.update({k: v for k, v in info.effect.items() if v is not None})
+    return state
+
+
+_JUDGING = set(CONCERNS + UPGRADES) | set(EFFECT_FIELDS)
 
 
 def update_link(
@@ -201,13 +338,17 @@ def update_link(
     stance: Stance | None = None,
     locator: str | None = None,
     note: str | None = None,
-    judgements: dict[str, Any] | None = None,
+    judgements: Mapping[str, Any] | None = None,
+    directness: Mapping[Any, Any] | None = None,
+    effect: Mapping[str, Any] | None = None,
 ) -> LinkInfo:
-    """Change a link's stance, locator, note or judgements (optimistic locking)."""
+    """Change a link's stance, locator, note, concerns, directness or effect (optimistic
+    locking). Changing only judgements, directness or the effect is audited as a judgement."""
     authorize(actor, "evidence.edit")
     link = _link(session, link_id)
     _check_version("evidence link", link.id, link.version, expected_version)
     before = _link_state(_link_info(link))
+    clean_directness = parse_directness(directness or {})
     if stance is not None:
         link.stance = Stance(stance).value
     if locator is not None:
@@ -216,19 +357,25 @@ def update_link(
         link.note = check_text(note, "the note", MAX_NOTE_CHARS)
     for name, value in parse_judgements(judgements or {}).items():
         setattr(link, name, value)
+    for name, value in parse_effect(effect or {}).items():
+        setattr(link, name, value)
+    _check_ci(link)
+    _apply_directness(session, actor, link, clean_directness)
     after = _link_state(_link_info(link))
-    changed = {k: after[k] for k in after if after[k] != before[k]}
+    changed = {k: after.get(k) for k in set(after) | set(before) if after.get(k) != before.get(k)}
     if not changed:  # nothing to save: no new version, no audit event
         return _link_info(link)
     link.updated_by_id = actor.id
+    link.updated_at = utcnow()
     session.flush()
     info = _link_info(link)
-    action = "evidence.judge" if set(changed) <= set(CONCERNS + UPGRADES) else "evidence.edit"
+    judging = all(k in _JUDGING or k.startswith("directness.") for k in changed)
+    action = "evidence.judge" if judging else "evidence.edit"
     record(session, actor, action, "evidence_link", link.id,
            f"{info.citation_key} on claim #{link.claim_id}: "
-           + ", ".join(f"{k} → {v}" for k, v in changed.items()),
+           + ", ".join(f"{k} → {v}" for k, v in sorted(changed.items())),
            document_id=link.claim.document_id, claim_id=link.claim_id,
-           before={k: before[k] for k in changed}, after=changed)
+           before={k: before.get(k) for k in changed}, after=changed)
     regrade(session, [link.claim_id])
     return info
 
@@ -374,6 +521,13 @@ def sign_off(
 # --- grading ---------------------------------------------------------------------------------
 
 
+def track_of(claim: Claim) -> ClaimTrack:
+    """The claim's track: a reviewer's choice, else the rules' proposal from its own words."""
+    if claim.track_source == "reviewer":
+        return ClaimTrack(claim.track)
+    return grading.propose_track(claim.text)[0]
+
+
 def requirement_of(claim: Claim, parent_text: str | None = None) -> grading.Requirement:
     if claim.override_min_count is not None and claim.override_reason:
         return grading.override_requirement(
@@ -381,35 +535,78 @@ def requirement_of(claim: Claim, parent_text: str | None = None) -> grading.Requ
             [StudyDesign(d) for d in claim.override_designs or []],
             claim.override_reason,
         )
-    return grading.requirement_for(parent_text or claim.text, ClaimCategory(claim.category))
+    return grading.requirement_for(parent_text or claim.text, ClaimCategory(claim.category),
+                                   track_of(claim))
+
+
+def _chunks(ids: Sequence[int], size: int = 5000) -> Iterable[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start:start + size])
 
 
 def evidence_for(session: Session, claim_ids: Iterable[int]) -> dict[int, list[grading.Evidence]]:
-    """The grading inputs of each claim, in one query."""
-    ids = list(set(claim_ids))
+    """The grading inputs of each claim: its links with their study's design and appraisal,
+    directness and effect — three queries per 5,000 claims."""
+    ids = sorted(set(claim_ids))
     found: dict[int, list[grading.Evidence]] = defaultdict(list)
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
+    for chunk in _chunks(ids):
         rows = session.execute(
-            select(EvidenceLink.claim_id, Citation.key, Citation.design, EvidenceLink.stance,
-                   *[getattr(EvidenceLink, n) for n in CONCERNS + UPGRADES],
-                   Citation.verified, Citation.retracted)
+            select(EvidenceLink.id, EvidenceLink.claim_id, Citation.key, Citation.design,
+                   EvidenceLink.stance, *[getattr(EvidenceLink, n) for n in CONCERNS + UPGRADES],
+                   Citation.verified, Citation.retracted, Appraisal.tool, Appraisal.overall,
+                   Appraisal.pools, *[getattr(EvidenceLink, n) for n in EFFECT_FIELDS[1:]])
             .join(Citation, Citation.id == EvidenceLink.citation_id)
+            .outerjoin(Appraisal, Appraisal.citation_id == Citation.id)
             .where(EvidenceLink.claim_id.in_(chunk))
             .order_by(EvidenceLink.claim_id, EvidenceLink.id)
-        )
+        ).all()
+        directness: dict[int, list[tuple[DirectnessElement, Directness]]] = defaultdict(list)
+        for link_id, element, judgement in session.execute(
+                select(LinkDirectness.link_id, LinkDirectness.element, LinkDirectness.judgement)
+                .join(EvidenceLink, EvidenceLink.id == LinkDirectness.link_id)
+                .where(EvidenceLink.claim_id.in_(chunk))
+                .order_by(LinkDirectness.link_id, LinkDirectness.element)):
+            directness[link_id].append((DirectnessElement(element), Directness(judgement)))
         for row in rows:
             judgements = grading.Judgements(
-                risk_of_bias=Concern(row[4]), inconsistency=Concern(row[5]),
-                indirectness=Concern(row[6]), imprecision=Concern(row[7]),
-                publication_bias=Concern(row[8]), large_effect=bool(row[9]),
-                dose_response=bool(row[10]),
-            )
-            found[row[0]].append(grading.Evidence(
-                citation=row[1], design=StudyDesign(row[2]) if row[2] else None,
-                stance=Stance(row[3]), judgements=judgements, verified=bool(row[11]),
-                retracted=bool(row[12]),
-            ))
+                risk_of_bias=_concern(row[5]), inconsistency=_concern(row[6]),
+                indirectness=_concern(row[7]), imprecision=_concern(row[8]),
+                publication_bias=_concern(row[9]), large_effect=bool(row[10]),
+                dose_response=bool(row[11]))
+            design = StudyDesign(row[3]) if row[3] else None
+            appraisal = None if row[14] is None else grading.Appraisal(
+                AppraisalTool(row[14]), row[15], Pools(row[16]) if row[16] else None)
+            if appraisal is not None and grading.tool_for(design) is not appraisal.tool:
+                appraisal = None  # appraised under another design: it must be redone
+            measure, estimate, low, high, participants, studies, _ = row[17:24]
+            effect = grading.Effect(measure, estimate, low, high, participants, studies)
+            found[row[1]].append(grading.Evidence(
+                citation=row[2], design=design, stance=Stance(row[4]),
+                judgements=judgements, verified=bool(row[12]), retracted=bool(row[13]),
+                appraisal=appraisal, directness=tuple(directness.get(row[0], ())), effect=effect))
+    return found
+
+
+def _concern(value: str | None) -> Concern | None:
+    return None if value is None else Concern(value)
+
+
+def body_judgements_for(session: Session, claim_ids: Iterable[int]
+                        ) -> dict[int, dict[BodyDomain, grading.BodyJudgement]]:
+    found: dict[int, dict[BodyDomain, grading.BodyJudgement]] = defaultdict(dict)
+    for chunk in _chunks(sorted(set(claim_ids))):
+        for claim_id, domain, value, reason in session.execute(
+                select(BodyJudgement.claim_id, BodyJudgement.domain, BodyJudgement.value,
+                       BodyJudgement.reason).where(BodyJudgement.claim_id.in_(chunk))):
+            found[claim_id][BodyDomain(domain)] = grading.BodyJudgement(value, reason)
+    return found
+
+
+def searched_claims(session: Session, claim_ids: Iterable[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(claim_ids))):
+        found.update(session.scalars(select(EvidenceSearch.claim_id).where(
+            EvidenceSearch.claim_id.in_(chunk)).distinct()))
     return found
 
 
@@ -427,34 +624,35 @@ def regrade(session: Session, claim_ids: Iterable[int]) -> None:
     top_ids = {c.parent_id if c.parent_id is not None else c.id for c in touched}
     tops = [c for c in _load(session, top_ids) if not c.retired]
     parts_of: dict[int, list[Claim]] = defaultdict(list)
-    for start in range(0, len(tops), 5000):
-        chunk = [c.id for c in tops[start:start + 5000]]
+    for chunk in _chunks([c.id for c in tops]):
         for part in session.scalars(select(Claim).where(
                 Claim.parent_id.in_(chunk), Claim.retired.is_(False)).order_by(Claim.ordinal)):
             parts_of[part.parent_id or 0].append(part)
-    evidence = evidence_for(
-        session, [c.id for c in tops] + [p.id for ps in parts_of.values() for p in ps])
+    every = [c.id for c in tops] + [p.id for ps in parts_of.values() for p in ps]
+    evidence = evidence_for(session, every)
+    bodies = body_judgements_for(session, every)
+    searched = searched_claims(session, every)
+
+    def verdict(claim: Claim, parent_text: str | None = None) -> grading.Verdict:
+        return grading.grade(evidence.get(claim.id, []), requirement_of(claim, parent_text),
+                             track_of(claim), bodies.get(claim.id, {}),
+                             searched=claim.id in searched)
+
     for top in tops:
-        own = grading.grade(evidence.get(top.id, []), requirement_of(top),
-                            ClaimCategory(top.category))
         parts = parts_of.get(top.id, [])
         graded: list[tuple[str, grading.Verdict]] = []
         for part in parts:
-            verdict = grading.grade(evidence.get(part.id, []),
-                                    requirement_of(part, parent_text=top.text),
-                                    ClaimCategory(part.category))
-            _store(session, part, verdict)
-            graded.append((part.text, verdict))
+            part_verdict = verdict(part, parent_text=top.text)
+            _store(session, part, part_verdict)
+            graded.append((part.text, part_verdict))
         # A split sentence is graded by its parts; links on the whole sentence stay listed.
-        _store(session, top, grading.combine(graded) if graded else own)
+        _store(session, top, grading.combine(graded) if graded else verdict(top))
     session.flush()
 
 
 def _load(session: Session, ids: Iterable[int]) -> list[Claim]:
-    wanted = list(ids)
     loaded: list[Claim] = []
-    for start in range(0, len(wanted), 5000):
-        chunk = wanted[start:start + 5000]
+    for chunk in _chunks(list(ids)):
         loaded.extend(session.scalars(select(Claim).where(Claim.id.in_(chunk))
                                       .execution_options(populate_existing=True)))
     return loaded
@@ -463,21 +661,30 @@ def _load(session: Session, ids: Iterable[int]) -> list[Claim]:
 def _store(session: Session, claim: Claim, verdict: grading.Verdict) -> None:
     status = verdict.status.value
     certainty = verdict.certainty.value if verdict.certainty else None
+    standing = verdict.standing.value if verdict.standing else None
     requirement = f"{verdict.requirement.description} ({verdict.requirement.reason})"
+    if claim.track_source != "reviewer":
+        track, why = grading.propose_track(claim.text)
+        if (claim.track, claim.track_reason) != (track.value, why):
+            claim.track, claim.track_reason = track.value, why
     if status != claim.status:
         session.add(StatusChange(document_id=claim.document_id, claim_id=claim.id,
                                  from_status=claim.status, to_status=status))
-    if (claim.status, claim.certainty, claim.explanation, claim.requirement) != (
-            status, certainty, verdict.explanation, requirement):
-        claim.status = status
-        claim.certainty = certainty
-        claim.explanation = verdict.explanation
-        claim.requirement = requirement
+    new = (status, certainty, standing, verdict.explanation, requirement, grading.RULES_VERSION)
+    if (claim.status, claim.certainty, claim.standing, claim.explanation, claim.requirement,
+            claim.rules_version) != new:
+        (claim.status, claim.certainty, claim.standing, claim.explanation, claim.requirement,
+         claim.rules_version) = new
 
 
 def note_new_claim(session: Session, claim: Claim) -> None:
-    """A claim enters the status history (as unsupported: nothing is linked yet)."""
-    claim.status = ClaimStatus.UNSUPPORTED.value
+    """A claim enters the status history (as not reviewed: nothing is linked yet), with the
+    track the rules propose for it."""
+    claim.status = ClaimStatus.NOT_REVIEWED.value
+    claim.track, claim.track_reason = (v.value if isinstance(v, ClaimTrack) else v
+                                       for v in grading.propose_track(claim.text))
+    claim.track_source = "rule"
+    claim.rules_version = grading.RULES_VERSION
     session.add(StatusChange(document_id=claim.document_id, claim_id=claim.id,
                              from_status=None, to_status=claim.status))
 

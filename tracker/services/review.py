@@ -1,15 +1,25 @@
 """Loading a review (and the open questions) from the human-editable TOML files in
 `references/`, through the same use cases a reviewer or editor runs by hand.
 
-The whole file is checked first — every fragment must match exactly one live claim, every key
-must be in the library, every value must be known — and any problem refuses the load with a list
-of what and where. Loading is idempotent: what is already recorded is left as it is.
+A file is read and checked whole before anything is written (`read_review`, outside any
+transaction): every fragment must match exactly one live claim, every key must be in the
+library, every value must be known; any problem refuses the load with a list of what and where.
 
-File format: see `references/review.toml` and `references/questions.toml` (format_version 1).
+Loading again applies what is new and leaves what people changed since: a link someone else
+edited or removed, a flag an editor resolved or dismissed, an appraisal, body judgement or
+track someone else recorded is left as it is, and the report says what was skipped and why.
+Loading is idempotent: what the file already recorded is left as it is.
+
+File format: see `references/review.toml` and `references/questions.toml`; format_version 2
+adds `[[appraisal]]`, `[link.directness]`, `[link.effect]`, `[[body]]`, `[[search]]` and
+`[[track]]` to version 1, which still loads.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,15 +29,38 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker import grading
 from tracker.errors import InvalidInput
-from tracker.limits import MAX_REVIEW_FILE_BYTES, read_bounded
-from tracker.models import Citation, Claim, EvidenceLink, Flag, OpenQuestion
+from tracker.limits import MAX_NOTE_CHARS, MAX_REVIEW_FILE_BYTES, read_bounded
+from tracker.models import (
+    Appraisal,
+    BodyJudgement,
+    Citation,
+    Claim,
+    EvidenceLink,
+    EvidenceSearch,
+    Flag,
+    OpenQuestion,
+    ReviewItem,
+    User,
+    utcnow,
+)
 from tracker.queries import resolve_document
-from tracker.services import evidence, flags, questions
+from tracker.services import appraisals, evidence, flags, questions
 from tracker.services.access import Actor, authorize
-from tracker.vocabulary import FlagKind, FlagState, Priority, QuestionStatus, Stance
+from tracker.vocabulary import (
+    AppraisalTool,
+    BodyDomain,
+    ClaimTrack,
+    FlagKind,
+    FlagState,
+    Pools,
+    Priority,
+    QuestionStatus,
+    Stance,
+)
 
-FORMAT_VERSION = 1
+FORMAT_VERSIONS = (1, 2)
 JUDGEMENT_KEYS = evidence.CONCERNS + evidence.UPGRADES
 
 
@@ -40,6 +73,14 @@ class ReviewFileError(InvalidInput):
                          + "\n  ".join(problems))
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewFile:
+    """A review or questions file, read and parsed (outside any transaction)."""
+
+    path: str
+    data: dict[str, Any]
+
+
 @dataclass(slots=True)
 class LoadReport:
     path: str
@@ -47,34 +88,46 @@ class LoadReport:
     links_added: int = 0
     links_updated: int = 0
     links_unchanged: int = 0
+    appraisals: int = 0
+    body_judgements: int = 0
+    searches: int = 0
+    tracks: int = 0
     flags_raised: int = 0
     flags_present: int = 0
     question_evidence: int = 0
     questions_added: int = 0
     to_check: int = 0
-    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # left as people changed it, and why
 
 
-def read_review_file(path: Path) -> dict[str, Any]:
-    """A review or questions file's TOML, read through the bounded reader (at most
-    `MAX_REVIEW_FILE_BYTES`; a directory, a device or a pipe is no exception) and checked
-    for its format version. The CLI reads it before its write transaction."""
+def read_review(path: Path) -> ReviewFile:
+    """Read and parse a review or questions file through the bounded reader (at most
+    `MAX_REVIEW_FILE_BYTES`; a directory, a device or a pipe is no exception) and check its
+    format. The CLI reads it before its write transaction."""
     if path.is_dir():
         raise InvalidInput(f"{path}: is a directory, not a review file")
     try:
         raw = read_bounded(path, MAX_REVIEW_FILE_BYTES, lambda size: InvalidInput(
             f"{path}: is {size:,} bytes or more; a review file may be at most "
             f"{MAX_REVIEW_FILE_BYTES:,} bytes"))
-        data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path}: is a directory, not a review file") from None
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{path}: not valid TOML ({exc})") from None
-    if data.get("format_version") != FORMAT_VERSION:
-        raise InvalidInput(f"{path}: format_version must be {FORMAT_VERSION}")
-    return data
+    if data.get("format_version") not in FORMAT_VERSIONS:
+        raise InvalidInput(f"{path}: format_version must be one of "
+                           + ", ".join(str(v) for v in FORMAT_VERSIONS))
+    return ReviewFile(str(path), data)
+
+
+def _file(source: Path | ReviewFile) -> ReviewFile:
+    return source if isinstance(source, ReviewFile) else read_review(source)
 
 
 class _Claims:
@@ -111,208 +164,598 @@ class _Claims:
                             "quote more of the sentence")
         return None
 
-
-def _entries(data: dict[str, Any], name: str, path: Path, problems: list[str]
-             ) -> list[dict[str, Any]]:
-    entries = data.get(name, [])
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        problems.append(f"{path}: [[{name}]] must be a list of tables")
-        return []
-    return entries
+    def target(self, claim: Claim, part: str | None) -> Claim:
+        """The claim itself, or its part (after the file's splits are applied)."""
+        return claim if part is None else self.parts[claim.id][part]
 
 
-_read = read_review_file
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """A claim of the file: a sentence, or one of its parts."""
+
+    claim: Claim
+    part: str | None
+    where: str
 
 
-def load_review(session: Session, actor: Actor, path: Path,
-                data: dict[str, Any] | None = None) -> LoadReport:
-    """Load splits, evidence links, flags, question evidence and to-check candidates
-    (`data`: the file already read with `read_review_file`)."""
-    authorize(actor, "review.load")
-    data = _read(path) if data is None else data
-    document = resolve_document(session, data.get("document"))
-    evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
-    problems: list[str] = []
-    claims = _Claims(session, document.id)
-    keys = {k: (i, v) for k, i, v in session.execute(
-        select(Citation.key, Citation.id, Citation.verified))}
-    report = LoadReport(path=str(path))
+@dataclass(frozen=True, slots=True)
+class _Link:
+    target: _Target
+    citation_id: int
+    key: str
+    stance: Stance
+    locator: str
+    note: str
+    judgements: dict[str, Any]
+    directness: dict[str, tuple[str, str]]
+    effect: dict[str, Any]
 
-    splits = _entries(data, "split", path, problems)
-    links = _entries(data, "link", path, problems)
-    raised = _entries(data, "flag", path, problems)
-    addressing = _entries(data, "question_evidence", path, problems)
-    candidates = _entries(data, "to_check", path, problems)
-    split_targets: dict[int, set[str]] = {}
-    for n, entry in enumerate(splits, 1):
-        where = f"{path}: [[split]] #{n}"
-        claim = claims.find(entry.get("claim"), where, problems)
-        parts = entry.get("parts")
-        if not isinstance(parts, list) or len(parts) < 2:
-            problems.append(f"{where}: 'parts' must list at least two fragments")
-        elif claim is not None:
+
+@dataclass(frozen=True, slots=True)
+class _Appraisal:
+    citation_id: int
+    key: str
+    tool: AppraisalTool
+    domains: dict[str, tuple[str, str]]
+    pools: Pools | None
+    escalate: bool
+    note: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    target: _Target
+    domain: BodyDomain
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    target: _Target
+    sources: str
+    note: str
+    at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Track:
+    target: _Target
+    track: ClaimTrack
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Flag:
+    target: _Target
+    kind: FlagKind
+    reason: str
+
+
+@dataclass(slots=True)
+class _Plan:
+    """Everything a file asks for, checked; nothing is written until the plan is complete."""
+
+    splits: list[tuple[Claim, list[str], str]] = field(default_factory=list)
+    links: list[_Link] = field(default_factory=list)
+    appraisals: list[_Appraisal] = field(default_factory=list)
+    bodies: list[_Body] = field(default_factory=list)
+    searches: list[_Search] = field(default_factory=list)
+    tracks: list[_Track] = field(default_factory=list)
+    flags: list[_Flag] = field(default_factory=list)
+    addressing: list[tuple[int, int, str]] = field(default_factory=list)
+    candidates: list[tuple[Claim, int, str]] = field(default_factory=list)
+
+
+class _Reader:
+    """Checks one file's entries against the database, collecting every problem."""
+
+    def __init__(self, session: Session, review: ReviewFile, document_id: int) -> None:
+        self.session = session
+        self.path = review.path
+        self.data = review.data
+        self.version = int(review.data["format_version"])
+        self.claims = _Claims(session, document_id)
+        self.document_id = document_id
+        self.keys = {k: (i, v) for k, i, v in session.execute(
+            select(Citation.key, Citation.id, Citation.verified))}
+        self.problems: list[str] = []
+        self.split_parts: dict[int, set[str]] = {}
+
+    def entries(self, name: str, *, since: int = 1) -> list[dict[str, Any]]:
+        entries = self.data.get(name, [])
+        if entries and self.version < since:
+            self.problems.append(f"{self.path}: [[{name}]] needs format_version {since}")
+            return []
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            self.problems.append(f"{self.path}: [[{name}]] must be a list of tables")
+            return []
+        return entries
+
+    def target(self, entry: dict[str, Any], where: str) -> _Target | None:
+        claim = self.claims.find(entry.get("claim"), where, self.problems)
+        part = entry.get("part")
+        if claim is None:
+            return None
+        if part is not None and part not in self.split_parts.get(
+                claim.id, set(self.claims.parts.get(claim.id, {}))):
+            self.problems.append(f"{where}: part {part!r} is not a part of that sentence")
+            return None
+        return _Target(claim, part, where)
+
+    def citation(self, key: Any, where: str, *, verified: bool = True) -> int | None:
+        if key not in self.keys:
+            self.problems.append(f"{where}: citation key {key!r} is not in the library")
+            return None
+        if verified and not self.keys[key][1]:
+            self.problems.append(f"{where}: {key!r} is unverified; list it under [[to_check]]")
+            return None
+        return self.keys[key][0]
+
+    def choice(self, where: str, enum: Any, value: Any, what: str) -> Any:
+        """`value` as a member of `enum`, or a problem naming what, the value and the choices."""
+        try:
+            return enum(str(value))
+        except ValueError:
+            self.problems.append(f"{where}: {what} {value!r} is not one of "
+                                 + ", ".join(m.value for m in enum))
+            return None
+
+    def check(self, where: str, call: Any, *args: Any) -> Any:
+        """Run a validator, turning InvalidInput into a problem of this entry."""
+        try:
+            return call(*args)
+        except (InvalidInput, ValueError) as exc:
+            self.problems.append(f"{where}: {exc}")
+            return None
+
+    def plan(self) -> _Plan:
+        plan = _Plan()
+        self._splits(plan)
+        self._links(plan)
+        self._appraisals(plan)
+        self._bodies(plan)
+        self._searches(plan)
+        self._tracks(plan)
+        self._flags(plan)
+        self._addressing(plan)
+        self._candidates(plan)
+        return plan
+
+    def _splits(self, plan: _Plan) -> None:
+        for n, entry in enumerate(self.entries("split"), 1):
+            where = f"{self.path}: [[split]] #{n}"
+            claim = self.claims.find(entry.get("claim"), where, self.problems)
+            parts = entry.get("parts")
+            reason = str(entry.get("reason", "")).strip()
+            if not isinstance(parts, list) or len(parts) < 2:
+                self.problems.append(f"{where}: 'parts' must list at least two fragments")
+                continue
+            if not reason:
+                self.problems.append(f"{where}: a split needs a 'reason'")
+            if claim is None:
+                continue
             for part in parts:
                 if not isinstance(part, str) or part not in claim.text:
-                    problems.append(f"{where}: part {part!r} is not in the sentence")
-            split_targets[claim.id] = set(p for p in parts if isinstance(p, str))
-        if not str(entry.get("reason", "")).strip():
-            problems.append(f"{where}: a split needs a 'reason'")
-    resolved_links = []
-    for n, entry in enumerate(links, 1):
-        where = (f"{path}: [[link]] #{n} (claim {entry.get('claim')!r}, "
-                 f"citation {entry.get('citation')!r})")
-        claim = claims.find(entry.get("claim"), where, problems)
-        part = entry.get("part")
-        if claim is not None and part is not None and part not in split_targets.get(
-                claim.id, set(claims.parts.get(claim.id, {}))):
-            problems.append(f"{where}: part {part!r} is not a part of that sentence")
-        key = entry.get("citation")
-        if key not in keys:
-            problems.append(f"{where}: citation key {key!r} is not in the library")
-        elif not keys[key][1]:
-            problems.append(f"{where}: {key!r} is unverified; list it under [[to_check]]")
-        try:
-            stance = Stance(str(entry.get("stance")))
-        except ValueError:
-            problems.append(f"{where}: stance {entry.get('stance')!r} is not one of "
-                            + ", ".join(s.value for s in Stance))
-            stance = None
-        judgements = entry.get("judgements", {})
-        try:
-            judgements = evidence.parse_judgements(judgements)
-        except InvalidInput as exc:
-            problems.append(f"{where}: {exc}")
-        if claim is not None and key in keys and stance is not None:
-            resolved_links.append((claim, part, keys[key][0], stance, entry, judgements))
-    resolved_flags = []
-    for n, entry in enumerate(raised, 1):
-        where = f"{path}: [[flag]] #{n} (claim {entry.get('claim')!r})"
-        claim = claims.find(entry.get("claim"), where, problems)
-        try:
-            kind = FlagKind(str(entry.get("kind")))
-        except ValueError:
-            problems.append(f"{where}: kind {entry.get('kind')!r} is not one of "
-                            + ", ".join(k.value for k in FlagKind))
-            continue
-        if not str(entry.get("reason", "")).strip():
-            problems.append(f"{where}: a flag needs a 'reason'")
-        elif claim is not None:
-            resolved_flags.append((claim, entry.get("part"), kind, entry["reason"]))
-    question_ids = {slug: qid for slug, qid in session.execute(
-        select(OpenQuestion.slug, OpenQuestion.id).where(
-            OpenQuestion.document_id == document.id))}
-    resolved_addressing = []
-    for n, entry in enumerate(addressing, 1):
-        where = f"{path}: [[question_evidence]] #{n}"
-        if entry.get("question") not in question_ids:
-            problems.append(f"{where}: no open question {entry.get('question')!r} "
-                            "(load questions.toml first)")
-        elif entry.get("citation") not in keys:
-            problems.append(f"{where}: citation key {entry.get('citation')!r} is not in the "
-                            "library")
-        else:
-            resolved_addressing.append((question_ids[entry["question"]],
-                                        keys[entry["citation"]][0], entry.get("note", "")))
-    resolved_candidates = []
-    for n, entry in enumerate(candidates, 1):
-        where = f"{path}: [[to_check]] #{n} ({entry.get('citation')!r})"
-        claim = claims.find(entry.get("claim"), where, problems)
-        if entry.get("citation") not in keys:
-            problems.append(f"{where}: citation key is not in the library")
-        elif keys[entry["citation"]][1]:
-            problems.append(f"{where}: this citation is verified; link it as evidence instead")
-        elif claim is not None:
-            resolved_candidates.append((claim, keys[entry["citation"]][0],
-                                        str(entry.get("note", ""))))
-    if problems:
-        raise ReviewFileError(str(path), problems)
+                    self.problems.append(f"{where}: part {part!r} is not in the sentence")
+            self.split_parts[claim.id] = {p for p in parts if isinstance(p, str)}
+            plan.splits.append((claim, [str(p) for p in parts], reason))
 
-    for entry in splits:
-        claim = claims.find(entry["claim"], "", [])
-        assert claim is not None
+    def _links(self, plan: _Plan) -> None:
+        for n, entry in enumerate(self.entries("link"), 1):
+            where = (f"{self.path}: [[link]] #{n} (claim {entry.get('claim')!r}, "
+                     f"citation {entry.get('citation')!r})")
+            target = self.target(entry, where)
+            citation_id = self.citation(entry.get("citation"), where)
+            stance = self.choice(where, Stance, entry.get("stance"), "stance")
+            judgements = self.check(where, evidence.parse_judgements,
+                                    entry.get("judgements", {}))
+            directness = self.check(where, evidence.parse_directness,
+                                    entry.get("directness", {}) if self.version >= 2 else {})
+            effect = self.check(where, evidence.parse_effect,
+                                entry.get("effect", {}) if self.version >= 2 else {})
+            if None in (target, citation_id, stance, judgements, directness, effect):
+                continue
+            assert target is not None and citation_id is not None
+            plan.links.append(_Link(
+                target, citation_id, str(entry["citation"]), stance,
+                str(entry.get("locator", "")).strip(),
+                str(entry.get("rationale", entry.get("note", ""))).strip(),
+                {name: judgements.get(name, False if name in evidence.UPGRADES else None)
+                 for name in JUDGEMENT_KEYS}, directness, effect))
+
+    def _appraisals(self, plan: _Plan) -> None:
+        for n, entry in enumerate(self.entries("appraisal", since=2), 1):
+            where = f"{self.path}: [[appraisal]] #{n} ({entry.get('citation')!r})"
+            citation_id = self.citation(entry.get("citation"), where)
+            tool = self.choice(where, AppraisalTool, entry.get("tool"), "tool")
+            pools = (self.choice(where, Pools, entry["pools"], "pools") if "pools" in entry
+                     else None)
+            domains = entry.get("domains", {})
+            if not isinstance(domains, dict) or not all(
+                    isinstance(v, list) and len(v) == 2 for v in domains.values()):
+                self.problems.append(f"{where}: 'domains' maps each domain to "
+                                     "[judgement, reason]")
+                continue
+            if citation_id is None or tool is None or ("pools" in entry and pools is None):
+                continue
+            clean = self.check(where, appraisals.parse_domains, tool,
+                               {k: (v[0], v[1]) for k, v in domains.items()})
+            if clean is None:
+                continue
+            escalate = bool(entry.get("escalate", False))
+            found = grading.validate(tool, clean, escalate=escalate, pools=pools)
+            self.problems.extend(f"{where}: {problem}" for problem in found)
+            if not found:
+                plan.appraisals.append(_Appraisal(
+                    citation_id, str(entry["citation"]), tool,
+                    {k: (v[0], v[1]) for k, v in domains.items()}, pools, escalate,
+                    str(entry.get("note", "")), where))
+
+    def _bodies(self, plan: _Plan) -> None:
+        for n, entry in enumerate(self.entries("body", since=2), 1):
+            where = f"{self.path}: [[body]] #{n} (claim {entry.get('claim')!r})"
+            target = self.target(entry, where)
+            judgements = entry.get("judgements", {})
+            if not isinstance(judgements, dict):
+                self.problems.append(f"{where}: 'judgements' maps domains to [value, reason]")
+                continue
+            for name, given in judgements.items():
+                domain = self.choice(where, BodyDomain, name, "domain")
+                if not isinstance(given, list) or len(given) != 2 or not str(given[1]).strip():
+                    self.problems.append(f"{where}: {name} needs [value, reason]")
+                elif target is not None and domain is not None:
+                    plan.bodies.append(_Body(target, domain, str(given[0]), str(given[1])))
+
+    def _searches(self, plan: _Plan) -> None:
+        for n, entry in enumerate(self.entries("search", since=2), 1):
+            where = f"{self.path}: [[search]] #{n} (claim {entry.get('claim')!r})"
+            target = self.target(entry, where)
+            sources = str(entry.get("sources", "")).strip()
+            at = entry.get("date")
+            if not sources:
+                self.problems.append(f"{where}: say where you looked ('sources')")
+            if at is not None and not isinstance(at, dt.date):
+                self.problems.append(f"{where}: 'date' must be a TOML date (2026-12-07)")
+                at = None
+            when = (dt.datetime.combine(at, dt.time(12), tzinfo=dt.UTC)
+                    if isinstance(at, dt.date) and not isinstance(at, dt.datetime) else at)
+            if target is not None and sources:
+                plan.searches.append(_Search(target, sources, str(entry.get("note", "")), when))
+
+    def _tracks(self, plan: _Plan) -> None:
+        for n, entry in enumerate(self.entries("track", since=2), 1):
+            where = f"{self.path}: [[track]] #{n} (claim {entry.get('claim')!r})"
+            target = self.target(entry, where)
+            track = self.choice(where, ClaimTrack, entry.get("track"), "track")
+            reason = str(entry.get("reason", "")).strip()
+            if not reason:
+                self.problems.append(f"{where}: choosing a track needs a 'reason'")
+            elif target is not None and track is not None:
+                plan.tracks.append(_Track(target, track, reason))
+
+    def _flags(self, plan: _Plan) -> None:
+        for n, entry in enumerate(self.entries("flag"), 1):
+            where = f"{self.path}: [[flag]] #{n} (claim {entry.get('claim')!r})"
+            target = self.target(entry, where)
+            kind = self.choice(where, FlagKind, entry.get("kind"), "kind")
+            reason = str(entry.get("reason", "")).strip()
+            if not reason:
+                self.problems.append(f"{where}: a flag needs a 'reason'")
+            elif target is not None and kind is not None:
+                plan.flags.append(_Flag(target, kind, reason))
+
+    def _addressing(self, plan: _Plan) -> None:
+        question_ids = {slug: qid for slug, qid in self.session.execute(
+            select(OpenQuestion.slug, OpenQuestion.id).where(
+                OpenQuestion.document_id == self.document_id))}
+        for n, entry in enumerate(self.entries("question_evidence"), 1):
+            where = f"{self.path}: [[question_evidence]] #{n}"
+            if entry.get("question") not in question_ids:
+                self.problems.append(f"{where}: no open question {entry.get('question')!r} "
+                                     "(load questions.toml first)")
+                continue
+            citation_id = self.citation(entry.get("citation"), where, verified=False)
+            if citation_id is not None:
+                plan.addressing.append((question_ids[entry["question"]], citation_id,
+                                        str(entry.get("note", ""))))
+
+    def _candidates(self, plan: _Plan) -> None:
+        for n, entry in enumerate(self.entries("to_check"), 1):
+            where = f"{self.path}: [[to_check]] #{n} ({entry.get('citation')!r})"
+            claim = self.claims.find(entry.get("claim"), where, self.problems)
+            key = entry.get("citation")
+            if key not in self.keys:
+                self.problems.append(f"{where}: citation key is not in the library")
+            elif self.keys[key][1]:
+                self.problems.append(f"{where}: this citation is verified; link it as "
+                                     "evidence instead")
+            elif claim is not None:
+                plan.candidates.append((claim, self.keys[key][0], str(entry.get("note", ""))))
+
+
+def _digest(state: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class _Ledger:
+    """What this document's review file last loaded, item by item (`ReviewItem`), and the
+    three-way decision for each item: the file's wish, the item now, the item as last loaded.
+
+    - now equals the wish: unchanged;
+    - absent now: added — unless it was loaded before (someone removed it since: skipped);
+    - present and different: updated when it is as last loaded (nobody touched it since);
+      skipped when someone changed it since, or when the review never recorded it (someone
+      else did)."""
+
+    def __init__(self, session: Session, document_id: int) -> None:
+        self.session = session
+        self.document_id = document_id
+        self.loaded = {r.item: r for r in session.scalars(select(ReviewItem).where(
+            ReviewItem.document_id == document_id))}
+        self.names = dict(session.execute(select(User.id, User.username)).all())
+
+    def decide(self, item: str, now: dict[str, Any] | None, wish: dict[str, Any]) -> str:
+        """"unchanged", "add", "update" or "skip:<why>"."""
+        last = self.loaded.get(item)
+        if now == wish:
+            return "unchanged"
+        if now is None:
+            return "skip:removed since the review loaded it" if last else "add"
+        if last is None:
+            return "skip:recorded by someone else, and it differs from the file"
+        if _digest(now) != last.digest:
+            return "skip:changed since the review loaded it"
+        return "update"
+
+    def remember(self, item: str, state: dict[str, Any] | None) -> None:
+        if state is None:
+            return
+        row = self.loaded.get(item)
+        if row is None:
+            row = ReviewItem(document_id=self.document_id, item=item[:300],
+                             digest=_digest(state))
+            self.session.add(row)
+            self.loaded[item] = row
+        elif row.digest != _digest(state):
+            row.digest, row.loaded_at = _digest(state), utcnow()
+
+    def who(self, user_id: int | None) -> str:
+        return self.names.get(user_id, "someone") if user_id is not None else "someone"
+
+
+def load_review(session: Session, actor: Actor, source: Path | ReviewFile) -> LoadReport:
+    """Load splits, evidence links (with directness and effect), appraisals, body judgements,
+    searches, tracks, flags, question evidence and to-check candidates."""
+    authorize(actor, "review.load")
+    review = _file(source)
+    document = resolve_document(session, review.data.get("document"))
+    evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
+    reader = _Reader(session, review, document.id)
+    plan = reader.plan()
+    if reader.problems:
+        raise ReviewFileError(review.path, reader.problems)
+    report = LoadReport(path=review.path)
+    ledger = _Ledger(session, document.id)
+    claims = reader.claims
+    for claim, parts, reason in plan.splits:
         before = len(claims.parts.get(claim.id, {}))
-        evidence.split_claim(session, actor, claim.id, entry["parts"], entry["reason"])
+        evidence.split_claim(session, actor, claim.id, parts, reason)
         claims.refresh()
         report.splits += int(len(claims.parts.get(claim.id, {})) > before)
-    touched: set[int] = set()
-    for claim, part, citation_id, stance, entry, judgements in resolved_links:
-        target = claims.parts[claim.id][part] if part is not None else claim
-        _apply_link(session, actor, target, citation_id, stance, entry, judgements, report)
-        touched.add(target.id)
-    for claim, citation_id, note in resolved_candidates:
-        existing = session.scalar(select(EvidenceLink).where(
+    for link in plan.links:
+        _apply_link(session, actor, claims.target(link.target.claim, link.target.part), link,
+                    ledger, report)
+    for item in plan.appraisals:
+        _apply_appraisal(session, actor, item, ledger, report)
+    for body in plan.bodies:
+        _apply_body(session, actor, claims.target(body.target.claim, body.target.part), body,
+                    ledger, report)
+    for search in plan.searches:
+        _apply_search(session, actor, claims.target(search.target.claim, search.target.part),
+                      search, report)
+    for track in plan.tracks:
+        _apply_track(session, actor, claims.target(track.target.claim, track.target.part),
+                     track, ledger, report)
+    for claim, citation_id, note in plan.candidates:
+        existing = session.scalar(select(EvidenceLink.id).where(
             EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == citation_id))
         if existing is None:
             evidence.link_evidence(session, actor, claim.id, citation_id, Stance.BACKGROUND,
                                    note=f"to check (unverified): {note}".strip())
             report.to_check += 1
-    for claim, part, kind, reason in resolved_flags:
-        target = claims.parts.get(claim.id, {}).get(part, claim) if part else claim
-        if session.scalar(select(Flag.id).where(
-                Flag.claim_id == target.id, Flag.kind == kind.value,
-                Flag.state == FlagState.OPEN.value)) is not None:
-            report.flags_present += 1
-            continue
-        flags.raise_flag(session, actor, target.id, kind, reason)
-        report.flags_raised += 1
-    for question_id, citation_id, note in resolved_addressing:
+    for raised in plan.flags:
+        _apply_flag(session, actor, claims.target(raised.target.claim, raised.target.part),
+                    raised, ledger, report)
+    for question_id, citation_id, note in plan.addressing:
         report.question_evidence += int(
             questions.address_question(session, actor, question_id, citation_id, note))
+    session.flush()
     return report
 
 
-def _apply_link(session: Session, actor: Actor, claim: Claim, citation_id: int, stance: Stance,
-                entry: dict[str, Any], judgements: dict[str, Any], report: LoadReport) -> None:
-    note = str(entry.get("rationale", entry.get("note", ""))).strip()
-    locator = str(entry.get("locator", "")).strip()
+def _link_state(link: EvidenceLink | None, elements: set[str] | None = None
+                ) -> dict[str, Any] | None:
+    if link is None:
+        return None
+    return {"stance": link.stance, "locator": link.locator, "note": link.note,
+            **{name: getattr(link, name) for name in JUDGEMENT_KEYS},
+            **{name: getattr(link, name) for name in evidence.EFFECT_FIELDS},
+            "directness": {d.element: [d.judgement, d.reason] for d in link.directness}}
+
+
+def _link_wish(link: _Link) -> dict[str, Any]:
+    effect = {name: None for name in evidence.EFFECT_FIELDS} | link.effect
+    return {"stance": link.stance.value, "locator": link.locator, "note": link.note,
+            **link.judgements, **effect,
+            "directness": {k: [j, r] for k, (j, r) in link.directness.items() if j}}
+
+
+def _apply_link(session: Session, actor: Actor, claim: Claim, link: _Link, ledger: _Ledger,
+                report: LoadReport) -> None:
+    item = f"link:{claim.id}:{link.key}"
     existing = session.scalar(select(EvidenceLink).where(
-        EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == citation_id))
-    wanted = {name: judgements.get(name, False if name in evidence.UPGRADES else "none")
-              for name in JUDGEMENT_KEYS}
-    if existing is None:
-        evidence.link_evidence(session, actor, claim.id, citation_id, stance, locator=locator,
-                               note=note, judgements=wanted)
-        report.links_added += 1
-        return
-    current = {name: getattr(existing, name) for name in JUDGEMENT_KEYS}
-    if (existing.stance, existing.locator, existing.note, current) == (
-            stance.value, locator, note, wanted):
+        EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == link.citation_id))
+    decision = ledger.decide(item, _link_state(existing), _link_wish(link))
+    if decision == "unchanged":
         report.links_unchanged += 1
+    elif decision == "add":
+        evidence.link_evidence(session, actor, claim.id, link.citation_id, link.stance,
+                               locator=link.locator, note=link.note, judgements=link.judgements,
+                               directness=link.directness, effect=link.effect)
+        report.links_added += 1
+    elif decision == "update":
+        assert existing is not None
+        cleared = {e: ("not-judged", "") for e in {d.element for d in existing.directness}
+                   - set(link.directness)}
+        evidence.update_link(session, actor, existing.id, stance=link.stance,
+                             locator=link.locator, note=link.note, judgements=link.judgements,
+                             directness=link.directness | cleared,
+                             effect={name: None for name in evidence.EFFECT_FIELDS}
+                             | link.effect)
+        report.links_updated += 1
+    else:
+        last = None if existing is None else existing.updated_by_id or existing.created_by_id
+        who = "" if existing is None else f" (last by {ledger.who(last)})"
+        report.skipped.append(f"link {link.key} on claim #{claim.id}: {decision[5:]}{who}; "
+                              "left as it is")
         return
-    evidence.update_link(session, actor, existing.id, stance=stance, locator=locator, note=note,
-                         judgements=wanted)
-    report.links_updated += 1
+    session.flush()
+    session.expire_all()
+    ledger.remember(item, _link_state(session.scalar(select(EvidenceLink).where(
+        EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == link.citation_id))))
 
 
-def load_questions(session: Session, actor: Actor, path: Path,
-                   data: dict[str, Any] | None = None) -> LoadReport:
-    """Seed open questions (new slugs only), each linked to the claims it comes from
-    (`data`: the file already read with `read_review_file`)."""
+def _appraisal_state(row: Appraisal | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {"tool": row.tool, "pools": row.pools, "escalated": row.escalated,
+            "note": row.note, "domains": {d.domain: [d.judgement, d.reason] for d in row.domains}}
+
+
+def _apply_appraisal(session: Session, actor: Actor, item: _Appraisal, ledger: _Ledger,
+                     report: LoadReport) -> None:
+    key = f"appraisal:{item.key}"
+    existing = session.scalar(select(Appraisal).where(Appraisal.citation_id == item.citation_id))
+    clean = appraisals.parse_domains(item.tool, item.domains)
+    wish = {"tool": item.tool.value, "pools": item.pools.value if item.pools else None,
+            "escalated": item.escalate, "note": item.note.strip(),
+            "domains": {d.domain: [d.judgement, d.reason] for d in clean.values()}}
+    decision = ledger.decide(key, _appraisal_state(existing), wish)
+    if decision.startswith("skip:"):
+        who = "" if existing is None else f" (by {ledger.who(existing.appraised_by_id)})"
+        report.skipped.append(f"appraisal of {item.key}: {decision[5:]}{who}; left as it is")
+        return
+    if decision != "unchanged":
+        appraisals.appraise(session, actor, item.citation_id, item.tool, item.domains,
+                            pools=item.pools, escalate=item.escalate, note=item.note)
+        report.appraisals += 1
+        session.flush()
+        session.expire_all()
+    ledger.remember(key, _appraisal_state(session.scalar(
+        select(Appraisal).where(Appraisal.citation_id == item.citation_id))))
+
+
+def _body_state(row: BodyJudgement | None) -> dict[str, Any] | None:
+    return None if row is None else {"value": row.value, "reason": row.reason}
+
+
+def _apply_body(session: Session, actor: Actor, claim: Claim, body: _Body, ledger: _Ledger,
+                report: LoadReport) -> None:
+    key = f"body:{claim.id}:{body.domain.value}"
+    row = session.get(BodyJudgement, (claim.id, body.domain.value))
+    wish = {"value": body.value.strip().lower(), "reason": _one_line(body.reason)}
+    decision = ledger.decide(key, _body_state(row), wish)
+    if decision.startswith("skip:"):
+        report.skipped.append(f"claim #{claim.id} body {body.domain.value}: {decision[5:]}; "
+                              "left as it is")
+        return
+    if decision != "unchanged":
+        appraisals.judge_body(session, actor, claim.id, body.domain, body.value, body.reason)
+        report.body_judgements += 1
+    ledger.remember(key, _body_state(session.get(BodyJudgement, (claim.id, body.domain.value))))
+
+
+def _apply_search(session: Session, actor: Actor, claim: Claim, search: _Search,
+                  report: LoadReport) -> None:
+    done = session.scalar(select(EvidenceSearch.id).where(
+        EvidenceSearch.claim_id == claim.id, EvidenceSearch.sources == _one_line(search.sources)))
+    if done is not None:
+        return
+    appraisals.record_search(session, actor, claim.id, search.sources, search.note,
+                             at=search.at)
+    report.searches += 1
+
+
+def _apply_track(session: Session, actor: Actor, claim: Claim, track: _Track, ledger: _Ledger,
+                 report: LoadReport) -> None:
+    key = f"track:{claim.id}"
+
+    def state() -> dict[str, Any] | None:
+        if claim.track_source != "reviewer":
+            return None
+        return {"track": claim.track, "reason": claim.track_reason}
+
+    decision = ledger.decide(key, state(), {"track": track.track.value,
+                                            "reason": _one_line(track.reason)})
+    if decision.startswith("skip:"):
+        report.skipped.append(f"claim #{claim.id} track: {decision[5:]}; left as it is")
+        return
+    if decision != "unchanged":
+        appraisals.set_track(session, actor, claim.id, track.track, track.reason)
+        report.tracks += 1
+    ledger.remember(key, state())
+
+
+def _apply_flag(session: Session, actor: Actor, claim: Claim, raised: _Flag, ledger: _Ledger,
+                report: LoadReport) -> None:
+    rows = session.scalars(select(Flag).where(
+        Flag.claim_id == claim.id, Flag.kind == raised.kind.value).order_by(Flag.id)).all()
+    if any(f.state == FlagState.OPEN.value for f in rows):
+        report.flags_present += 1
+        return
+    if rows:
+        last = rows[-1]
+        when = f" on {last.closed_at:%Y-%m-%d}" if last.closed_at else ""
+        report.skipped.append(
+            f"{raised.kind.value} flag on claim #{claim.id}: {last.state} by "
+            f"{ledger.who(last.closed_by_id)}{when}; not raised again")
+        return
+    flags.raise_flag(session, actor, claim.id, raised.kind, raised.reason)
+    report.flags_raised += 1
+
+
+def load_questions(session: Session, actor: Actor, source: Path | ReviewFile) -> LoadReport:
+    """Seed open questions (new slugs only), each linked to the claims it comes from."""
     authorize(actor, "questions.load")
-    data = _read(path) if data is None else data
-    document = resolve_document(session, data.get("document"))
-    problems: list[str] = []
-    claims = _Claims(session, document.id)
-    entries = _entries(data, "question", path, problems)
+    review = _file(source)
+    document = resolve_document(session, review.data.get("document"))
+    reader = _Reader(session, review, document.id)
     existing = set(session.scalars(select(OpenQuestion.slug).where(
         OpenQuestion.document_id == document.id)))
     planned = []
-    for n, entry in enumerate(entries, 1):
-        where = f"{path}: [[question]] #{n} ({entry.get('slug')!r})"
-        try:
-            priority = Priority(entry.get("priority", "medium"))
-            status = QuestionStatus(entry.get("status", "open"))
-        except ValueError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        found = [claims.find(f, where, problems) for f in entry.get("claims", [])]
+    for n, entry in enumerate(reader.entries("question"), 1):
+        where = f"{review.path}: [[question]] #{n} ({entry.get('slug')!r})"
+        priority = reader.choice(where, Priority, entry.get("priority", "medium"), "priority")
+        status = reader.choice(where, QuestionStatus, entry.get("status", "open"), "status")
+        found = [reader.claims.find(f, where, reader.problems) for f in entry.get("claims", [])]
         if not entry.get("slug") or not entry.get("title"):
-            problems.append(f"{where}: needs 'slug' and 'title'")
+            reader.problems.append(f"{where}: needs 'slug' and 'title'")
             continue
-        planned.append((entry, priority, status, [c.id for c in found if c is not None]))
-    if problems:
-        raise ReviewFileError(str(path), problems)
-    report = LoadReport(path=str(path))
+        if len(str(entry.get("description", ""))) > MAX_NOTE_CHARS:
+            reader.problems.append(f"{where}: the description is over {MAX_NOTE_CHARS:,} "
+                                   "characters")
+            continue
+        if priority is not None and status is not None:
+            planned.append((entry, priority, status, [c.id for c in found if c is not None]))
+    if reader.problems:
+        raise ReviewFileError(review.path, reader.problems)
+    report = LoadReport(path=review.path)
     for entry, priority, status, claim_ids in planned:
         if entry["slug"] in existing:
             continue

@@ -1,5 +1,7 @@
 """Set-up: bring the schema up to date and load what the product ships into an empty database:
-the article, its listed resources, the curated library, the open questions and the first review.
+the article, its listed resources, the curated library, the open questions and the first review,
+then the example articles of `references/examples/` (ingested, not reviewed). `--empty` loads
+the article and its listed resources only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from tracker import bibtex
 from tracker.db import ROOT, migrate, writing
 from tracker.errors import InvalidInput
 from tracker.models import Document, User
-from tracker.services import articles, citations, review
+from tracker.services import appraisals, articles, citations, review
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role
 
@@ -24,6 +26,7 @@ LIBRARY_FILE = "library.bib"
 QUESTIONS_FILE = "questions.toml"
 REVIEW_FILE = "review.toml"
 REVIEWER = "evidence-map"  # the shipped review is attributed to this (sign-in-less) user
+EXAMPLES_DIR = "examples"  # further articles shipped as examples: ingested, never reviewed
 
 
 @dataclass(slots=True)
@@ -32,17 +35,29 @@ class BootstrapReport:
     steps: list[str] = field(default_factory=list)
 
 
-def bootstrap(
-    engine: Engine, *, empty: bool = False, references: Path = REFERENCES
-) -> BootstrapReport:
-    """Initialise or upgrade the schema; into an empty database, load the shipped article and,
-    unless `empty`, the library, the open questions and the first review. Idempotent: a
-    database that already holds a document is left as it is."""
+def upgrade(engine: Engine) -> int:
+    """Bring the schema to head, then regrade the claims graded under older grading rules;
+    returns how many were regraded (`tracker init`, and after a restore)."""
     migrate(engine)
     with writing(engine) as session:
+        return appraisals.regrade_stale(session, system_actor(session))
+
+
+def bootstrap(
+    engine: Engine, *, empty: bool = False, examples: bool = False,
+    references: Path = REFERENCES
+) -> BootstrapReport:
+    """Initialise or upgrade the schema; into an empty database, load the shipped article and,
+    unless `empty`, the library, the open questions and the first review; with `examples`,
+    the example articles too (`references/examples/*.md`, unreviewed). Idempotent: a database
+    that already holds a document is left as it is."""
+    regraded = upgrade(engine)
+    with writing(engine) as session:
         if session.scalar(select(func.count()).select_from(Document)):
-            return BootstrapReport(loaded=False, steps=["database already holds documents; "
-                                                        "nothing loaded"])
+            steps = ["database already holds documents; nothing loaded"]
+            if regraded:
+                steps.append(f"{regraded} claims regraded under the current grading rules")
+            return BootstrapReport(loaded=False, steps=steps)
         system = system_actor(session)
         report = BootstrapReport(loaded=True)
         ingest = articles.ingest(session, system, articles.read_article(references / ARTICLE_FILE))
@@ -63,6 +78,12 @@ def bootstrap(
             f"review: {loaded.links_added} evidence links, {loaded.splits} split sentences, "
             f"{loaded.flags_raised} flags, {loaded.question_evidence} question evidence, "
             f"{loaded.to_check} candidates to check")
+        if not examples:
+            return report
+        for path in sorted((references / EXAMPLES_DIR).glob("*.md")):
+            example = articles.ingest(session, system, articles.read_article(path))
+            report.steps.append(f"example {example.slug}: {example.claims} claims in "
+                                f"{example.sections} sections (not reviewed)")
     return report
 
 

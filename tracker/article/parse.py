@@ -23,6 +23,8 @@ revision, by `EDIT_WINDOW`.
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import difflib
 import hashlib
 import math
@@ -34,6 +36,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from tracker.article import cited as cited_refs
+from tracker.article import furniture, language
+from tracker.article.markdown import blank_comments, read_front_matter
 from tracker.limits import (
     MAX_ARTICLE_BYTES,
     MAX_ARTICLE_CLAIMS,
@@ -44,6 +49,7 @@ from tracker.vocabulary import ClaimCategory, SectionKind
 
 __all__ = [
     "ArticleError",
+    "ArticleMetadata",
     "CategoryRule",
     "DECIDING_SECTION_RULES",
     "KEYWORD_RULES",
@@ -51,6 +57,7 @@ __all__ = [
     "EDIT_SIMILARITY",
     "RESTATEMENT_THRESHOLD",
     "ParsedArticle",
+    "ParsedCitedSource",
     "ParsedClaim",
     "ParsedResource",
     "ParsedSection",
@@ -99,6 +106,9 @@ class ParsedClaim:
     incomplete: bool  # the sentence was cut off (no sentence-final punctuation)
     fingerprint: str  # fingerprint(text)
     restates: int | None  # FAQ answers: ordinal of the body claim restated, else None
+    #: Fragment list items that belong to this sentence ("Symptoms include:" then "fever",
+    #: "cough"): the claim's text is the sentence followed by the items joined with "; ".
+    items: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +123,32 @@ class ParsedResource:
 
 
 @dataclass(frozen=True, slots=True)
+class ParsedCitedSource:
+    """A study the article itself cites (a PubMed, PMC, DOI or journal link, an identifier
+    written out, or a "this 2023 review" phrase): a candidate for a reviewer, not evidence."""
+
+    ordinal: int  # order of appearance, 0-based
+    kind: str  # doi, pmid, pmcid, journal, phrase (tracker.article.cited)
+    identifier: str  # normalised: DOI lower case, PMID digits, "PMC" + digits, URL, phrase
+    url: str | None
+    link_text: str
+    sentence: str  # the claim citing it, or the line of the article it sits in
+    claim_ordinal: int | None  # the claim citing it, None outside claims (reference lists)
+    start: int  # span of the link or identifier in ParsedArticle.text
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMetadata:
+    """What the document says about itself, never claims: from bylines and date lines, front
+    matter, or a page's metadata."""
+
+    author: str | None = None
+    published: str | None = None  # ISO yyyy-mm-dd when it could be read
+    furniture: tuple[str, ...] = ()  # the kinds of furniture left out (byline, date, …)
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedArticle:
     title: str
     text: str  # the normalised text the spans refer to
@@ -120,6 +156,9 @@ class ParsedArticle:
     sections: tuple[ParsedSection, ...]
     claims: tuple[ParsedClaim, ...]
     resources: tuple[ParsedResource, ...]
+    language: str | None = None  # ISO 639-1, given, declared or detected
+    metadata: ArticleMetadata = ArticleMetadata()
+    cited: tuple[ParsedCitedSource, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +184,11 @@ class Reconciliation:
 # --------------------------------------------------------------------------------------------
 # Vocabulary of the text
 
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?:\*\*|__|\*)?$")
+_SENTENCE_END = re.compile(r"[.!?。！？．؟۔।…][\"'”’)\]」』]*(?:\*\*|__|\*)?$")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _MD_HEADING_START = re.compile(r"^(#{1,6})\s+")
 _MD_FENCE = re.compile(r"^\s*(```|~~~)")
+_SETEXT = re.compile(r"^(=+|-{2,})\s*$")  # the underline of a setext heading
 _URL = re.compile(r"https?://|www\.\w", re.IGNORECASE)
 _EMPHASIS = re.compile(r"\*\*|__|\*")
 _WHITESPACE = re.compile(r"\s+")
@@ -235,6 +275,33 @@ def _unwrap_links(text: str) -> str:
             break
         out += (text[done:opening], text[opening + 1 : closing])
         done = start = end + 1
+    out.append(text[done:])
+    return "".join(out)
+
+
+def _link_text(text: str) -> str:
+    """Markdown links ``[text](target)`` replaced by their text, for claims: like
+    `_unwrap_links`, but the target may hold balanced brackets (``(javascript:alert(1))``,
+    ``…/Foo_(bar)``). Linear: a scan that does not close ends the search."""
+    if "](" not in text:
+        return text
+    out: list[str] = []
+    done = start = 0
+    while (opening := text.find("[", start)) >= 0:
+        closing = text.find("]", opening + 1)
+        if closing < 0:
+            break
+        if text[closing + 1 : closing + 2] != "(":
+            start = closing + 1
+            continue
+        depth, end = 1, closing + 2
+        while end < len(text) and depth and text[end] != "\n":
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+        if depth:
+            break
+        out += (text[done:opening], text[opening + 1 : closing])
+        done = start = end
     out.append(text[done:])
     return "".join(out)
 
@@ -337,6 +404,12 @@ def _blocks(text: str, markdown: bool) -> list[_Block]:
             flush()
             blocks.append(_Block((line,), md_level=heading[0]))
             continue
+        setext = _SETEXT.match(line.text) if markdown else None
+        if setext and current and not _BULLET.match(current[-1].text):
+            underlined = current.pop()
+            flush()
+            blocks.append(_Block((underlined,), md_level=1 if setext.group(1)[0] == "=" else 2))
+            continue
         current.append(line)
     flush()
     return blocks
@@ -360,29 +433,103 @@ def _looks_like_heading(line: str) -> bool:
     text = _clean(line)
     if not text or _BULLET.match(line) or _URL.search(text):
         return False
-    if len(text) > _HEADING_MAX_CHARS or len(text.split()) > _HEADING_MAX_WORDS:
+    if len(text) > _HEADING_MAX_CHARS or language.word_count(text) > _HEADING_MAX_WORDS:
         return False
-    if text[-1] in ".!,;:" or text[0].islower():
+    if text[-1] in ".!,;:。．！、，；：؛،" or text[0].islower():
         return False
     return any(ch.isalpha() for ch in text)
 
 
-def _take_title(blocks: list[_Block], markdown: bool) -> tuple[str, list[_Block]]:
-    """The title is the first `#` heading (Markdown) or a short first line (plain text)."""
+_STRAY_TOKEN = re.compile(r"[=&?_/@#|{}<>\\]|^[\W\d]+$|^[0-9a-f]{8,}$", re.IGNORECASE)
+
+
+def _is_stray(block: _Block) -> bool:
+    """A line before the title that cannot be one: a single token that is a tracking string or
+    a stray mark (symbols, mostly digits, a hex id, three digits or more among letters), or a
+    line of site furniture ("Skip to content", a breadcrumb, a date)."""
+    if block.md_level or len(block.lines) != 1:
+        return False
+    text = _clean(block.lines[0].text)
+    if not text or furniture.furniture_kind(text) is not None:
+        return True
+    if len(text.split()) != 1:
+        return False
+    digits = sum(ch.isdigit() for ch in text)
+    return bool(_STRAY_TOKEN.search(text)) or (digits >= 3 and digits < len(text))
+
+
+def _take_title(
+    blocks: list[_Block], markdown: bool, fallback: str | None = None
+) -> tuple[str, list[_Block]]:
+    """The title is the first `#` heading (Markdown) or a short first line (plain text), after
+    any stray tokens and furniture before it (left out); `fallback` (front matter, a page's
+    metadata) when the text has none."""
+    lead = 0
+    while lead < len(blocks) - 1 and _is_stray(blocks[lead]):
+        lead += 1
+    blocks = blocks[lead:]
     if not blocks:
-        return "", blocks
+        return fallback or "", blocks
     first = blocks[0]
     if markdown:
         if first.md_level == 1:
             return _heading_text(first), blocks[1:]
-        return "", blocks
+        return fallback or "", blocks
     line = first.lines[0].text
     if _BULLET.match(line) or _URL.search(line) or len(line) > 150 or _ends_sentence(line):
-        return "", blocks
+        return fallback or "", blocks
     if len(first.lines) == 1:
         return _clean(line), blocks[1:]
     rest = _Block(first.lines[1:])
     return _clean(line), [rest, *blocks[1:]]
+
+
+class _Furniture(NamedTuple):
+    """The blocks left after site furniture is taken out, and what the furniture said."""
+
+    blocks: list[_Block]
+    author: str | None
+    published: str | None
+    kinds: tuple[str, ...]
+
+
+def _furniture_line(line: _Line) -> furniture.FurnitureLine | None:
+    return furniture.furniture_kind(_clean(_unwrap_links(_BULLET.sub("", line.text))))
+
+
+def _take_out_furniture(blocks: list[_Block], markdown: bool) -> _Furniture:
+    """Blocks whose every line is furniture (`tracker.article.furniture.furniture_kind`) are
+    left out, their author and date kept; a heading that opens a furniture box ("Related
+    articles", "Share this page", "Book an appointment") is left out with everything up to the
+    next heading of its level or above (plain text: the next heading)."""
+    kept: list[_Block] = []
+    author = published = None
+    kinds: list[str] = []
+    skipping: int | None = None  # the Markdown level (99 in plain text) of the box being skipped
+    for block in blocks:
+        title = _heading_candidate(block, markdown)
+        level = block.md_level or 99
+        if skipping is not None:
+            if title is None or level > skipping:
+                continue  # inside the box
+            skipping = None  # a heading of the box's level or above ends it
+        if title is not None and furniture.is_furniture_heading(title, markdown=markdown):
+            kinds.append("box")
+            skipping = level
+            continue
+        if block.md_level:
+            kept.append(block)
+            continue
+        found = [_furniture_line(line) for line in block.lines]
+        if not all(found):
+            kept.append(block)
+            continue
+        for item in found:
+            assert item is not None
+            kinds.append(item.kind)
+            author = author or item.author
+            published = published or item.date
+    return _Furniture(kept, author, published, tuple(dict.fromkeys(kinds)))
 
 
 def _is_boilerplate(block: _Block, title: str) -> bool:
@@ -615,18 +762,36 @@ def _is_abbreviation(region: str, period: int) -> bool:
     return word in _ABBREVIATIONS or bool(_INITIALS.match(word))
 
 
+#: Units a full stop may follow inside a sentence ("2.5 mg. were given"): before a lower-case
+#: word they do not end one.
+_UNITS = _word_set("mg mcg µg g kg ml l dl mm cm m km min mins h hr hrs sec s mmol mol iu")
+_WORD_BEFORE = re.compile(r"([^\W\d_]{2,})$")
+
+
+def _lower_case_start(region: str, match: re.Match[str]) -> bool:
+    """The boundary `match` ends a sentence although the next word starts in lower case: one
+    mark (not an ellipsis) after a word of two letters or more that is not a unit."""
+    opener = match.group(1)
+    if not opener.islower() or len(match.group(0).rstrip("\"'”’)]*_")) != 1:
+        return False
+    word = _WORD_BEFORE.search(region, 0, match.start())
+    return word is not None and word.group(1).casefold() not in _UNITS
+
+
 def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans within text[start:end], trimmed of surrounding whitespace.
 
     A sentence ends at '.', '!' or '?' (closing quotes, brackets and emphasis allowed) followed by
     whitespace and a capital, digit, quote or bracket; never after an abbreviation or initials
-    ("e.g.", "Dr.", "J.").
+    ("e.g.", "Dr.", "J."). A single '.', '!' or '?' after a word of two letters or more that is
+    not a unit ("mg", "ml") also ends a sentence before a lower-case word ("… anaesthetic. it
+    is …"); an ellipsis never does.
     """
     region = text[start:end]
     spans: list[tuple[int, int]] = []
     current = 0
     for match in _BOUNDARY.finditer(region):
-        if not _SENTENCE_OPENER.match(match.group(1)):
+        if not _SENTENCE_OPENER.match(match.group(1)) and not _lower_case_start(region, match):
             continue
         last_dot = match.group(0).rstrip("\"'”’)]*_")
         if last_dot == "." and _is_abbreviation(region, match.start()):
@@ -650,41 +815,132 @@ class _Sentence(NamedTuple):
     start: int
     end: int
     incomplete: bool
+    items: tuple[str, ...] = ()
 
 
 def _is_claim_text(sentence: str) -> bool:
-    """Checkable statements only: not questions, not about the article, not fragments."""
-    if sentence.endswith("?") or _META_SENTENCE.search(sentence):
+    """Checkable statements only: not questions, not about the article or furniture (see
+    `tracker.article.furniture`), not fragments of fewer than three words."""
+    if sentence.endswith(("?", "？", "؟")) or _META_SENTENCE.search(sentence):
         return False
-    words = [word for word in sentence.split() if any(ch.isalpha() for ch in word)]
-    return len(words) >= _MIN_CLAIM_WORDS
+    if furniture.is_not_a_claim(sentence):
+        return False
+    return language.word_count(sentence) >= _MIN_CLAIM_WORDS
 
 
-def _unit_sentences(unit: _Unit, text: str, path: tuple[str, ...]) -> list[_Sentence]:
-    raw = text[unit.start : unit.end]
-    if unit.bullet and not _ends_sentence(raw) and len(raw.split()) <= _LIST_ITEM_MAX_WORDS:
-        return []
-    spans = _split_sentences(text, unit.start, unit.end)
-    sentences: list[_Sentence] = []
+#: English finite verbs and auxiliaries: a list item without a full stop that has one of these
+#: among its first four words is a statement ("Ketamine can cause nausea"), else a fragment
+#: ("feeling tired or exhausted", "complex regional pain syndrome").
+_STATEMENT_VERB = re.compile(
+    r"^(?:\S+\s+){0,3}?(?:is|are|was|were|can|cannot|can't|may|might|could|will|would|should|must"
+    r"|has|have|had|does|do|did|helps?|causes?|reduces?|increases?|improves?|lowers?|affects?"
+    r"|makes?|leads?|prevents?|protects?|shows?|contains?)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_statement_item(item: str, lang: str | None, introduced: bool) -> bool:
+    """A list item that is a full statement (a claim of its own) rather than a fragment that
+    belongs to the sentence introducing the list.
+
+    A statement ends with sentence-final punctuation and does not start in lower case
+    ("- fever;" and "- a cough." continue the sentence before the list). Without an
+    introducing sentence, an English item of six words or more with a verb among its first
+    four words is a statement even without a full stop; anything else is a fragment.
+    """
+    if _ends_sentence(item) and not item[:1].islower():
+        return True
+    if introduced or lang not in (None, "en"):
+        return False
+    return len(item.split()) > _LIST_ITEM_MAX_WORDS and bool(_STATEMENT_VERB.match(item))
+
+
+def _split(text: str, start: int, end: int, lang: str | None) -> list[tuple[int, int]]:
+    """Sentence spans of text[start:end]: English by `_split_sentences`, other languages that
+    pysbd knows by pysbd (`tracker.article.language.segment`)."""
+    if lang in (None, "en") or not language.supported_by_segmenter(lang):
+        return _split_sentences(text, start, end)
+    assert lang is not None
+    return [(start + a, start + b) for a, b in language.segment(text[start:end], lang)]
+
+
+class _Pending:
+    """A sentence being built: its span, words, list items; `standalone` when it is a claim
+    without items too (an introducing sentence of fewer than three words is not)."""
+
+    __slots__ = ("sentence", "standalone", "items", "end")
+
+    def __init__(self, sentence: _Sentence, standalone: bool) -> None:
+        self.sentence = sentence
+        self.standalone = standalone
+        self.items: list[str] = []
+        self.end = sentence.end
+
+    def finished(self) -> _Sentence | None:
+        if not self.items:
+            return self.sentence if self.standalone else None
+        text = f"{self.sentence.text} {'; '.join(self.items)}"
+        return self.sentence._replace(text=text, end=self.end, items=tuple(self.items),
+                                      incomplete=False)
+
+
+_ITEM_TRAIL = ";,. "
+
+
+def _unit_sentences(
+    unit: _Unit, text: str, path: tuple[str, ...], lang: str | None
+) -> list[_Pending]:
+    spans = _split(text, unit.start, unit.end, lang)
+    sentences: list[_Pending] = []
     for index, (a, b) in enumerate(spans):
-        cleaned = _clean(text[a:b])
-        if not _is_claim_text(cleaned):
+        cleaned = _clean(_link_text(text[a:b]))
+        if not cleaned:
             continue
         last = index == len(spans) - 1
+        introduces = last and cleaned[-1] in ":："
+        if not _is_claim_text(cleaned):
+            if not (introduces and _introduces_list(cleaned)):
+                continue
+            sentences.append(_Pending(_Sentence(cleaned, path, a, b, False), standalone=False))
+            continue
         # A paragraph's last sentence without a full stop was cut off (a colon opens a list).
-        cut_off = last and not unit.bullet and not _ends_sentence(cleaned) and cleaned[-1] != ":"
-        sentences.append(_Sentence(cleaned, path, a, b, cut_off))
+        cut_off = last and not unit.bullet and not _ends_sentence(cleaned) and not introduces
+        sentences.append(_Pending(_Sentence(cleaned, path, a, b, cut_off), standalone=True))
     return sentences
 
 
-def _sentences(content: Iterable[_Placed], text: str) -> list[_Sentence]:
-    return [
-        sentence
-        for placed in content
-        if not placed.in_resources
-        for unit in _units(placed.block, text)
-        for sentence in _unit_sentences(unit, text, placed.path)
-    ]
+def _introduces_list(sentence: str) -> bool:
+    """A sentence ending in a colon that is not a claim by itself only because it is short
+    ("Symptoms include:"): neither a question, furniture nor a self-description."""
+    return not (_META_SENTENCE.search(sentence) or furniture.is_not_a_claim(sentence))
+
+
+def _sentences(content: Iterable[_Placed], text: str, lang: str | None) -> list[_Sentence]:
+    """The claims' sentences in order. A list item that is a fragment joins the sentence ending
+    in a colon just before its list (in the same section) as one of its items; a fragment
+    without such a sentence is no claim."""
+    pending: list[_Pending] = []
+    introducer: _Pending | None = None
+    for placed in content:
+        if placed.in_resources:
+            introducer = None
+            continue
+        for unit in _units(placed.block, text):
+            if unit.bullet:
+                item = _clean(_link_text(text[unit.start : unit.end]))
+                introduced = introducer is not None and introducer.sentence.path == placed.path
+                if not _is_statement_item(item, lang, introduced):
+                    question = item.endswith(("?", "？", "؟"))
+                    if introduced and introducer is not None and item.strip(_ITEM_TRAIL) \
+                            and not question:
+                        introducer.items.append(item.rstrip(_ITEM_TRAIL))
+                        introducer.end = unit.end
+                    continue
+            found = _unit_sentences(unit, text, placed.path, lang)
+            pending += found
+            last = found[-1] if found else None
+            introducer = last if last and last.sentence.text[-1] in ":：" else None
+    return [sentence for p in pending if (sentence := p.finished()) is not None]
 
 
 # --------------------------------------------------------------------------------------------
@@ -984,15 +1240,29 @@ def _in_faq(path: tuple[str, ...]) -> bool:
 # parse_article
 
 
+_FRONT_MATTER_START = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n")
+
+
 def _is_markdown(text: str) -> bool:
-    return bool(re.search(r"^#{1,6} ", text, re.MULTILINE))
+    return bool(re.search(r"^#{1,6} ", text, re.MULTILINE) or _FRONT_MATTER_START.match(text))
 
 
-def parse_article(text: str, fmt: Literal["text", "markdown"] | None = None) -> ParsedArticle:
-    """Read an article into its sections, claims and listed resources.
+def parse_article(
+    text: str,
+    fmt: Literal["text", "markdown"] | None = None,
+    *,
+    language: str | None = None,
+    title: str | None = None,
+    metadata: ArticleMetadata | None = None,
+) -> ParsedArticle:
+    """Read an article into its sections, claims, listed resources and cited sources.
 
     `fmt` forces plain text or Markdown; by default Markdown is assumed when a line starts with
-    '#' and a space. Spans refer to `normalise_newlines(text)`, returned as `.text`.
+    '#' and a space or the text opens with front matter. Spans refer to
+    `normalise_newlines(text)`, returned as `.text` (Markdown front matter and HTML comments are
+    read as blank, so they shift nothing). `language` (an ISO 639-1 code) is how sentences are
+    split; by default the front matter's, else detected. `title` and `metadata` are what the
+    source said (a page's title, author and date), used where the text says nothing.
     Raises ArticleError when the text is empty, holds no sentence to record, or is over a limit
     of `tracker.limits` (size, claims, heading and resource title length, a NUL character).
     """
@@ -1010,17 +1280,24 @@ def parse_article(text: str, fmt: Literal["text", "markdown"] | None = None) -> 
             "(U+0000), which is not text; remove it"
         )
     markdown = _is_markdown(normalised) if fmt is None else fmt == "markdown"
-    all_blocks = _blocks(normalised, markdown)
-    _check_headings(all_blocks, normalised)
-    title, blocks = _take_title(all_blocks, markdown)
-    blocks = [block for block in blocks if not _is_boilerplate(block, title)]
+    work, matter = read_front_matter(normalised) if markdown else (normalised, None)
+    work = blank_comments(work) if markdown else work
+    if not work.strip():
+        raise ArticleError("the article is empty (only front matter or comments)")
+    all_blocks = _blocks(work, markdown)
+    _check_headings(all_blocks, work)
+    fallback = (matter.title if matter else None) or title
+    found_title, blocks = _take_title(all_blocks, markdown, fallback)
+    taken = _take_out_furniture(blocks, markdown)
+    blocks = [block for block in taken.blocks if not _is_boilerplate(block, found_title)]
     toc_index, toc = _find_toc(blocks, markdown)
     if toc_index is not None:
         del blocks[toc_index]
     single_lines = (block.single for block in blocks if block.single is not None)
     protected = toc | {_key(line) for line in single_lines if _is_back_matter(_key(line))}
     layout = _lay_out(_join_page_breaks(blocks, protected), markdown, toc)
-    sentences = _sentences(layout.content, normalised)
+    lang = language_of(layout.content, work, language or (matter.language if matter else None))
+    sentences = _sentences(layout.content, work, lang)
     if not sentences:
         raise ArticleError(
             "the article has no sentences to record as claims (only headings, lists or links)"
@@ -1034,14 +1311,65 @@ def parse_article(text: str, fmt: Literal["text", "markdown"] | None = None) -> 
         )
     resources = _resources(layout.content)
     _check_resources(resources, normalised)
+    claims = _claims(sentences)
+    given = metadata or ArticleMetadata()
     return ParsedArticle(
-        title=title,
+        title=found_title,
         text=normalised,
         content_hash=hashlib.sha256(normalised.encode("utf-8")).hexdigest(),
         sections=tuple(layout.sections),
-        claims=_claims(sentences),
+        claims=claims,
         resources=tuple(resources),
+        language=lang,
+        metadata=ArticleMetadata(
+            author=given.author or (matter.author if matter else None) or taken.author,
+            published=(given.published
+                       or (furniture.parse_date(matter.date) if matter and matter.date else None)
+                       or taken.published),
+            furniture=tuple(dict.fromkeys(given.furniture + taken.kinds)),
+        ),
+        cited=_cited_sources(layout.content, work, claims),
     )
+
+
+def language_of(content: Sequence[_Placed], text: str, given: str | None) -> str | None:
+    """The article's language: `given` (normalised) when there is one, else py3langid's guess
+    on the article's content blocks (not its headings or furniture)."""
+    code = language.normalise_language(given)
+    if code:
+        return code
+    sample: list[str] = []
+    size = 0
+    for placed in content:
+        if size > 20_000:
+            break
+        piece = text[placed.block.start : placed.block.end]
+        sample.append(piece)
+        size += len(piece)
+    return language.detect_language("\n".join(sample))
+
+
+def _cited_sources(
+    content: Sequence[_Placed], text: str, claims: Sequence[ParsedClaim]
+) -> tuple[ParsedCitedSource, ...]:
+    """The article's own citations, each with the claim whose span holds it (or, outside the
+    claims, the line it sits in)."""
+    starts = [claim.start for claim in claims]
+    found: list[ParsedCitedSource] = []
+    for placed in content:
+        for unit in _units(placed.block, text):
+            region = text[unit.start : unit.end]
+            for ref in cited_refs.find_references(region):
+                start, end = unit.start + ref.start, unit.start + ref.end
+                at = bisect.bisect_right(starts, start) - 1
+                claim = claims[at] if at >= 0 and start < claims[at].end else None
+                sentence = claim.text if claim else _clean(_link_text(region))
+                found.append(ParsedCitedSource(
+                    ordinal=len(found), kind=ref.kind, identifier=ref.identifier[:1000],
+                    url=ref.url, link_text=ref.link_text[:500], sentence=sentence[:5000],
+                    claim_ordinal=claim.ordinal if claim else None, start=start, end=end,
+                ))
+    return tuple(found)
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -1084,6 +1412,7 @@ def _claims(sentences: Sequence[_Sentence]) -> tuple[ParsedClaim, ...]:
                 incomplete=sentence.incomplete,
                 fingerprint=fingerprint(sentence.text),
                 restates=None,
+                items=sentence.items,
             )
         )
     links = _restatements(claims)
@@ -1091,20 +1420,7 @@ def _claims(sentences: Sequence[_Sentence]) -> tuple[ParsedClaim, ...]:
 
 
 def _with_restates(claim: ParsedClaim, restates: int | None) -> ParsedClaim:
-    if restates is None:
-        return claim
-    return ParsedClaim(
-        claim.text,
-        claim.section_path,
-        claim.ordinal,
-        claim.start,
-        claim.end,
-        claim.category,
-        claim.category_rule,
-        claim.incomplete,
-        claim.fingerprint,
-        restates,
-    )
+    return claim if restates is None else dataclasses.replace(claim, restates=restates)
 
 
 # --------------------------------------------------------------------------------------------

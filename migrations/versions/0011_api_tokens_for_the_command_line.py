@@ -5,8 +5,8 @@
 who issued it, when it was issued, last used and revoked. No data to migrate: the table
 starts empty.
 
-Revision ID: 0009
-Revises: 0007
+Revision ID: 0011
+Revises: 0009
 Create Date: 2026-12-07
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import tracker.models
 
-revision: str = '0009'
-down_revision: str | None = '0007'
+revision: str = '0011'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

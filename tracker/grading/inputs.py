@@ -1,0 +1,169 @@
+"""The plain values grading works on: one `Evidence` per evidence link (the study's design and
+appraisal, the link's stance, directness and effect), and a reviewer's judgements on a claim's
+whole body. Callers flatten database rows into these; nothing here touches the database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tracker.grading.designs import RATED, REVIEWS, start_of
+from tracker.vocabulary import (
+    AppraisalTool,
+    BodyDomain,
+    Certainty,
+    Concern,
+    Directness,
+    DirectnessElement,
+    Pools,
+    Stance,
+    StudyDesign,
+)
+
+__all__ = [
+    "Appraisal",
+    "BodyJudgement",
+    "Effect",
+    "Evidence",
+    "Judgements",
+    "RATIO_MEASURES",
+    "concern_step",
+    "is_counted",
+]
+
+_STEP = {Concern.NONE: 0, Concern.SERIOUS: 1, Concern.VERY_SERIOUS: 2}
+_DIRECTNESS_STEP = {Directness.DIRECT: 0, Directness.NOT_APPLICABLE: 0,
+                    Directness.INDIRECT: 1, Directness.VERY_INDIRECT: 2}
+
+
+def concern_step(concern: Concern | None) -> int:
+    """0, 1 or 2 steps down; a concern nobody recorded takes nothing off (and is reported as
+    not judged by the caller, never as "no concerns")."""
+    return 0 if concern is None else _STEP[concern]
+
+
+@dataclass(frozen=True, slots=True)
+class Judgements:
+    """Concerns a reviewer recorded on one link (this study, for this claim). None: not judged.
+
+    They are the link's own notes — e.g. heterogeneity inside a meta-analysis, or a trial too
+    small for this outcome — and are added to the body's domains (the worse one counts). They
+    never stand in for an appraisal of the study or for the link's directness."""
+
+    risk_of_bias: Concern | None = None
+    inconsistency: Concern | None = None
+    indirectness: Concern | None = None
+    imprecision: Concern | None = None
+    publication_bias: Concern | None = None
+    large_effect: bool = False
+    dose_response: bool = False
+
+    @property
+    def recorded(self) -> bool:
+        return any(getattr(self, n) is not None for n in (
+            "risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"))
+
+
+@dataclass(frozen=True, slots=True)
+class Appraisal:
+    """A study's appraisal: the tool and the overall judgement its algorithm derived; for a
+    review, which designs it pools."""
+
+    tool: AppraisalTool
+    overall: str
+    pools: Pools | None = None
+
+
+#: Measures compared with 1 (no effect); every other measure is a difference, compared with 0.
+RATIO_MEASURES = frozenset({"RR", "OR", "HR", "IRR", "RATIO", "RISK RATIO", "ODDS RATIO",
+                            "HAZARD RATIO"})
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What a study found for this claim's outcome, where a reviewer recorded it."""
+
+    measure: str | None = None  # "SMD", "MD", "RR", "OR", "NNT", …
+    estimate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    participants: int | None = None
+    studies: int | None = None  # reviews: how many studies the estimate pools
+
+    def crosses_no_effect(self) -> bool | None:
+        """Whether the 95 % CI includes no effect; None when no CI (or measure) is recorded."""
+        if self.ci_low is None or self.ci_high is None or not self.measure:
+            return None
+        null = 1.0 if self.measure.strip().upper() in RATIO_MEASURES else 0.0
+        return self.ci_low < null < self.ci_high or null in (self.ci_low, self.ci_high)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One evidence link, flattened."""
+
+    citation: str  # a label for explanations (the citation key)
+    design: StudyDesign | None
+    stance: Stance
+    judgements: Judgements = Judgements()
+    verified: bool = True
+    retracted: bool = False
+    appraisal: Appraisal | None = None
+    directness: tuple[tuple[DirectnessElement, Directness], ...] = ()
+    effect: Effect | None = None
+
+    @property
+    def rated(self) -> bool:
+        """GRADE rates this design (trials, observational studies, case series, reviews)."""
+        return self.design in RATED
+
+    @property
+    def is_review(self) -> bool:
+        return self.design in REVIEWS
+
+    @property
+    def pools(self) -> Pools | None:
+        return None if self.appraisal is None else self.appraisal.pools
+
+    def start(self) -> Certainty | None:
+        """GRADE's starting point for this study; None when unknown (a review whose pooled
+        designs nobody recorded) or when GRADE does not rate the design."""
+        return start_of(self.design, self.pools)
+
+    def directness_of(self) -> Mapping[DirectnessElement, Directness]:
+        return dict(self.directness)
+
+    def directness_missing(self) -> list[DirectnessElement]:
+        judged = {element for element, _ in self.directness}
+        return [e for e in DirectnessElement if e not in judged]
+
+    def directness_steps(self) -> int:
+        """The worst element (indirect −1, very indirect −2), or the link's recorded
+        indirectness concern if that is worse."""
+        worst = max((_DIRECTNESS_STEP[j] for _, j in self.directness), default=0)
+        return max(worst, concern_step(self.judgements.indirectness))
+
+    def indirect_elements(self) -> list[str]:
+        return [f"{e} {j}" for e, j in self.directness
+                if j in (Directness.INDIRECT, Directness.VERY_INDIRECT)]
+
+    @property
+    def participants(self) -> int | None:
+        return None if self.effect is None else self.effect.participants
+
+
+@dataclass(frozen=True, slots=True)
+class BodyJudgement:
+    """A reviewer's judgement on one domain of a claim's whole body of evidence: a `Concern`
+    value for the domains that rate down, an `Upgrade` value for those that rate up."""
+
+    value: str
+    reason: str
+
+
+BodyJudgements = Mapping[BodyDomain, BodyJudgement]
+
+
+def is_counted(item: Evidence) -> bool:
+    """Only verified, non-retracted citations count towards a verdict."""
+    return item.verified and not item.retracted
