@@ -5,8 +5,10 @@
     python3 dev.py test    create .venv, install with the dev tools, run ruff, mypy and pytest
 
 Everything after the verb is passed on: `python3 dev.py run --empty` starts on a database holding
-only the article, `--examples` also loads the example articles; `python3 dev.py test -k bibtex`
-selects tests. The virtual environment is reinstalled only when pyproject.toml changes.
+only the article, `--examples` also loads the example articles; `python3 dev.py run
+--server.address 0.0.0.0` opens the dashboard to the network (it listens on 127.0.0.1
+otherwise); `python3 dev.py test -k bibtex` selects tests. The virtual environment is reinstalled
+only when pyproject.toml changes (an install with the dev tools serves `run` too).
 """
 
 from __future__ import annotations
@@ -24,13 +26,22 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
+#: The installs that include what each one needs: the dev extras include the base install.
+INCLUDED_BY = {"": ("", "dev"), "dev": ("dev",)}
+
+
+def _stamp(extras: str, digest: str) -> Path:
+    return VENV / f".installed-{extras or 'base'}-{digest}"
+
+
 def ensure_environment(extras: str) -> None:
-    """Create .venv and install the project (editable) unless it is already current."""
+    """Create .venv and install the project (editable) unless an install of this
+    pyproject.toml that includes `extras` is already there."""
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py must explain, not crash, on old Pythons
         sys.exit(f"Evidence Tracker needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    stamp = VENV / f".installed-{extras or 'base'}-{digest}"
-    if stamp.exists():
+    stamp = _stamp(extras, digest)
+    if any(_stamp(wider, digest).exists() for wider in INCLUDED_BY.get(extras, (extras,))):
         return
     if not PYTHON.exists():
         print("Creating the virtual environment in .venv ...", flush=True)
@@ -52,14 +63,20 @@ def run(args: list[str]) -> int:
     bootstrap = [str(BIN / "tracker"), "bootstrap", *ours]
     if subprocess.run(bootstrap, cwd=ROOT).returncode != 0:
         return 1
-    streamlit = [
-        str(BIN / "streamlit"), "run", str(ROOT / "dashboard" / "app.py"),
-        "--browser.gatherUsageStats", "false", *passthrough,
-    ]
     try:
-        return subprocess.run(streamlit, cwd=ROOT).returncode
+        return subprocess.run(streamlit_command(passthrough), cwd=ROOT).returncode
     except KeyboardInterrupt:
         return 0
+
+
+def streamlit_command(args: list[str]) -> list[str]:
+    """`streamlit run` for the dashboard, listening on 127.0.0.1 only unless `args` name
+    another `--server.address` (reading needs no account: open it to a network on purpose)."""
+    command = [str(BIN / "streamlit"), "run", str(ROOT / "dashboard" / "app.py"),
+               "--browser.gatherUsageStats", "false"]
+    if not any(a == "--server.address" or a.startswith("--server.address=") for a in args):
+        command += ["--server.address", "127.0.0.1"]
+    return command + args
 
 
 def test(args: list[str]) -> int:

@@ -5,7 +5,7 @@ sign-in) and the footer. Each page is one file in `views/`; shared widgets are i
 `pages/`: a folder of that name next to the entry point puts Streamlit in its older
 directory-based navigation until `st.navigation` first runs, so on a fresh server a deep link
 would run a page without this file.) The database is the one `TRACKER_DATABASE_URL` names
-(default: `var/tracker.db` under the working directory).
+(default: `tracker.db` in the user's data directory, `tracker.config.default_database_path`).
 """
 
 import sys

@@ -18,7 +18,9 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard import sessions
 from tracker import db, queries
 from tracker.config import load_settings
 from tracker.errors import TrackerError
@@ -39,6 +41,9 @@ NO_DOCUMENT = ("No document yet. Load the shipped article and its evidence with 
                "`tracker bootstrap`, or add an article with `tracker ingest PATH`.")
 
 ACTOR_KEY = "actor"  # session state: the signed-in Actor
+BOUND_KEY = "signed_in_browser"  # session state: `sessions.client_binding` at sign-in
+MOVED = ("This sign-in was made in another browser, so it was ended here; sign in again. "
+         "(A session's address reached another browser.)")
 SIGNED_IN_AT_KEY = "signed_in_at"  # session state: when they signed in (aware datetime)
 LAST_ACTIVE_KEY = "last_active_at"  # session state: their last run of the app
 _SIGNED_OUT_KEY = "_signed_out"  # why the sign-in ended, shown once in the sidebar
@@ -150,13 +155,15 @@ def database_url() -> str:
 
 @st.cache_resource(show_spinner=False, on_release=lambda engine: engine.dispose())
 def engine(url: str) -> Engine:
-    """One engine (and connection pool) per database URL, shared by every session."""
-    return db.make_engine(url)
+    """One engine (and connection pool) per database URL, shared by every session. A missing
+    SQLite file is not created (`tracker bootstrap` does that)."""
+    return db.make_engine(url, create=False)
 
 
 def start_run() -> bool:
     """Read the database revision once per script run; False (with the reason shown) when the
-    database cannot be used."""
+    database cannot be used. Guards the server's uploads (`dashboard.sessions`)."""
+    sessions.install()
     try:
         with db.reading(engine(database_url())) as session:
             st.session_state[_REVISION_KEY] = db.revision_of(session)
@@ -216,6 +223,22 @@ def perform(action: Callable[[Session, Actor], T], success: str | Callable[[T], 
     st.rerun()
 
 
+def prepare(action: Callable[[Session, Actor], T]) -> T | None:
+    """Run a service's preparation of a write (reading and parsing its input) as the signed-in
+    user in a read transaction, outside any write lock; a domain error is shown and gives
+    None."""
+    signed_in = current_actor()
+    if signed_in is None:
+        st.error("Sign in (in the sidebar) to make changes.")
+        return None
+    try:
+        with db.reading(engine(database_url())) as session:
+            return action(session, access.actor_named(session, signed_in.username))
+    except TrackerError as exc:
+        show_error(exc)
+        return None
+
+
 def show_flash() -> None:
     """The confirmation of the last write, once."""
     message = st.session_state.pop(_FLASH_KEY, None)
@@ -245,8 +268,17 @@ def current_actor() -> Actor | None:
     return identity_actor()
 
 
+def _browser() -> str:
+    return sessions.client_binding(st.context.cookies, st.context.headers)
+
+
 def _sign_in_holds() -> bool:
-    """Apply the expiry rule to this session's times; note this run as activity."""
+    """The sign-in belongs to this browser (`sessions.client_binding`), and has not expired
+    (`users.session_expiry`); note this run as activity."""
+    if st.session_state.get(BOUND_KEY) != _browser():
+        sign_out()
+        st.session_state[_SIGNED_OUT_KEY] = MOVED
+        return False
     now = datetime.now(UTC)
     signed_in_at = st.session_state.setdefault(SIGNED_IN_AT_KEY, now)
     last_active = st.session_state.get(LAST_ACTIVE_KEY, signed_in_at)
@@ -260,7 +292,7 @@ def _sign_in_holds() -> bool:
 
 
 def sign_out() -> None:
-    for key in (ACTOR_KEY, SIGNED_IN_AT_KEY, LAST_ACTIVE_KEY):
+    for key in (ACTOR_KEY, SIGNED_IN_AT_KEY, LAST_ACTIVE_KEY, BOUND_KEY):
         st.session_state.pop(key, None)
 
 
@@ -291,9 +323,17 @@ def _auth_configured() -> bool:
         return False
 
 
+def _uploads_for(actor: Actor | None) -> None:
+    """Let the server keep this session's uploads only while its user may import."""
+    context = get_script_run_ctx()
+    if context is not None:
+        sessions.allow_uploads(context.session_id, access.may(actor, "citations.import"))
+
+
 def sign_in_panel() -> None:
     """Sidebar: who is signed in and a sign-out button, or the sign-in form."""
     actor = current_actor()
+    _uploads_for(actor)
     with st.sidebar:
         st.subheader("Account" if actor is not None else "Sign in", anchor=False)
         ended = st.session_state.pop(_SIGNED_OUT_KEY, None)
@@ -333,6 +373,7 @@ def _sign_in(username: str, password: str) -> None:
         return
     now = datetime.now(UTC)
     st.session_state[ACTOR_KEY] = actor
+    st.session_state[BOUND_KEY] = _browser()
     st.session_state[SIGNED_IN_AT_KEY] = now
     st.session_state[LAST_ACTIVE_KEY] = now
     st.session_state.pop("sign_in_password", None)
@@ -349,8 +390,8 @@ def may(use_case: str) -> bool:
 def needs(use_case: str, what: str) -> None:
     """Say who may do what is not shown: the least role of `use_case`, from the table."""
     role = access.USE_CASES[use_case].role
-    article = "an" if role.value[0] in "aeiou" else "a"
-    st.info(f"Sign in as {article} {role.value} (or higher) to {what}.", icon=":material/lock:")
+    st.info(f"Sign in as {access.with_article(role.value)} (or higher) to {what}.",
+            icon=":material/lock:")
 
 
 # --- documents -------------------------------------------------------------------------------

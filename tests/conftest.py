@@ -233,6 +233,20 @@ def make_actor() -> Callable[[Engine, Role], Actor]:
     return make
 
 
+def cli_env(engine: Engine, username: str | None = None) -> dict[str, str]:
+    """The environment of a `tracker` command on `engine` acting as `username`: on SQLite
+    TRACKER_USER names it; on PostgreSQL, where a command-line write must prove who it acts
+    for, a freshly issued token goes in TRACKER_TOKEN too (revoking the user's earlier one)."""
+    env = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
+    if username:
+        env["TRACKER_USER"] = username
+        if not db.is_sqlite(engine):
+            with db.writing(engine) as session:
+                env["TRACKER_TOKEN"] = users.issue_token(session, system_actor(session),
+                                                         username)
+    return env
+
+
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as s:

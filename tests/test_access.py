@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import hashlib
 import importlib
 import inspect
+import json
 import math
 import pkgutil
 import re
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,11 +27,11 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 import tracker.services
-from tests.conftest import ARTICLE, ROOT
+from tests.conftest import ARTICLE, ROOT, cli_env
 from tracker import db, queries
 from tracker.cli import app
-from tracker.errors import PermissionDenied
-from tracker.models import AuditEvent, Base, Claim, SignInAttempt
+from tracker.errors import Conflict, NotFound, PermissionDenied
+from tracker.models import ApiToken, AuditEvent, Base, Claim, SignInAttempt
 from tracker.services import (
     access,
     appraisals,
@@ -165,6 +168,7 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         users.add_user(session, system, "dormant", Role.VIEWER, PASSWORD)
         users.set_active(session, system, "dormant", False)
         users.authenticate(session, "locked-name", "wrong password")
+        users.issue_token(session, system, "target")
         citations.set_design(session, system, second, StudyDesign.RCT)
         stale = _claim(session, copy, "Ketamine blocks NMDA receptors")
         stale.rules_version = 0
@@ -247,6 +251,9 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         "user.activate": one(lambda s, a: users.set_active(s, a, "dormant", True),
                              "user.activate"),
         "user.unlock": one(lambda s, a: users.unlock(s, a, "locked-name"), "user.unlock"),
+        "user.token": one(lambda s, a: users.issue_token(s, a, "target"), "user.token"),
+        "user.token-revoke": one(lambda s, a: users.revoke_tokens(s, a, "target"),
+                                 "user.token-revoke"),
     }
 
 
@@ -277,8 +284,8 @@ def _refused(engine: Engine, actor: Actor, use: access.UseCase, case: Case) -> l
             raise _Undo  # allowed although the table says no: undone, and reported below
     if refused is None:
         return [f"{use.name} as {actor.role}: allowed although the table needs {use.role}"]
-    expected = (f"{actor.username} is a {actor.role.value}; {use.doing} needs the "
-                f"{use.role.value} role")
+    expected = (f"{actor.username} is {access.with_article(actor.role.value)}; {use.doing} "
+                f"needs the {use.role.value} role")
     problems = [] if refused == expected else [
         f"{use.name} as {actor.role}: {refused} (expected {expected!r})"]
     if pending:
@@ -434,6 +441,40 @@ def test_failures_count_per_name_across_processes(
         second.dispose()
 
 
+def test_simultaneous_wrong_guesses_never_pass_the_limit(engine: Engine, member: Actor) -> None:
+    """Twelve sign-ins for one name at once (as twelve dashboard sessions would send them):
+    exactly five failures are counted, the other seven are refused as locked without a
+    password check, and the right password is refused too while the lock holds."""
+    attempts = 12
+    barrier = threading.Barrier(attempts)
+    events: list[str] = []
+    outcomes: list[users.SignIn] = []
+    guard = threading.Lock()
+
+    def guess() -> None:
+        barrier.wait()
+        with guard:
+            events.append("start")
+        outcome = attempt(engine, member.username, "wrong password", T0)
+        with guard:
+            events.append("end")
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=guess) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert events.index("end") == attempts, "every guess was under way before one finished"
+    assert len(outcomes) == attempts and all(o.actor is None for o in outcomes)
+    assert failures(engine, member.username) == users.SIGN_IN_MAX_FAILURES
+    checked = [o for o in outcomes if o.refusal.startswith(users.REFUSED)]
+    locked = [o for o in outcomes if o.refusal.startswith("too many failed sign-ins")]
+    assert (len(checked), len(locked)) == (users.SIGN_IN_MAX_FAILURES,
+                                           attempts - users.SIGN_IN_MAX_FAILURES)
+    assert "too many" in attempt(engine, member.username, PASSWORD, T0).refusal
+
+
 def test_failures_older_than_the_window_are_forgotten(engine: Engine, member: Actor) -> None:
     for n in range(users.SIGN_IN_MAX_FAILURES - 1):
         attempt(engine, member.username, "wrong password", T0 + timedelta(seconds=n))
@@ -475,14 +516,13 @@ def test_an_admin_unlocks_a_name(engine: Engine, member: Actor,
 def test_cli_users_unlock(engine: Engine, member: Actor, make_actor: MakeActor) -> None:
     admin = make_actor(engine, Role.ADMIN)
     attempt(engine, member.username, "wrong password", T0)
-    env = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
     runner = CliRunner()
     result = runner.invoke(app, ["users", "unlock", member.username, "--as", admin.username],
-                           env=env)
+                           env=cli_env(engine, admin.username))
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"{member.username}: 1 failed sign-in(s) cleared"
     refused = runner.invoke(app, ["users", "unlock", member.username, "--as",
-                                  member.username], env=env)
+                                  member.username], env=cli_env(engine, member.username))
     assert refused.exit_code == PermissionDenied.exit_code
     assert "clearing sign-in locks needs the admin role" in refused.output
 
@@ -663,3 +703,180 @@ def test_the_streamlit_secrets_file_is_ignored() -> None:
 def test_the_secret_scan_finds_what_it_should(path: str, text: str, hits: int) -> None:
     """The scan's rules on small made-up files (the values are split so this file passes)."""
     assert len(secrets_in(path, text)) == hits, secrets_in(path, text)
+
+
+# --- who may act through the command line (issue 12) -----------------------------------------
+
+
+def _invoke(engine: Engine, *args: str, **env: str) -> Any:
+    base = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "TRACKER_USER": "", "TRACKER_TOKEN": ""}
+    return CliRunner().invoke(app, list(args), env={**base, **env})
+
+
+def test_the_built_in_system_user_cannot_be_acted_as(shipped_engine: Engine) -> None:
+    before = snapshot(shipped_engine)
+    for how in ({"args": ("--as", "system")}, {"env": {"TRACKER_USER": "system"}}):
+        args = ("resolve", "1", "--reason", "x", *how.get("args", ()))
+        result = _invoke(shipped_engine, *args, **how.get("env", {}))
+        assert result.exit_code != 0, result.output
+        assert "no user named 'system'" in result.output or "prove who it acts" in result.output
+    assert snapshot(shipped_engine) == before
+    with db.writing(shipped_engine) as session:
+        with pytest.raises(NotFound):
+            access.actor_named(session, "system")
+        assert "system" not in {u.username for u in users.list_users(session)}
+        with pytest.raises(PermissionDenied):
+            users.issue_token(session, system_actor(session), "system")
+        assert users.authenticate(session, "system", "").actor is None
+
+
+def test_the_last_active_admin_stays_an_active_admin(
+        engine: Engine, make_actor: MakeActor) -> None:
+    admin = make_actor(engine, Role.ADMIN)
+    for change in (lambda s: users.set_active(s, admin, admin.username, False),
+                   lambda s: users.set_role(s, admin, admin.username, Role.VIEWER)):
+        with pytest.raises(Conflict, match="last active admin"), db.writing(engine) as session:
+            change(session)
+    other = make_actor(engine, Role.ADMIN)
+    with db.writing(engine) as session:
+        users.set_active(session, admin, other.username, False)
+    with pytest.raises(Conflict, match="last active admin"), db.writing(engine) as session:
+        users.set_active(session, admin, admin.username, False)
+    activated = _invoke(engine, "users", "activate", other.username,
+                        **cli_env(engine, admin.username))
+    assert activated.exit_code == 0, activated.output
+    assert activated.output.strip() == f"{other.username} activated"
+    with db.writing(engine) as session:
+        users.set_active(session, other, admin.username, False)  # now another admin remains
+        assert access.actor_named(session, other.username).role is not Role.VIEWER
+
+
+def test_adding_an_admin_without_an_acting_admin_is_refused_before_the_password(
+        engine: Engine, make_actor: MakeActor) -> None:
+    make_actor(engine, Role.ADMIN)
+    result = _invoke(engine, "users", "add", "mallory", "--role", "admin")
+    assert result.exit_code == PermissionDenied.exit_code
+    assert result.output.startswith("error: name the acting admin"), result.output
+    assert "password" not in result.output.split("error:")[0]
+
+
+def test_a_local_sqlite_file_keeps_the_as_convenience(
+        backend: Any, article_engine: Engine, make_actor: MakeActor) -> None:
+    editor = make_actor(article_engine, Role.EDITOR)
+    result = _invoke(article_engine, "flag", "9", "--kind", "other", "--reason", "check",
+                     "--as", editor.username)
+    if backend.name == "sqlite":
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == PermissionDenied.exit_code
+        assert "TRACKER_TOKEN" in result.output and "nothing" not in result.output
+        with db.reading(article_engine) as session:
+            assert queries.flags(session, None) == [], "a refused write writes nothing"
+
+
+def test_a_write_to_postgresql_needs_the_right_token(
+        postgresql_backend: Any, make_actor: MakeActor) -> None:
+    engine = db.make_engine(postgresql_backend.url("article"))
+    try:
+        editor = make_actor(engine, Role.EDITOR)
+        other = make_actor(engine, Role.EDITOR)
+        admin = make_actor(engine, Role.ADMIN)
+        flag = ("flag", "9", "--kind", "other", "--reason", "check")
+        refused = _invoke(engine, *flag, "--as", editor.username)
+        assert refused.exit_code == PermissionDenied.exit_code
+        assert "TRACKER_TOKEN" in refused.output
+        issued = _invoke(engine, "users", "token", editor.username, "--as", admin.username,
+                         TRACKER_TOKEN=cli_env(engine, admin.username)["TRACKER_TOKEN"])
+        assert issued.exit_code == 0, issued.output
+        token = issued.stdout.strip()
+        assert token.startswith(users.ISSUED_PREFIX)
+        with db.reading(engine) as session:
+            stored = session.scalars(select(ApiToken.token_hash)).all()
+            [event] = queries.history(session, action="user.token", limit=1)
+        assert token not in stored and hashlib.sha256(token.encode()).hexdigest() in stored
+        assert token not in json.dumps([event.before, event.after, event.summary])
+        ok = _invoke(engine, *flag, TRACKER_TOKEN=token)
+        assert ok.exit_code == 0, ok.output
+        with db.reading(engine) as session:
+            [raised] = queries.flags(session, None)
+            used = session.scalar(select(ApiToken.last_used_at).where(
+                ApiToken.revoked_at.is_(None), ApiToken.user_id == editor.id))
+        assert raised.raised_by == editor.username and used is not None
+        as_other = _invoke(engine, *flag, "--as", other.username, TRACKER_TOKEN=token)
+        assert as_other.exit_code == PermissionDenied.exit_code
+        assert f"is {editor.username}'s; it cannot act as {other.username}" in as_other.output
+        wrong = _invoke(engine, *flag, TRACKER_TOKEN=token + "x")
+        assert wrong.exit_code == PermissionDenied.exit_code
+        with db.writing(engine) as session:
+            users.revoke_tokens(session, admin, editor.username)
+        revoked = _invoke(engine, *flag, TRACKER_TOKEN=token)
+        assert revoked.exit_code == PermissionDenied.exit_code
+        with db.reading(engine) as session:
+            assert len(queries.flags(session, None)) == 1
+    finally:
+        engine.dispose()
+
+
+def test_on_postgresql_a_typed_password_is_checked_with_the_lock(
+        postgresql_backend: Any, make_actor: MakeActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker import cli
+
+    monkeypatch.setattr(cli, "_interactive", lambda: True)
+    engine = db.make_engine(postgresql_backend.url("article"))
+    try:
+        editor = make_actor(engine, Role.EDITOR)
+        flag = ("flag", "9", "--kind", "other", "--reason", "check", "--as", editor.username)
+        wrong = CliRunner().invoke(app, list(flag), input="not the password\n",
+                                   env={"TRACKER_DATABASE_URL": engine.url.render_as_string(
+                                       hide_password=False), "TRACKER_TOKEN": ""})
+        assert wrong.exit_code == PermissionDenied.exit_code
+        assert users.REFUSED in wrong.output
+        assert failures(engine, editor.username) == 1
+        right = CliRunner().invoke(app, list(flag), input=f"{PASSWORD}\n",
+                                   env={"TRACKER_DATABASE_URL": engine.url.render_as_string(
+                                       hide_password=False), "TRACKER_TOKEN": ""})
+        assert right.exit_code == 0, right.output
+    finally:
+        engine.dispose()
+
+
+def test_the_first_admin_of_a_postgresql_installation_needs_no_credentials(
+        postgresql_backend: Any) -> None:
+    engine = db.make_engine(postgresql_backend.url("article"))
+    try:
+        first = _invoke(engine, "users", "add", "ada", "--role", "admin", "--password",
+                        PASSWORD)
+        assert first.exit_code == 0, first.output
+        second = _invoke(engine, "users", "add", "eve", "--role", "admin", "--password",
+                         PASSWORD)
+        assert second.exit_code == PermissionDenied.exit_code
+    finally:
+        engine.dispose()
+
+
+def test_credentials_are_asked_before_a_new_password(
+        postgresql_backend: Any, make_actor: MakeActor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a user on PostgreSQL: the acting admin's password first (or the refusal, when
+    nobody is at a terminal), then the new user's password."""
+    from tracker import cli
+
+    engine = db.make_engine(postgresql_backend.url("article"))
+    try:
+        admin = make_actor(engine, Role.ADMIN)
+        url = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+               "TRACKER_TOKEN": "", "TRACKER_USER": ""}
+        refused = CliRunner().invoke(app, ["users", "add", "bob", "--as", admin.username],
+                                     env=url)
+        assert refused.exit_code == PermissionDenied.exit_code
+        assert refused.output.startswith("error: this database is shared"), refused.output
+        monkeypatch.setattr(cli, "_interactive", lambda: True)
+        added = CliRunner().invoke(app, ["users", "add", "bob", "--as", admin.username],
+                                   env=url, input=f"{PASSWORD}\nbobs-password\nbobs-password\n")
+        assert added.exit_code == 0, added.output
+        assert added.output.index(f"password for {admin.username}") < added.output.index(
+            "Repeat for confirmation")
+    finally:
+        engine.dispose()

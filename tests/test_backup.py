@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -431,6 +432,17 @@ BAD_ROWS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], str]] = {
                         "row_count says 5"),
     "duplicate id": (lambda d: _edit(d, "flags", lambda t: t["rows"].append(t["rows"][0])),
                      "table flags, rows .*: the database refused them"),
+    "unknown role": (lambda d: _edit(d, "users", lambda t: _set(t, -1, "role", "emperor")),
+                     r"table users, row \d+, column role: 'emperor' is not one of admin, "
+                     "editor, reviewer, viewer"),
+    "unknown stance": (lambda d: _edit(d, "evidence_links", lambda t: _set(
+        t, 0, "stance", "maybe")), "table evidence_links, row 1, column stance: 'maybe' is "
+                                   "not one of"),
+    "unknown concern": (lambda d: _edit(d, "evidence_links", lambda t: _set(
+        t, 0, "imprecision", "dire")), "column imprecision: 'dire' is not one of none, "
+                                       "serious, very-serious"),
+    "unknown status": (lambda d: _edit(d, "claims", lambda t: _set(
+        t, 0, "status", "proven")), "column status: 'proven' is not one of contested"),
 }
 
 
@@ -459,6 +471,37 @@ def test_bad_files_are_refused_and_change_nothing(
     assert revision(engine) == backup.head_revision() and tables_with_rows(engine) == []
     with pytest.raises(InvalidInput, match="no such file"):
         backup.restore_backup(engine, tmp_path / "missing.json")
+    with pytest.raises(InvalidInput, match=f"^{tmp_path}: is a directory, not a backup file$"):
+        backup.restore_backup(engine, tmp_path)
+    nested = tmp_path / "nested.json"
+    nested.write_text(content.replace('"rows":[', '"rows":[' + "[" * 100_000, 1),
+                      encoding="utf-8")
+    assert "[" * 100_000 in nested.read_text(encoding="utf-8")
+    with pytest.raises(InvalidInput, match="a value nested too deeply"):
+        backup.restore_backup(engines(backend.name, None), nested)
+
+
+def test_a_backup_replaces_only_a_regular_file(shipped_engine: Engine, tmp_path: Path) -> None:
+    """A symbolic link, a pipe or a directory at the target is refused and left alone (a
+    backup once replaced /dev/full)."""
+    kept = tmp_path / "precious.txt"
+    kept.write_text("not a backup", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(kept)
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    for target, kind in ((link, "a symbolic link"), (pipe, "a device, pipe or socket")):
+        with pytest.raises(InvalidInput, match=f"^{target} exists and is {kind}, not a "
+                                               "regular file"):
+            backup.write_backup(shipped_engine, target)
+    assert link.is_symlink() and kept.read_text(encoding="utf-8") == "not a backup"
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    with pytest.raises(InvalidInput, match="is a directory"):
+        backup.write_backup(shipped_engine, tmp_path)
+    previous = tmp_path / "previous.json"
+    previous.write_text("an older backup", encoding="utf-8")
+    backup.write_backup(shipped_engine, previous)  # a regular file is replaced
+    assert json.loads(previous.read_text(encoding="utf-8"))["format_version"] == 1
 
 
 # --- the command line ------------------------------------------------------------------------

@@ -20,15 +20,15 @@ from sqlalchemy import Engine, MetaData, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from tests.conftest import ARTICLE, ROOT, scaled
+from tests.conftest import ARTICLE, ROOT, cli_env, scaled
 from tests.test_fuzz import mutated_article, mutated_bib
 from tracker import bibtex, db, limits
 from tracker.cli import app
-from tracker.errors import InvalidInput
+from tracker.errors import Conflict, InvalidInput
 from tracker.models import Citation, Claim, Document, EvidenceLink, Flag, Section
-from tracker.services import articles, citations, evidence, flags, questions
+from tracker.services import articles, citations, evidence, flags, questions, users
 from tracker.services.access import Actor, system_actor
-from tracker.vocabulary import FlagKind, FlagState, Stance
+from tracker.vocabulary import FlagKind, FlagState, Role, Stance
 
 TABLES = ("citations", "citation_topics", "audit_events", "documents", "sections", "claims",
           "resources", "evidence_links", "flags", "users")
@@ -43,7 +43,9 @@ pytestmark = pytest.mark.usefixtures("quiet_bibtexparser")
 
 def snapshot(engine: Engine) -> dict[str, tuple[int, str]]:
     """Every row of the tables an import or an ingest can touch: (count, digest of the rows in
-    primary-key order)."""
+    primary-key order). The command line's user is made first (see `cli`), so that making it
+    is not taken for a change."""
+    cli_user(engine)
     metadata = MetaData()
     metadata.reflect(engine, only=TABLES)
     state = {}
@@ -66,12 +68,23 @@ def do_import(engine: Engine, *sources: tuple[str, str], **options: bool
         return citations.import_bibtex(session, system_actor(session), list(sources), **options)
 
 
+_CLI_ENVIRONMENTS: dict[str, dict[str, str]] = {}
+
+
+def cli_user(engine: Engine) -> dict[str, str]:
+    """The environment of an editor's `tracker` command on `engine` (made once per database,
+    with its token on PostgreSQL: `cli_env`)."""
+    url = engine.url.render_as_string(hide_password=False)
+    if url not in _CLI_ENVIRONMENTS:
+        with db.writing(engine) as session:
+            users.add_user(session, system_actor(session), "cli-editor", Role.EDITOR,
+                           "password-1")
+        _CLI_ENVIRONMENTS[url] = cli_env(engine, "cli-editor")
+    return _CLI_ENVIRONMENTS[url]
+
+
 def cli(engine: Engine, *args: str) -> tuple[int, str]:
-    env = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-           "TRACKER_USER": "system"}
-    with db.writing(engine) as session:
-        system_actor(session)
-    result = CliRunner().invoke(app, list(args), env=env)
+    result = CliRunner().invoke(app, list(args), env=cli_user(engine))
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output
 
@@ -199,11 +212,12 @@ def test_too_many_entries_in_one_import_is_refused_whole(
 
 def test_pasted_text_over_the_limit_is_refused_whole(shipped_engine: Engine) -> None:
     before = snapshot(shipped_engine)
-    report = do_import(shipped_engine, ("pasted text", " " * (limits.MAX_BIB_TEXT_CHARS + 1)),
-                       strict=True)
-    [problem] = report.problems
-    assert (problem.source, problem.kind) == ("pasted text", "too-large")
-    assert not report.written and snapshot(shipped_engine) == before
+    with pytest.raises(InvalidInput, match=r"^pasted text: the text is 67,108,865 characters "
+                                           r"long.*; the import is refused, nothing was "
+                                           r"written$"):
+        do_import(shipped_engine, ("pasted text", " " * (limits.MAX_BIB_TEXT_CHARS + 1)),
+                  ("good.bib", "@misc{fine, title={Fine}}"))
+    assert snapshot(shipped_engine) == before
 
 
 def test_a_doi_or_pmid_held_by_another_citation_is_a_conflict_not_a_clash(engine: Engine
@@ -371,6 +385,8 @@ def test_cli_import_of_utf16_with_nul_and_of_invalid_utf8(engine: Engine, tmp_pa
     latin = tmp_path / "latin.bib"
     latin.write_bytes(b"@misc{latin, title={Caf\xe9 \xff\xfe \x81}}\n")
     code, output = cli(engine, "import-bib", str(latin))
+    assert code == 2 and "its encoding is unclear: line 1: could be" in output, output
+    code, output = cli(engine, "import-bib", str(latin), "--encoding", "latin-1")
     assert code == 0, output
     with db.reading(engine) as session:
         assert set(session.scalars(select(Citation.key))) == {"ok", "latin"}
@@ -489,9 +505,33 @@ def test_a_mutated_article_is_ingested_or_refused_and_then_nothing_changed(
     try:
         with db.writing(article_engine) as session:
             report = articles.ingest(session, system_actor(session), articles.read_article(path))
-    except InvalidInput as error:
-        assert str(error).startswith(str(path))
+    except (InvalidInput, Conflict) as error:  # Conflict: too unlike the tracked article
+        assert str(error).startswith(str(path))  # to be taken for its revision
         assert snapshot(article_engine) == before
         return
     assert report.claims > 0
     assert (snapshot(article_engine) == before) == report.unchanged
+
+
+# --- review and questions files (issue 12) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["load", "questions"])
+def test_review_files_are_read_through_the_bounded_reader(
+        shipped_engine: Engine, tmp_path: Path, command: str) -> None:
+    before = snapshot(shipped_engine)
+    tracemalloc.start()
+    try:
+        code, output = cli(shipped_engine, "review", command, "/dev/zero")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert code == 2 and output.strip() == (
+        f"error: /dev/zero: is {limits.MAX_REVIEW_FILE_BYTES + 1:,} bytes or more; a review "
+        f"file may be at most {limits.MAX_REVIEW_FILE_BYTES:,} bytes")
+    assert peak < 4 * limits.MAX_REVIEW_FILE_BYTES
+    code, output = cli(shipped_engine, "review", command, str(tmp_path))
+    assert code == 2 and output.strip() == f"error: {tmp_path}: is a directory, not a review file"
+    code, output = cli(shipped_engine, "review", command, str(tmp_path / "missing.toml"))
+    assert code == 2 and "no such file" in output
+    assert snapshot(shipped_engine) == before

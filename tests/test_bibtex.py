@@ -337,16 +337,18 @@ def test_latin1_file_is_decoded_and_reported(tmp_path: Path) -> None:
     parsed = parse_bib_file(path)
     assert only(parsed).title == "Über Schmerz"
     assert [p.kind for p in parsed.problems] == ["encoding"]
-    assert "cp1252" in parsed.problems[0].message
+    assert "read as Windows-1252 (confidence 0.88" in parsed.problems[0].message
 
 
-def test_cp1252_quotes_and_latin1_fallback(tmp_path: Path) -> None:
+def test_cp1252_quotes_and_an_undefined_byte(tmp_path: Path) -> None:
     quotes = tmp_path / "quotes.bib"
     quotes.write_bytes(b"@misc{q, title = {\x93Quoted\x94 d\xe9j\xe0 vu}}")
     assert read_bib_file(quotes) == ("@misc{q, title = {“Quoted” déjà vu}}", "cp1252")
     undefined = tmp_path / "undefined.bib"
     undefined.write_bytes(b"@misc{u, title = {caf\xe9 \x81}}")
-    assert read_bib_file(undefined) == ("@misc{u, title = {café \x81}}", "latin-1")
+    with pytest.raises(BibFileError, match=r"line 1: '\\x81' and others read implausibly"):
+        read_bib_file(undefined)
+    assert read_bib_file(undefined, "latin-1") == ("@misc{u, title = {café \x81}}", "iso8859-1")
 
 
 def test_bom_is_stripped(tmp_path: Path) -> None:
@@ -1052,6 +1054,24 @@ def test_csv_cells_never_start_a_formula(title: str) -> None:
     assert row["title"] == "'" + title
     assert row["pages"] == "'-"
     assert row["key"] == "k" and row["year"] == "2020"
+
+
+@pytest.mark.parametrize("separator", [";", ",", "\t"])
+def test_csv_cells_start_no_formula_however_the_line_is_split(separator: str) -> None:
+    """Opened in a spreadsheet that splits on `;` (or a comma, or a tab), every piece of a
+    cell is a cell: none may start a formula."""
+    parsed = parse_bibtex("@article{k, title = {T}, year = {2020}, author = {Doe, J.}}")
+    title = f"x{separator}=cmd|' /C calc'!A0{separator}y{separator}+1{separator}@SUM(1)"
+    record = dataclasses.replace(parsed.records[0], title=title, container="A;-B\n=C")
+    text = to_csv([record])
+    [row] = csv.DictReader(io.StringIO(text))
+    for value in (row["title"], row["container"]):
+        for piece in re.split(r"[;,\t\r\n]", value):
+            assert not piece.startswith(("=", "+", "-", "@")), (value, piece)
+    for line in text.splitlines():
+        for cell in re.split("[;\t]", line):
+            assert not cell.lstrip('"').startswith(("=", "+", "-", "@")), cell
+    assert row["title"].replace("'", "") == title.replace("'", "")
 
 
 def test_problem_str_omits_missing_parts() -> None:

@@ -15,8 +15,12 @@ a fresh regrade gives — and no refusal other than Conflict / NotFound (on SQLi
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -29,7 +33,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from tests import editorial_worker
-from tests.conftest import ARTICLE, scaled
+from tests.conftest import ARTICLE, cli_env, scaled
 from tracker import db
 from tracker.errors import Conflict, NotFound
 from tracker.models import AuditEvent, Citation, Claim, EvidenceLink, Flag, StatusChange
@@ -40,6 +44,7 @@ from tracker.vocabulary import FlagKind, FlagState, Role, Stance
 MakeActor = Callable[[Engine, Role], Actor]
 ROLES = (Role.REVIEWER, Role.EDITOR, Role.REVIEWER, Role.EDITOR)  # one process each
 ROUNDS = 3
+TRACKER = Path(sys.executable).with_name("tracker")
 HOT_CLAIMS = ("refractory migraines", "cancer-related pain, refractory migraines",
               "Opioid-Sparing Effects")
 HOT_CITATIONS = ("wang2016", "laskowski2011", "michelet2018", "orhurhu2019", "brinck2018")
@@ -511,3 +516,116 @@ def test_an_edit_that_changes_nothing_keeps_the_version_and_leaves_no_audit(
         assert stored is not None
         assert (stored.version, stored.updated_by_id) == (link.version, link.updated_by_id)
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+# --- imports and inputs read outside the write lock (issue 12) -------------------------------
+
+
+def _waiting_for_an_advisory_lock(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        return bool(connection.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )).scalar())
+
+
+@pytest.mark.parametrize("identified", ["without DOIs", "with DOIs"])
+def test_two_imports_of_the_same_works_at_once_merge_like_one(
+        engine: Engine, make_actor: MakeActor, identified: str) -> None:
+    """The second import starts while the first is still open: it waits for the first to
+    commit, then finds its rows and merges into them (on PostgreSQL it used to insert every
+    work again, or — with DOIs — fail whole on the unique index)."""
+    reviewer = make_actor(engine, Role.REVIEWER)
+    works = 40
+    doi = ", doi={{10.5555/concurrent.{n}}}" if identified == "with DOIs" else ""
+    text_ = "".join(f"@article{{w{n}, title={{Concurrent work number {n}}}, author={{Doe, J}}, "
+                    f"year={{2020}}{doi.format(n=n)}}}\n" for n in range(works))
+    parsed = []
+    for name in ("a.bib", "b.bib"):
+        with db.reading(engine) as session:
+            parsed.append(citations.parse_import(session, reviewer, [(name, text_)]))
+    first_written, release = threading.Event(), threading.Event()
+    events: list[str] = []
+    reports: dict[str, citations.ImportReport] = {}
+    errors: list[BaseException] = []
+
+    def first() -> None:
+        with db.writing(engine) as session:
+            reports["first"] = citations.import_bibtex(session, reviewer, parsed[0])
+            session.flush()
+            first_written.set()
+            release.wait(60)
+            events.append("first commits")
+
+    def second() -> None:
+        first_written.wait(60)
+        events.append("second starts")
+        try:
+            with db.writing(engine) as session:
+                reports["second"] = citations.import_bibtex(session, reviewer, parsed[1])
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+        events.append("second ends")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_written.wait(60)
+    if db.is_sqlite(engine):
+        while "second starts" not in events:
+            time.sleep(0.01)
+        time.sleep(0.3)  # into its BEGIN IMMEDIATE, which waits for the first
+    else:
+        deadline = time.monotonic() + 30
+        while not _waiting_for_an_advisory_lock(engine) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _waiting_for_an_advisory_lock(engine), "the second import waits for the first"
+    release.set()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert events == ["second starts", "first commits", "second ends"]
+    assert len(reports["first"].added) == works
+    assert reports["second"].added == [] and len(reports["second"].unchanged) == works
+    with db.reading(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Citation)) == works
+
+
+def _reader_is_waiting(fifo: Path) -> int:
+    """Open the FIFO's writing end once a reader has it open (the reader is then blocked on
+    it, waiting for data); returns the descriptor."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+@pytest.mark.parametrize("command", ["review load", "review questions", "import-bib"])
+def test_a_slow_input_holds_no_lock_while_it_is_read(
+        shipped_engine: Engine, make_actor: MakeActor, tmp_path: Path, command: str) -> None:
+    """A command reading its input from a pipe (or a huge file) reads and parses it before
+    its write transaction: meanwhile another writer is not kept waiting (on SQLite it used
+    to fail after 30 s with "database is locked")."""
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    fifo = tmp_path / "input"
+    os.mkfifo(fifo)
+    env = {**os.environ, **cli_env(shipped_engine, editor.username)}
+    slow = subprocess.Popen([str(TRACKER), *command.split(), str(fifo)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = _reader_is_waiting(fifo)
+    try:
+        flag = subprocess.run(
+            [str(TRACKER), "flag", "9", "--kind", "other", "--reason", "meanwhile"], env=env,
+            capture_output=True, text=True, timeout=120, check=False)
+        assert slow.poll() is None, "the slow command was still reading during the flag"
+        assert flag.returncode == 0, flag.stderr
+    finally:
+        os.close(writer)
+        _, stderr = slow.communicate(timeout=60)
+    # the pipe ends empty: an empty BibTeX file imports nothing; an empty TOML file is refused
+    assert slow.returncode == (0 if command == "import-bib" else 2), stderr
+    assert "Traceback" not in stderr

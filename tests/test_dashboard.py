@@ -72,6 +72,7 @@ def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenApp]:
         at = AppTest.from_file(str(APP), default_timeout=60)
         if actor is not None:
             at.session_state[ui.ACTOR_KEY] = actor
+            at.session_state[ui.BOUND_KEY] = ui.sessions.client_binding({}, {})
         at.run()
         return go(at, page)
 
@@ -330,6 +331,7 @@ ui.perform(lambda session, actor: flags.raise_flags(
     session, actor, [{claim.id}], FlagKind.OTHER, "a reviewer tries"), "flagged")
 """, default_timeout=60)
     at.session_state[ui.ACTOR_KEY] = reviewer
+    at.session_state[ui.BOUND_KEY] = ui.sessions.client_binding({}, {})
     at.run()
     _clear_caches()
     assert [plain(e.value) for e in at.error] == [

@@ -375,6 +375,7 @@ def signed_in_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., App
         at = AppTest.from_file(str(APP), default_timeout=60)
         now = datetime.now(UTC)
         at.session_state[ui.ACTOR_KEY] = actor
+        at.session_state[ui.BOUND_KEY] = ui.sessions.client_binding({}, {})
         at.session_state[ui.SIGNED_IN_AT_KEY] = now - ago
         at.session_state[ui.LAST_ACTIVE_KEY] = now - idle
         at.switch_page("views/evidence.py").run()
@@ -647,3 +648,104 @@ def test_the_preview_of_the_report_is_a_code_block(
     [preview] = at.code
     assert preview.value.startswith("# Evidence report: Hostile article \\<script\\>")
     assert not at.get("html") and not [m for m in at.markdown if "onerror" in m.value]
+
+
+# --- uploads and the browser a sign-in belongs to (issue 12) ----------------------------------
+
+
+def test_the_server_keeps_uploads_only_for_sessions_that_may_import() -> None:
+    """Streamlit's upload endpoint stores a file for any live session; wrapped by
+    `sessions.guard_uploads`, its manager refuses them for a session not allowed to import,
+    and past the per-session bound."""
+    from starlette.exceptions import HTTPException
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    from dashboard import sessions
+
+    manager = MemoryUploadedFileManager("/_stcore/upload_file")
+    sessions.guard_uploads(manager)
+    sessions.guard_uploads(manager)  # idempotent
+
+    def upload(session: str, file_id: str, size: int) -> None:
+        manager.add_file(session, UploadedFileRec(file_id, "x.bib", "text/plain", b"@" * size))
+
+    with pytest.raises(HTTPException) as anonymous:
+        upload("visitor", "f1", 1000)
+    assert anonymous.value.status_code == 403 and manager.file_storage.get("visitor") is None
+    sessions.allow_uploads("reviewer", True)
+    upload("reviewer", "f1", sessions.MAX_SESSION_UPLOAD_BYTES // 2)
+    upload("reviewer", "f1", sessions.MAX_SESSION_UPLOAD_BYTES // 2)  # replaced, not added
+    with pytest.raises(HTTPException) as too_much:
+        upload("reviewer", "f2", sessions.MAX_SESSION_UPLOAD_BYTES // 2 + 1)
+    assert too_much.value.status_code == 413
+    assert set(manager.file_storage["reviewer"]) == {"f1"}
+    sessions.allow_uploads("reviewer", False)  # signed out
+    with pytest.raises(HTTPException):
+        upload("reviewer", "f3", 10)
+
+
+def test_the_sidebar_allows_uploads_by_role(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard import sessions
+
+    decided: list[bool] = []
+    monkeypatch.setattr(sessions, "allow_uploads", lambda _session, allowed: decided.append(
+        allowed))
+    open_app(shipped_engine)
+    assert decided and not any(decided), "nobody signed in: no uploads"
+    decided.clear()
+    open_app(shipped_engine, "overview", make_actor(shipped_engine, Role.VIEWER))
+    assert decided and not any(decided), "a viewer may not import"
+    decided.clear()
+    open_app(shipped_engine, "overview", make_actor(shipped_engine, Role.REVIEWER))
+    assert decided and all(decided)
+
+
+def test_a_sign_in_ends_when_its_session_reaches_another_browser(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session id replayed from another client resumes the session: the sign-in is bound
+    to the browser that made it (its XSRF cookie's token), so it ends there."""
+    from dashboard import sessions
+
+    reviewer = make_actor(shipped_engine, Role.REVIEWER)
+    at = sign_in(open_app(shipped_engine), reviewer.username, PASSWORD)
+    assert at.session_state[ui.ACTOR_KEY] == reviewer
+    at.run()
+    assert at.session_state[ui.ACTOR_KEY] == reviewer, "the same browser stays signed in"
+    monkeypatch.setattr(sessions, "client_binding", lambda _cookies, _headers: "elsewhere")
+    at.run()
+    assert ui.ACTOR_KEY not in at.session_state
+    assert [plain(w.value) for w in at.sidebar.warning] == [ui.MOVED]
+
+
+def test_the_browser_binding_reads_the_token_of_the_xsrf_cookie() -> None:
+    from dashboard import sessions
+
+    def cookie(token: bytes, mask: bytes) -> str:
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(token))
+        return f"2|{mask.hex()}|{masked.hex()}|1700000000"
+
+    agent = {"User-Agent": "Mozilla/5.0"}
+    mine, again = (sessions.client_binding({sessions.XSRF_COOKIE: cookie(b"t" * 16, m)}, agent)
+                   for m in (b"\x01\x02\x03\x04", b"\xaa\xbb\xcc\xdd"))
+    theirs = sessions.client_binding({sessions.XSRF_COOKIE: cookie(b"u" * 16, b"\x01\x02\x03"
+                                                                   b"\x04")}, agent)
+    assert mine == again, "a new mask on the next page load is the same browser"
+    assert theirs != mine and sessions.client_binding({}, agent) != mine
+
+
+def test_session_ids_stay_out_of_the_warning_log(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from dashboard import sessions
+
+    sessions.quiet_session_ids()
+    logger = logging.getLogger(sessions.SESSION_LOGGERS[0])
+    with caplog.at_level(logging.INFO, logger=logger.name):
+        logger.warning("Session with id %s is already connected! Reconnecting to existing "
+                       "session.", "0f3c2b1a-secret-session")
+    assert "0f3c2b1a-secret-session" not in caplog.text
+    assert all(r.levelno < logging.WARNING for r in caplog.records)

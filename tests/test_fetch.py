@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
+from tests.conftest import cli_env
 from tracker import db, queries
 from tracker.cli import app
 from tracker.errors import InvalidInput
@@ -129,7 +130,8 @@ def test_the_cli_ingests_a_url_and_reports_a_refusal_in_one_line(
         server: str, engine: Engine, make_actor: Callable[[Engine, Role], Actor],
         monkeypatch: pytest.MonkeyPatch) -> None:
     editor = make_actor(engine, Role.EDITOR)
-    monkeypatch.setenv("TRACKER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    for name, value in cli_env(engine, editor.username).items():
+        monkeypatch.setenv(name, value)
     runner = CliRunner()
     done = runner.invoke(app, ["ingest", f"{server}/flu", "--as", editor.username])
     assert done.exit_code == 0, done.output

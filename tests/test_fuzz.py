@@ -228,18 +228,29 @@ def test_many_string_macros_referencing_each_other_import() -> None:
     assert parsed.records[0].title == "x" * count
 
 
-def test_macro_expansion_has_a_budget_per_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A long macro used by many entries multiplies the file: the budget refuses the uses
-    past it, each as a problem of its entry and field."""
-    monkeypatch.setattr(bibtex, "MAX_MACRO_EXPANSION_CHARS", 10_000)
-    text = "@string{long = {" + "y" * 3000 + "}}\n" + "".join(
-        f"@misc{{k{n}, title = long # {{ {n}}}}}\n" for n in range(5))
-    parsed = parse_bibtex(text, "budget.bib")
-    assert_sound(parsed, "budget.bib")
-    assert [r.key for r in parsed.records] == ["k0", "k1", "k2"]
-    assert [(p.line, p.key, p.field) for p in parsed.problems] == [(5, "k3", "title"),
-                                                                   (6, "k4", "title")]
-    assert "expand to more than 10,000 characters" in parsed.problems[0].message
+@pytest.mark.parametrize("use", ["long", "long # { n}"])
+def test_macro_expansion_has_a_budget_per_import(monkeypatch: pytest.MonkeyPatch,
+                                                 use: str) -> None:
+    """A long macro used by many entries multiplies the file — also when every entry uses
+    it the same way, so that its value is decoded once: every use counts, over all the files
+    of an import, and past the budget the import is refused whole, naming where."""
+    monkeypatch.setattr(bibtex, "MAX_IMPORT_EXPANSION_CHARS", 10_000)
+    macro = "@string{long = {" + "y" * 3000 + "}}\n"
+
+    def entries(first: int, count: int) -> str:
+        return "".join(f"@misc{{k{n}, title = {use}}}\n" for n in range(first, first + count))
+
+    parsed = parse_bibtex(macro + entries(0, 3), "fits.bib")
+    assert_sound(parsed, "fits.bib")
+    assert len(parsed.records) == 3
+    with pytest.raises(bibtex.ExpansionLimit, match=(
+            r"^budget.bib: 5: k3: title: @string macros expand this import's fields to more "
+            r"than 10,000 characters in all; the import is refused")):
+        parse_bibtex(macro + entries(0, 5), "budget.bib")
+    budget = bibtex.ExpansionBudget()
+    parse_bibtex(macro + entries(0, 2), "first.bib", budget=budget)
+    with pytest.raises(bibtex.ExpansionLimit, match=r"^second.bib: 3: k11: title:"):
+        parse_bibtex(macro + entries(10, 2), "second.bib", budget=budget)
 
 
 @pytest.mark.parametrize(

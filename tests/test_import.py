@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, SHARED, cli_env
 from tracker import bibtex, db, exports
 from tracker.cli import app
+from tracker.errors import InvalidInput
 from tracker.models import AuditEvent, Citation, CitationTopic
-from tracker.services import citations
+from tracker.services import citations, users
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role
 
@@ -241,14 +242,18 @@ def test_viewers_cannot_import(engine: Engine, make_actor: Callable[[Engine, Rol
         do_import(engine, ("a.bib", "@misc{x, title={X}}"), actor=viewer)
 
 
+def reviewer(engine: Engine) -> str:
+    """A reviewer for the command line (see `cli_env`)."""
+    with db.writing(engine) as session:
+        users.add_user(session, system_actor(session), "rui", Role.REVIEWER, "password-1")
+    return "rui"
+
+
 def test_cli_import_json_report_and_audit(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "two.bib"
     path.write_text("@article{a, title={Alpha}, author={A, A}, year={2001}}\n"
                     "@article{b, title={Beta}, year={1066x}}\n", encoding="utf-8")
-    env = {"TRACKER_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-           "TRACKER_USER": "system"}
-    with db.writing(engine) as session:
-        system_actor(session)
+    env = cli_env(engine, reviewer(engine))
     result = CliRunner().invoke(app, ["import-bib", str(path), "--json"], env=env)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -259,3 +264,81 @@ def test_cli_import_json_report_and_audit(engine: Engine, tmp_path: Path) -> Non
     with db.reading(engine) as session:
         assert session.scalar(select(AuditEvent.action).where(
             AuditEvent.action == "citations.import")) == "citations.import"
+
+
+# --- refusals, warnings and identities (issue 12) ---------------------------------------------
+
+
+def test_macro_expansion_is_bounded_over_the_whole_import(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The attack: one long macro used by every entry (decoded once, stored every time). The
+    import — all its files — is refused whole, naming where the total went over."""
+    monkeypatch.setattr(bibtex, "MAX_IMPORT_EXPANSION_CHARS", 50_000)
+    macro = "@string{big = {" + "x" * 10_000 + "}}\n"
+    first = macro + "".join(f"@misc{{a{n}, title = big}}\n" for n in range(3))
+    second = macro + "".join(f"@misc{{b{n}, title = big}}\n" for n in range(3))
+    with pytest.raises(InvalidInput, match=(
+            r"^second.bib: 4: b2: title: @string macros expand this import's fields to more "
+            r"than 50,000 characters in all; the import is refused .*nothing was written$")):
+        do_import(engine, ("first.bib", first), ("second.bib", second))
+    assert count(engine) == 0
+    assert do_import(engine, ("first.bib", first)).added == ["a0", "a1", "a2"]
+
+
+def test_redefined_and_undefined_macros_are_warnings(engine: Engine) -> None:
+    text = ("@string{jnl = {Pain}}\n@string{JNL = {Anesthesiology}}\n"
+            "@article{a, title = {A}, journal = jnl, publisher = nowhere, year = {2001}}\n"
+            "@article{b, title = {B}, journal = jnl, publisher = nowhere, year = {2002}}\n")
+    report = do_import(engine, ("m.bib", text), strict=True)
+    assert report.written and report.added == ["a", "b"] and not report.problems
+    assert [(w.line, w.key, w.field, w.kind) for w in report.warnings] == [
+        (2, None, None, "warning"), (3, "a", "publisher", "warning")]
+    assert "'JNL' is defined again (first on line 1)" in report.warnings[0].message
+    assert "'nowhere', which the file does not define" in report.warnings[1].message
+    assert report.summary()["warnings"] == 2
+
+
+@pytest.mark.parametrize("doi", [
+    "10.1000/ab\u200bc",  # zero-width space
+    "10.1000/abc\u202e",  # right-to-left override
+    "10.1000/a\u00adbc",  # soft hyphen
+    "10.\u0661\u0660\u0660\u0660/abc",  # Arabic-Indic digits
+    "10.１０００/abc",  # full-width digits
+])
+def test_dois_with_invisible_or_foreign_digits_are_refused(engine: Engine, doi: str) -> None:
+    assert bibtex.normalise_doi(doi) is None
+    report = do_import(engine, ("d.bib", "@article{plain, title={T}, doi={10.1000/abc}}\n"
+                                         f"@article{{twin, title={{T2}}, doi={{{doi}}}}}\n"))
+    assert report.added == ["plain"]
+    [problem] = report.problems
+    assert (problem.key, problem.field) == ("twin", "doi")
+    assert bibtex.normalise_doi("10.1000/Caf\u0065\u0301") == "10.1000/caf\u00e9"  # NFC
+
+
+def test_keys_differing_only_in_case_are_one_key(engine: Engine) -> None:
+    within = do_import(engine, ("k.bib", "@misc{Smith2020, title={One}}\n"
+                                         "@misc{smith2020, title={Two}}\n"))
+    assert within.added == ["Smith2020"]
+    [problem] = within.problems
+    assert (problem.kind, problem.key, problem.line) == ("duplicate-key", "smith2020", 2)
+    assert "differs only in case from 'Smith2020' on line 1" in problem.message
+    same = do_import(engine, ("again.bib", "@misc{SMITH2020, title={One}}\n"))
+    assert not same.added and [u.into for u in same.unchanged] == ["Smith2020"]
+    other = do_import(engine, ("other.bib", "@misc{SMITH2020, title={Another work}}\n"))
+    assert other.added == ["SMITH2020-2"] and other.renamed == [("SMITH2020", "SMITH2020-2")]
+    with db.reading(engine) as session:
+        assert citations.citation_by_key(session, "smith2020").key == "Smith2020"
+
+
+def test_a_file_refused_whole_fails_the_command(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bibtex, "MAX_BIB_BLOCKS", 3)
+    path = tmp_path / "many.bib"
+    path.write_text("".join(f"@misc{{k{n}, title={{T{n}}}}}\n" for n in range(5)),
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["import-bib", str(path)], env=cli_env(
+        engine, reviewer(engine)))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {path}: has more than 3 blocks")
+    assert "the import is refused, nothing was written" in result.output
+    assert count(engine) == 0

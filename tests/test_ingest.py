@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from tests.conftest import ARTICLE, SEED
 from tracker import db, queries
-from tracker.errors import InvalidInput, PermissionDenied
+from tracker.errors import Conflict, InvalidInput, PermissionDenied
 from tracker.models import AuditEvent, Claim, Resource
 from tracker.services import articles
 from tracker.services.access import Actor
@@ -144,6 +144,66 @@ def test_markdown_article(engine: Engine, make_actor: Callable[[Engine, Role], A
     with db.reading(engine) as session:
         rows = queries.claims(session, document_id=report.document_id)
         assert [r.section for r in rows] == [[], ["Timing"]]
+
+
+# --- identities of articles in any script (issue 12) -------------------------------------------
+
+ARABIC = ("# العلاج بالكيتامين للألم\n\n"
+          "الكيتامين دواء مخدر يستخدم في العمليات الجراحية منذ عقود.\n")
+HEBREW = ("# טיפול בקטמין לכאב\n\n"
+          "קטמין הוא תרופת הרדמה המשמשת בניתוחים כבר עשרות שנים.\n")
+
+
+def test_slugs_are_meaningful_and_distinct_in_any_script() -> None:
+    assert articles.slugify("Étude de la kétamine") == "etude-de-la-ketamine"
+    assert articles.slugify("Schmerztherapie: Straße zur Heilung") == \
+        "schmerztherapie-strasse-zur-heilung"
+    arabic, hebrew = (articles.slugify(t) for t in ("العلاج بالكيتامين", "טיפול בקטמין"))
+    assert arabic != hebrew and arabic.startswith("document-") and len(arabic) == 19
+    mixed = articles.slugify("Ketamine и боль")
+    assert mixed.startswith("ketamine-") and mixed != articles.slugify("Ketamine и стресс")
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_article_in_another_script_is_never_taken_for_a_revision(
+        engine: Engine, make_actor: Callable[[Engine, Role], Actor], tmp_path: Path) -> None:
+    editor = make_actor(engine, Role.EDITOR)
+    first = _ingest(engine, editor, _write(tmp_path, "ar.md", ARABIC), slug=None)
+    second = _ingest(engine, editor, _write(tmp_path, "he.md", HEBREW), slug=None)
+    assert first.created and second.created and first.slug != second.slug
+    with db.reading(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Claim).where(
+            Claim.retired.is_(True))) == 0
+
+
+def test_a_different_article_under_a_tracked_slug_is_refused(
+        article_engine: Engine, make_actor: Callable[[Engine, Role], Actor],
+        tmp_path: Path) -> None:
+    editor = make_actor(article_engine, Role.EDITOR)
+    other = _write(tmp_path, "other.md", "# ketamine therapy for pain management\n\n"
+                   "Aspirin inhibits cyclooxygenase enzymes in platelets.\n"
+                   "Paracetamol is widely used for fever in children.\n")
+    before = _audit_count(article_engine)
+    with pytest.raises(Conflict, match=(
+            r"other.md: the tracked document 'ketamine-therapy-for-pain-management' has this "
+            r"slug, but only 0 of its 63 claims are in this text \(2 claims\).*Pass --slug "
+            r"NEW-SLUG .* or --revision-of ketamine-therapy-for-pain-management")):
+        _ingest(article_engine, editor, other, slug=None)
+    assert _audit_count(article_engine) == before
+    separate = _ingest(article_engine, editor, other, slug="aspirin-and-paracetamol")
+    assert separate.created
+    revised = ARTICLE.read_text(encoding="utf-8").replace("Ketamine blocks", "Ketamine inhibits")
+    assert _ingest(article_engine, editor, _write(tmp_path, "rev.txt", revised), slug=None
+                   ).edited == 1, "a real revision still needs no option"
+    with db.writing(article_engine) as session:
+        forced = articles.ingest(session, editor, articles.read_article(other),
+                                 revision_of=SLUG)
+    assert (forced.slug, forced.retired) == (SLUG, 63)
 
 
 def test_bootstrap_loads_the_example_articles_only_when_asked(

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from tests.conftest import cli_env
 from tracker import db, queries
 from tracker.cli import app
 from tracker.models import CitedSource, Claim, Document, EvidenceLink
@@ -121,7 +122,8 @@ def test_cli_lists_what_the_article_cites_and_shows_it_beside_the_claim(
         engine: Engine, make_actor: Callable[[Engine, Role], Actor], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     editor = make_actor(engine, Role.EDITOR)
-    monkeypatch.setenv("TRACKER_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    for name, value in cli_env(engine, editor.username).items():
+        monkeypatch.setenv(name, value)
     runner = CliRunner()
     path = write_page(tmp_path, SECOND)
     assert runner.invoke(app, ["ingest", str(path), "--as", editor.username]).exit_code == 0

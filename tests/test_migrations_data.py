@@ -24,7 +24,7 @@ from sqlalchemy import Engine, MetaData, Table, insert, select, text
 
 from tests.conftest import ARTICLE, TEMPLATES, Backend
 from tracker import db, queries
-from tracker.finder.index import INDEX_TABLES
+from tracker.finder.index import INDEX_TABLES, is_index_table
 from tracker.models import AuditEvent, Claim, EvidenceLink, Flag
 from tracker.services import articles, citations, evidence, flags, users
 from tracker.services.access import Actor, system_actor
@@ -160,8 +160,8 @@ def _copy(source: Engine, have: MetaData, target: Engine, want: MetaData,
     copied = 0
     with source.connect() as src, target.begin() as dst:
         for table in want.sorted_tables:
-            if table.name == "alembic_version":
-                continue
+            if table.name == "alembic_version" or is_index_table(table.name):
+                continue  # the full-text index: its triggers fill it as citations come in
             origin = have.tables[table.name]
             missing = [c.name for c in table.columns if c.name not in origin.columns]
             assert not missing, f"{table.name}: columns dropped since, copy them by hand: {missing}"

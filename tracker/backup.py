@@ -42,6 +42,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -90,6 +91,7 @@ from sqlalchemy.types import TypeEngine
 from tracker import db
 from tracker.errors import Conflict, InvalidInput, TrackerError
 from tracker.finder.index import INDEX_TABLES
+from tracker.models import Base
 
 FORMAT = "evidence-tracker-backup"
 FORMAT_VERSION = 1
@@ -342,6 +344,10 @@ def write_backup(engine: Engine, path: Path) -> BackupReport:
     target = Path(path)
     if target.is_dir():
         raise InvalidInput(f"{target} is a directory; name the backup file")
+    if os.path.lexists(target) and not stat.S_ISREG(os.lstat(target).st_mode):
+        kind = "a symbolic link" if target.is_symlink() else "a device, pipe or socket"
+        raise InvalidInput(f"{target} exists and is {kind}, not a regular file; a backup "
+                           "replaces only a regular file - name another path")
     if not target.parent.is_dir():
         raise InvalidInput(f"{target}: no directory {target.parent}")
     try:
@@ -506,8 +512,13 @@ def restore_backup(engine: Engine, path: Path) -> RestoreReport:
     again gives the same data, which is how a restore is checked. That the database was
     restored, when and by whom is the operator's record, like the file itself."""
     source = Path(path)
-    if not source.is_file():
+    if source.is_dir():
+        raise InvalidInput(f"{source}: is a directory, not a backup file")
+    if not source.exists():
         raise InvalidInput(f"{source}: no such file")
+    if not source.is_file():
+        raise InvalidInput(f"{source}: is not a regular file (a device or a pipe?), not a "
+                           "backup file")
     try:
         with _open(source) as stream:
             parser = _Parser(stream, str(source))
@@ -658,7 +669,8 @@ class _Loader:
     def _rows(self, name: Any, columns: Any) -> TableCount:
         table = self._target(name, columns)
         names = [c["name"] for c in columns]
-        loader = _TableRows(self.connection, table, names, self.parser)
+        loader = _TableRows(self.connection, table, names, self.parser,
+                            self.header.schema_revision)
         for _ in self.parser.items():
             loader.add(self.parser.value())
         loader.finish()
@@ -698,10 +710,11 @@ class _TableRows:
     once the table is complete: any row order loads under immediate foreign-key checks."""
 
     def __init__(self, connection: Connection, table: Table, names: list[str],
-                 parser: _Parser) -> None:
+                 parser: _Parser, revision: str) -> None:
         self.connection, self.table, self.names, self.parser = connection, table, names, parser
         by_name = {c.name: c for c in table.columns}
         self.decoders = [_decoder(_kind(by_name[n].type) or "", by_name[n]) for n in names]
+        self.vocabularies = _vocabularies(table.name, names, revision)
         self.insert = insert(_bulk_table(table))
         self.self_refs = [(fk.parent.name, fk.column.name) for fk in table.foreign_keys
                           if fk.column.table is table]
@@ -721,6 +734,11 @@ class _TableRows:
                 values[name] = None if value is None else decode(value)
             except _BadValue as exc:
                 raise self.parser.error(f"{where}, column {name}: {exc}") from None
+        for name, allowed in self.vocabularies:
+            if values[name] is not None and values[name] not in allowed:
+                raise self.parser.error(
+                    f"{where}, column {name}: {_shown(values[name])!r} is not one of "
+                    f"{', '.join(sorted(allowed))}")
         for column, referred in self.self_refs:
             target = values[column]
             if target is not None and target not in self.inserted \
@@ -762,6 +780,29 @@ class _TableRows:
             raise self.parser.error(
                 f"table {self.table.name}, {what}: the database refused them ({detail})"
             ) from None
+
+
+def _vocabularies(table: str, names: list[str], revision: str
+                  ) -> list[tuple[str, frozenset[str]]]:
+    """The columns of `table` whose values come from a vocabulary (the models' `info`), with
+    the values allowed: a restore refuses any other, as the services would. A backup from an
+    earlier revision is held to no vocabulary: its values are those of its time, and the
+    revisions' data migrations carry them forward (0008's statuses, for one)."""
+    model = Base.metadata.tables.get(table)
+    if model is None or revision != head_revision():
+        return []
+    found = []
+    for name in names:
+        column = model.columns.get(name)
+        values = column.info.get("vocabulary") if column is not None else None
+        if values is not None:
+            found.append((name, frozenset(v.value for v in values)))
+    return found
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _bulk_table(table: Table) -> Table:
@@ -917,6 +958,9 @@ class _Parser:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self._buffer, self._pos)
+            except RecursionError:
+                raise self.error("a value nested too deeply (arrays or objects within "
+                                 "thousands of others)") from None
             except json.JSONDecodeError as exc:
                 if self._grow():
                     continue

@@ -16,12 +16,14 @@ whole file have ``key=None`` and ``entry_number=None``.
 
 Rules, in one place:
 
-- Encoding (`read_bib_file`): UTF-8 (a BOM is stripped, reported as "utf-8-sig"), UTF-16 when
-  the file starts with a UTF-16 BOM, then GBK when the bytes decode as GBK and every non-ASCII
-  byte sits in a run of two or more (the shape of double-byte CJK text; Latin-1 accents are
-  single bytes between ASCII letters), then cp1252, then latin-1, which never fails.
-  `parse_bib_file` reports any non-UTF fallback as an "encoding" problem. NUL bytes
-  (outside UTF-16) mean a binary file: `BibFileError`, naming the line of the first.
+- Encoding (`decode_bib_file`): the encoding the user states (`--encoding`), else UTF-16
+  when the file starts with a UTF-16 BOM, else UTF-8 (a BOM is stripped, reported as
+  "utf-8-sig"), else the single-byte encoding (Windows-1252, Latin-1, Latin-9, Latin-2) or
+  GBK whose reading gives plausible words (`tracker.encodings.detect`, with a confidence and
+  its evidence); a file that reads equally well in two, or plausibly in none, is a
+  `BibFileError` naming the line and both readings. `parse_bib_file` reports a guessed
+  encoding as an "encoding" problem; the import reports it as a note. NUL bytes (outside
+  UTF-16) mean a binary file: `BibFileError`, naming the line of the first.
 - Limits (`tracker.limits`), so that every input is parsed in bounded time and memory: a file
   or upload over `MAX_BIB_FILE_BYTES` is a `BibFileError` before it is read; a text over
   `MAX_BIB_TEXT_CHARS`, or with more than `MAX_BIB_BLOCKS` block starts, is one "too-large"
@@ -31,8 +33,12 @@ Rules, in one place:
   `MAX_BRACE_DEPTH` deep, and a NUL character anywhere in an entry (UTF-16 text or a pasted
   string; PostgreSQL cannot store it) are "invalid" problems of that entry, with its line and
   the field; the other entries import. A @string over a limit is a problem of its block, and
-  every field using it one of its entry; all expansion in a file is bounded by
-  `MAX_MACRO_EXPANSION_CHARS`. Messages quote at most a short start of a value.
+  every field using it one of its entry; expansion inside a file's @string definitions is
+  bounded by `MAX_MACRO_EXPANSION_CHARS`, and what macros add to the fields of one import
+  (every use counted, over all its files: `ExpansionBudget`) by `MAX_IMPORT_EXPANSION_CHARS`,
+  past which `ExpansionLimit` refuses the import whole. A redefined @string and a macro used
+  but never defined are warnings (`ParsedBib.warnings`); a key that differs only in case from
+  an earlier one is a duplicate key. Messages quote at most a short start of a value.
 - Line endings: CRLF is kept, so `raw` stays byte-faithful; bibtexparser counts lines on
   LF, so line numbers are right. A file with bare CR line ends (classic Mac) is converted to
   LF before parsing, or every entry would be on line 1.
@@ -141,6 +147,7 @@ from bibtexparser.model import (
     String,
 )
 
+from tracker import encodings
 from tracker.limits import (
     MAX_BIB_BLOCKS,
     MAX_BIB_FILE_BYTES,
@@ -149,6 +156,7 @@ from tracker.limits import (
     MAX_ENTRY_CHARS,
     MAX_ENTRY_TYPE_CHARS,
     MAX_FIELD_CHARS,
+    MAX_IMPORT_EXPANSION_CHARS,
     MAX_KEY_CHARS,
     MAX_MACRO_EXPANSION_CHARS,
     MB,
@@ -163,11 +171,16 @@ __all__ = [
     "VERBATIM_FIELDS",
     "BibFileError",
     "CitationRecord",
+    "Decoded",
     "DesignRule",
+    "ExpansionBudget",
+    "ExpansionLimit",
     "Merge",
     "ParsedBib",
     "Person",
     "Problem",
+    "decode_bib_bytes",
+    "decode_bib_file",
     "decode_latex",
     "decode_verbatim",
     "dedupe_keys",
@@ -249,7 +262,8 @@ class CitationRecord:
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something a user must fix in a .bib file. kind: "parse", "duplicate-key", "invalid",
-    "encoding" or "too-large" (the whole text, see `tracker.limits`). An entry problem has the
+    "encoding" or "too-large" (the whole text, see `tracker.limits`); or "warning", which
+    refuses nothing (`ParsedBib.warnings`). An entry problem has the
     entry's key (shortened when absurdly long), first line and number."""
 
     source: str
@@ -300,6 +314,9 @@ class ParsedBib:
     preambles: int
     #: Entries left out because they are already stored exactly as written (see `Known`).
     known: tuple[KnownEntry, ...] = ()
+    #: What may not be what the file meant but refuses nothing: a redefined @string, a macro
+    #: used but never defined (kind "warning").
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,18 +348,53 @@ class BibFileError(Exception):
 # Reading files
 # ---------------------------------------------------------------------------------------------
 
-_ISOLATED_HIGH_BYTE = re.compile(rb"(?<![\x80-\xff])[\x80-\xff](?![\x80-\xff])")
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A file's text and how it was decoded: `encoding` is a codec name; for a file that is
+    not UTF, `confidence` and `evidence` are `tracker.encodings.detect`'s (or `stated`: the
+    user named the encoding)."""
+
+    text: str
+    encoding: str
+    confidence: float = 1.0
+    evidence: str = ""
+    stated: bool = False
+
+    @property
+    def unicode(self) -> bool:
+        return self.encoding in UNICODE_ENCODINGS
+
+    def note(self) -> str:
+        """What an import report says about the encoding ("" for UTF)."""
+        name = encodings.name_of(self.encoding)
+        if self.stated:
+            return f"read as {name}, as stated"
+        if self.unicode:
+            return ""
+        return (f"not UTF-8: read as {name} (confidence {self.confidence:.2f}: "
+                f"{self.evidence}); save it as UTF-8, or state the encoding with --encoding")
 
 
-def read_bib_file(path: Path) -> tuple[str, str]:
-    """The text of a .bib file and the encoding used to decode it (see the module docstring).
-    A file over `MAX_BIB_FILE_BYTES` is refused before it is read."""
+UNICODE_ENCODINGS = ("utf-8", "utf-8-sig", "utf-16")
+
+
+def read_bib_file(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """The text of a .bib file and the encoding used to decode it (see `decode_bib_file`)."""
+    decoded = decode_bib_file(path, encoding)
+    return decoded.text, decoded.encoding
+
+
+def decode_bib_file(path: Path, encoding: str | None = None) -> Decoded:
+    """Read and decode a .bib file (see the module docstring; `encoding` states it). A file
+    over `MAX_BIB_FILE_BYTES` is refused before it is read."""
     path = Path(path)
+    if path.is_dir():
+        raise BibFileError(path, "is a directory, not a BibTeX file")
     try:
         data = read_bounded(path, MAX_BIB_FILE_BYTES, lambda size: _too_large(size, path))
     except OSError as error:
         raise BibFileError(path, f"cannot be read: {error.strerror or error}") from error
-    return read_bib_bytes(data, path)
+    return decode_bib_bytes(data, path, encoding)
 
 
 def _too_large(size: int, path: Path) -> BibFileError:
@@ -353,15 +405,24 @@ def _too_large(size: int, path: Path) -> BibFileError:
     )
 
 
-def read_bib_bytes(data: bytes, path: Path | str) -> tuple[str, str]:
-    """Decode the bytes of a .bib file (e.g. an upload) as `read_bib_file` does; `path` names
-    it in errors. More than `MAX_BIB_FILE_BYTES` is refused before decoding."""
+def read_bib_bytes(data: bytes, path: Path | str, encoding: str | None = None
+                   ) -> tuple[str, str]:
+    """Decode the bytes of a .bib file (e.g. an upload) as `read_bib_file` does."""
+    decoded = decode_bib_bytes(data, path, encoding)
+    return decoded.text, decoded.encoding
+
+
+def decode_bib_bytes(data: bytes, path: Path | str, encoding: str | None = None) -> Decoded:
+    """Decode the bytes of a .bib file; `path` names it in errors. More than
+    `MAX_BIB_FILE_BYTES` is refused before decoding."""
     path = Path(path)
     if len(data) > MAX_BIB_FILE_BYTES:
         raise _too_large(len(data), path)
+    if encoding:
+        return _stated(data, path, encoding)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return Decoded(data.decode("utf-16"), "utf-16")
         except UnicodeDecodeError as error:
             raise BibFileError(path, "starts with a UTF-16 mark but is not UTF-16") from error
     nul = data.find(b"\x00")
@@ -371,46 +432,50 @@ def read_bib_bytes(data: bytes, path: Path | str) -> tuple[str, str]:
             path, f"is a binary file (it contains NUL bytes, the first on line {line}), not "
                   "BibTeX text"
         )
-    return _decode_bytes(data)
-
-
-def _decode_bytes(data: bytes) -> tuple[str, str]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
         if text.startswith("\ufeff"):
-            return text[1:], "utf-8-sig"
-        return text, "utf-8"
-    if _looks_like_gbk(data):
-        return data.decode("gbk"), "gbk"
+            return Decoded(text[1:], "utf-8-sig")
+        return Decoded(text, "utf-8")
     try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+        found = encodings.detect(data)
+    except encodings.EncodingUnsure as unsure:
+        raise BibFileError(path, f"is not UTF-8 and its encoding is unclear: {unsure}; save "
+                                 "it as UTF-8, or state the encoding (--encoding latin-1, "
+                                 "latin-2, latin-9, cp1252, ...)") from None
+    return Decoded(found.text, found.encoding, found.confidence, found.evidence)
 
 
-def _looks_like_gbk(data: bytes) -> bool:
-    """GBK if it decodes and no non-ASCII byte stands alone (Latin-1 accents do)."""
+def _stated(data: bytes, path: Path, encoding: str) -> Decoded:
+    """`data` decoded as the user says it is encoded."""
+    codec = encodings.codec(encoding)
+    if codec is None:
+        raise BibFileError(path, f"unknown encoding {encoding!r} (e.g. utf-8, latin-1, "
+                                 "latin-2, latin-9, cp1252)")
     try:
-        data.decode("gbk")
-    except UnicodeDecodeError:
-        return False
-    return _ISOLATED_HIGH_BYTE.search(data) is None
+        text = data.decode(codec)
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise BibFileError(path, f"line {line}: byte 0x{data[error.start]:02x} is not "
+                                 f"{encodings.name_of(codec)}, as stated") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\x00" in text:
+        raise BibFileError(path, "is a binary file (it contains NUL characters), not BibTeX")
+    return Decoded(text, codec, stated=True)
 
 
-def parse_bib_file(path: Path) -> ParsedBib:
-    """Read and parse a .bib file; a file that is not UTF gets an "encoding" problem."""
-    text, encoding = read_bib_file(path)
-    parsed = parse_bibtex(text, source=str(path))
-    if encoding in ("utf-8", "utf-8-sig", "utf-16"):
+def parse_bib_file(path: Path, encoding: str | None = None) -> ParsedBib:
+    """Read and parse a .bib file; a file that is not UTF gets an "encoding" problem that
+    names the encoding guessed and the confidence."""
+    decoded = decode_bib_file(path, encoding)
+    parsed = parse_bibtex(decoded.text, source=str(path))
+    if decoded.unicode or decoded.stated:
         return parsed
-    message = (
-        f"not valid UTF-8; decoded as {encoding} - check accented characters "
-        "and save the file as UTF-8"
-    )
-    problem = Problem(str(path), None, None, None, "encoding", message)
+    problem = Problem(str(path), None, None, None, "encoding", decoded.note())
     return replace(parsed, problems=(problem, *parsed.problems))
 
 
@@ -916,32 +981,61 @@ class _Refused(Exception):
     """A field or @string value over a limit (`tracker.limits`); the message says which."""
 
 
-class _Macros:
-    """A file's @string macros, and how much more expanding them may produce in this file
-    (`MAX_MACRO_EXPANSION_CHARS`): macros that double each other grow exponentially, and a
-    long macro used by every entry multiplies the file. A refused macro maps to None."""
+class ExpansionLimit(Exception):
+    """The @string macros of one import expand its fields past `MAX_IMPORT_EXPANSION_CHARS`
+    in all (every use counted): the whole import is refused. The message names the file,
+    line, key and field where the total went over."""
 
-    __slots__ = ("values", "budget")
+    def __init__(self, source: str, line: int, key: str, field: str) -> None:
+        super().__init__(
+            f"{source}: {line}: {_shown(key)}: {field}: @string macros expand this import's "
+            f"fields to more than {MAX_IMPORT_EXPANSION_CHARS:,} characters in all; the "
+            "import is refused - use fewer or shorter macros, or import fewer entries at once")
+
+
+class ExpansionBudget:
+    """How many more characters @string macros may add to the fields of one import (shared
+    by its files; `parse_bibtex` charges every use of a value that macros made longer)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, total: int | None = None) -> None:
+        self.left = MAX_IMPORT_EXPANSION_CHARS if total is None else total
+
+
+class _Macros:
+    """A file's @string macros, and how much more expanding them in @string definitions may
+    produce in this file (`MAX_MACRO_EXPANSION_CHARS`: macros that double each other grow
+    exponentially). A refused macro maps to None. Names used but never defined are collected
+    in `missing` (kept as written, as BibTeX does after its warning)."""
+
+    __slots__ = ("values", "budget", "defining", "missing")
 
     def __init__(self) -> None:
         self.values: dict[str, str | None] = {}
         self.budget = MAX_MACRO_EXPANSION_CHARS
+        self.defining = True
+        self.missing: list[str] = []
 
     def expand(self, token: str) -> str:
         """A macro's value (macro names are case-insensitive; the months are predefined),
         or the token as written when no macro has that name."""
         name = token.lower()
         if name not in self.values:
-            return MONTH_MACROS.get(name, token)
+            if name in MONTH_MACROS:
+                return MONTH_MACROS[name]
+            self.missing.append(token)
+            return token
         value = self.values[name]
         if value is None:
             raise _Refused(f"uses the @string macro '{_shown(token)}', which was refused")
-        self.budget -= len(value)
-        if self.budget < 0:
-            raise _Refused(
-                f"@string macros in this file expand to more than "
-                f"{MAX_MACRO_EXPANSION_CHARS:,} characters in all; use fewer or shorter ones"
-            )
+        if self.defining:
+            self.budget -= len(value)
+            if self.budget < 0:
+                raise _Refused(
+                    f"@string macros in this file expand to more than "
+                    f"{MAX_MACRO_EXPANSION_CHARS:,} characters in all; use fewer or shorter "
+                    "ones")
         return value
 
 
@@ -1055,12 +1149,21 @@ class _FieldValues:
     """Per-file decoding of raw field values, cached per distinct raw string (a file repeats
     its journals, publishers and months; decoding each once keeps the parse cheap)."""
 
-    __slots__ = ("macros", "nul", "_caches", "_specs")
+    __slots__ = ("macros", "nul", "_caches", "_specs", "budget", "source", "_grown", "warnings",
+                 "_warned")
 
-    def __init__(self, macros: _Macros, nul: bool = False) -> None:
+    def __init__(self, macros: _Macros, nul: bool = False, budget: ExpansionBudget | None = None,
+                 source: str = "") -> None:
         self.macros = macros
         #: whether the text holds a NUL anywhere (only then is each value searched for one)
         self.nul = nul
+        self.budget = budget or ExpansionBudget()
+        self.source = source
+        #: raw value -> how many characters its macros added (only values that grew)
+        self._grown: dict[str, int] = {}
+        #: undefined macros, each reported once per file
+        self.warnings: list[Problem] = []
+        self._warned: set[str] = set()
         #: one cache per decoder: raw value -> decoded value
         self._caches: dict[Callable[[str], str], dict[str, str]] = {
             decode_latex: {},
@@ -1097,10 +1200,34 @@ class _FieldValues:
                     resolved = _checked_value(raw, self.macros, self.nul)
                 except _Refused as refused:
                     issues.append((name, str(refused)))
+                    self.macros.missing.clear()
                     continue
+                if len(resolved) > len(raw):
+                    self._grown[raw] = len(resolved) - len(raw)
+                if self.macros.missing:
+                    self._missing(entry, name)
                 value = cache_[raw] = decoder(resolved)
+            if self._grown and raw in self._grown:
+                self._charge(self._grown[raw], entry, name)
             fields[name] = value
         return fields
+
+    def _charge(self, grown: int, entry: Any, name: str) -> None:
+        self.budget.left -= grown
+        if self.budget.left < 0:
+            raise ExpansionLimit(self.source, entry.start_line + 1, entry.key, name)
+
+    def _missing(self, entry: Any, name: str) -> None:
+        """Warn (once per file and name) of a macro used but never defined."""
+        for token in self.macros.missing:
+            if token.lower() in self._warned:
+                continue
+            self._warned.add(token.lower())
+            self.warnings.append(Problem(
+                self.source, entry.start_line + 1, _shown(entry.key), name, "warning",
+                f"uses the @string macro '{_shown(token)}', which the file does not define; "
+                f"kept as the text '{_shown(token)}'"))
+        self.macros.missing.clear()
 
 
 def _field_name(key: str) -> str:
@@ -1117,13 +1244,26 @@ def _strip_names(value: str) -> str:
     return value.strip(_WHITESPACE)
 
 
-def _macros(strings: Iterable[Any], source: str, nul: bool) -> tuple[_Macros, list[Problem]]:
+def _macros(strings: Iterable[Any], source: str, nul: bool
+            ) -> tuple[_Macros, list[Problem], list[Problem]]:
     """Step 2: @string definitions in file order; a macro may use the ones before it; a
-    redefinition wins. A definition over a limit is a problem, and fields using it are too."""
+    redefinition wins (for every entry of the file: a warning says so). A definition over a
+    limit is a problem, and fields using it are too. Returns the macros, the problems and
+    the warnings."""
     macros = _Macros()
     problems: list[Problem] = []
+    warnings: list[Problem] = []
+    first_line: dict[str, int | None] = {}
     for string in strings:
         name = str(string.key)
+        if name.lower() in first_line:
+            warnings.append(Problem(
+                source, _line(string), None, None, "warning",
+                f"@string macro '{_shown(name)}' is defined again (first on line "
+                f"{first_line[name.lower()]}); its last value applies to every entry of the "
+                "file"))
+        else:
+            first_line[name.lower()] = _line(string)
         try:
             value: str | None = _checked_value(str(string.value), macros, nul)
         except _Refused as refused:
@@ -1131,7 +1271,15 @@ def _macros(strings: Iterable[Any], source: str, nul: bool) -> tuple[_Macros, li
             message = f"@string macro '{_shown(name)}' refused: {refused}"
             problems.append(Problem(source, _line(string), None, None, "invalid", message))
         macros.values[name.lower()] = value
-    return macros, problems
+    macros.defining = False
+    if macros.missing:
+        for token in dict.fromkeys(macros.missing):
+            warnings.append(Problem(
+                source, None, None, None, "warning",
+                f"an @string definition uses the macro '{_shown(token)}', which the file "
+                f"does not define; kept as the text '{_shown(token)}'"))
+        macros.missing.clear()
+    return macros, problems, warnings
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1144,21 +1292,30 @@ def _macros(strings: Iterable[Any], source: str, nul: bool) -> tuple[_Macros, li
 _DOI_PREFIX = re.compile(
     r"^(?:https?://(?=[^/\s]*doi)[^/\s]*/|doi:\s*|doi\s+)", re.IGNORECASE
 )
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI = re.compile(r"^10\.[0-9]{4,9}/\S+$")
+#: Characters a DOI never holds: controls, and invisible format characters (zero-width
+#: spaces and joiners, bidirectional marks and overrides, soft hyphens); any of them would
+#: make one DOI look like two.
+_INVISIBLE = frozenset(("Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cn", "Cs"))
 
-_PMID = re.compile(r"^(?:pmid:?\s*)?(\d{1,9})$", re.IGNORECASE)
+_PMID = re.compile(r"^(?:pmid:?\s*)?([0-9]{1,9})$", re.IGNORECASE)
 _PAGE_DASH = re.compile(r"(?<=\w)[ ]*[-‐‑‒–—]+[ ]*(?=\w)")
 _DATE_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _KEYWORD_SPLIT = re.compile(r"[,;]")
 
 
 def normalise_doi(value: str) -> str | None:
-    """A DOI in canonical form (lower case, no resolver address or "doi:" label), or None
-    when it does not match ``10.NNNN/suffix``."""
+    """A DOI in canonical form (NFC, lower case, no resolver address or "doi:" label), or
+    None when it does not match ``10.NNNN/suffix`` with ASCII digits in the prefix, or holds
+    an invisible or control character (zero-width, bidirectional, soft hyphen...)."""
     text = value.strip(_WHITESPACE)
     doi = _DOI_PREFIX.sub("", text).strip(_WHITESPACE)
     if doi != text and "%" in doi:  # taken from an address: undo its %-escapes
         doi = unquote(doi)
+    if not doi.isascii():
+        doi = unicodedata.normalize("NFC", doi)
+        if any(unicodedata.category(c) in _INVISIBLE for c in doi):
+            return None
     doi = doi.lower()
     return doi if _DOI.match(doi) else None
 
@@ -1581,7 +1738,8 @@ def _record_from_draft(draft: _Draft, latest_year: int) -> CitationRecord | None
     if doi_text:
         doi = normalise_doi(doi_text)
         if doi is None:
-            message = f"DOI '{_shown(doi_text)}' is malformed (expected 10.NNNN/suffix)"
+            message = (f"DOI {_shown(doi_text)!r} is malformed (expected 10.NNNN/suffix, "
+                       "without invisible characters)")
             issues.append(("doi", message))
     if issues:
         return None
@@ -1983,6 +2141,28 @@ def _split(text: str) -> _Blocks:
     return blocks
 
 
+def _keys_differing_in_case(blocks: _Blocks, source: str) -> list[Problem]:
+    """Step 1b: BibTeX keys ignore case, so an entry whose key differs only in case from an
+    earlier entry's is a duplicate key: it becomes a problem and is left out."""
+    seen: dict[str, Any] = {}
+    kept: list[tuple[int, Any]] = []
+    problems: list[Problem] = []
+    for number, entry in blocks.entries:
+        folded = str(entry.key).lower()
+        earlier = seen.get(folded)
+        if earlier is None or not entry.key:
+            seen.setdefault(folded, entry)
+            kept.append((number, entry))
+            continue
+        problems.append(Problem(
+            source, entry.start_line + 1, _shown(entry.key), None, "duplicate-key",
+            f"key '{_shown(entry.key)}' differs only in case from '{_shown(earlier.key)}' on "
+            f"line {earlier.start_line + 1} (BibTeX keys ignore case); this entry was "
+            "skipped - give it a unique key", number))
+    blocks.entries = kept
+    return problems
+
+
 def _line(block: Any) -> int | None:
     start = block.start_line
     return None if start is None else int(start) + 1
@@ -2123,12 +2303,14 @@ def _known_entries(entries: list[tuple[int, Any, str]], known: Known | None
     return kept, tuple(skipped)
 
 
-def parse_bibtex(text: str, source: str = "<string>", known: Known | None = None) -> ParsedBib:
+def parse_bibtex(text: str, source: str = "<string>", known: Known | None = None,
+                 budget: ExpansionBudget | None = None) -> ParsedBib:
     """Parse BibTeX text into valid, within-file-deduplicated records plus problems.
 
     `known`, when given, names the entries already stored exactly as written; they are not
     decoded again but listed in `ParsedBib.known` (so re-importing a file costs little more
-    than splitting it)."""
+    than splitting it). `budget` bounds what @string macros add to the fields of all the
+    files of one import (ExpansionLimit past it)."""
     refused = _refuse_text(text, source)
     if refused is not None:
         return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
@@ -2138,14 +2320,15 @@ def parse_bibtex(text: str, source: str = "<string>", known: Known | None = None
         message = f"bibtexparser failed: {_shown(str(error), 300)}"
         return ParsedBib(source, (), (), (Problem(source, None, None, None, "parse", message),),
                          0, 0, 0, 0)
+    case_problems = _keys_differing_in_case(blocks, source)
     entries, known_entries = _known_entries(_digested(blocks), known)
     nul = "\x00" in text
-    macros, macro_problems = _macros(blocks.strings, source, nul)
-    values = _FieldValues(macros, nul)
+    macros, macro_problems, warnings = _macros(blocks.strings, source, nul)
+    values = _FieldValues(macros, nul, budget, source)
     valid, invalid = _normalise_entries(entries, values, source)
     failed = [_failed_block_problem(block, number, source) for number, block in blocks.failed]
     records, merges = _merge_within_file(valid)
-    problems = sorted(invalid + failed + macro_problems,
+    problems = sorted(invalid + failed + macro_problems + case_problems,
                       key=lambda p: (p.line is None, p.line or 0))
     return ParsedBib(
         source=source,
@@ -2157,6 +2340,8 @@ def parse_bibtex(text: str, source: str = "<string>", known: Known | None = None
         comments=blocks.comments,
         preambles=blocks.preambles,
         known=known_entries,
+        warnings=tuple(sorted(warnings + values.warnings,
+                              key=lambda p: (p.line is None, p.line or 0))),
     )
 
 
@@ -2288,12 +2473,18 @@ def _csv_row(record: CitationRecord) -> list[str]:
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's "CSV
-# injection"): an imported title like `=HYPERLINK(...)` must reach an editor as text.
+# injection"): an imported title like `=HYPERLINK(...)` must reach an editor as text. A
+# spreadsheet set to split on ";" (or a tab) starts cells inside ours too, after each
+# separator: `x;=cmd|' /C calc'!A0;y`.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_AFTER_SEPARATOR = re.compile(r"([;,\t\r\n])(?=[=+\-@])")
 
 
 def _inert_cell(value: str) -> str:
-    """The cell as text a spreadsheet will not evaluate: a leading apostrophe where needed."""
+    """The cell as text a spreadsheet will not evaluate, however it splits the line: an
+    apostrophe in front of the cell, and after any separator (`;`, `,`, tab, line break),
+    where a formula character follows."""
+    value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 

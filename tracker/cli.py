@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -22,12 +23,17 @@ from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
+try:  # Typer 0.2x vendors its own copy of Click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older Typer uses Click itself
+    from click import exceptions as click_errors  # type: ignore[no-redef]
+
 from tracker import bibtex, db, exports, finder, queries
 from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
-from tracker.errors import InvalidInput, TrackerError
+from tracker.errors import InvalidInput, PermissionDenied, TrackerError
 from tracker.fetch import is_url
-from tracker.services import appraisals, articles, citations, evidence, flags, review, users
+from tracker.services import access, appraisals, articles, citations, evidence, flags, review, users
 from tracker.services import questions as questions_service
 from tracker.services import setup as setup_service
 from tracker.services.access import Actor, actor_named
@@ -57,7 +63,31 @@ class ExportFormat(StrEnum):
 
 
 class _Group(TyperGroup):
-    """Turns domain and database errors into one line on stderr and an exit code."""
+    """Turns usage, domain and database errors into one line on stderr and an exit code (see
+    `EXIT_CODES`), never a traceback or a box."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             windows_expand_args: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args,
+                                **extra)
+        except click_errors.NoArgsIsHelpError as exc:  # `tracker users`: the help
+            typer.echo(exc.ctx.get_help() if exc.ctx is not None else "")
+            code = 2
+        except click_errors.UsageError as exc:  # a bad option, value, argument or command
+            typer.echo(f"error: {_first_line(exc.format_message())} (see `tracker "
+                       f"{_command_path(exc)}--help`)", err=True)
+            code = 2
+        except click_errors.ClickException as exc:
+            typer.echo(f"error: {_first_line(exc.format_message())}", err=True)
+            code = exc.exit_code
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -67,7 +97,29 @@ class _Group(TyperGroup):
         except (OperationalError, ProgrammingError) as exc:
             _fail(_database_message(exc), 7)
         except SQLAlchemyError as exc:
-            _fail(f"database error: {exc.__class__.__name__}: {exc}", 7)
+            _fail(f"database error: {exc.__class__.__name__}: "
+                  f"{_first_line(str(getattr(exc, 'orig', None) or exc))}", 7)
+
+
+#: What each exit status means (README "Command line" lists the same).
+EXIT_CODES = {
+    0: "done",
+    1: "import-bib --strict refused an entry, so nothing was imported; or the command was "
+       "aborted",
+    2: "bad input or usage (an unknown command or option, a value out of range)",
+    3: "not found", 4: "permission denied", 5: "conflict", 6: "configuration",
+    7: "database",
+}
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).strip().splitlines() if line.strip()]
+    return lines[0] if lines else "unknown error"
+
+
+def _command_path(exc: click_errors.UsageError) -> str:
+    path = exc.ctx.command_path.split()[1:] if exc.ctx is not None else []
+    return "".join(f"{word} " for word in path)
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -76,7 +128,8 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def _database_message(exc: SQLAlchemyError) -> str:
-    text = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    """The driver's message, first line only (PostgreSQL's go on with the SQL)."""
+    text = _first_line(str(getattr(exc, "orig", None) or exc))
     if "no such table" in text or "does not exist" in text and "relation" in text:
         return "the database is not initialised; run `tracker init` (or `tracker bootstrap`)"
     return f"cannot use the database: {text}"
@@ -84,12 +137,27 @@ def _database_message(exc: SQLAlchemyError) -> str:
 
 app = typer.Typer(
     cls=_Group, no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    rich_markup_mode=None,
     help="Evidence Tracker: claims of a health article, the studies behind them, and the grade "
          "of that evidence. It records evidence; it gives no medical advice.",
 )
-users_app = typer.Typer(no_args_is_help=True, help="Users and roles (admins).")
+
+
+def _commands(about: str) -> typer.Typer:
+    """A group of subcommands (`tracker users …`), with the plain help of the whole CLI."""
+    return typer.Typer(no_args_is_help=True, rich_markup_mode=None, help=about)
+
+
+users_app = _commands("Users and roles (admins).")
 app.add_typer(users_app, name="users")
 
+#: The largest id a row can have (the id columns are 32-bit on PostgreSQL).
+MAX_ID = 2**31 - 1
+ClaimId = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="a claim's number")]
+LinkId = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="an evidence link's number")]
+FlagId = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="a flag's number")]
+VersionOpt = Annotated[int | None, typer.Option(min=1, max=MAX_ID,
+                                                help="fail if it changed since this version")]
 AsUser = Annotated[str | None, typer.Option("--as", help="act as this user (or TRACKER_USER)")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 DocumentOpt = Annotated[str | None, typer.Option("--document", "-D", help="document slug")]
@@ -99,9 +167,11 @@ DocumentOpt = Annotated[str | None, typer.Option("--document", "-D", help="docum
 
 
 @contextmanager
-def _database() -> Iterator[Engine]:
-    """An engine on the configured database, disposed of when the command is done."""
-    engine = db.make_engine(load_settings().database_url)
+def _database(*, create: bool = False) -> Iterator[Engine]:
+    """An engine on the configured database, disposed of when the command is done. Only the
+    set-up commands (`init`, `bootstrap`, `restore`) `create` a missing SQLite file; every
+    other command refuses, creating nothing."""
+    engine = db.make_engine(load_settings().database_url, create=create)
     try:
         yield engine
     finally:
@@ -114,13 +184,80 @@ def _read() -> Iterator[Session]:
         yield session
 
 
+NEEDS_CREDENTIALS = (
+    "this database is shared, so a write must prove who it acts for: set TRACKER_TOKEN to "
+    "your token (an admin issues one with `tracker users token NAME`), or run the command in "
+    "a terminal to be asked for your password")
+
+
 @contextmanager
 def _write(as_user: str | None) -> Iterator[tuple[Session, Actor]]:
-    username = as_user or load_settings().user
-    if not username:
+    """A write transaction acting for the user `_write_as` resolves (one is required)."""
+    with _write_as(as_user) as (session, actor):
+        assert actor is not None
+        yield session, actor
+
+
+@dataclass(frozen=True, slots=True)
+class _Acting:
+    """Who a command acts for, its credentials checked (see `_acting`)."""
+
+    engine: Engine
+    username: str | None
+    token: str | None
+
+    def actor(self, session: Session, *, write: bool = True) -> Actor | None:
+        """The acting user, read in `session` (a token's last use is noted by a `write`)."""
+        if self.token:
+            return users.actor_for_token(session, self.token, self.username, touch=write)
+        return actor_named(session, self.username) if self.username else None
+
+
+@contextmanager
+def _acting(as_user: str | None, *, anyone: bool = False) -> Iterator[_Acting]:
+    """The database and the user a command acts for. On a local SQLite file `--as` (or
+    TRACKER_USER) names the user; on a shared database (PostgreSQL) a write needs
+    credentials: TRACKER_TOKEN, or the user's password typed at a terminal (`--as` names
+    whose), checked with the sign-in rate limit. `anyone`: no user named and no token is
+    allowed, and acts as nobody (the first admin of a new installation)."""
+    settings = load_settings()
+    username = as_user or settings.user
+    if not username and not settings.token and not anyone:
         raise InvalidInput("name the acting user with --as USER or TRACKER_USER")
-    with _database() as engine, db.writing(engine) as session:
-        yield session, actor_named(session, username)
+    with _database() as engine:
+        if username and not settings.token and access.cli_needs_credentials(
+                engine.dialect.name):
+            _sign_in(engine, username)
+        yield _Acting(engine, username, settings.token)
+
+
+@contextmanager
+def _write_as(as_user: str | None, *, anyone: bool = False
+              ) -> Iterator[tuple[Session, Actor | None]]:
+    """A write transaction and the user it acts for (`_acting`)."""
+    with _acting(as_user, anyone=anyone) as acting, db.writing(acting.engine) as session:
+        yield session, acting.actor(session)
+
+
+def _interactive() -> bool:
+    """Whether a person is at the keyboard (a password may be asked for)."""
+    return sys.stdin.isatty()
+
+
+def _sign_in(engine: Engine, username: str) -> None:
+    """Ask for `username`'s password and check it (a failure counts towards the lock) in a
+    transaction of its own, before the write's."""
+    if not _interactive():
+        raise PermissionDenied(NEEDS_CREDENTIALS)
+    password = str(typer.prompt(f"password for {username}", hide_input=True))
+    with db.writing(engine) as session:
+        outcome = users.authenticate(session, username, password)
+    outcome.accepted()
+
+
+def _count(n: int, noun: str) -> str:
+    """"1 claim", "2 claims"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -151,9 +288,10 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], wrap: int = 0)
 def init() -> None:
     """Create or upgrade the database schema (alembic upgrade head), then regrade claims graded
     under older grading rules. Safe to repeat."""
-    with _database() as engine:
+    with _database(create=True) as engine:
         regraded = setup_service.upgrade(engine)
-    typer.echo("database schema is up to date"
+        where = engine.url.render_as_string(hide_password=True)
+    typer.echo(f"database schema is up to date ({where})"
                + (f"; {regraded} claims regraded under the current grading rules"
                   if regraded else ""))
 
@@ -166,7 +304,8 @@ def bootstrap(
         "--examples", help="also load the example articles of references/examples/")] = False,
 ) -> None:
     """Initialise or upgrade, then load what the product ships into an empty database."""
-    with _database() as engine:
+    with _database(create=True) as engine:
+        typer.echo(f"database: {engine.url.render_as_string(hide_password=True)}")
         report = bootstrap_service(engine, empty=empty, examples=examples)
     for step in report.steps:
         typer.echo(step)
@@ -177,23 +316,29 @@ def ingest(
     source: Annotated[str, typer.Argument(
         help="an article: a plain-text, Markdown or HTML file, or an http(s) address")],
     slug: Annotated[str | None, typer.Option(help="document identity (default: title)")] = None,
+    revision_of: Annotated[str | None, typer.Option(
+        "--revision-of", help="record it as a revision of this document, however changed")]
+    = None,
     language: Annotated[str | None, typer.Option(
         help="the article's language, e.g. es (default: declared or detected)")] = None,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record an article (or a revision of one) as sections and claims."""
+    """Record an article (or a revision of one) as sections and claims. A text whose title
+    names a tracked document but shares few of its claims is refused: pass --slug or
+    --revision-of."""
     article = (articles.fetch_article(source, language=language) if is_url(source)
                else articles.read_article(Path(source), language=language))
     with _write(as_user) as (session, actor):
-        report = articles.ingest(session, actor, article, slug=slug)
+        report = articles.ingest(session, actor, article, slug=slug, revision_of=revision_of)
     if as_json:
         _print_json(report)
     elif report.unchanged:
-        typer.echo(f"{report.slug}: unchanged ({report.claims} claims)")
+        typer.echo(f"{report.slug}: unchanged ({_count(report.claims, 'claim')})")
     elif report.created:
-        typer.echo(f"{report.slug}: {report.claims} claims in {report.sections} sections, "
-                   f"{report.resources} listed resources")
+        typer.echo(f"{report.slug}: {_count(report.claims, 'claim')} in "
+                   f"{_count(report.sections, 'section')}, "
+                   f"{_count(report.resources, 'listed resource')}")
     else:
         typer.echo(f"{report.slug}: {report.kept} kept, {report.edited} edited, "
                    f"{report.added} added, {report.retired} retired")
@@ -237,7 +382,7 @@ def sections_cmd(document: DocumentOpt = None, as_json: JsonFlag = False) -> Non
         return
     for r in rows:
         marker = "?" if r.kind == "question" else "#" * r.level
-        typer.echo(f"{'  ' * (r.level - 1)}{marker} {r.title}  ({r.claims} claims)")
+        typer.echo(f"{'  ' * (r.level - 1)}{marker} {r.title}  ({_count(r.claims, 'claim')})")
 
 
 @app.command("claims")
@@ -262,12 +407,12 @@ def claims_cmd(
             for r in rows], wrap=90)
 
 
-claim_app = typer.Typer(no_args_is_help=True, help="One claim.")
+claim_app = _commands("One claim.")
 app.add_typer(claim_app, name="claim")
 
 
 @claim_app.command("show")
-def claim_show(claim_id: int, as_json: JsonFlag = False) -> None:
+def claim_show(claim_id: ClaimId, as_json: JsonFlag = False) -> None:
     """Everything about one claim: grade, evidence, flags, parts, restatements, history."""
     with _read() as session:
         detail = queries.claim_detail(session, claim_id)
@@ -380,7 +525,7 @@ def restore_cmd(
 ) -> None:
     """Load a backup into an empty database (operators), then upgrade its schema to this
     version's. A database that holds data is refused; a bad file changes nothing."""
-    with _database() as engine:
+    with _database(create=True) as engine:
         report = restore_backup(engine, path)
         regraded = setup_service.upgrade(engine)
     if regraded:
@@ -416,11 +561,14 @@ def users_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user. The first admin of a new installation needs no --as."""
-    secret = None if no_password else _password(password)
-    username_acting = as_user or load_settings().user
-    with _database() as engine, db.writing(engine) as session:
-        actor = actor_named(session, username_acting) if username_acting else None
-        info = users.add_user(session, actor, username, role, secret, name)
+    settings = load_settings()
+    if not (as_user or settings.user or settings.token):  # refused before any password prompt
+        with _read() as session:
+            users.check_first_admin(session, role)
+    with _acting(as_user, anyone=True) as acting:  # credentials first, then the new password
+        secret = None if no_password else _password(password)
+        with db.writing(acting.engine) as session:
+            info = users.add_user(session, acting.actor(session), username, role, secret, name)
     if as_json:
         _print_json(info)
     else:
@@ -429,6 +577,7 @@ def users_add(
 
 @users_app.command("list")
 def users_list(as_json: JsonFlag = False) -> None:
+    """Every user with role, state and whether they can sign in."""
     with _read() as session:
         rows = users.list_users(session)
     if as_json:
@@ -440,6 +589,7 @@ def users_list(as_json: JsonFlag = False) -> None:
 
 @users_app.command("set-role")
 def users_set_role(username: str, role: Role, as_user: AsUser = None) -> None:
+    """Change a user's role (admins); the last active admin stays an admin."""
     with _write(as_user) as (session, actor):
         info = users.set_role(session, actor, username, role)
     typer.echo(f"{info.username} is now {info.role}")
@@ -451,17 +601,51 @@ def users_passwd(
     password: Annotated[str | None, typer.Option(help="omit to be prompted")] = None,
     as_user: AsUser = None,
 ) -> None:
-    secret = _password(password)
-    with _write(as_user) as (session, actor):
-        users.set_password(session, actor, username, secret)
+    """Change your own password, or (admins) anyone's."""
+    with _acting(as_user) as acting:  # credentials first, then the new password
+        secret = _password(password)
+        with db.writing(acting.engine) as session:
+            actor = acting.actor(session)
+            assert actor is not None
+            users.set_password(session, actor, username, secret)
     typer.echo(f"password of {username} changed")
 
 
 @users_app.command("deactivate")
 def users_deactivate(username: str, as_user: AsUser = None) -> None:
+    """Stop a user from acting or signing in (admins); the last active admin cannot be."""
     with _write(as_user) as (session, actor):
         users.set_active(session, actor, username, False)
     typer.echo(f"{username} deactivated")
+
+
+@users_app.command("activate")
+def users_activate(username: str, as_user: AsUser = None) -> None:
+    """Let a deactivated user act and sign in again (admins)."""
+    with _write(as_user) as (session, actor):
+        users.set_active(session, actor, username, True)
+    typer.echo(f"{username} activated")
+
+
+@users_app.command("token")
+def users_token(
+    username: str,
+    revoke: Annotated[bool, typer.Option("--revoke", help="revoke the user's tokens")] = False,
+    as_user: AsUser = None,
+) -> None:
+    """Issue USERNAME a command-line token, printed once (admins); it replaces their earlier
+    ones. The user sets TRACKER_TOKEN to it to write to a shared (PostgreSQL) database."""
+    with _write(as_user) as (session, actor):
+        if revoke:
+            revoked = users.revoke_tokens(session, actor, username)
+        else:
+            token = users.issue_token(session, actor, username)
+    if revoke:
+        typer.echo(f"{username}: {_count(revoked, 'token')} revoked")
+        return
+    typer.echo(token)
+    typer.echo(f"the token of {username}, shown this once: set TRACKER_TOKEN to it; it "
+               "replaces any earlier one", err=True)
 
 
 @users_app.command("unlock")
@@ -475,7 +659,7 @@ def users_unlock(username: str, as_user: AsUser = None) -> None:
 
 # --- citations -------------------------------------------------------------------------------
 
-citations_app = typer.Typer(no_args_is_help=True, help="The reference library.")
+citations_app = _commands("The reference library.")
 app.add_typer(citations_app, name="citations")
 
 
@@ -484,21 +668,32 @@ def import_bib(
     files: Annotated[list[Path], typer.Argument(help="BibTeX files")],
     strict: Annotated[bool, typer.Option("--strict", help="any problem: import nothing")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
+    encoding: Annotated[str | None, typer.Option(
+        help="the files' encoding when they are not UTF-8 (latin-1, latin-2, latin-9, "
+             "cp1252, ...); default: detected")] = None,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import citations from BibTeX (Zotero, JabRef, PubMed, journal pages)."""
+    """Import citations from BibTeX (Zotero, JabRef, PubMed, journal pages). Exit 1 when
+    --strict refused the import because of a problem; 2 when a file is refused whole."""
     sources = []
-    for path in files:
+    for path in files:  # read and parse before the write transaction: no lock held meanwhile
         try:
-            text, _encoding = bibtex.read_bib_file(path)
+            decoded = bibtex.decode_bib_file(path, encoding)
         except bibtex.BibFileError as exc:
             raise InvalidInput(str(exc)) from None
-        sources.append((str(path), text))
+        sources.append(citations.BibSource(str(path), decoded.text, decoded))
     show_progress = sys.stderr.isatty() and not as_json
-    with _write(as_user) as (session, actor), _progress(show_progress) as progress:
-        report = citations.import_bibtex(session, actor, sources, strict=strict,
-                                         dry_run=dry_run, progress=progress)
+    with _acting(as_user) as acting, _progress(show_progress) as progress:
+        with db.reading(acting.engine) as session:
+            actor = acting.actor(session, write=False)
+            assert actor is not None
+            parsed = citations.parse_import(session, actor, sources, progress)
+        with db.writing(acting.engine) as session:
+            actor = acting.actor(session)
+            assert actor is not None
+            report = citations.import_bibtex(session, actor, parsed, strict=strict,
+                                             dry_run=dry_run, progress=progress)
     if as_json:
         _print_json({"summary": report.summary(), **dataclasses.asdict(report)})
     else:
@@ -544,6 +739,10 @@ def _print_import(report: citations.ImportReport) -> None:
                    f"(same {mf.matched_on})")
     for old, new in report.renamed:
         typer.echo(f"  key {old} already used by another citation: imported as {new}")
+    for note in report.encodings:
+        typer.echo(f"  encoding {note.source}: {note.note}")
+    for warning in report.warnings:
+        typer.echo(f"  warning {warning}")
     for problem in report.problems:
         typer.echo(f"  {problem}", err=True)
     if report.strict and report.problems:
@@ -552,11 +751,12 @@ def _print_import(report: citations.ImportReport) -> None:
 
 @citations_app.command("list")
 def citations_list(
-    search: Annotated[str | None, typer.Option(help="words in key, title, authors, DOI")] = None,
+    search: Annotated[str | None, typer.Option(
+        help="words in key, title, authors, DOI or PMID (each must match)")] = None,
     design: Annotated[StudyDesign | None, typer.Option(help="study design")] = None,
     verified: Annotated[bool | None, typer.Option("--verified/--unverified",
                                                   help="only (un)verified")] = None,
-    limit: Annotated[int, typer.Option(help="at most this many")] = 100,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ID, help="at most this many")] = 100,
     as_json: JsonFlag = False,
 ) -> None:
     """List citations (most-linked first)."""
@@ -574,7 +774,8 @@ def citations_list(
 @citations_app.command("search")
 def citations_search(
     words: Annotated[list[str], typer.Argument(help='words; "quoted phrase" as a phrase')],
-    limit: int = 50, as_json: JsonFlag = False,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ID, help="at most this many")] = 50,
+    as_json: JsonFlag = False,
 ) -> None:
     """Find citations with every word (in the title, abstract, keywords or finding, or the
     key, authors, DOI or PMID); an argument with spaces, or a "quoted phrase", as a phrase."""
@@ -596,7 +797,8 @@ def citations_show(key: str, as_json: JsonFlag = False) -> None:
     for label, value in (("DOI", r.doi), ("PMID", r.pmid), ("URL", detail.url)):
         if value:
             typer.echo(f"{label}: {value}")
-    typer.echo(f"verified: {'yes' if r.verified else 'no'} — {detail.verification_note or ''}")
+    note = f" — {detail.verification_note}" if detail.verification_note else ""
+    typer.echo(f"verified: {'yes' if r.verified else 'no'}{note}")
     if r.retracted:
         typer.echo(f"RETRACTED: {detail.retraction_note}")
     if detail.extra.get("finding"):
@@ -666,9 +868,14 @@ def export(
                               linked_only=only_document)
     if output is None:
         typer.echo(text, nl=False)
-    else:
+        return
+    if output.is_dir():
+        raise InvalidInput(f"{output} is a directory; name the file to write")
+    try:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+    except OSError as exc:
+        raise InvalidInput(f"{output}: cannot write it ({exc.strerror or exc})") from None
+    typer.echo(f"wrote {output}", err=True)
 
 
 # --- evidence --------------------------------------------------------------------------------
@@ -744,7 +951,7 @@ def _effect_options(outcome: str | None, measure: str | None, estimate: float | 
 
 @app.command()
 def link(
-    claim_id: int,
+    claim_id: ClaimId,
     citation_key: str,
     stance: Annotated[Stance, typer.Option(help="supports, contradicts, mixed, background")],
     locator: Annotated[str, typer.Option(help="page, table, figure")] = "",
@@ -781,7 +988,7 @@ def link(
 
 @app.command()
 def judge(
-    link_id: int,
+    link_id: LinkId,
     risk_of_bias: RiskOpt = None, inconsistency: InconsistencyOpt = None,
     indirectness: IndirectnessOpt = None, imprecision: ImprecisionOpt = None,
     publication_bias: PubBiasOpt = None, large_effect: LargeOpt = None,
@@ -793,7 +1000,7 @@ def judge(
     stance: Annotated[Stance | None, typer.Option(help="change the stance")] = None,
     locator: Annotated[str | None, typer.Option(help="change the locator")] = None,
     note: Annotated[str | None, typer.Option(help="change the note")] = None,
-    version: Annotated[int | None, typer.Option(help="fail if the link changed since")] = None,
+    version: VersionOpt = None,
     as_user: AsUser = None,
 ) -> None:
     """Record a link's concerns, directness or effect, or edit its stance, locator or note."""
@@ -811,7 +1018,7 @@ def judge(
 
 
 @app.command()
-def unlink(link_id: int, version: Annotated[int | None, typer.Option()] = None,
+def unlink(link_id: LinkId, version: VersionOpt = None,
            as_user: AsUser = None) -> None:
     """Remove an evidence link (reviewers)."""
     with _write(as_user) as (session, actor):
@@ -902,7 +1109,8 @@ def searched(
 
 @app.command()
 def flag(
-    claim_ids: Annotated[list[int], typer.Argument(help="one or more claim ids")],
+    claim_ids: Annotated[list[int], typer.Argument(min=1, max=MAX_ID,
+                                                   help="one or more claim ids")],
     kind: Annotated[FlagKind, typer.Option(help="unsupported, overstated, contested, …")],
     reason: Annotated[str, typer.Option(help="why")],
     as_user: AsUser = None,
@@ -920,7 +1128,7 @@ def flag(
 
 @app.command()
 def resolve(
-    flag_id: int,
+    flag_id: FlagId,
     reason: Annotated[str, typer.Option(help="what was done, or why it is not a problem")],
     dismiss: Annotated[bool, typer.Option("--dismiss", help="dismiss instead of resolve")]
     = False,
@@ -1016,8 +1224,10 @@ def questions(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
 
 @app.command()
 def history(
-    claim_id: Annotated[int | None, typer.Argument(help="a claim (default: everything)")] = None,
-    limit: int = 50,
+    claim_id: Annotated[int | None, typer.Argument(
+        min=1, max=MAX_ID, help="a claim (default: everything)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_ID, help="at most this many events")]
+    = 50,
     as_json: JsonFlag = False,
 ) -> None:
     """The audit trail: who changed what, when."""
@@ -1033,8 +1243,8 @@ def history(
 
 @claim_app.command("override")
 def claim_override(
-    claim_id: int,
-    min_count: Annotated[int, typer.Option(help="supporting items needed")],
+    claim_id: ClaimId,
+    min_count: Annotated[int, typer.Option(min=0, max=1000, help="supporting items needed")],
     design: Annotated[list[StudyDesign], typer.Option(help="qualifying designs (repeat)")],
     reason: Annotated[str, typer.Option(help="why the rules' requirement is wrong here")],
     as_user: AsUser = None,
@@ -1068,7 +1278,7 @@ def claim_track(
 
 
 @claim_app.command("sign-off")
-def claim_sign_off(claim_id: int, as_user: AsUser = None) -> None:
+def claim_sign_off(claim_id: ClaimId, as_user: AsUser = None) -> None:
     """Sign a claim off at its current status (editors)."""
     with _write(as_user) as (session, actor):
         status = evidence.sign_off(session, actor, claim_id)
@@ -1077,7 +1287,7 @@ def claim_sign_off(claim_id: int, as_user: AsUser = None) -> None:
 
 @claim_app.command("split")
 def claim_split(
-    claim_id: int,
+    claim_id: ClaimId,
     part: Annotated[list[str], typer.Option(help="a verbatim fragment (repeat)")],
     reason: Annotated[str, typer.Option(help="why")],
     as_user: AsUser = None,
@@ -1088,7 +1298,7 @@ def claim_split(
     typer.echo(f"claim #{claim_id} parts: {', '.join(f'#{i}' for i in ids)}")
 
 
-review_app = typer.Typer(no_args_is_help=True, help="Load reviews and open questions from files.")
+review_app = _commands("Load reviews and open questions from files.")
 app.add_typer(review_app, name="review")
 
 
@@ -1129,7 +1339,7 @@ def review_questions(
     typer.echo(f"{path}: {report.questions_added} questions added")
 
 
-question_app = typer.Typer(no_args_is_help=True, help="Change one open question.")
+question_app = _commands("Change one open question.")
 app.add_typer(question_app, name="question")
 
 
@@ -1139,7 +1349,8 @@ def question_add(
     title: Annotated[str, typer.Option(help="the question")],
     description: str = "",
     priority: Priority = Priority.MEDIUM,
-    claim: Annotated[list[int] | None, typer.Option(help="claim it comes from (repeat)")] = None,
+    claim: Annotated[list[int] | None, typer.Option(
+        min=1, max=MAX_ID, help="claim it comes from (repeat)")] = None,
     document: DocumentOpt = None,
     as_user: AsUser = None,
 ) -> None:

@@ -9,6 +9,8 @@ leaves the schema and the data as they were.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
@@ -46,12 +48,15 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create the engine for `url`; for SQLite files, create the parent directory."""
+def make_engine(url: str, *, create: bool = True, **kwargs: Any) -> Engine:
+    """Create the engine for `url`. A SQLite file that does not exist is created (with its
+    directory) only when `create`; otherwise — reads, and writes that are not set-up — it is a
+    ConfigurationError telling the user to run `tracker bootstrap`, and nothing is created.
+    A SQLite file this process may not write is opened read-only."""
     parsed = parse_url(url)
     try:
         if parsed.get_backend_name() == "sqlite":
-            return _sqlite_engine(parsed, **kwargs)
+            return _sqlite_engine(_sqlite_file(parsed, create), **kwargs)
         return _postgresql_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigurationError(f"bad database URL {url!r}: {exc}") from None
@@ -69,10 +74,38 @@ def _postgresql_engine(url: URL, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
+def _sqlite_file(url: URL, create: bool) -> URL:
+    """Check (or create the directory of) a SQLite database file; a file this process cannot
+    write is opened read-only (`mode=ro`; `immutable` too when its directory cannot hold the
+    write-ahead log's shared-memory file either)."""
+    database = url.database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return url
+    path = Path(database).expanduser()
+    if not path.exists():
+        if not create:
+            raise ConfigurationError(
+                f"no database at {path}; create it with `tracker bootstrap` (or point "
+                "TRACKER_DATABASE_URL at an existing one)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot create the database's directory {path.parent} "
+                                     f"({exc.strerror or exc})") from None
+        return url
+    if path.is_dir():
+        raise ConfigurationError(f"{path} is a directory, not a database file")
+    if os.access(path, os.W_OK):
+        return url
+    query = {"mode": "ro", "uri": "true"}
+    if not os.access(path.parent, os.W_OK):
+        query["immutable"] = "1"
+    return url.set(database=f"file:{path}", query=query)
+
+
 def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
     database = url.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    read_only = url.query.get("mode") == "ro"
     engine = create_engine(
         url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
     )
@@ -83,7 +116,7 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        if database not in ("", ":memory:"):
+        if database not in ("", ":memory:") and not read_only:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -144,6 +177,18 @@ def writing(engine: Engine) -> Iterator[Session]:
         ) from None
 
 
+def advisory_lock(session: Session, name: str) -> None:
+    """Hold the lock `name` until the transaction ends, so that transactions taking the same
+    lock run one after another (count-then-decide rules: the sign-in limit, an import's
+    matching). PostgreSQL: a transaction-level advisory lock on a 64-bit hash of the name (two
+    names sharing a hash merely wait for each other). SQLite needs none: a write transaction
+    holds the database's write lock from its BEGIN IMMEDIATE."""
+    if is_sqlite(session.connection()):
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def alembic_config(engine: Engine | None = None, connection: Connection | None = None) -> Config:
     """Alembic configuration pointing at `migrations/`; the URL comes from the engine given,
     else from tracker's settings (see migrations/env.py)."""
@@ -193,9 +238,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection=connection), revision)
 
 
-def downgrade(engine: Engine, revision: str = "base") -> None:
+def downgrade(engine: Engine, revision: str = "base", *, force: bool = False) -> None:
+    """Take the schema down to `revision`. One that would delete data (a table with rows, a
+    column with values) is refused, changing nothing (alembic's CommandError), unless
+    `force` (migrations/env.py)."""
     with schema_change(engine) as connection:
-        command.downgrade(alembic_config(connection=connection), revision)
+        config = alembic_config(connection=connection)
+        config.attributes["force"] = force
+        command.downgrade(config, revision)
 
 
 def revision_of(session: Session) -> int:

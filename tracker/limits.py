@@ -35,9 +35,14 @@ MAX_ENTRY_CHARS = 1_000_000
 #: One field's value, as written and after ``@string`` macros and ``#`` are expanded (a
 #: collaboration's 5,000-name author list fits).
 MAX_FIELD_CHARS = 200_000
-#: All ``@string`` expansion in one file, in characters: macros that double each other grow
-#: exponentially, and a long macro used by every entry multiplies the file.
+#: All ``@string`` expansion inside the ``@string`` definitions of one file, in characters:
+#: macros that double each other grow exponentially.
 MAX_MACRO_EXPANSION_CHARS = MAX_BIB_TEXT_CHARS
+#: What ``@string`` macros add to the fields of one import, every use counted, over all its
+#: files (and uploads): a long macro used by every entry multiplies the file (a 335 kB file
+#: once became 380 M stored characters). Real libraries use macros for journal names: a
+#: 50,000-entry library adds about 2 M.
+MAX_IMPORT_EXPANSION_CHARS = 64 * MB
 #: Brace groups nested in one field value (real entries nest two or three deep).
 MAX_BRACE_DEPTH = 100
 #: A citation key (the column holds 200; the rest is room for the "-2" of a renamed key).
@@ -64,6 +69,11 @@ MAX_ARTICLE_CLAIMS = 2_000
 MAX_HEADING_CHARS = 250
 #: A listed resource's title line (the column's width).
 MAX_RESOURCE_TITLE_CHARS = 1000
+
+# --- Review and questions files (TOML) ---------------------------------------------------------
+
+#: A review or questions file, in bytes (the shipped review is 106 kB).
+MAX_REVIEW_FILE_BYTES = 8 * MB
 
 # --- Free text given to the write services ----------------------------------------------------
 

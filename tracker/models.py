@@ -8,6 +8,7 @@ concurrently carry a `version` column used for optimistic locking.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +30,29 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from tracker.vocabulary import (
+    AppraisalTool,
+    BodyDomain,
+    Certainty,
+    ClaimCategory,
+    ClaimStatus,
+    ClaimTrack,
+    Concern,
+    DesignSource,
+    Directness,
+    DirectnessElement,
+    FlagKind,
+    FlagState,
+    Pools,
+    Priority,
+    QuestionStatus,
+    Role,
+    SectionKind,
+    Stance,
+    Standing,
+    StudyDesign,
+)
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -36,6 +60,15 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def vocabulary(values: type[StrEnum]) -> dict[str, Any]:
+    """A column's `info` naming the vocabulary (`tracker.vocabulary`) its values come from;
+    what writes rows without the services (`tracker.backup`'s restore) checks them by it."""
+    return {"vocabulary": values}
+
+
+CONCERN = vocabulary(Concern)
 
 
 def utcnow() -> datetime:
@@ -77,7 +110,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16), info=vocabulary(Role))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_system: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -85,6 +118,23 @@ class User(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class ApiToken(Base):
+    """A credential for the command line on a shared database (`TRACKER_TOKEN`): an admin
+    issues it (`tracker users token NAME`), it is shown once, and only its SHA-256 is kept
+    (it is 32 random bytes, so a plain hash is enough). Issuing a new one revokes the user's
+    others; revoked rows stay, as a record of what was issued when."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class SignInAttempt(Base):
@@ -179,7 +229,7 @@ class Section(Base):
     level: Mapped[int] = mapped_column(Integer)
     ordinal: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(500))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16), info=vocabulary(SectionKind))
     path_key: Mapped[str] = mapped_column(String(2000))
     span_start: Mapped[int] = mapped_column(Integer)
     span_end: Mapped[int] = mapped_column(Integer)
@@ -209,7 +259,7 @@ class Claim(Base):
     text: Mapped[str] = mapped_column(Text)
     span_start: Mapped[int] = mapped_column(Integer)
     span_end: Mapped[int] = mapped_column(Integer)
-    category: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True, info=vocabulary(ClaimCategory))
     category_rule: Mapped[str] = mapped_column(String(200), default="")
     fingerprint: Mapped[str] = mapped_column(String(32), index=True)
     incomplete: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -222,12 +272,14 @@ class Claim(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The grade, kept current by the service layer (tracker.grading) so coverage is a GROUP BY.
-    status: Mapped[str] = mapped_column(String(24), default="not-reviewed", index=True)
-    certainty: Mapped[str | None] = mapped_column(String(16))  # effect track (GRADE)
-    standing: Mapped[str | None] = mapped_column(String(20))  # descriptive track
+    status: Mapped[str] = mapped_column(String(24), default="not-reviewed", index=True,
+                                        info=vocabulary(ClaimStatus))
+    certainty: Mapped[str | None] = mapped_column(String(16), info=vocabulary(Certainty))
+    standing: Mapped[str | None] = mapped_column(String(20), info=vocabulary(Standing))
     # How the claim is graded (`ClaimTrack`): proposed by a rule from the sentence's words
     # (`track_source` "rule") until a reviewer chooses ("reviewer"), with why.
-    track: Mapped[str] = mapped_column(String(16), default="effect")
+    track: Mapped[str] = mapped_column(String(16), default="effect",
+                                       info=vocabulary(ClaimTrack))
     track_source: Mapped[str] = mapped_column(String(16), default="rule")
     track_reason: Mapped[str] = mapped_column(Text, default="")
     #: The grading rules' version this verdict was computed with (tracker.grading.RULES_VERSION):
@@ -244,7 +296,8 @@ class Claim(Base):
     # An editor's sign-off, with the status it was given on (stale when the status moves on).
     signed_off_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     signed_off_at: Mapped[datetime | None] = mapped_column()
-    signed_off_status: Mapped[str | None] = mapped_column(String(24))
+    signed_off_status: Mapped[str | None] = mapped_column(String(24),
+                                                            info=vocabulary(ClaimStatus))
 
     document: Mapped[Document] = relationship(back_populates="claims")
     section: Mapped[Section | None] = relationship()
@@ -350,8 +403,9 @@ class Citation(Base):
     url: Mapped[str | None] = mapped_column(Text)
     abstract: Mapped[str | None] = mapped_column(Text)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
-    design: Mapped[str | None] = mapped_column(String(32), index=True)
-    design_source: Mapped[str] = mapped_column(String(16))
+    design: Mapped[str | None] = mapped_column(String(32), index=True,
+                                                 info=vocabulary(StudyDesign))
+    design_source: Mapped[str] = mapped_column(String(16), info=vocabulary(DesignSource))
     design_reason: Mapped[str] = mapped_column(Text, default="")
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     raw: Mapped[str] = mapped_column(Text, default="")
@@ -406,14 +460,14 @@ class EvidenceLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
     citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id"), index=True)
-    stance: Mapped[str] = mapped_column(String(16))
+    stance: Mapped[str] = mapped_column(String(16), info=vocabulary(Stance))
     locator: Mapped[str] = mapped_column(String(500), default="")
     note: Mapped[str] = mapped_column(Text, default="")
-    risk_of_bias: Mapped[str | None] = mapped_column(String(16))
-    inconsistency: Mapped[str | None] = mapped_column(String(16))
-    indirectness: Mapped[str | None] = mapped_column(String(16))
-    imprecision: Mapped[str | None] = mapped_column(String(16))
-    publication_bias: Mapped[str | None] = mapped_column(String(16))
+    risk_of_bias: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
+    inconsistency: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
+    indirectness: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
+    imprecision: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
+    publication_bias: Mapped[str | None] = mapped_column(String(16), info=CONCERN)
     large_effect: Mapped[bool] = mapped_column(Boolean, default=False)
     dose_response: Mapped[bool] = mapped_column(Boolean, default=False)
     # The study's effect on the claim's outcome, where a reviewer recorded it.
@@ -450,8 +504,9 @@ class LinkDirectness(Base):
 
     link_id: Mapped[int] = mapped_column(
         ForeignKey("evidence_links.id", ondelete="CASCADE"), primary_key=True)
-    element: Mapped[str] = mapped_column(String(16), primary_key=True)
-    judgement: Mapped[str] = mapped_column(String(16))
+    element: Mapped[str] = mapped_column(String(16), primary_key=True,
+                                         info=vocabulary(DirectnessElement))
+    judgement: Mapped[str] = mapped_column(String(16), info=vocabulary(Directness))
     reason: Mapped[str] = mapped_column(Text)
     judged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     judged_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -467,10 +522,10 @@ class Appraisal(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id"), unique=True)
-    tool: Mapped[str] = mapped_column(String(24))
+    tool: Mapped[str] = mapped_column(String(24), info=vocabulary(AppraisalTool))
     overall: Mapped[str] = mapped_column(String(24))
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
-    pools: Mapped[str | None] = mapped_column(String(16))
+    pools: Mapped[str | None] = mapped_column(String(16), info=vocabulary(Pools))
     note: Mapped[str] = mapped_column(Text, default="")
     appraised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     appraised_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -504,7 +559,8 @@ class BodyJudgement(Base):
     __tablename__ = "body_judgements"
 
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
-    domain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                        info=vocabulary(BodyDomain))
     value: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     judged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -545,9 +601,9 @@ class Flag(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"))
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32), info=vocabulary(FlagKind))
     reason: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(String(16), default="open", info=vocabulary(FlagState))
     raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -574,8 +630,10 @@ class OpenQuestion(Base):
     slug: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(24), default="open")
-    priority: Mapped[str] = mapped_column(String(16), default="medium")
+    status: Mapped[str] = mapped_column(String(24), default="open",
+                                        info=vocabulary(QuestionStatus))
+    priority: Mapped[str] = mapped_column(String(16), default="medium",
+                                          info=vocabulary(Priority))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -617,5 +675,5 @@ class StatusChange(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(String(24))
-    to_status: Mapped[str | None] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(24), info=vocabulary(ClaimStatus))
+    to_status: Mapped[str | None] = mapped_column(String(24), info=vocabulary(ClaimStatus))

@@ -785,7 +785,10 @@ class HistoryRow:
 
 def history(session: Session, *, claim_id: int | None = None, document_id: int | None = None,
             action: str | None = None, limit: int = 200) -> list[HistoryRow]:
-    """Audit events, newest first; for a claim, those about it, its parts, links and flags."""
+    """Audit events, newest first; for a claim, those about it, its parts, links and flags.
+    A `limit` below 1 is InvalidInput."""
+    if limit < 1:
+        raise InvalidInput(f"the limit must be at least 1 (got {limit})")
     query = select(AuditEvent)
     if claim_id is not None:
         parts = select(Claim.id).where(Claim.parent_id == claim_id)
@@ -1041,6 +1044,11 @@ def _level_of(design: str | None) -> int | None:
     return grading.level(StudyDesign(design) if design else None)
 
 
+def escape_like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def citations(session: Session, *, search: str | None = None, design: str | None = None,
               verified: bool | None = None, document_id: int | None = None,
               limit: int | None = 100, offset: int = 0) -> list[CitationRow]:
@@ -1048,6 +1056,8 @@ def citations(session: Session, *, search: str | None = None, design: str | None
     (case-insensitive), and each "quoted phrase" as a phrase: in the title, abstract, keywords
     or recorded finding (the full-text index: stemmed, with the synonyms of
     `tracker.finder.terms`), or in the key, authors, DOI or PMID."""
+    if (limit is not None and limit < 0) or offset < 0:
+        raise InvalidInput(f"limit and offset cannot be negative (got {limit}, {offset})")
     # Rank first on narrow columns (key and id come from the index on key in SQLite), ordering
     # by the label so each count is computed once; then read the wide rows of one page only.
     links = (select(func.count()).where(EvidenceLink.citation_id == Citation.id)

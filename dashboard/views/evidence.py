@@ -227,12 +227,18 @@ def remove_form(link: queries.EvidenceRow, version: int, forget: Callable[[], No
 # --- import ----------------------------------------------------------------------------------
 
 
-def uploaded_text(name: str, data: bytes) -> str:
+ENCODINGS = {"detect": None, "UTF-8": "utf-8", "Latin-1": "latin-1", "Latin-2": "iso8859-2",
+             "Latin-9": "iso8859-15", "Windows-1252": "cp1252"}
+
+
+def uploaded_source(name: str, data: bytes, encoding: str | None = None
+                    ) -> citations.BibSource:
     """Decode an upload exactly as the CLI decodes a .bib file."""
     try:
-        return bibtex.read_bib_bytes(data, name)[0]
+        decoded = bibtex.decode_bib_bytes(data, name, encoding)
     except bibtex.BibFileError as exc:
         raise ValueError(f"{name}: {exc.message}") from None
+    return citations.BibSource(name, decoded.text, decoded)
 
 
 def import_form() -> None:
@@ -241,30 +247,42 @@ def import_form() -> None:
         pasted = st.text_area("Paste BibTeX entries", key="import_text", height=200)
         files = st.file_uploader("…or upload .bib files", type=["bib", "bibtex", "txt"],
                                  accept_multiple_files=True, key="import_files")
-        strict_col, dry_col = st.columns(2)
+        strict_col, dry_col, encoding_col = st.columns(3)
         strict = strict_col.checkbox("Strict: any problem means nothing is imported",
                                      key="import_strict")
         dry_run = dry_col.checkbox("Dry run: report only, write nothing", key="import_dry")
+        encoding = encoding_col.selectbox("Encoding of files that are not UTF-8",
+                                          list(ENCODINGS), key="import_encoding")
         submitted = st.form_submit_button("Import", type="primary", icon=":material/upload:")
     if submitted:
-        run_import(pasted, files or [], strict=strict, dry_run=dry_run)
+        run_import(pasted, files or [], strict=strict, dry_run=dry_run,
+                   encoding=ENCODINGS[encoding])
     report = st.session_state.get(REPORT_KEY)
     if isinstance(report, citations.ImportReport):
         import_report(report)
 
 
-def run_import(pasted: str, files: list[Any], *, strict: bool, dry_run: bool) -> None:
-    sources: list[tuple[str, str]] = [("pasted text", pasted)] if pasted.strip() else []
+def run_import(pasted: str, files: list[Any], *, strict: bool, dry_run: bool,
+               encoding: str | None = None) -> None:
+    """Decode and parse (outside the write transaction, as the signed-in user: the service
+    refuses anyone who may not import), then import."""
+    if not ui.may("citations.import"):
+        ui.needs("citations.import", "import BibTeX")
+        return
+    sources = [citations.BibSource("pasted text", pasted)] if pasted.strip() else []
     try:
-        sources += [(f.name, uploaded_text(f.name, f.getvalue())) for f in files]
+        sources += [uploaded_source(f.name, f.getvalue(), encoding) for f in files]
     except ValueError as exc:
         ui.show_error(exc)
         return
     if not sources:
         st.error("Paste BibTeX or choose a file to import.")
         return
+    parsed = ui.prepare(lambda session, actor: citations.parse_import(session, actor, sources))
+    if parsed is None:
+        return
     ui.perform(lambda session, actor: citations.import_bibtex(
-        session, actor, sources, strict=strict, dry_run=dry_run),
+        session, actor, parsed, strict=strict, dry_run=dry_run),
         lambda report: import_summary(report), remember=REPORT_KEY)
 
 
@@ -284,6 +302,13 @@ def import_report(report: citations.ImportReport) -> None:
         st.error("Nothing imported (strict): fix the problems below and import again.")
     elif report.dry_run:
         st.info("Dry run: nothing was written.")
+    for note in report.encodings:
+        st.warning(ui.escape_markdown(f"{note.source}: {note.note}"))
+    if report.warnings:
+        st.caption("Warnings (imported, but check them):")
+        ui.table([{"source": w.source, "line": w.line, "key": w.key or "",
+                   "field": w.field or "", "warning": w.message} for w in report.warnings],
+                 {"warning": st.column_config.TextColumn("Warning", width="large")})
     if report.problems:
         st.caption("Problems (entries refused):")
         ui.table([{"source": p.source, "line": p.line, "key": p.key or "",

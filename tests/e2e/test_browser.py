@@ -14,6 +14,11 @@ from tests.conftest import ROOT
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, dashboard, tracker
 from tracker import db, queries
 
+#: The footer every page ends with (dashboard/ui.py FOOTER); the Export page may quote the
+#: report's own disclaimer too, so the footer is matched whole.
+FOOTER = ("Evidence Tracker tracks published evidence for the claims of an article. "
+          "It gives no medical advice.")
+
 pytestmark = pytest.mark.e2e
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -40,8 +45,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
                     "(apt-get install chromium)")
     database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'tracker.db'}"
     tracker(database_url, "bootstrap")
+    tracker(database_url, "users", "add", "admin", "--role", "admin", "--password", PASSWORD)
     tracker(database_url, "users", "add", REVIEWER, "--role", "reviewer",
-            "--password", PASSWORD, "--as", "system")
+            "--password", PASSWORD, "--as", "admin")
     engine = db.make_engine(database_url)
     with db.reading(engine) as session:
         [claim] = [c for c in queries.claims(session, include_parts=False)
@@ -75,7 +81,7 @@ def test_a_reviewer_links_evidence_and_coverage_moves(site: Site) -> None:
     def open_page(page: Page, title: str) -> None:
         page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-        expect(page.get_by_text("It gives no medical advice.")).to_be_visible()
+        expect(page.get_by_text(FOOTER, exact=True)).to_be_visible()
         settled(page)
 
     def shot(page: Page, title: str) -> None:

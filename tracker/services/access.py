@@ -59,7 +59,8 @@ def _use(name: str, role: Role, doing: str, services: str, records: str = "",
 _R, _E, _A = Role.REVIEWER, Role.EDITOR, Role.ADMIN
 #: The access-control table: every write use case and the least role that may run it.
 USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
-    _use("citations.import", _R, "importing citations", "citations.import_bibtex"),
+    _use("citations.import", _R, "importing citations",
+         "citations.parse_import citations.import_bibtex", "citations.import"),
     _use("citation.design", _R, "confirming study designs", "citations.set_design"),
     _use("citation.verify", _R, "verifying citations", "citations.set_verification"),
     _use("evidence.link", _R, "linking evidence", "evidence.link_evidence"),
@@ -109,6 +110,8 @@ USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
     _use("user.deactivate", _A, "deactivating users", "users.set_active"),
     _use("user.activate", _A, "activating users", "users.set_active"),
     _use("user.unlock", _A, "clearing sign-in locks", "users.unlock"),
+    _use("user.token", _A, "issuing command-line tokens", "users.issue_token"),
+    _use("user.token-revoke", _A, "revoking command-line tokens", "users.revoke_tokens"),
     _use("grading.regrade", _A, "regrading claims under new grading rules",
          "appraisals.regrade_stale", note="set-up runs it after an upgrade or a restore"),
 )}
@@ -145,8 +148,15 @@ def require(actor: Actor, role: Role, doing: str) -> None:
     """Refuse unless `actor`'s role includes `role`; `doing` completes "… needs the X role"."""
     if not actor.role.includes(role):
         raise PermissionDenied(
-            f"{actor.username} is a {actor.role.value}; {doing} needs the {role.value} role"
+            f"{actor.username} is {with_article(actor.role.value)}; {doing} needs the "
+            f"{role.value} role"
         )
+
+
+def with_article(word: str) -> str:
+    """ "an editor", "a reviewer" (role names; none starts with a silent or a sounded vowel
+    letter that breaks the rule)."""
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def record(
@@ -179,10 +189,19 @@ def record(
     return event
 
 
+def cli_needs_credentials(dialect: str) -> bool:
+    """Whether a command-line write must prove who it acts for (a token or a password)
+    rather than merely name a user with --as: on any shared database, i.e. anything but a
+    local SQLite file, whose owner can change it at will anyway."""
+    return dialect != "sqlite"
+
+
 def actor_named(session: Session, username: str) -> Actor:
-    """Resolve a username (CLI `--as`, `TRACKER_USER`) to an active user."""
+    """Resolve a username (CLI `--as`, `TRACKER_USER`, a dashboard sign-in) to an active,
+    listed user. The built-in `system` user is refused like a name nobody has: set-up acts as
+    it through `system_actor()`, and no person may."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None:
+    if user is None or user.is_system:
         raise NotFound(f"no user named {username!r}; an admin adds one with `tracker users add`")
     if not user.active:
         raise PermissionDenied(f"user {username!r} is deactivated")
@@ -192,7 +211,8 @@ def actor_named(session: Session, username: str) -> Actor:
 def system_actor(session: Session) -> Actor:
     """The built-in `system` user that set-up (bootstrap, migrations' data) acts as.
 
-    It has no password, so nobody can sign in as it."""
+    It has no password and `actor_named` refuses it, so nobody can sign in or act as it; it is
+    not listed (`users.list_users`)."""
     user = session.scalar(select(User).where(User.username == SYSTEM_USERNAME))
     if user is None:
         user = User(

@@ -7,6 +7,7 @@ evidence) of unchanged and lightly edited claims, adds new ones and retires remo
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from tracker.article import (
     parse_page,
     reconcile,
 )
-from tracker.errors import InvalidInput
+from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.fetch import fetch_page
 from tracker.limits import (
     MAX_ARTICLE_BYTES,
@@ -47,8 +48,9 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 @dataclass(frozen=True, slots=True)
 class ArticleSource:
     """An article as read: its text (plain text, Markdown) or its bytes (a web page), where it
-    came from, its format ("text", "markdown", "html"; None: decide from the text) and the
-    language the user gave, if any."""
+    came from, its format ("text", "markdown", "html"; None: decide from the text), the
+    language the user gave, if any, and — when `read_article` or `fetch_article` made it — its
+    parse, so that `ingest` parses nothing inside its write transaction."""
 
     text: str
     path: str
@@ -56,6 +58,7 @@ class ArticleSource:
     data: bytes | None = None  # a web page's bytes as received
     url: str | None = None  # where it was fetched from
     language: str | None = None
+    parsed: ParsedArticle | None = None
 
 
 @dataclass(slots=True)
@@ -93,12 +96,21 @@ def read_article(path: Path, *, language: str | None = None) -> ArticleSource:
     if not data.strip():
         raise InvalidInput(f"{path}: the file is empty")
     if suffix in HTML_SUFFIXES or _looks_like_html(data):
-        return ArticleSource(text="", path=str(path), fmt="html", data=data, language=language)
+        page = ArticleSource(text="", path=str(path), fmt="html", data=data, language=language)
+        return replace(page, parsed=_parse(page))
     text = _decode(path, data)
     fmt = "markdown" if suffix in MARKDOWN_SUFFIXES else None
     if suffix == ".txt":
         fmt = "text"
-    return ArticleSource(text=text, path=str(path), fmt=fmt, language=language)
+    source = ArticleSource(text=text, path=str(path), fmt=fmt, language=language)
+    return replace(source, parsed=_parse(source))
+
+
+def _parse(source: ArticleSource) -> ParsedArticle:
+    try:
+        return parse_source(source)
+    except ArticleError as exc:
+        raise InvalidInput(f"{source.path}: {exc}") from None
 
 
 def fetch_article(url: str, *, language: str | None = None) -> ArticleSource:
@@ -106,13 +118,15 @@ def fetch_article(url: str, *, language: str | None = None) -> ArticleSource:
     content-type limits) as a source to ingest; a text response is read as text."""
     page = fetch_page(url)
     if page.media_type in ("text/html", "application/xhtml+xml"):
-        return ArticleSource(text="", path=page.url, fmt="html", data=page.data, url=page.url,
-                             language=language)
+        fetched = ArticleSource(text="", path=page.url, fmt="html", data=page.data,
+                                url=page.url, language=language)
+        return replace(fetched, parsed=_parse(fetched))
     if len(page.data) > MAX_ARTICLE_BYTES:
         raise _too_large(Path(url), len(page.data), MAX_ARTICLE_BYTES)
     text = _decode(Path(url), page.data, page.charset)
     fmt = "markdown" if "markdown" in page.media_type else "text"
-    return ArticleSource(text=text, path=page.url, fmt=fmt, url=page.url, language=language)
+    fetched = ArticleSource(text=text, path=page.url, fmt=fmt, url=page.url, language=language)
+    return replace(fetched, parsed=_parse(fetched))
 
 
 def _looks_like_html(data: bytes) -> bool:
@@ -152,10 +166,26 @@ def _decode(path: Path, data: bytes, charset: str | None = None) -> str:
     return text
 
 
+#: Latin letters that do not decompose into an ASCII letter and a mark.
+_LATIN_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                                "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L",
+                                "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
+
+
 def slugify(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:200] or "document"
+    """A document's identity from its title: its words in ASCII (letters of Latin-based
+    scripts lose their marks: "Étude" → "etude", "Straße" → "strasse"). A title with letters
+    that have no ASCII form (Hebrew, Arabic, Greek, Cyrillic, CJK...) also gets the first ten
+    hex digits of its SHA-256, so that two different titles never share a slug."""
+    letters = unicodedata.normalize("NFKD", title.translate(_LATIN_LETTERS))
+    slug = re.sub(r"[^a-z0-9]+", "-", letters.encode("ascii", "ignore").decode().lower())
+    slug = slug.strip("-")[:180].strip("-")
+    untransliterated = any(not c.isascii() and unicodedata.category(c).startswith("L")
+                           for c in letters)
+    if not untransliterated and slug:
+        return slug
+    digest = hashlib.sha256(" ".join(title.split()).casefold().encode("utf-8")).hexdigest()
+    return f"{slug or 'document'}-{digest[:10]}"
 
 
 def ingest(
@@ -164,18 +194,28 @@ def ingest(
     source: ArticleSource,
     *,
     slug: str | None = None,
+    revision_of: str | None = None,
 ) -> IngestReport:
-    """Record an article (or a revision of one) as sections, claims and resources."""
+    """Record an article (or a revision of one) as sections, claims and resources.
+
+    The document is the one `revision_of` names (a revision, however much it changed), else
+    the one with `slug` (default: `slugify` of the title), else a new one. A text whose slug
+    names a tracked document is taken as its revision only when they plausibly are one
+    article (`same_article`); otherwise Conflict, asking for --slug or --revision-of."""
     authorize(actor, "document.ingest")
     if slug is not None:
         slug = check_text(slug, "the document slug", MAX_SLUG_CHARS) or None
-    try:
-        parsed = parse_source(source)
-    except ArticleError as exc:
-        raise InvalidInput(f"{source.path}: {exc}") from None
+    parsed = source.parsed or _parse(source)
     source = replace(source, path=recorded_path(source.path))
-    slug = slug or slugify(parsed.title)
-    document = session.scalar(select(Document).where(Document.slug == slug))
+    if revision_of is not None:
+        document = session.scalar(select(Document).where(Document.slug == revision_of))
+        if document is None:
+            raise NotFound(f"no document {revision_of!r} to revise; `tracker documents` "
+                           "lists them")
+        slug = document.slug
+    else:
+        slug = slug or slugify(parsed.title)
+        document = session.scalar(select(Document).where(Document.slug == slug))
     if document is None:
         return _create(session, actor, parsed, source, slug)
     if document.content_hash == parsed.content_hash:
@@ -183,7 +223,40 @@ def ingest(
             document_id=document.id, slug=slug, title=document.title, created=False,
             unchanged=True, claims=_live_claims(session, document.id),
         )
+    if revision_of is None:
+        _check_same_article(session, document, parsed, source)
     return _revise(session, actor, document, parsed, source)
+
+
+#: A revision keeps at least this share of the claims of the shorter version (kept as they
+#: were, or lightly edited; see `tracker.article.reconcile`).
+SAME_ARTICLE_SHARE = 0.5
+
+
+def same_article(stored: list[StoredClaim], parsed: ParsedArticle) -> tuple[bool, int]:
+    """Whether a new text is plausibly a revision of a document's claims, and how many
+    claims they share."""
+    plan = reconcile(stored, parsed.claims)
+    shared = len(plan.kept) + len(plan.edited)
+    shorter = min(len(stored), len(parsed.claims))
+    return shared >= 1 and shared >= SAME_ARTICLE_SHARE * shorter, shared
+
+
+def _check_same_article(session: Session, document: Document, parsed: ParsedArticle,
+                        source: ArticleSource) -> None:
+    stored = [StoredClaim(id=c.id, text=c.text, fingerprint=c.fingerprint,
+                          section_path=_path_of(c.section))
+              for c in session.scalars(select(Claim).where(
+                  Claim.document_id == document.id, Claim.parent_id.is_(None),
+                  Claim.retired.is_(False)).order_by(Claim.ordinal))]
+    plausible, shared = same_article(stored, parsed)
+    if not plausible:
+        raise Conflict(
+            f"{source.path}: the tracked document {document.slug!r} has this slug, but only "
+            f"{shared} of its {len(stored)} claims are in this text ({len(parsed.claims)} "
+            "claims), so it looks like another article; nothing was changed. Pass "
+            f"--slug NEW-SLUG to track it as a new document, or --revision-of "
+            f"{document.slug} to record it as a revision")
 
 
 def parse_source(source: ArticleSource) -> ParsedArticle:

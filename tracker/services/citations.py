@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker import bibtex, topics
+from tracker.db import advisory_lock
 from tracker.errors import InvalidInput, NotFound
 from tracker.limits import MAX_IMPORT_ENTRIES, MAX_NOTE_CHARS, check_text, recorded_path
 from tracker.models import Base, Citation, Document, Resource, utcnow
@@ -56,6 +57,11 @@ class ImportReport:
     merged_in_files: list[bibtex.Merge] = field(default_factory=list)
     renamed: list[tuple[str, str]] = field(default_factory=list)
     problems: list[bibtex.Problem] = field(default_factory=list)
+    #: what refuses nothing but may not be what the file meant (a redefined @string, an
+    #: undefined macro)
+    warnings: list[bibtex.Problem] = field(default_factory=list)
+    #: files that are not UTF-8: the encoding read and how sure
+    encodings: list[FileEncoding] = field(default_factory=list)
     dry_run: bool = False
     strict: bool = False
     written: bool = False
@@ -72,46 +78,117 @@ class ImportReport:
             "found": self.found, "added": len(self.added), "merged": len(self.merged),
             "unchanged": len(self.unchanged), "merged_in_files": len(self.merged_in_files),
             "problems": len(self.problems), "refused_entries": self.reported_entries,
+            "warnings": len(self.warnings),
         }
 
 
 # --- import ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class BibSource:
+    """One file (or paste, or upload) of an import: its name, its text and how its bytes were
+    decoded (None for text given as text)."""
+
+    name: str
+    text: str
+    decoded: bibtex.Decoded | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileEncoding:
+    """What an import report says about a file that is not UTF-8: the encoding read, how
+    sure (`tracker.encodings`), on what evidence, or that the user stated it."""
+
+    source: str
+    encoding: str
+    confidence: float
+    evidence: str
+    stated: bool
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedImport:
+    """The files of one import read and parsed, before any write (`parse_import`): an import
+    parses outside its write transaction, so a long parse never holds the write lock."""
+
+    sources: tuple[str, ...]
+    files: tuple[bibtex.ParsedBib, ...]
+    encodings: tuple[FileEncoding, ...] = ()
+
+
+def parse_import(session: Session, actor: Actor,
+                 sources: Sequence[BibSource | tuple[str, str]],
+                 progress: Progress | None = None) -> ParsedImport:
+    """Parse the files of an import in a read transaction (the stored entry digests make a
+    re-import cheap). Refused whole (InvalidInput, nothing written): more than
+    `MAX_IMPORT_ENTRIES` entries, a file refused whole ("too-large": too long, too many
+    blocks), or @string macros adding more than `MAX_IMPORT_EXPANSION_CHARS` to the fields."""
+    authorize(actor, "citations.import")
+    given = [s if isinstance(s, BibSource) else BibSource(*s) for s in sources]
+    budget = bibtex.ExpansionBudget()
+    known = _stored_as_written(session)
+    files: list[bibtex.ParsedBib] = []
+    found = 0
+    for index, source in enumerate(given):
+        if progress:
+            progress("parsing", index, len(given))
+        try:
+            parsed = bibtex.parse_bibtex(source.text, source.name, known=known, budget=budget)
+        except bibtex.ExpansionLimit as exc:
+            raise InvalidInput(f"{exc}; nothing was written") from None
+        refused = next((p for p in parsed.problems if p.kind == "too-large"), None)
+        if refused is not None:
+            raise InvalidInput(f"{refused}; the import is refused, nothing was written")
+        found += parsed.found
+        if found > MAX_IMPORT_ENTRIES:
+            raise InvalidInput(
+                f"{source.name}: the import holds more than {MAX_IMPORT_ENTRIES:,} entries "
+                f"({found:,} so far); import the files in smaller batches"
+            )
+        files.append(parsed)
+    encodings = tuple(
+        FileEncoding(s.name, s.decoded.encoding, s.decoded.confidence, s.decoded.evidence,
+                     s.decoded.stated, s.decoded.note())
+        for s in given if s.decoded is not None and s.decoded.note())
+    return ParsedImport(tuple(s.name for s in given), tuple(files), encodings)
+
+
 def import_bibtex(
     session: Session,
     actor: Actor,
-    sources: Sequence[tuple[str, str]],
+    sources: ParsedImport | Sequence[BibSource | tuple[str, str]],
     *,
     strict: bool = False,
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import BibTeX texts given as (source name, text) pairs. More than `MAX_IMPORT_ENTRIES`
-    entries in all is InvalidInput (nothing is written); every other problem is reported."""
+    """Import BibTeX: files already parsed (`parse_import`, the CLI's and the dashboard's way:
+    no parsing under the write lock), or (source name, text) pairs parsed here. Refusals as
+    `parse_import`; every other problem is reported. Imports take turns matching and
+    writing (`db.advisory_lock`), so two imports of the same works merge as one would."""
     authorize(actor, "citations.import")
-    report = ImportReport(sources=[name for name, _ in sources], strict=strict, dry_run=dry_run)
+    parsed = sources if isinstance(sources, ParsedImport) else parse_import(
+        session, actor, sources, progress)
+    report = ImportReport(sources=list(parsed.sources), strict=strict, dry_run=dry_run,
+                          encodings=list(parsed.encodings))
     records: list[tuple[bibtex.CitationRecord, str]] = []
-    for index, (name, text) in enumerate(sources):
-        if progress:
-            progress("parsing", index, len(sources))
-        parsed = bibtex.parse_bibtex(text, name, known=_stored_as_written(session))
-        report.found += parsed.found
-        if report.found > MAX_IMPORT_ENTRIES:
-            raise InvalidInput(
-                f"{name}: the import holds more than {MAX_IMPORT_ENTRIES:,} entries "
-                f"({report.found:,} so far); import the files in smaller batches"
-            )
-        report.problems.extend(parsed.problems)
-        report.merged_in_files.extend(parsed.merges)
+    for file in parsed.files:
+        report.found += file.found
+        report.problems.extend(file.problems)
+        report.warnings.extend(file.warnings)
+        report.merged_in_files.extend(file.merges)
         report.unchanged.extend(
-            DatabaseMerge(key=k.key, into=k.into, source=name, line=k.line,
+            DatabaseMerge(key=k.key, into=k.into, source=file.source, line=k.line,
                           matched_on=bibtex.MATCH_AS_WRITTEN, filled=(), conflicts=())
-            for k in parsed.known)
-        records.extend((r, name) for r in parsed.records)
+            for k in file.known)
+        records.extend((r, file.source) for r in file.records)
     records = _merge_across_files(records, report)
     if progress:
-        progress("matching", len(sources), len(sources))
+        progress("matching", len(parsed.files), len(parsed.files))
+    if not dry_run:
+        advisory_lock(session, "citations.import")  # the next import matches against ours
     plan = _match(session, records, report)
     if dry_run or (strict and report.problems):
         return report
@@ -176,7 +253,7 @@ def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
     dois = {r.doi for r, _ in records if r.doi}
     pmids = {r.pmid for r, _ in records if r.pmid}
     title_keys = {k[0] for r, _ in records if (k := _db_title_key(r))}
-    keys = {r.key for r, _ in records}
+    keys = {r.key.lower() for r, _ in records}
     by_doi: dict[str, _Stored] = {}
     by_pmid: dict[str, _Stored] = {}
     by_title: dict[tuple[str, int, str], _Stored] = {}
@@ -186,10 +263,11 @@ def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
         for chunk in _chunks(sorted(values)):
             for stored in session.execute(select(*_STORED_COLUMNS).where(column.in_(chunk))):
                 _index(_Stored(*stored), by_doi, by_pmid, by_title)
-    by_key: dict[str, _Stored] = {}
+    by_key: dict[str, _Stored] = {}  # by the key lower-cased: BibTeX keys ignore case
     for chunk in _chunks(sorted(keys)):
-        for stored in session.execute(select(*_STORED_COLUMNS).where(Citation.key.in_(chunk))):
-            by_key[stored.key] = _Stored(*stored)
+        for stored in session.execute(select(*_STORED_COLUMNS).where(
+                func.lower(Citation.key).in_(chunk))):
+            by_key.setdefault(stored.key.lower(), _Stored(*stored))
     taken_keys.update(by_key)
     plan = _Plan()
     claimed_keys = set(taken_keys)
@@ -199,7 +277,7 @@ def _match(session: Session, records: list[tuple[bibtex.CitationRecord, str]],
             twin, matched_on = _same_key_and_title(record_, by_key)
         if twin is None:
             record_ = _unique_key(session, record_, claimed_keys, report)
-            claimed_keys.add(record_.key)
+            claimed_keys.add(record_.key.lower())
             plan.new.append((record_, source))
             report.added.append(record_.key)
             continue
@@ -281,8 +359,9 @@ def _twin(record_: bibtex.CitationRecord, by_doi: dict[str, _Stored],
 def _same_key_and_title(record_: bibtex.CitationRecord, by_key: dict[str, _Stored]
                         ) -> tuple[_Stored | None, str]:
     """An entry without DOI, PMID, year or author is still the same citation when it has the
-    same key and the same title (so re-importing such a file changes nothing)."""
-    stored = by_key.get(record_.key)
+    same key (in any case) and the same title (so re-importing such a file changes
+    nothing)."""
+    stored = by_key.get(record_.key.lower())
     if stored is not None and stored.title_key == bibtex.title_key(record_.title or "")[
             :TITLE_KEY_MAX]:
         return stored, "key+title"
@@ -291,14 +370,15 @@ def _same_key_and_title(record_: bibtex.CitationRecord, by_key: dict[str, _Store
 
 def _unique_key(session: Session, record_: bibtex.CitationRecord, taken: set[str],
                 report: ImportReport) -> bibtex.CitationRecord:
-    """The entry's key, or key-2, key-3... when another citation already has it."""
-    if record_.key not in taken:
+    """The entry's key, or key-2, key-3... when another citation already has it, in any case
+    (`taken` holds keys lower-cased)."""
+    if record_.key.lower() not in taken:
         return record_
-    pattern = record_.key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    taken.update(session.scalars(select(Citation.key).where(
-        Citation.key.like(pattern + "-%", escape="\\"))))
+    pattern = record_.key.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    taken.update(key.lower() for key in session.scalars(select(Citation.key).where(
+        func.lower(Citation.key).like(pattern + "-%", escape="\\"))))
     n = 2
-    while f"{record_.key}-{n}" in taken:
+    while f"{record_.key}-{n}".lower() in taken:
         n += 1
     new_key = f"{record_.key}-{n}"
     report.renamed.append((record_.key, new_key))
@@ -441,7 +521,13 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def citation_by_key(session: Session, key: str) -> Citation:
+    """The citation with this key — as written, else the one whose key differs only in case
+    (BibTeX keys ignore case) — or with this number."""
     citation = session.scalar(select(Citation).where(Citation.key == key))
+    if citation is None:
+        same = session.scalars(select(Citation).where(
+            func.lower(Citation.key) == key.lower()).limit(2)).all()
+        citation = same[0] if len(same) == 1 else None
     if citation is None and key.isdigit():
         citation = session.get(Citation, int(key))
     if citation is None:

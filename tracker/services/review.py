@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from tracker import grading
 from tracker.errors import InvalidInput
-from tracker.limits import MAX_NOTE_CHARS, read_bounded
+from tracker.limits import MAX_NOTE_CHARS, MAX_REVIEW_FILE_BYTES, read_bounded
 from tracker.models import (
     Appraisal,
     BodyJudgement,
@@ -62,8 +62,6 @@ from tracker.vocabulary import (
 
 FORMAT_VERSIONS = (1, 2)
 JUDGEMENT_KEYS = evidence.CONCERNS + evidence.UPGRADES
-#: A review or questions file, in bytes.
-MAX_REVIEW_BYTES = 16 * 1024 * 1024
 
 
 class ReviewFileError(InvalidInput):
@@ -103,10 +101,15 @@ class LoadReport:
 
 
 def read_review(path: Path) -> ReviewFile:
-    """Read and parse a review or questions file (bounded in size); check its format."""
+    """Read and parse a review or questions file through the bounded reader (at most
+    `MAX_REVIEW_FILE_BYTES`; a directory, a device or a pipe is no exception) and check its
+    format. The CLI reads it before its write transaction."""
+    if path.is_dir():
+        raise InvalidInput(f"{path}: is a directory, not a review file")
     try:
-        raw = read_bounded(path, MAX_REVIEW_BYTES, lambda size: InvalidInput(
-            f"{path}: {size:,} bytes; a review file holds at most {MAX_REVIEW_BYTES:,}"))
+        raw = read_bounded(path, MAX_REVIEW_FILE_BYTES, lambda size: InvalidInput(
+            f"{path}: is {size:,} bytes or more; a review file may be at most "
+            f"{MAX_REVIEW_FILE_BYTES:,} bytes"))
     except FileNotFoundError:
         raise InvalidInput(f"{path}: no such file") from None
     except IsADirectoryError:

@@ -12,8 +12,10 @@ without activity (`session_expiry`, a pure rule; the dashboard keeps the times).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,8 +24,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from tracker.db import advisory_lock
 from tracker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tracker.models import SignInAttempt, User, utcnow
+from tracker.models import ApiToken, SignInAttempt, User, utcnow
 from tracker.services.access import Actor, authorize, record
 from tracker.vocabulary import Role
 
@@ -82,6 +85,21 @@ def has_admin(session: Session) -> bool:
     return bool(count)
 
 
+def check_first_admin(session: Session, role: Role) -> None:
+    """Refuse (PermissionDenied) a user added without an acting admin, unless it is the first
+    admin of an installation that has none. Callers check before asking for a password."""
+    if has_admin(session) or role is not Role.ADMIN:
+        raise PermissionDenied(
+            "name the acting admin (--as or TRACKER_USER); only the first admin of a new "
+            "installation can be created without one"
+        )
+
+
+def _active_admins(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(User).where(
+        User.role == Role.ADMIN.value, User.is_system.is_(False), User.active.is_(True))) or 0)
+
+
 def add_user(
     session: Session,
     actor: Actor | None,
@@ -93,11 +111,7 @@ def add_user(
     """Create a user. Needs an admin — except the very first admin of a new installation,
     which anyone with access to the database may create (actor None)."""
     if actor is None:
-        if has_admin(session) or role is not Role.ADMIN:
-            raise PermissionDenied(
-                "name the acting admin (--as or TRACKER_USER); only the first admin of a new "
-                "installation can be created without one"
-            )
+        check_first_admin(session, role)
     else:
         authorize(actor, "user.add")
     if not USERNAME.match(username):
@@ -128,11 +142,9 @@ def set_role(session: Session, actor: Actor, username: str, role: Role) -> UserI
     if user.is_system:
         raise PermissionDenied("the system user's role cannot change")
     before = user.role
-    if before == Role.ADMIN.value and role is not Role.ADMIN:
-        admins = session.scalar(select(func.count()).select_from(User).where(
-            User.role == Role.ADMIN.value, User.is_system.is_(False), User.active.is_(True)))
-        if (admins or 0) <= 1:
-            raise Conflict(f"{username} is the last admin; make another admin first")
+    if before == Role.ADMIN.value and role is not Role.ADMIN and user.active \
+            and _active_admins(session) <= 1:
+        raise Conflict(f"{username} is the last active admin; make another admin first")
     user.role = role.value
     session.flush()
     record(session, actor, "user.set-role", "user", user.id,
@@ -157,11 +169,18 @@ def set_password(session: Session, actor: Actor, username: str, password: str) -
 
 
 def set_active(session: Session, actor: Actor, username: str, active: bool) -> UserInfo:
+    """Admins deactivate (or activate again) a user; the last active admin stays active.
+    A user already in that state is left alone (no audit event)."""
     authorize(actor, "user.activate" if active else "user.deactivate")
     user = _user(session, username)
     if user.is_system:
         raise PermissionDenied("the system user cannot be deactivated")
+    if not active and user.active and user.role == Role.ADMIN.value \
+            and _active_admins(session) <= 1:
+        raise Conflict(f"{username} is the last active admin; make another admin first")
     before = user.active
+    if before == active:
+        return _info(user)
     user.active = active
     session.flush()
     record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id,
@@ -173,6 +192,78 @@ def set_active(session: Session, actor: Actor, username: str, active: bool) -> U
 def list_users(session: Session) -> list[UserInfo]:
     users = session.scalars(select(User).where(User.is_system.is_(False)).order_by(User.username))
     return [_info(u) for u in users]
+
+
+# --- API tokens for the command line ----------------------------------------------------------
+
+ISSUED_PREFIX = "trk_"
+NOT_ISSUED = ("TRACKER_TOKEN is not a valid token (never issued, revoked, or its user "
+             "deactivated); an admin issues one with `tracker users token NAME`")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.strip().encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue_token(session: Session, actor: Actor, username: str) -> str:
+    """An admin issues `username` a new command-line token (returned once; only its SHA-256
+    is stored) and so revokes the user's earlier ones."""
+    authorize(actor, "user.token")
+    user = _user(session, username)
+    if user.is_system or not user.active:
+        raise PermissionDenied(f"{username} cannot act: "
+                               f"{'the built-in user' if user.is_system else 'deactivated'}")
+    now = utcnow()
+    revoked = _revoke(session, user.id, now)
+    token = ISSUED_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_token_hash(token), created_at=now,
+                   created_by=actor.username)
+    session.add(row)
+    session.flush()
+    record(session, actor, "user.token", "user", user.id,
+           f"issued a command-line token to {username}"
+           + (f" (revoking {revoked} earlier)" if revoked else ""),
+           before={"active_tokens": revoked}, after={"active_tokens": 1, "token_id": row.id})
+    return token
+
+
+def revoke_tokens(session: Session, actor: Actor, username: str) -> int:
+    """An admin revokes every command-line token of `username`; returns how many."""
+    authorize(actor, "user.token-revoke")
+    user = _user(session, username)
+    revoked = _revoke(session, user.id, utcnow())
+    if revoked:
+        record(session, actor, "user.token-revoke", "user", user.id,
+               f"revoked {revoked} command-line token(s) of {username}",
+               before={"active_tokens": revoked}, after={"active_tokens": 0})
+    return revoked
+
+
+def _revoke(session: Session, user_id: int, now: datetime) -> int:
+    rows = session.scalars(select(ApiToken).where(
+        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).all()
+    for row in rows:
+        row.revoked_at = now
+    return len(rows)
+
+
+def actor_for_token(session: Session, token: str, username: str | None = None, *,
+                    touch: bool = True) -> Actor:
+    """The user a command-line token belongs to (its last use noted when `touch`: in a
+    write transaction), or PermissionDenied:
+    an unknown or revoked token, a deactivated user, or `username` (from --as) naming
+    someone else — a token acts only as its own user."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token),
+                                                ApiToken.revoked_at.is_(None)))
+    user = session.get(User, row.user_id) if row is not None else None
+    if row is None or user is None or user.is_system or not user.active:
+        raise PermissionDenied(NOT_ISSUED)
+    if username is not None and username != user.username:
+        raise PermissionDenied(f"the token in TRACKER_TOKEN is {user.username}'s; it cannot "
+                               f"act as {username}")
+    if touch:
+        row.last_used_at = utcnow()
+    return Actor.of(user)
 
 
 # --- signing in ------------------------------------------------------------------------------
@@ -230,8 +321,11 @@ def authenticate(
     transaction (use `db.writing`) and clearing the name's failures on success.
 
     A wrong name and a wrong password get the same message and cost the same (one argon2
-    hash); a locked name, known or not, is refused without checking the password."""
+    hash); a locked name, known or not, is refused without checking the password.
+    Concurrent attempts for one name take turns (`db.advisory_lock`), so each counts the
+    failures of those before it: no burst of guesses gets past the limit."""
     now = now or utcnow()
+    advisory_lock(session, f"sign-in:{_attempt_name(username)}")
     wait = locked_for(session, username, now)
     if wait is not None:
         return SignIn(None, too_many(username, wait))
