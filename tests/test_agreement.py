@@ -118,15 +118,29 @@ def test_the_interval_stays_within_minus_one_and_one() -> None:
 
 def test_agreement_reports_weighted_kappa_only_for_ordered_scales() -> None:
     categories, table = TABLES["RoB 2 domain"]
-    ordered = agreement(pairs_of(categories, table), categories, ordered=True)
+    ordered = agreement(pairs_of(categories, table), categories, order=categories)
     assert (ordered.n, ordered.agreed) == (36, 24)
     assert ordered.percent == pytest.approx(100 * 24 / 36)
     assert ordered.linear is not None and ordered.quadratic is not None
     categories, table = TABLES["stance, nominal"]
-    nominal = agreement(pairs_of(categories, table), categories, ordered=False)
+    nominal = agreement(pairs_of(categories, table), categories)
     assert nominal.kappa is not None and nominal.linear is None and nominal.quadratic is None
-    empty = agreement([], ROB2, ordered=True)
+    empty = agreement([], ROB2, order=ROB2)
     assert (empty.n, empty.percent, empty.kappa) == (0, None, None)
+
+
+def test_a_judgement_off_the_order_leaves_the_weighted_kappas_out() -> None:
+    """ROBINS-I's "no information" is not between "low" and "critical": with it in a table,
+    only the unweighted kappa is reported, and the note says why."""
+    scale = [*ROBINS, "no-information"]
+    pairs = [("low", "low"), ("moderate", "serious"), ("no-information", "low"),
+             ("serious", "serious")]
+    result = agreement(pairs, scale, order=ROBINS)
+    assert result.kappa is not None and result.linear is None and result.quadratic is None
+    assert result.note.startswith("no weighted kappa: no-information is not on the ordered")
+    within = agreement(pairs[:2] + pairs[3:], scale, order=ROBINS)
+    expected = cohen_kappa(contingency(pairs[:2] + pairs[3:], ROBINS), Weighting.LINEAR)
+    assert within.linear == expected and within.note == ""
 
 
 def test_bad_tables_and_categories_are_refused() -> None:

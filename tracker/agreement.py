@@ -27,18 +27,23 @@ reason. tests/test_agreement.py compares every figure with scikit-learn and stat
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+
+from tracker.grading.appraisal import TOOLS
+from tracker.vocabulary import AppraisalTool, Directness, DirectnessElement, Pools, Stance
 
 __all__ = [
     "Z_95",
     "Agreement",
     "Kappa",
+    "Measure",
     "Weighting",
     "agreement",
     "cohen_kappa",
     "contingency",
+    "measure_of",
     "percent_agreement",
 ]
 
@@ -78,6 +83,7 @@ class Agreement:
     kappa: Kappa | None  # Cohen's (unweighted); None without items
     linear: Kappa | None  # weighted; None for a nominal scale or without items
     quadratic: Kappa | None
+    note: str = ""  # why the weighted kappas are missing on an ordered scale
 
 
 def contingency(pairs: Iterable[tuple[str, str]], categories: Sequence[str]
@@ -147,15 +153,89 @@ def cohen_kappa(table: Sequence[Sequence[int]],
 
 
 def agreement(pairs: Iterable[tuple[str, str]], categories: Sequence[str], *,
-              ordered: bool) -> Agreement:
-    """Everything reported for one judgement: n, agreed, percentage, Cohen's kappa and — on an
-    ordered scale (`categories` listed from one end to the other) — weighted kappas."""
-    table = contingency(pairs, categories)
+              order: Sequence[str] | None = None) -> Agreement:
+    """Everything reported for one judgement: n, agreed, percentage, Cohen's kappa over
+    `categories` and — for a scale with an `order` (its ordered categories from one end to the
+    other, e.g. low, some concerns, high) — the weighted kappas over that order. A judgement
+    off the order ("no information", "not applicable") leaves the weighted kappas out, with
+    the reason."""
+    given = list(pairs)
+    table = contingency(given, categories)
     n = sum(sum(row) for row in table)
     agreed = sum(table[i][i] for i in range(len(table)))
     if n == 0:
         return Agreement(0, 0, None, None, None, None)
-    return Agreement(
-        n, agreed, percent_agreement(table), cohen_kappa(table),
-        cohen_kappa(table, Weighting.LINEAR) if ordered else None,
-        cohen_kappa(table, Weighting.QUADRATIC) if ordered else None)
+    linear = quadratic = None
+    note = ""
+    if order is not None:
+        off = sorted({v for pair in given for v in pair} - set(order))
+        if off:
+            note = (f"no weighted kappa: {', '.join(off)} is not on the ordered scale "
+                    + " < ".join(order))
+        else:
+            ranked = contingency(given, order)
+            linear = cohen_kappa(ranked, Weighting.LINEAR)
+            quadratic = cohen_kappa(ranked, Weighting.QUADRATIC)
+    return Agreement(n, agreed, percent_agreement(table), cohen_kappa(table), linear,
+                     quadratic, note)
+
+
+# --- what dual review measures ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """One judgement dual review measures agreement on: its label, its scale and, when the
+    scale is ordered, its order (weighted kappa)."""
+
+    field: str  # as stored with each entry: "stance", "rob2:D1", "population", …
+    label: str  # "stance", "RoB 2 D1", "directness: population"
+    kind: str  # DualKind value
+    categories: tuple[str, ...]
+    order: tuple[str, ...] | None
+
+
+#: The ordered part of each tool's domain answers and overall judgements ("no information",
+#: "not applicable" and JBI's "unclear" stand outside any order).
+_ORDERED_ANSWERS: Mapping[AppraisalTool, tuple[str, ...] | None] = {
+    AppraisalTool.ROB2: ("low", "some-concerns", "high"),
+    AppraisalTool.ROBINS_I: ("low", "moderate", "serious", "critical"),
+    AppraisalTool.AMSTAR2: ("yes", "partial-yes", "no"),
+    AppraisalTool.JBI_CASE_SERIES: None,
+    AppraisalTool.JBI_CASE_REPORT: None,
+}
+_ORDERED_OVERALL: Mapping[AppraisalTool, tuple[str, ...]] = {
+    AppraisalTool.ROB2: ("low", "some-concerns", "high"),
+    AppraisalTool.ROBINS_I: ("low", "moderate", "serious", "critical"),
+    AppraisalTool.AMSTAR2: ("high", "moderate", "low", "critically-low"),
+    AppraisalTool.JBI_CASE_SERIES: ("low", "some-concerns", "high"),
+    AppraisalTool.JBI_CASE_REPORT: ("low", "some-concerns", "high"),
+}
+_DIRECTNESS_ORDER = (Directness.DIRECT.value, Directness.INDIRECT.value,
+                     Directness.VERY_INDIRECT.value)
+
+
+def measure_of(field: str) -> Measure:
+    """The measure a stored entry value belongs to (ValueError for an unknown field)."""
+    if field == "stance":
+        return Measure(field, "stance", "stance", tuple(s.value for s in Stance), None)
+    if field in {e.value for e in DirectnessElement}:
+        return Measure(field, f"directness: {field}", "directness",
+                       tuple(d.value for d in Directness), _DIRECTNESS_ORDER)
+    name, _, part = field.partition(":")
+    tool = AppraisalTool(name)
+    spec = TOOLS[tool]
+    if part == "overall":
+        return Measure(field, f"{spec.name} overall", "appraisal", spec.overall,
+                       _ORDERED_OVERALL[tool])
+    if part == "pools":
+        return Measure(field, f"{spec.name} pools", "appraisal",
+                       tuple(p.value for p in Pools), None)
+    if part == "escalate":
+        return Measure(field, f"{spec.name} overall raised to high", "appraisal",
+                       ("yes", "no"), None)
+    domain = spec.domain(part)
+    if domain is None:
+        raise ValueError(f"{spec.name} has no domain {part!r}")
+    return Measure(field, f"{spec.name} {domain.id}", "appraisal", spec.answers,
+                   _ORDERED_ANSWERS[tool])
