@@ -329,7 +329,8 @@ def claim_show(claim_id: int, as_user: ReadAs = None, as_json: JsonFlag = False)
     for f in detail.flags:
         typer.echo(f"  flag #{f.id} {f.kind} [{f.state}] {f.reason[:70]}")
     for waiting in detail.dual:
-        typer.echo(f"  dual review #{waiting.id} {waiting.kind} {waiting.citation_key} [{waiting.state}]"
+        typer.echo(f"  dual review #{waiting.id} {waiting.kind} {waiting.citation_key} "
+                   f"[{waiting.state}]"
                    + "".join(f"; {e.reviewer}: {_entry_words(waiting.kind, e.payload)}"
                              for e in waiting.entries))
 
