@@ -28,7 +28,7 @@ MakeActor = Callable[[Engine, Role], Actor]
 CRPS = "Ketamine infusions have shown efficacy in reducing pain intensity"
 TRIAL = "schwartzman2009"  # an RCT supporting the CRPS claim in the shipped review
 #: Words only one reviewer's entry holds: no read by anyone else may contain them.
-SECRET_A, SECRET_B = "only-rui-wrote-this", "only-ana-wrote-this"
+ONLY_RUI, ONLY_ANA = "only-rui-wrote-this", "only-ana-wrote-this"
 ROB2_LOW = {d: ("low", "abstract: adequate") for d in ("D1", "D2", "D3", "D4", "D5")}
 DIRECT = {e: ("direct", "study: CRPS; sentence: CRPS")
           for e in ("population", "intervention", "comparator", "outcome", "setting")}
@@ -105,14 +105,14 @@ def test_a_review_by_two_reviewers_from_entry_to_verdict(world: dict[str, Any]) 
     # Independent entry: rui judges the trial's stance, ana its appraisal; neither sees the
     # other's entry anywhere — not its words, not its existence.
     first = cli.json("dual", "stance", str(claim), TRIAL, "--stance", "contradicts",
-                     "--reason", f"{SECRET_A}: pain scores", "--as", rui)
+                     "--reason", f"{ONLY_RUI}: pain scores", "--as", rui)
     assert first["state"] == "open"
     cli("dual", "appraise", TRIAL, "--tool", "rob2", *[
-        f"--domain={d}=low:{SECRET_B} {d}" for d in ROB2_LOW], "--as", ana)
+        f"--domain={d}=low:{ONLY_ANA} {d}" for d in ROB2_LOW], "--as", ana)
     as_rui, as_ana, as_nobody = (reads(cli, claim, who) for who in (rui, ana, None))
-    assert SECRET_A in as_rui and SECRET_B not in as_rui
-    assert SECRET_B in as_ana and SECRET_A not in as_ana
-    assert SECRET_A not in as_nobody and SECRET_B not in as_nobody
+    assert ONLY_RUI in as_rui and ONLY_ANA not in as_rui
+    assert ONLY_ANA in as_ana and ONLY_RUI not in as_ana
+    assert ONLY_RUI not in as_nobody and ONLY_ANA not in as_nobody
     queue = {(q["kind"], q["citation_key"]): q
              for q in cli.json("dual", "queue", "-D", SEED, "--as", ana)}
     stance = queue[("stance", TRIAL)]
@@ -132,11 +132,11 @@ def test_a_review_by_two_reviewers_from_entry_to_verdict(world: dict[str, Any]) 
         f"--domain={d}=low:abstract {d}" for d in ROB2_LOW], "--as", rui)
     assert agreed["state"] == "agreed"
     differ = cli.json("dual", "stance", str(claim), TRIAL, "--stance", "supports",
-                      "--reason", f"{SECRET_B}: Table 2", "--as", ana)
+                      "--reason", f"{ONLY_ANA}: Table 2", "--as", ana)
     assert differ["state"] == DualState.AWAITING.value
     for who in (rui, ana, None):  # both entries are in: now everyone sees both
         text = reads(cli, claim, who)
-        assert SECRET_A in text and SECRET_B in text
+        assert ONLY_RUI in text and ONLY_ANA in text
     shown = cli.json("claim", "show", str(claim))
     assert shown["claim"]["explanation"].startswith(
         "insufficient — awaiting adjudication: left out until an editor adjudicates the "
@@ -154,7 +154,7 @@ def test_a_review_by_two_reviewers_from_entry_to_verdict(world: dict[str, Any]) 
     # Adjudication: the editor sees both entries with their reasons and takes ana's.
     [waiting] = cli.json("dual", "items", "-D", SEED, "--state", "awaiting-adjudication")
     assert {e["reviewer"]: e["payload"]["reason"] for e in waiting["entries"]} == {
-        rui: f"{SECRET_A}: pain scores", ana: f"{SECRET_B}: Table 2"}
+        rui: f"{ONLY_RUI}: pain scores", ana: f"{ONLY_ANA}: Table 2"}
     decided = cli.json("dual", "decide", str(waiting["id"]), "--choose", ana, "--reason",
                        "the trial's primary outcome favours ketamine", "--as", editor)
     assert decided["state"] == "adjudicated"
