@@ -7,6 +7,7 @@ on the page and the claim's verdict follows."""
 from __future__ import annotations
 
 from collections.abc import Callable
+
 import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
@@ -50,7 +51,8 @@ def enter_stance(at: AppTest, stance: str, reason: str) -> None:
     go(at, "dual")
     dual_tab(at, "My queue")
     picker = at.selectbox(key="dual_pick")
-    [index] = [n for n, label in enumerate(picker.options) if label.startswith("stance") and f"· {TRIAL} —" in label]
+    [index] = [n for n, label in enumerate(picker.options)
+               if label.startswith("stance") and f"· {TRIAL} —" in label]
     picker.set_value(index).run()
     at.selectbox(key=f"dual_entry_{index}_stance").set_value(stance)
     at.text_input(key=f"dual_entry_{index}_reason").input(reason)
