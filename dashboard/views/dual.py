@@ -174,8 +174,11 @@ def adjudication(document: queries.DocumentRow, actor: Actor) -> None:
     if item_id is None:
         return
     [row] = [r for r in rows if r.id == item_id]
-    if row.claim_text:
-        st.text(row.claim_text)
+    if row.claim_id is not None:
+        claim = ui.read(queries.claim, row.claim_id)
+        st.text(claim.text)
+        st.markdown(ui.grade_badges(claim))
+        st.caption(ui.escape_markdown(claim.explanation))
     ui.table([{"reviewer": e.reviewer, "entry": _entry_text(row.kind, e.payload),
                "entered": e.submitted_at} for e in row.entries])
     names = [e.reviewer for e in row.entries]
