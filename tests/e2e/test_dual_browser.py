@@ -83,7 +83,7 @@ def adjudicate(database_url: str, shot: Path) -> None:
             settled(page)
             picker = page.get_by_role("combobox", name="Judgement awaiting adjudication")
             picker.click()
-            page.get_by_role("option", name=f"stance · claim").first.click()
+            page.get_by_role("option", name="stance · claim").first.click()
             settled(page)
             expect(page.get_by_text("Decision", exact=True)).to_be_visible()
             page.get_by_role("textbox", name="Reason for the decision").fill(
