@@ -116,11 +116,14 @@ def test_a_review_by_two_reviewers_from_entry_to_verdict(world: dict[str, Any]) 
     queue = {(q["kind"], q["citation_key"]): q
              for q in cli.json("dual", "queue", "-D", SEED, "--as", ana)}
     stance = queue[("stance", TRIAL)]
-    assert (stance["standing"], stance["mine"], stance["other"]) == ("to enter", None, None)
+    assert (stance["standing"], stance["item_id"], stance["mine"], stance["other"]) == (
+        "to enter", None, None, None)
     assert queue[("appraisal", TRIAL)]["standing"] == "entered"
     items = cli.json("dual", "items", "-D", SEED, "--as", ana)
-    assert all(e["reviewer"] == ana for i in items for e in i["entries"])
-    assert [i["state"] for i in items] == ["open", "open"]
+    assert [(i["kind"], i["state"], [e["reviewer"] for e in i["entries"]]) for i in items] == [
+        ("appraisal", "open", [ana])]
+    assert cli.json("dual", "items", "-D", SEED, "--as", editor) == []
+    assert cli.json("dual", "items", "-D", SEED) == []
     events = cli.json("history", "--limit", "500", "--as", ana)
     assert not [e for e in events if e["action"] == "dual.entry" and e["actor"] == rui]
     assert cli.json("claim", "show", str(claim))["claim"]["explanation"] == before

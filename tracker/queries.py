@@ -1387,8 +1387,9 @@ def dual_items(session: Session, document_id: int | None, *, reader: int | None,
                states: Sequence[str] | None = None, claim_ids: Sequence[int] | None = None,
                item_ids: Sequence[int] | None = None) -> list[DualItemRow]:
     """Dual-review items of a document (or of these claims, or these ids), oldest first,
-    each with the entries `reader` may see. An open item's state is reported as "open"
-    whatever its entries."""
+    each with the entries `reader` may see: every revealed or proposed item, and an open
+    one only when it holds the reader's own entry (nobody learns from this read that the
+    other reviewer has entered)."""
     proposer, decider = aliased(User), aliased(User)
     query = (select(DualItem, Claim.text, Citation.key, proposer.username, decider.username)
              .join(Citation, Citation.id == DualItem.citation_id)
@@ -1404,6 +1405,12 @@ def dual_items(session: Session, document_id: int | None, *, reader: int | None,
         query = query.where(DualItem.claim_id.in_(list(claim_ids)))
     if item_ids is not None:
         query = query.where(DualItem.id.in_(list(item_ids)))
+    # An open item exists because someone entered (or proposed) it: unless it was proposed
+    # (visibly, by design) or holds the reader's own entry, even its existence is hidden.
+    own = select(DualEntry.id).where(DualEntry.item_id == DualItem.id,
+                                     DualEntry.reviewer_id == reader)
+    shown = or_(DualItem.revealed_at.is_not(None), DualItem.proposed_by_id.is_not(None))
+    query = query.where(shown if reader is None else or_(shown, own.exists()))
     heads = session.execute(query).all()
     entries: dict[int, list[DualEntryRow]] = {}
     for item_id, who, payload, at in session.execute(
