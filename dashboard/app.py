@@ -33,6 +33,7 @@ PAGES = {
     "Review": [
         st.Page("views/evidence.py", title="Evidence", icon=":material/library_books:"),
         st.Page("views/appraisal.py", title="Appraisal", icon=":material/fact_check:"),
+        st.Page("views/dual.py", title="Dual review", icon=":material/group:"),
         st.Page("views/queue.py", title="Editorial queue", icon=":material/flag:"),
     ],
     "Share": [

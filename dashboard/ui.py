@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import sessions
-from tracker import db, queries
+from tracker import db, grading, queries
 from tracker.config import load_settings
 from tracker.errors import TrackerError
 from tracker.services import access, users
@@ -128,6 +128,8 @@ def grade_badges(row: queries.ClaimRow) -> str:
     """The status badge and, beside it, the certainty (effect claims) or the standing
     (descriptive claims) — "not yet appraised" where the certainty waits."""
     badges = status_badge(row.status)
+    if grading.AWAITING in row.explanation.split(":", 1)[0]:
+        badges += f" :orange-badge[{grading.AWAITING}]"
     if row.certainty == "not-assessed":
         badges += " :gray-badge[not yet appraised]"
     elif row.certainty:
@@ -600,6 +602,13 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
     with evidence_tab:
         table(evidence_rows(detail.evidence, detail.appraisals), EVIDENCE_COLUMNS,
               empty="No evidence linked yet.")
+        if detail.dual:
+            st.caption("Dual review (entries show once both reviewers' are in)")
+            table([{"item": f"#{d.id}", "judgement": d.kind, "study": d.citation_key,
+                    "state": d.state, "entries": " | ".join(
+                        f"{e.reviewer}: {_dual_words(d.kind, e.payload)}" for e in d.entries),
+                    "decision": f"{d.decision} ({d.decision_reason or 'both agreed'})"
+                    if d.decision else ""} for d in detail.dual])
     with appraisal_tab:
         appraisal_detail(detail)
     with suggested_tab:
@@ -614,6 +623,14 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
               {"at": st.column_config.DatetimeColumn("At", format="YYYY-MM-DD HH:mm"),
                "what": st.column_config.TextColumn("What", width="large")},
               empty="No history.")
+
+
+def _dual_words(kind: str, payload: Mapping[str, Any]) -> str:
+    if kind == "stance":
+        return f"{payload.get('stance')} ({payload.get('reason')})"
+    if kind == "appraisal":
+        return f"{payload.get('tool')} {payload.get('overall')}"
+    return ", ".join(f"{e} {j}" for e, (j, _) in dict(payload.get("directness") or {}).items())
 
 
 def appraisal_detail(detail: queries.ClaimDetail) -> None:

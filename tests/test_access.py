@@ -37,6 +37,7 @@ from tracker.services import (
     appraisals,
     articles,
     citations,
+    dual,
     evidence,
     flags,
     questions,
@@ -66,6 +67,14 @@ BIB = """
 @article{accesstest2, title = {A second access test trial of ketamine}, author = {Roe, Rick},
   year = {2021}, journal = {Journal of Tests}, doi = {10.1000/access.2}}
 """
+DUAL_BIB = """
+@article{accesstest4, title = {A dual review access test trial}, author = {Low, Lou},
+  year = {2023}, journal = {Journal of Tests}, studydesign = {rct}}
+@article{accesstest5, title = {A proposed access test trial}, author = {High, Hal},
+  year = {2024}, journal = {Journal of Tests}, studydesign = {rct}}
+"""
+DUAL_ARTICLE = ("# Dual access test\n\nKetamine lowers pain scores after surgery.\n\n"
+                "Ketamine reduces opioid use after surgery.\n")
 NEW_BIB = ("@article{accesstest3, title = {A third access test trial}, author = {Poe, Pat}, "
            "year = {2022}, journal = {Journal of Tests}}")
 COPY = "access-copy"  # a second copy of the shipped article: fresh claims, nothing linked
@@ -172,6 +181,22 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         citations.set_design(session, system, second, StudyDesign.RCT)
         stale = _claim(session, copy, "Ketamine blocks NMDA receptors")
         stale.rules_version = 0
+        # A small document under dual review, with an item two reviewers differ on.
+        dual_doc = articles.ingest(session, system, articles.ArticleSource(
+            DUAL_ARTICLE, "dual.md", "markdown"), slug="dual-access").document_id
+        citations.import_bibtex(session, system, [("dual.bib", DUAL_BIB)], strict=True)
+        trial = citations.citation_by_key(session, "accesstest4").id
+        proposed = citations.citation_by_key(session, "accesstest5").id
+        pain = _claim(session, dual_doc, "lowers pain scores").id
+        opioid = _claim(session, dual_doc, "reduces opioid use").id
+        for claim_id in (pain, opioid):
+            evidence.link_evidence(session, system, claim_id, trial, Stance.SUPPORTS)
+        dual.require_dual_review(session, system, dual_doc, True, "access test")
+        pair = [users.add_user(session, system, name, Role.REVIEWER, PASSWORD)
+                for name in ("dual-first", "dual-second")]
+        for info, stance in zip(pair, (Stance.CONTRADICTS, Stance.MIXED), strict=True):
+            waiting = dual.enter_stance(session, Actor(info.id, info.username, Role.REVIEWER),
+                                        pain, trial, stance, "access test").item_id
     rob2 = {d: ("low", "abstract: test") for d in ("D1", "D2", "D3", "D4", "D5")}
     review_file = tmp_path / "review.toml"
     review_file.write_text(f'format_version = 1\ndocument = "{COPY}"\n[[question_evidence]]\n'
@@ -238,6 +263,17 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
             s, a, question.id, priority=Priority.HIGH), "question.update"),
         "questions.load": one(lambda s, a: review.load_questions(s, a, questions_file),
                               "question.add"),
+        "document.dual-review": one(lambda s, a: dual.require_dual_review(
+            s, a, copy, True, "two reviewers"), "document.dual-review"),
+        "dual.assign": one(lambda s, a: dual.assign(
+            s, a, dual_doc, ["dual-first", "dual-second"], claim_ids=[opioid]), "dual.assign"),
+        "dual.propose": one(lambda s, a: dual.propose_study(
+            s, a, pain, proposed, "another trial"), "dual.propose"),
+        "dual.enter": one(lambda s, a: dual.enter_stance(
+            s, a, opioid, trial, Stance.SUPPORTS, "Table 1"), "dual.entry"),
+        "dual.adjudicate": one(lambda s, a: dual.adjudicate(
+            s, a, waiting, "first", "the trial's primary outcome"),
+            "dual.adjudicate", "evidence.edit"),
         "user.passwd": one(lambda s, a: users.set_password(
             s, a, a.username, "a-new-password-1"), "user.passwd"),
         "user.passwd-other": one(lambda s, a: users.set_password(

@@ -36,9 +36,18 @@ from tests import editorial_worker
 from tests.conftest import ARTICLE, cli_env, scaled
 from tracker import db
 from tracker.errors import Conflict, NotFound
-from tracker.models import AuditEvent, Citation, Claim, EvidenceLink, Flag, StatusChange
-from tracker.services import articles, citations, evidence, flags, review
-from tracker.services.access import Actor
+from tracker.models import (
+    AuditEvent,
+    Citation,
+    Claim,
+    DualEntry,
+    DualItem,
+    EvidenceLink,
+    Flag,
+    StatusChange,
+)
+from tracker.services import articles, citations, dual, evidence, flags, review
+from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import FlagKind, FlagState, Role, Stance
 
 MakeActor = Callable[[Engine, Role], Actor]
@@ -629,3 +638,101 @@ def test_a_slow_input_holds_no_lock_while_it_is_read(
     # the pipe ends empty: an empty BibTeX file imports nothing; an empty TOML file is refused
     assert slow.returncode == (0 if command == "import-bib" else 2), stderr
     assert "Traceback" not in stderr
+
+
+# --- dual review: two reviewers entering the same judgement at once ----------------------------
+
+
+def _dual_setup(engine: Engine, make_actor: MakeActor, count: int
+                ) -> tuple[list[Actor], list[tuple[int, int]]]:
+    """The seed document under dual review, two reviewers, and `count` links to judge."""
+    reviewers = [make_actor(engine, Role.REVIEWER) for _ in range(2)]
+    with db.writing(engine) as session:
+        claim = _claim(session, "Opioid-Sparing Effects")
+        document = session.scalar(select(Claim.document_id).where(Claim.id == claim))
+        assert document is not None
+        dual.require_dual_review(session, system_actor(session), document, True, "race")
+        links = session.execute(select(EvidenceLink.claim_id, EvidenceLink.citation_id)
+                                .join(Claim, Claim.id == EvidenceLink.claim_id)
+                                .where(Claim.document_id == document)
+                                .order_by(EvidenceLink.id)).all()
+    return reviewers, [(c, s) for c, s in links][:count]
+
+
+def _dual_outcome(engine: Engine, claim: int, study: int) -> tuple[int, int, list[str]]:
+    """(entries kept, dual.agree events, state) of the stance item of a link."""
+    with db.reading(engine) as session:
+        [item] = session.scalars(select(DualItem).where(
+            DualItem.target == f"stance:{claim}:{study}")).all()
+        entries = session.scalar(select(func.count()).select_from(DualEntry).where(
+            DualEntry.item_id == item.id)) or 0
+        agreed = session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "dual.agree", AuditEvent.entity_id == item.id)) or 0
+        return entries, agreed, [item.state]
+
+
+def test_two_reviewers_entering_one_judgement_while_the_other_is_writing(
+        shipped_engine: Engine, make_actor: MakeActor) -> None:
+    """The second reviewer starts while the first one's entry is written but not committed:
+    it waits (SQLite's write lock, PostgreSQL's lock on the item row), then reads the first
+    entry — both entries are kept and the agreement is computed once, by the second."""
+    (first, second), [(claim, study)] = _dual_setup(shipped_engine, make_actor, 1)
+    second_started = threading.Event()
+    results: dict[str, Any] = {}
+
+    def one() -> None:
+        with db.writing(shipped_engine) as session:
+            results["first"] = dual.enter_stance(session, first, claim, study,
+                                                 Stance.SUPPORTS, "abstract")
+            session.flush()
+            results["overlap"] = second_started.wait(30)  # the race: the other starts now
+            time.sleep(0.2)
+
+    def two() -> None:
+        while "first" not in results:
+            time.sleep(0.01)
+        second_started.set()
+        with db.writing(shipped_engine) as session:
+            results["second"] = dual.enter_stance(session, second, claim, study,
+                                                  Stance.SUPPORTS, "Table 2")
+
+    threads = [threading.Thread(target=one), threading.Thread(target=two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results["overlap"], "the second entry did not start while the first was open"
+    assert (results["first"].state, results["second"].state) == ("open", "agreed")
+    assert _dual_outcome(shipped_engine, claim, study) == (2, 1, ["agreed"])
+    assert _regrade_changes(shipped_engine) == []
+
+
+def test_two_reviewers_entering_at_the_same_moment_agree_once(
+        shipped_engine: Engine, make_actor: MakeActor) -> None:
+    """Both reviewers released together (two threads, each with its own transaction) on each
+    of several judgements: every judgement keeps both entries and is agreed exactly once, and
+    no entry is refused."""
+    rounds = scaled(3, 20)
+    reviewers, links = _dual_setup(shipped_engine, make_actor, rounds)
+    errors: list[BaseException] = []
+    for claim, study in links:
+        barrier = threading.Barrier(2)
+
+        def enter(actor: Actor, claim: int = claim, study: int = study,
+                  barrier: threading.Barrier = barrier) -> None:
+            barrier.wait(30)
+            try:
+                with db.writing(shipped_engine) as session:
+                    dual.enter_stance(session, actor, claim, study, Stance.MIXED, "same")
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=enter, args=(r,)) for r in reviewers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert errors == []
+    assert [_dual_outcome(shipped_engine, c, s) for c, s in links] == [
+        (2, 1, ["agreed"])] * len(links)
+    assert _regrade_changes(shipped_engine) == []

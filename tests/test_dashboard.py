@@ -25,7 +25,7 @@ APP = ROOT / "dashboard" / "app.py"
 PAGES = {  # view file -> page title
     "overview": "Overview", "article": "Article", "claims": "Claims",
     "questions": "Open questions", "evidence": "Evidence", "appraisal": "Appraisal",
-    "queue": "Editorial queue",
+    "queue": "Editorial queue", "dual": "Dual review",
     "export": "Export",
 }
 MakeActor = Callable[[Engine, Role], Actor]

@@ -36,7 +36,7 @@ from tests.test_dashboard import (
 from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
 from tracker import db, exports, queries
 from tracker.models import SignInAttempt, User
-from tracker.services import articles, citations, evidence, flags, questions, users
+from tracker.services import articles, citations, dual, evidence, flags, questions, users
 from tracker.services.access import USE_CASES, Actor, system_actor
 from tracker.vocabulary import FlagKind, FlagState, Role, Stance, StudyDesign
 
@@ -52,6 +52,8 @@ PAGE_USES: dict[str, set[str]] = {
     "questions": {"question.update"},
     "appraisal": {"citation.appraise", "evidence.edit", "claim.body-judgement", "claim.track",
                   "claim.search"},
+    "dual": {"dual.enter", "dual.propose", "dual.adjudicate", "document.dual-review",
+             "dual.assign"},
 }
 #: Button label → the use case it runs ("Close the flag" runs the outcomes its radio offers).
 CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
@@ -62,7 +64,12 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Save directness and effect": "evidence.edit",
             "Record the judgement": "claim.body-judgement",
             "Back to the rules' proposal": "claim.body-judgement",
-            "Set the track": "claim.track", "Record the search": "claim.search"}
+            "Set the track": "claim.track", "Record the search": "claim.search",
+            "Submit my entry": "dual.enter", "Propose the study": "dual.propose",
+            "Decide": "dual.adjudicate", "Require dual review": "document.dual-review",
+            "Back to single review": "document.dual-review", "Assign": "dual.assign"}
+DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
+PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`
 APPRAISAL_TABS = ["Appraise a study", "Directness and effect", "Body of evidence",
                   "Track and searches"]
 OUTCOMES = {FlagState.RESOLVED.value: "flag.resolve", FlagState.DISMISSED.value: "flag.dismiss"}
@@ -133,6 +140,20 @@ def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
                 link.set_value(link.options[0] if isinstance(link.options[0], int)
                                else int(str(link.options[0]).split()[0].lstrip("#"))).run()
             seen |= shown_uses(at)
+    if page == "dual" and at.tabs:
+        for tab in DUAL_TABS:
+            at.session_state["dual_tab"] = tab
+            at.run()
+            seen |= shown_uses(at)
+            if "dual_pick" in keys(at.selectbox):
+                picker = at.selectbox(key="dual_pick")
+                [to_enter] = [n for n, label in enumerate(picker.options)
+                              if label.endswith("to enter")]
+                picker.set_value(to_enter).run()
+            if "dual_adjudicate_item" in keys(at.selectbox):
+                items = at.selectbox(key="dual_adjudicate_item")
+                items.set_value(int(str(items.options[0]).split()[0].lstrip("#"))).run()
+            seen |= shown_uses(at)
     if page == "queue":
         if "close_flag" in keys(at.selectbox):
             at.selectbox(key="close_flag").set_value(flag).run()
@@ -147,14 +168,27 @@ def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
 @pytest.fixture
 def reviewed(shipped_engine: Engine) -> tuple[Engine, int, int]:
     """The shipped database plus a claim with a link to edit and an override to clear; with
-    the newest open flag."""
+    the newest open flag. The document is under dual review, and two reviewers (`PAIR`)
+    differ on the link's stance (an item awaiting adjudication)."""
     claim = claim_with(shipped_engine, SUPPORTABLE)
     with db.writing(shipped_engine) as session:
         system = system_actor(session)
-        evidence.link_evidence(session, system, claim.id,
-                               citation_id(shipped_engine, META_ANALYSIS), Stance.SUPPORTS)
+        study = citation_id(shipped_engine, META_ANALYSIS)
+        evidence.link_evidence(session, system, claim.id, study, Stance.SUPPORTS)
         evidence.override_requirement(session, system, claim.id, 1, [StudyDesign.RCT], "why")
+        dual.require_dual_review(session, system, document_id(shipped_engine), True, "test")
+        for name, stance in zip(PAIR, (Stance.SUPPORTS, Stance.MIXED), strict=True):
+            info = users.add_user(session, system, name, Role.REVIEWER, PASSWORD)
+            dual.enter_stance(session, Actor(info.id, name, Role.REVIEWER), claim.id, study,
+                              stance, "a reason")
     return shipped_engine, claim.id, _flag_id(shipped_engine)
+
+
+def assign_to(engine: Engine, actor: Actor, claim: int) -> None:
+    """Give `claim` to `actor` and a partner, so their queue offers an entry."""
+    with db.writing(engine) as session:
+        dual.assign(session, system_actor(session), document_id(engine),
+                    [actor.username, PAIR[0]], claim_ids=[claim])
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "nobody")
@@ -162,7 +196,11 @@ def test_each_role_sees_exactly_the_write_controls_it_may_use(
         reviewed: tuple[Engine, int, int], open_app: OpenApp, make_actor: MakeActor,
         role: Role | None) -> None:
     engine, claim, flag = reviewed
-    at = open_app(engine, "overview", make_actor(engine, role) if role else None)
+    actor = make_actor(engine, role) if role else None
+    if role is not None and role.includes(Role.REVIEWER):
+        assert actor is not None
+        assign_to(engine, actor, claim)
+    at = open_app(engine, "overview", actor)
     for page in PAGES:
         allowed = {use for use in PAGE_USES.get(page, set())
                    if role is not None and role.includes(USE_CASES[use].role)}
@@ -265,7 +303,58 @@ def _fill_track(label: str) -> Callable[[AppTest, Engine, int], Any]:
     return fill
 
 
+def _dual_tab(at: AppTest, tab: str) -> None:
+    at.session_state["dual_tab"] = tab
+    at.run()
+
+
+def _fill_entry(at: AppTest, engine: Engine, claim: int) -> Any:
+    assign_to(engine, at.session_state[ui.ACTOR_KEY], claim)
+    _dual_tab(at, "My queue")
+    picker = at.selectbox(key="dual_pick")
+    [to_enter] = [n for n, label in enumerate(picker.options) if label.endswith("to enter")]
+    picker.set_value(to_enter).run()
+    for element in ("population", "intervention", "comparator", "outcome", "setting"):
+        at.text_input(key=f"dual_entry_{to_enter}_{element}_reason").input("forced")
+    return button(at, "Submit my entry")
+
+
+def _fill_propose(at: AppTest, engine: Engine, claim: int) -> Any:
+    _dual_tab(at, "My queue")
+    at.selectbox(key="dual_propose_claim").set_value(claim)
+    at.text_input(key="dual_propose_key").input("sigtermans2009")
+    at.text_input(key="dual_propose_reason").input("forced")
+    return button(at, "Propose the study")
+
+
+def _fill_decide(at: AppTest, engine: Engine, claim: int) -> Any:
+    _dual_tab(at, "Adjudication")
+    items = at.selectbox(key="dual_adjudicate_item")
+    item = int(str(items.options[0]).split()[0].lstrip("#"))
+    items.set_value(item).run()
+    at.text_area(key=f"dual_decide_reason_{item}").input("forced")
+    return button(at, "Decide")
+
+
+def _fill_switch(at: AppTest, engine: Engine, claim: int) -> Any:
+    _dual_tab(at, "Set-up")
+    at.text_input(key="dual_switch_reason").input("forced")
+    return button(at, "Back to single review")
+
+
+def _fill_assign(at: AppTest, engine: Engine, claim: int) -> Any:
+    _dual_tab(at, "Set-up")
+    at.multiselect(key="dual_assign_pair").set_value(list(PAIR))
+    at.multiselect(key="dual_assign_claims").set_value([claim])
+    return button(at, "Assign")
+
+
 FORCED: dict[str, tuple[str, Callable[[AppTest, Engine, int], Any]]] = {
+    "dual.enter": ("dual", _fill_entry),
+    "dual.propose": ("dual", _fill_propose),
+    "dual.adjudicate": ("dual", _fill_decide),
+    "document.dual-review": ("dual", _fill_switch),
+    "dual.assign": ("dual", _fill_assign),
     "citation.appraise": ("appraisal", _fill_appraise),
     "claim.body-judgement": ("appraisal", _fill_body),
     "claim.track": ("appraisal", _fill_track("Set the track")),

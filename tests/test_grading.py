@@ -23,6 +23,7 @@ from tracker.vocabulary import (
     Concern,
     Directness,
     DirectnessElement,
+    DualKind,
     Pools,
     Stance,
     Standing,
@@ -125,6 +126,11 @@ def _examples() -> dict[str, g.Verdict]:
              ev("pickering2020", D.RCT, S.CONTRADICTS),
              ev("brunamejias2024", D.META_ANALYSIS, S.CONTRADICTS)], EFFICACY, EFFECT),
     }
+    found["awaiting-adjudication"] = g.grade(
+        [ev("schwartzman2009", D.RCT, awaiting=frozenset({DualKind.STANCE})),
+         assessed("sigtermans2009", D.RCT, n=60, awaiting=frozenset({DualKind.APPRAISAL})),
+         assessed("eide1994", D.RCT, n=120)],
+        EFFICACY, EFFECT)
     track, _ = g.propose_track(PK_ONSET)
     found["descriptive"] = g.grade(
         [ev("peltoniemi2016", D.NARRATIVE_REVIEW), ev("clements1982", D.PHARMACOLOGY)],
@@ -699,3 +705,60 @@ def test_step_texts_are_one_line() -> None:
         if verdict.track is EFFECT and verdict.certainty is not None:
             assert isinstance(verdict.certainty, Certainty)
     assert Concern.SERIOUS.value == "serious"
+
+
+# --- awaiting adjudication (dual review) ---------------------------------------------------
+
+WAITING_STANCE = frozenset({DualKind.STANCE})
+
+
+def test_a_link_whose_stance_awaits_adjudication_is_left_out_whole() -> None:
+    """Ten reviews against would contradict the claim; while their stance waits for an
+    editor, the claim is graded on the trial alone and says what it leaves out."""
+    waiting = [ev(f"review{i}", D.META_ANALYSIS, S.CONTRADICTS, awaiting=WAITING_STANCE)
+               for i in range(1, 11)]
+    verdict = g.grade([ev("trial-for", D.RCT), *waiting], EFFICACY, EFFECT)
+    alone = g.grade([ev("trial-for", D.RCT)], EFFICACY, EFFECT)
+    assert (verdict.status, verdict.certainty) == (alone.status, alone.certainty)
+    assert verdict.contradicting == 0 and verdict.supporting == 1
+    assert verdict.explanation.startswith(
+        f"{alone.status} — not yet appraised, {g.AWAITING}: left out until an editor "
+        "adjudicates the reviewers' entries: review1 (stance), review2 (stance)")
+    assert verdict.awaiting == tuple(f"review{i} (stance)" for i in range(1, 11))
+    assert verdict.headline == f"{alone.status} — not yet appraised, {g.AWAITING}"
+
+
+def test_an_appraisal_or_directness_awaiting_adjudication_is_not_used() -> None:
+    """An appraised, direct trial has a certainty; the same trial whose appraisal (or
+    directness) waits for adjudication is graded as not appraised (not judged)."""
+    done = assessed("big-trial", D.RCT, n=800)
+    assert g.grade([done], EFFICACY, EFFECT).certainty is Certainty.HIGH
+    for kind in (DualKind.APPRAISAL, DualKind.DIRECTNESS):
+        waiting = assessed("big-trial", D.RCT, n=800, awaiting=frozenset({kind}))
+        verdict = g.grade([waiting], EFFICACY, EFFECT)
+        assert verdict.status is ClaimStatus.SUPPORTED
+        assert verdict.certainty is Certainty.NOT_ASSESSED, kind
+        assert f"big-trial ({kind.value})" in verdict.explanation
+
+
+def test_a_claim_whose_only_evidence_awaits_adjudication_is_not_yet_reviewed() -> None:
+    verdict = g.grade([ev("trial", D.RCT, awaiting=WAITING_STANCE)], EFFICACY, EFFECT)
+    assert verdict.status is ClaimStatus.NOT_REVIEWED and verdict.certainty is None
+    assert verdict.explanation == (
+        f"not-reviewed — {g.AWAITING}: left out until an editor adjudicates the reviewers' "
+        "entries: trial (stance); nothing else is recorded")
+
+
+def test_a_descriptive_claim_and_a_split_sentence_say_they_await_adjudication() -> None:
+    track, _ = g.propose_track(PK_ONSET)
+    need = g.requirement_for(PK_ONSET, C.PHARMACOKINETICS, track)
+    descriptive = g.grade([ev("clements1982", D.PHARMACOLOGY),
+                           ev("other", D.PHARMACOLOGY, S.CONTRADICTS, awaiting=WAITING_STANCE)],
+                          need, track)
+    assert descriptive.explanation.startswith(
+        f"supported (established) — {g.AWAITING}: left out")
+    compound = g.combine([("part one", descriptive),
+                          ("part two", g.grade([], EFFICACY, EFFECT))])
+    assert compound.explanation.startswith(f"not-reviewed — {g.AWAITING}: parts — part one "
+                                           f"supported (established) — {g.AWAITING}")
+    assert compound.awaiting == ("other (stance)",)

@@ -3,9 +3,12 @@ and an annotated Markdown report of an article for editors to send round."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -133,3 +136,44 @@ def report(session: Session, document_id: int) -> str:
     lines += ["## References", ""]
     lines += [f"{n}. {_escape(text)} [{_escape(key)}]" for n, key, text in view.references]
     return "\n".join(lines) + "\n"
+
+
+# --- agreement statistics of dual review -----------------------------------------------------
+
+AGREEMENT_COLUMNS = tuple(f.name for f in dataclasses.fields(queries.AgreementRow))
+
+
+def agreement_csv(rows: Sequence[queries.AgreementRow]) -> str:
+    """The agreement statistics (`queries.agreement`) as CSV, one row per measure and scope,
+    numbers as computed (kappas to 4 decimals, percentages to 1)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(AGREEMENT_COLUMNS)
+    for row in rows:
+        cells = []
+        for name in AGREEMENT_COLUMNS:
+            value = getattr(row, name)
+            if value is None:
+                cells.append("")
+            elif isinstance(value, float):
+                cells.append(f"{value:.1f}" if name == "percent" else f"{value:.4f}")
+            elif isinstance(value, int):
+                cells.append(str(value))
+            else:  # a cell a spreadsheet would run as a formula is kept as text
+                cells.append(bibtex._inert_cell(str(value)))
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+def agreement_json(rows: Sequence[queries.AgreementRow], document: str | None) -> str:
+    """The agreement statistics as JSON, with what they are computed from."""
+    payload = {
+        "format": "evidence-tracker-agreement/1",
+        "exported_at": datetime.now(UTC).isoformat(),
+        "document": document,
+        "method": ("Percentage agreement and Cohen's kappa over the items both reviewers "
+                   "entered; weighted kappa (linear, quadratic) on ordered scales; 95 % CIs "
+                   "from the large-sample standard error of Fleiss, Cohen and Everitt (1969)"),
+        "rows": [plain(r) for r in rows],
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"

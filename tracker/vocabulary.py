@@ -240,3 +240,23 @@ class Upgrade(StrEnum):
     PRESENT = "present"
     LARGE = "large"
     VERY_LARGE = "very-large"
+
+
+class DualKind(StrEnum):
+    """A judgement two reviewers enter independently under dual review
+    (`tracker.services.dual`): a link's stance, a study's appraisal, a link's directness."""
+
+    STANCE = "stance"
+    APPRAISAL = "appraisal"
+    DIRECTNESS = "directness"
+
+
+class DualState(StrEnum):
+    """Where a dually reviewed judgement stands: waiting for its entries (`open`, the only
+    state in which an entry is hidden from everyone but its reviewer), both entries agree and
+    are the record, they differ and wait for an editor, or an editor decided."""
+
+    OPEN = "open"
+    AGREED = "agreed"
+    AWAITING = "awaiting-adjudication"
+    ADJUDICATED = "adjudicated"

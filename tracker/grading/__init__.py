@@ -45,6 +45,7 @@ from tracker.grading.inputs import (
     Evidence,
     Judgements,
     is_counted,
+    without_awaiting,
 )
 from tracker.grading.requirements import (
     CATEGORY_DEFAULTS,
@@ -59,6 +60,7 @@ from tracker.grading.requirements import (
 )
 from tracker.grading.track import TRACK_RULES, TrackRule, propose_track
 from tracker.grading.verdict import (
+    AWAITING,
     CLEARLY_OUTWEIGHS,
     STANDING_ORDER,
     STATUS_ORDER,
@@ -69,16 +71,16 @@ from tracker.grading.verdict import (
 
 #: The version of these rules. A stored verdict computed under an older version is regraded by
 #: set-up (`tracker init`, `bootstrap`, `restore`); raise it whenever a rule changes a verdict.
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 __all__ = [
     "RULES_VERSION",
-    "BALANCED_SHARE", "CATEGORY_DEFAULTS", "CERTAINTY_ORDER", "CLEARLY_OUTWEIGHS",
+    "AWAITING", "BALANCED_SHARE", "CATEGORY_DEFAULTS", "CERTAINTY_ORDER", "CLEARLY_OUTWEIGHS",
     "DESCRIPTIVE_DEFAULT", "ESTABLISHING", "FAR_BELOW_OIS", "OPTIMAL_INFORMATION_SIZE",
     "PHRASE_RULES", "RATED", "STANDING_ORDER", "STATUS_ORDER", "TOOLS", "TRACK_RULES",
     "Appraisal", "BodyJudgement", "BodyJudgements", "BodyRating", "Domain", "DomainJudgement",
     "Effect", "Evidence", "Judgements", "Need", "PhraseRule", "Requirement", "Step", "Tool",
     "TrackRule", "Verdict", "combine", "concern_steps", "design_label", "grade", "is_counted",
     "level", "overall_judgement", "override_requirement", "propose_track", "rate_body",
-    "requirement_for", "score", "start_of", "tool_for", "validate",
+    "requirement_for", "score", "start_of", "tool_for", "validate", "without_awaiting",
 ]

@@ -4,8 +4,8 @@ whole body. Callers flatten database rows into these; nothing here touches the d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from tracker.grading.designs import RATED, REVIEWS, start_of
 from tracker.vocabulary import (
@@ -15,6 +15,7 @@ from tracker.vocabulary import (
     Concern,
     Directness,
     DirectnessElement,
+    DualKind,
     Pools,
     Stance,
     StudyDesign,
@@ -29,6 +30,7 @@ __all__ = [
     "RATIO_MEASURES",
     "concern_step",
     "is_counted",
+    "without_awaiting",
 ]
 
 _STEP = {Concern.NONE: 0, Concern.SERIOUS: 1, Concern.VERY_SERIOUS: 2}
@@ -111,6 +113,12 @@ class Evidence:
     appraisal: Appraisal | None = None
     directness: tuple[tuple[DirectnessElement, Directness], ...] = ()
     effect: Effect | None = None
+    #: What of this link waits for an editor's adjudication under dual review (its stance,
+    #: its study's appraisal, its directness): the two reviewers' entries differ, and neither
+    #: is used. A link whose stance waits is left out whole (whatever `stance` says; a study
+    #: proposed for the claim has no stance yet); one whose appraisal or directness waits is
+    #: graded as not appraised or not judged (docs/grading.md, *Awaiting adjudication*).
+    awaiting: frozenset[DualKind] = frozenset()
 
     @property
     def rated(self) -> bool:
@@ -162,6 +170,27 @@ class BodyJudgement:
 
 
 BodyJudgements = Mapping[BodyDomain, BodyJudgement]
+
+
+def without_awaiting(evidence: Sequence[Evidence]) -> tuple[list[Evidence], list[str]]:
+    """The evidence grading uses while adjudications are pending, and what is left out
+    ("schwartzman2009 (stance)"): a link whose stance waits is dropped; one whose appraisal or
+    directness waits keeps its stance but neither entry (not appraised, not judged)."""
+    used: list[Evidence] = []
+    left_out: list[str] = []
+    for item in evidence:
+        if not item.awaiting:
+            used.append(item)
+            continue
+        kinds = [k.value for k in DualKind if k in item.awaiting]
+        left_out.append(f"{' '.join(item.citation.split()) or 'unnamed'} ({', '.join(kinds)})")
+        if DualKind.STANCE in item.awaiting:
+            continue
+        used.append(replace(
+            item, awaiting=frozenset(),
+            appraisal=None if DualKind.APPRAISAL in item.awaiting else item.appraisal,
+            directness=() if DualKind.DIRECTNESS in item.awaiting else item.directness))
+    return used, left_out
 
 
 def is_counted(item: Evidence) -> bool:

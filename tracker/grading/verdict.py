@@ -28,7 +28,13 @@ from typing import Any
 from tracker.grading.appraisal import concern_steps
 from tracker.grading.certainty import BodyRating, Step, rate_body
 from tracker.grading.designs import RANDOMISED_TIER, design_label, design_rank, score
-from tracker.grading.inputs import BodyJudgements, Evidence, concern_step, is_counted
+from tracker.grading.inputs import (
+    BodyJudgements,
+    Evidence,
+    concern_step,
+    is_counted,
+    without_awaiting,
+)
 from tracker.grading.requirements import ESTABLISHING, Requirement
 from tracker.vocabulary import (
     Certainty,
@@ -41,6 +47,7 @@ from tracker.vocabulary import (
 )
 
 __all__ = [
+    "AWAITING",
     "CLEARLY_OUTWEIGHS",
     "STANDING_ORDER",
     "STATUS_ORDER",
@@ -60,6 +67,10 @@ STATUS_ORDER: tuple[ClaimStatus, ...] = (
 )
 STANDING_ORDER: tuple[Standing, ...] = (
     Standing.NOT_ESTABLISHED, Standing.PLAUSIBLE, Standing.ESTABLISHED)
+
+#: What a verdict's head says while a judgement it rests on waits for an editor's
+#: adjudication under dual review (docs/grading.md, *Awaiting adjudication*).
+AWAITING = "awaiting adjudication"
 
 #: At equal strength, one side outweighs the other "clearly" with this many times its weight
 #: (participants when every study on both sides records them, else studies).
@@ -83,15 +94,33 @@ class Verdict:
     missing: tuple[str, ...] = ()
     searched: bool = False
     notes: tuple[str, ...] = field(default=())
+    #: What waits for adjudication and is left out, e.g. "schwartzman2009 (stance)".
+    awaiting: tuple[str, ...] = ()
 
     @property
     def headline(self) -> str:
-        """"supported — not yet appraised", "contested", "supported (established)" …"""
+        """"supported — not yet appraised", "contested", "supported (established)",
+        "insufficient — awaiting adjudication" …"""
         if self.certainty is Certainty.NOT_ASSESSED:
-            return f"{self.status} — not yet appraised"
-        if self.standing is not None:
-            return f"{self.status} ({self.standing})"
-        return self.status.value
+            head = f"{self.status} — not yet appraised"
+        elif self.standing is not None:
+            head = f"{self.status} ({self.standing})"
+        else:
+            head = self.status.value
+        return _awaiting_head(head, bool(self.awaiting))
+
+
+def _awaiting_head(head: str, awaiting: bool) -> str:
+    if not awaiting:
+        return head
+    return f"{head}, {AWAITING}" if " — " in head else f"{head} — {AWAITING}"
+
+
+def _awaiting_clause(left_out: Sequence[str]) -> list[str]:
+    if not left_out:
+        return []
+    return [f"left out until an editor adjudicates the reviewers' entries: "
+            f"{', '.join(left_out)}"]
 
 
 def _one_line(text: str) -> str:
@@ -300,22 +329,26 @@ def grade(evidence: Sequence[Evidence], requirement: Requirement, track: ClaimTr
     """The verdict on one claim (or one part of a split sentence).
 
     `body` holds the reviewers' judgements on the claim's whole body; `searched` says a
-    reviewer recorded looking for evidence (for "no evidence found")."""
+    reviewer recorded looking for evidence (for "no evidence found"). What waits for
+    adjudication (`Evidence.awaiting`) is left out, and the head and the first clause say so."""
     body = body or {}
+    evidence, left_out = without_awaiting(evidence)
+    waiting = _awaiting_clause(left_out)
     counted = [i for i in evidence if is_counted(i)]
     by_stance = {s: [i for i in counted if i.stance is s] for s in Stance}
     counts: dict[str, Any] = dict(
         supporting=len(by_stance[Stance.SUPPORTS]),
         contradicting=len(by_stance[Stance.CONTRADICTS]), mixed=len(by_stance[Stance.MIXED]),
         background=len(by_stance[Stance.BACKGROUND]), not_counted=len(evidence) - len(counted),
-        searched=searched)
+        searched=searched, awaiting=tuple(left_out))
     bearing = by_stance[Stance.SUPPORTS] + by_stance[Stance.CONTRADICTS]
     tail = [c for c in (_summary(counted), *_not_counted(evidence)) if c]
 
     if not bearing:
         if not evidence and not searched:
             status = ClaimStatus.NOT_REVIEWED
-            clauses = ["nobody has linked evidence or recorded a search"]
+            clauses = ["nothing else is recorded" if left_out
+                       else "nobody has linked evidence or recorded a search"]
         elif searched and not any(i.stance is Stance.MIXED for i in counted):
             status = ClaimStatus.NO_EVIDENCE_FOUND
             clauses = ["a reviewer looked and recorded no study that bears on it", *tail]
@@ -324,21 +357,23 @@ def grade(evidence: Sequence[Evidence], requirement: Requirement, track: ClaimTr
             clauses = ["no counted study supports or contradicts it", *tail]
         standing = Standing.NOT_ESTABLISHED if (
             track is ClaimTrack.DESCRIPTIVE and status is ClaimStatus.INSUFFICIENT) else None
-        return Verdict(status, None, standing, track, f"{status}: " + "; ".join(clauses),
-                       requirement, **counts)
+        return Verdict(status, None, standing, track,
+                       f"{_awaiting_head(status.value, bool(left_out))}: "
+                       + "; ".join(waiting + clauses), requirement, **counts)
 
     if track is ClaimTrack.DESCRIPTIVE:
         status, standing, why = _descriptive(counted, requirement)
-        clauses = _requirement_clause(status, requirement) + tail + [why]
+        clauses = waiting + _requirement_clause(status, requirement) + tail + [why]
         return Verdict(status, None, standing, track,
-                       f"{status} ({standing}): " + "; ".join(clauses), requirement,
-                       **counts)
+                       f"{_awaiting_head(f'{status} ({standing})', bool(left_out))}: "
+                       + "; ".join(clauses), requirement, **counts)
 
     status, rating, why = _effect(counted, requirement, body)
-    clauses = _requirement_clause(status, requirement) + tail + ([why] if why else [])
+    clauses = waiting + _requirement_clause(status, requirement) + tail + ([why] if why else [])
     clauses.append(rating.explanation())
-    head = (f"{status} — not yet appraised" if rating.certainty is Certainty.NOT_ASSESSED
-            else status.value)
+    head = _awaiting_head(f"{status} — not yet appraised"
+                          if rating.certainty is Certainty.NOT_ASSESSED else status.value,
+                          bool(left_out))
     return Verdict(status, rating.certainty, None, track, f"{head}: " + "; ".join(clauses),
                    requirement, steps=rating.steps, missing=rating.missing, **counts)
 
@@ -379,8 +414,9 @@ def combine(parts: Sequence[tuple[str, Verdict]]) -> Verdict:
     listing = "; ".join(f"{label} {v.headline}" + (f", certainty {v.certainty}"
                                                     if v.certainty else "")
                         for label, v in zip(labels, verdicts, strict=True))
-    head = (f"{status} — not yet appraised" if certainty is Certainty.NOT_ASSESSED
-            else status.value)
+    awaiting = tuple(a for v in verdicts for a in v.awaiting)
+    head = _awaiting_head(f"{status} — not yet appraised" if certainty is Certainty.NOT_ASSESSED
+                          else status.value, bool(awaiting))
     explanation = f"{head}: parts — {listing}"
     if status is ClaimStatus.CONTESTED:
         contested = [label for label, v in zip(labels, verdicts, strict=True)
@@ -403,4 +439,4 @@ def combine(parts: Sequence[tuple[str, Verdict]]) -> Verdict:
                    mixed=sum(v.mixed for v in verdicts),
                    background=sum(v.background for v in verdicts),
                    not_counted=sum(v.not_counted for v in verdicts),
-                   searched=any(v.searched for v in verdicts))
+                   searched=any(v.searched for v in verdicts), awaiting=awaiting)

@@ -36,6 +36,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services.access import Actor, authorize, record
+from tracker.services.dual_gate import Decision, check_appraisal
 from tracker.services.evidence import _check_version, _live_claim, regrade
 from tracker.vocabulary import (
     AppraisalTool,
@@ -50,6 +51,7 @@ from tracker.vocabulary import (
 __all__ = [
     "AppraisalInfo",
     "appraise",
+    "prepare_appraisal",
     "clear_appraisal",
     "clear_body_judgement",
     "judge_body",
@@ -122,33 +124,20 @@ def appraise(
     escalate: bool = False,
     note: str = "",
     expected_version: int | None = None,
+    decision: Decision | None = None,
 ) -> AppraisalInfo:
     """Record (or replace) a study's appraisal: every domain of the tool with a judgement and a
     one-line reason; the overall judgement follows the tool's algorithm. The tool must be the
-    one the study's design calls for."""
+    one the study's design calls for. A study linked to a claim of a document under dual
+    review is appraised only by a `decision` (`tracker.services.dual`)."""
     authorize(actor, "citation.appraise")
     citation = session.get(Citation, citation_id)
     if citation is None:
         raise NotFound(f"no citation #{citation_id}")
+    check_appraisal(session, citation.id, decision)
+    clean, overall = prepare_appraisal(citation, tool, domains, pools=pools, escalate=escalate)
     tool = AppraisalTool(tool)
-    design = StudyDesign(citation.design) if citation.design else None
-    wanted = grading.tool_for(design)
     spec = grading.TOOLS[tool]
-    if wanted is None:
-        raise InvalidInput(
-            f"{citation.key} is {_design_words(design)}, which GRADE does not rate; it needs "
-            "no risk-of-bias appraisal (set its design first if that is wrong)")
-    if wanted is not tool:
-        raise InvalidInput(f"{citation.key} is {_design_words(design)}: appraise it with "
-                           f"{grading.TOOLS[wanted].name}, not {spec.name}")
-    if tool is not AppraisalTool.AMSTAR2 and pools is not None:
-        raise InvalidInput(f"only a review pools studies; {citation.key} is "
-                           f"{_design_words(design)}")
-    clean = parse_domains(tool, domains)
-    problems = grading.validate(tool, clean, escalate=escalate, pools=pools)
-    if problems:
-        raise InvalidInput(f"appraisal of {citation.key}: " + "; ".join(problems))
-    overall = grading.overall_judgement(tool, clean, escalate=escalate)
     note = check_text(note, "the note", MAX_NOTE_CHARS)
     appraisal = session.scalar(select(Appraisal).where(Appraisal.citation_id == citation.id))
     before = None if appraisal is None else _state(_info(appraisal))
@@ -176,10 +165,39 @@ def appraise(
     if before == _state(info):
         return info
     record(session, actor, "citation.appraise", "citation", citation.id,
-           f"{citation.key} appraised with {spec.name}: {overall}",
-           before=before, after=_state(info))
+           f"{citation.key} appraised with {spec.name}: {overall}"
+           + (f"; {decision.words()}" if decision else ""),
+           before=before,
+           after=_state(info) | ({"dual_review": decision.audit()} if decision else {}))
     regrade(session, _claims_citing(session, citation.id))
     return info
+
+
+def prepare_appraisal(citation: Citation, tool: AppraisalTool,
+                      domains: Mapping[str, tuple[str, str]], *, pools: Pools | None = None,
+                      escalate: bool = False) -> tuple[dict[str, grading.DomainJudgement], str]:
+    """Check an appraisal of `citation` as `appraise` would (the tool its design calls for,
+    every domain judged with a reason) and derive its overall judgement; InvalidInput naming
+    every problem. Shared with dual review, which checks each reviewer's entry the same way."""
+    tool = AppraisalTool(tool)
+    design = StudyDesign(citation.design) if citation.design else None
+    wanted = grading.tool_for(design)
+    spec = grading.TOOLS[tool]
+    if wanted is None:
+        raise InvalidInput(
+            f"{citation.key} is {_design_words(design)}, which GRADE does not rate; it needs "
+            "no risk-of-bias appraisal (set its design first if that is wrong)")
+    if wanted is not tool:
+        raise InvalidInput(f"{citation.key} is {_design_words(design)}: appraise it with "
+                           f"{grading.TOOLS[wanted].name}, not {spec.name}")
+    if tool is not AppraisalTool.AMSTAR2 and pools is not None:
+        raise InvalidInput(f"only a review pools studies; {citation.key} is "
+                           f"{_design_words(design)}")
+    clean = parse_domains(tool, domains)
+    problems = grading.validate(tool, clean, escalate=escalate, pools=pools)
+    if problems:
+        raise InvalidInput(f"appraisal of {citation.key}: " + "; ".join(problems))
+    return clean, grading.overall_judgement(tool, clean, escalate=escalate)
 
 
 def _design_words(design: StudyDesign | None) -> str:
@@ -195,8 +213,10 @@ def _state(info: AppraisalInfo) -> dict[str, object]:
 
 
 def clear_appraisal(session: Session, actor: Actor, citation_id: int) -> bool:
-    """Remove a study's appraisal (the claims resting on it go back to "not assessed")."""
+    """Remove a study's appraisal (the claims resting on it go back to "not assessed"); not
+    for a study under dual review."""
     authorize(actor, "citation.appraise")
+    check_appraisal(session, citation_id, None)
     appraisal = session.scalar(select(Appraisal).where(Appraisal.citation_id == citation_id))
     if appraisal is None:
         return False

@@ -24,6 +24,7 @@ from tracker.models import (
     BodyJudgement,
     Citation,
     Claim,
+    DualItem,
     EvidenceLink,
     EvidenceSearch,
     LinkDirectness,
@@ -31,6 +32,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.services.access import Actor, authorize, record
+from tracker.services.dual_gate import Decision, check_claim
 from tracker.vocabulary import (
     AppraisalTool,
     BodyDomain,
@@ -40,6 +42,8 @@ from tracker.vocabulary import (
     Concern,
     Directness,
     DirectnessElement,
+    DualKind,
+    DualState,
     Pools,
     Stance,
     StudyDesign,
@@ -281,11 +285,15 @@ def link_evidence(
     judgements: Mapping[str, Any] | None = None,
     directness: Mapping[Any, Any] | None = None,
     effect: Mapping[str, Any] | None = None,
+    decision: Decision | None = None,
 ) -> LinkInfo:
     """Link a citation to a claim, optionally with concerns, directness and the study's
-    effect. One link per (claim, citation); open flags stay open."""
+    effect. One link per (claim, citation); open flags stay open. Under dual review only a
+    `decision` (`tracker.services.dual`) may link, and the audit event carries it."""
     authorize(actor, "evidence.link")
     claim = _live_claim(session, claim_id)
+    check_claim(session, claim.id, "a study's stance on a claim",
+                "`tracker dual stance`, or the Dual review page", decision)
     citation = session.get(Citation, citation_id)
     if citation is None:
         raise NotFound(f"no citation #{citation_id}")
@@ -311,9 +319,10 @@ def link_evidence(
     session.flush()
     info = _link_info(link)
     record(session, actor, "evidence.link", "evidence_link", link.id,
-           f"linked {citation.key} to claim #{claim.id} ({info.stance})",
+           f"linked {citation.key} to claim #{claim.id} ({info.stance})"
+           + (f"; {decision.words()}" if decision else ""),
            document_id=claim.document_id, claim_id=claim.id,
-           after=_link_state(info))
+           after=_link_state(info) | ({"dual_review": decision.audit()} if decision else {}))
     regrade(session, [claim.id])
     return info
 
@@ -341,12 +350,20 @@ def update_link(
     judgements: Mapping[str, Any] | None = None,
     directness: Mapping[Any, Any] | None = None,
     effect: Mapping[str, Any] | None = None,
+    decision: Decision | None = None,
 ) -> LinkInfo:
     """Change a link's stance, locator, note, concerns, directness or effect (optimistic
-    locking). Changing only judgements, directness or the effect is audited as a judgement."""
+    locking). Changing only judgements, directness or the effect is audited as a judgement.
+    Under dual review the stance and the directness change only by a `decision`."""
     authorize(actor, "evidence.edit")
     link = _link(session, link_id)
     _check_version("evidence link", link.id, link.version, expected_version)
+    if stance is not None and Stance(stance).value != link.stance:
+        check_claim(session, link.claim_id, "a study's stance on a claim",
+                    "`tracker dual stance`, or the Dual review page", decision)
+    if directness:
+        check_claim(session, link.claim_id, "a link's directness",
+                    "`tracker dual directness`, or the Dual review page", decision)
     before = _link_state(_link_info(link))
     clean_directness = parse_directness(directness or {})
     if stance is not None:
@@ -373,9 +390,11 @@ def update_link(
     action = "evidence.judge" if judging else "evidence.edit"
     record(session, actor, action, "evidence_link", link.id,
            f"{info.citation_key} on claim #{link.claim_id}: "
-           + ", ".join(f"{k} → {v}" for k, v in sorted(changed.items())),
+           + ", ".join(f"{k} → {v}" for k, v in sorted(changed.items()))
+           + (f"; {decision.words()}" if decision else ""),
            document_id=link.claim.document_id, claim_id=link.claim_id,
-           before={k: before.get(k) for k in changed}, after=changed)
+           before={k: before.get(k) for k in changed},
+           after=changed | ({"dual_review": decision.audit()} if decision else {}))
     regrade(session, [link.claim_id])
     return info
 
@@ -567,6 +586,7 @@ def evidence_for(session: Session, claim_ids: Iterable[int]) -> dict[int, list[g
                 .where(EvidenceLink.claim_id.in_(chunk))
                 .order_by(LinkDirectness.link_id, LinkDirectness.element)):
             directness[link_id].append((DirectnessElement(element), Directness(judgement)))
+        waiting, waiting_studies = _awaiting_adjudication(session, chunk)
         for row in rows:
             judgements = grading.Judgements(
                 risk_of_bias=_concern(row[5]), inconsistency=_concern(row[6]),
@@ -583,8 +603,40 @@ def evidence_for(session: Session, claim_ids: Iterable[int]) -> dict[int, list[g
             found[row[1]].append(grading.Evidence(
                 citation=row[2], design=design, stance=Stance(row[4]),
                 judgements=judgements, verified=bool(row[12]), retracted=bool(row[13]),
-                appraisal=appraisal, directness=tuple(directness.get(row[0], ())), effect=effect))
+                appraisal=appraisal, directness=tuple(directness.get(row[0], ())), effect=effect,
+                awaiting=frozenset(waiting.get((row[1], row[2]), set())
+                                   | ({DualKind.APPRAISAL} if row[2] in waiting_studies
+                                      else set()))))
+            waiting.pop((row[1], row[2]), None)
+        # A study proposed under dual review whose stance waits has no link yet: it is listed
+        # (and left out) all the same, so the verdict says what waits.
+        for (claim_id, key), kinds in sorted(waiting.items()):
+            if DualKind.STANCE in kinds:
+                found[claim_id].append(grading.Evidence(
+                    citation=key, design=None, stance=Stance.BACKGROUND,
+                    awaiting=frozenset({DualKind.STANCE})))
     return found
+
+
+def _awaiting_adjudication(session: Session, claim_ids: list[int]
+                           ) -> tuple[dict[tuple[int, str], set[DualKind]], set[str]]:
+    """What waits for an editor's adjudication under dual review: by (claim, citation key) the
+    stance and directness items; the keys of studies whose appraisal waits."""
+    waiting: dict[tuple[int, str], set[DualKind]] = defaultdict(set)
+    for kind, claim_id, key in session.execute(
+            select(DualItem.kind, DualItem.claim_id, Citation.key)
+            .join(Citation, Citation.id == DualItem.citation_id)
+            .where(DualItem.state == DualState.AWAITING.value,
+                   DualItem.claim_id.in_(claim_ids))):
+        if claim_id is not None:
+            waiting[(claim_id, key)].add(DualKind(kind))
+    studies = set(session.scalars(
+        select(Citation.key).join(DualItem, DualItem.citation_id == Citation.id)
+        .where(DualItem.state == DualState.AWAITING.value,
+               DualItem.kind == DualKind.APPRAISAL.value,
+               DualItem.citation_id.in_(select(EvidenceLink.citation_id).where(
+                   EvidenceLink.claim_id.in_(claim_ids))))))
+    return waiting, studies
 
 
 def _concern(value: str | None) -> Concern | None:
