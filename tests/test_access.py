@@ -43,6 +43,7 @@ from tracker.services import (
     questions,
     review,
     users,
+    wording,
 )
 from tracker.services.access import USE_CASES, Actor, system_actor
 from tracker.vocabulary import (
@@ -55,6 +56,7 @@ from tracker.vocabulary import (
     Role,
     Stance,
     StudyDesign,
+    WordingDecisionKind,
 )
 
 MakeActor = Callable[[Engine, Role], Actor]
@@ -179,6 +181,9 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         users.authenticate(session, "locked-name", "wrong password")
         users.issue_token(session, system, "target")
         citations.set_design(session, system, second, StudyDesign.RCT)
+        # The shipped article's "generally considered safe" is over-stated (and flagged).
+        shipped = queries.resolve_document(session, "ketamine-therapy-for-pain-management").id
+        overstated = _claim(session, shipped, "generally considered safe").id
         stale = _claim(session, copy, "Ketamine blocks NMDA receptors")
         stale.rules_version = 0
         # A small document under dual review, with an item two reviewers differ on.
@@ -244,6 +249,10 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
             s, a, flag.id, FlagState.RESOLVED, "fixed"), "flag.resolve"),
         "flag.dismiss": one(lambda s, a: flags.close_flag(
             s, a, flag.id, FlagState.DISMISSED, "not a problem"), "flag.dismiss"),
+        "wording.accept": one(lambda s, a: wording.decide_wording(
+            s, a, overstated, WordingDecisionKind.ACCEPTED), "wording.accept"),
+        "wording.dismiss": one(lambda s, a: wording.decide_wording(
+            s, a, overstated, WordingDecisionKind.DISMISSED, "quoted"), "wording.dismiss"),
         "claim.override": one(lambda s, a: evidence.override_requirement(
             s, a, plain_claim, 2, [StudyDesign.RCT], "needs trials"), "claim.override"),
         "claim.override-clear": one(lambda s, a: evidence.clear_override(s, a, overridden),

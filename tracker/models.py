@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from tracker.vocabulary import (
     AppraisalTool,
+    AssertionStrength,
     BodyDomain,
     Certainty,
     ClaimCategory,
@@ -43,6 +44,7 @@ from tracker.vocabulary import (
     DirectnessElement,
     FlagKind,
     FlagState,
+    PicoFacet,
     Pools,
     Priority,
     QuestionStatus,
@@ -51,6 +53,8 @@ from tracker.vocabulary import (
     Stance,
     Standing,
     StudyDesign,
+    TagState,
+    WordingDecisionKind,
 )
 
 NAMING_CONVENTION = {
@@ -441,6 +445,12 @@ class CitationTopic(Base):
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(16), default="rule")
+    #: "proposed" (a rule's, not yet looked at), "confirmed" or "rejected" by a reviewer
+    #: (`tracker.services.tags`); the gap map leaves rejected tags out.
+    state: Mapped[str] = mapped_column(String(16), default="proposed",
+                                       server_default="proposed", info=vocabulary(TagState))
+    #: The words of the title, abstract or keywords that made the rule propose it.
+    trigger: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The primary key serves "topics of these citations". (An index on (facet, value) made
     # SQLite's planner read every topic row for one document's gap map.)
 
@@ -592,6 +602,46 @@ class ReviewItem(Base):
     item: Mapped[str] = mapped_column(String(300), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClaimTag(Base):
+    """A reviewer's decision on a PICO tag of a claim (`tracker.pico`): a rule's proposal
+    confirmed or rejected, or a tag the reviewer added (`source` "reviewer"). Proposals
+    themselves are not stored: the rules recompute them from the sentence."""
+
+    __tablename__ = "claim_tags"
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    facet: Mapped[str] = mapped_column(String(16), primary_key=True, info=vocabulary(PicoFacet))
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="rule")
+    state: Mapped[str] = mapped_column(String(16), info=vocabulary(TagState))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WordingDecision(Base):
+    """An editor's decision on a proposed "overstated" flag (GRADE guideline 26,
+    `tracker.grading.wording`), with the reading and the evidence it was made on: it applies
+    while the sentence's strength, the allowed strength, the certainty and the status are
+    unchanged; when the evidence moves, the proposal is made afresh. Append-only history."""
+
+    __tablename__ = "wording_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(16), info=vocabulary(WordingDecisionKind))
+    strength: Mapped[str] = mapped_column(String(16), info=vocabulary(AssertionStrength))
+    allowed_strength: Mapped[str] = mapped_column(String(16),
+                                                  info=vocabulary(AssertionStrength))
+    certainty: Mapped[str | None] = mapped_column(String(16), info=vocabulary(Certainty))
+    status: Mapped[str] = mapped_column(String(24), info=vocabulary(ClaimStatus))
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text)
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("flags.id"))
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Flag(Base):

@@ -1712,3 +1712,12 @@ def _agreement_row(document: str | None, pair: str | None, field_name: str,
         linear.ci_high if linear else None, quadratic.value if quadratic else None,
         quadratic.ci_low if quadratic else None, quadratic.ci_high if quadratic else None,
         "; ".join(dict.fromkeys(notes + ([result.note] if result.note else []))))
+
+
+
+# --- the wording against its evidence, PICO tags, summary of findings (own module) ----------
+
+from tracker.wording_queries import WordingRow as WordingRow  # noqa: E402
+from tracker.wording_queries import verdict_counts as verdict_counts  # noqa: E402
+from tracker.wording_queries import wording_check as wording_check  # noqa: E402
+from tracker.wording_queries import wording_proposals as wording_proposals  # noqa: E402

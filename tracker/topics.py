@@ -37,7 +37,8 @@ RULES: tuple[TopicRule, ...] = (
           "neuropath", "neuralgia", "postamputation", "phantom limb", "nerve injury"),
     _rule("condition", "CRPS", r"\bCRPS\b|complex regional pain", "crps", "complex regional"),
     _rule("condition", "fibromyalgia", r"fibromyalgi", "fibromyalgi"),
-    _rule("condition", "cancer pain", r"\bcancer\b|oncolog|palliative",
+    # "chronic non-cancer pain" is not cancer pain (the rule once tagged five such sources).
+    _rule("condition", "cancer pain", r"(?<!non-)(?<!non )\bcancer\b|oncolog|palliative",
           "cancer", "oncolog", "palliative"),
     _rule("condition", "migraine", r"migraine|headache", "migraine", "headache"),
     _rule("condition", "post-surgical",

@@ -260,3 +260,53 @@ class DualState(StrEnum):
     AGREED = "agreed"
     AWAITING = "awaiting-adjudication"
     ADJUDICATED = "adjudicated"
+
+
+class AssertionStrength(StrEnum):
+    """How firmly a sentence asserts what it says (`tracker.grading.wording`), strongest
+    first: stated as fact, "probably"/"likely", "may"/"might"/"could", or said to be
+    uncertain. GRADE guideline 26 pairs each with a certainty of evidence."""
+
+    CATEGORICAL = "categorical"
+    PROBABLE = "probable"
+    POSSIBLE = "possible"
+    UNCERTAIN = "uncertain"
+
+
+class WordingVerdict(StrEnum):
+    """A sentence's wording against the certainty of its evidence (GRADE guideline 26)."""
+
+    OVERSTATED = "overstated"
+    MATCHES = "matches"
+    UNDERSTATED = "understated"
+    NOT_COMPARED = "not compared"
+
+
+class WordingDecisionKind(StrEnum):
+    """An editor's decision on a proposed "overstated" flag: accepted (the flag is raised)
+    or dismissed (with a reason)."""
+
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+
+class PicoFacet(StrEnum):
+    """What a PICO tag describes (`tracker.pico`): the condition or population, the setting,
+    the route and the regimen of the intervention, the comparator, the outcome, the time
+    frame. (`condition` and `route` are also the gap map's axes.)"""
+
+    CONDITION = "condition"
+    SETTING = "setting"
+    ROUTE = "route"
+    REGIMEN = "regimen"
+    COMPARATOR = "comparator"
+    OUTCOME = "outcome"
+    TIME = "time"
+
+
+class TagState(StrEnum):
+    """A PICO tag: proposed by a rule, or confirmed or rejected by a reviewer."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
