@@ -35,8 +35,10 @@ PAGES = {
         st.Page("views/appraisal.py", title="Appraisal", icon=":material/fact_check:"),
         st.Page("views/dual.py", title="Dual review", icon=":material/group:"),
         st.Page("views/queue.py", title="Editorial queue", icon=":material/flag:"),
+        st.Page("views/wording.py", title="Wording & PICO", icon=":material/spellcheck:"),
     ],
     "Share": [
+        st.Page("views/sof.py", title="Summary of findings", icon=":material/table_chart:"),
         st.Page("views/export.py", title="Export", icon=":material/download:"),
     ],
 }

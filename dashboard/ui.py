@@ -593,8 +593,10 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
         stale = "" if detail.signed_off_status == c.status else " (stale: the grade has moved)"
         st.caption(f"Signed off as {escape_markdown(detail.signed_off_status or '')} by "
                    f"{escape_markdown(detail.signed_off_by)}{stale}")
-    evidence_tab, appraisal_tab, suggested_tab, flags_tab, parts_tab, history_tab = st.tabs([
+    (evidence_tab, appraisal_tab, findings_tab, suggested_tab, flags_tab, parts_tab,
+     history_tab) = st.tabs([
         f"Evidence ({len(detail.evidence)})", f"Appraisal ({len(detail.appraisals)})",
+        "Summary of findings",
         "Suggested studies", f"Flags ({len(detail.flags)})",
         f"Parts and restatements ({len(detail.parts) + len(detail.restated_by)})",
         f"History ({len(detail.history)})",
@@ -611,6 +613,9 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
                     if d.decision else ""} for d in detail.dual])
     with appraisal_tab:
         appraisal_detail(detail)
+    with findings_tab:
+        from dashboard import findings  # the claim's SoF row, wording check and PICO tags
+        findings.claim_findings(c.id)
     with suggested_tab:
         suggested_studies(c.id)
     with flags_tab:

@@ -42,6 +42,7 @@ from tracker.services import (
     flags,
     questions,
     review,
+    tags,
     users,
     wording,
 )
@@ -52,10 +53,12 @@ from tracker.vocabulary import (
     ClaimTrack,
     FlagKind,
     FlagState,
+    PicoFacet,
     Priority,
     Role,
     Stance,
     StudyDesign,
+    TagState,
     WordingDecisionKind,
 )
 
@@ -239,6 +242,8 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         "claim.track": one(lambda s, a: appraisals.set_track(
             s, a, plain_claim, ClaimTrack.EFFECT, "a reviewer's choice"), "claim.track"),
         "grading.regrade": one(lambda s, a: appraisals.regrade_stale(s, a), "grading.regrade"),
+        "tags.decide": one(lambda s, a: tags.decide_claim_tag(
+            s, a, plain_claim, PicoFacet.CONDITION, "CRPS", TagState.CONFIRMED), "tag.decide"),
         "question.evidence": one(lambda s, a: questions.address_question(
             s, a, question.id, first, "note"), "question.evidence"),
         "review.load": one(lambda s, a: review.load_review(s, a, review_file),

@@ -26,7 +26,7 @@ PAGES = {  # view file -> page title
     "overview": "Overview", "article": "Article", "claims": "Claims",
     "questions": "Open questions", "evidence": "Evidence", "appraisal": "Appraisal",
     "queue": "Editorial queue", "dual": "Dual review",
-    "export": "Export",
+    "wording": "Wording & PICO", "sof": "Summary of findings", "export": "Export",
 }
 MakeActor = Callable[[Engine, Role], Actor]
 OpenApp = Callable[..., AppTest]

@@ -28,7 +28,7 @@ try:  # Typer 0.2x vendors its own copy of Click
 except ImportError:  # pragma: no cover - older Typer uses Click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from tracker import bibtex, db, exports, finder, queries
+from tracker import bibtex, db, exports, finder, queries, sof
 from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, PermissionDenied, TrackerError
@@ -42,6 +42,7 @@ from tracker.services import (
     evidence,
     flags,
     review,
+    tags,
     users,
     wording,
 )
@@ -57,12 +58,14 @@ from tracker.vocabulary import (
     Concern,
     FlagKind,
     FlagState,
+    PicoFacet,
     Pools,
     Priority,
     QuestionStatus,
     Role,
     Stance,
     StudyDesign,
+    TagState,
     WordingDecisionKind,
     WordingVerdict,
 )
@@ -1192,11 +1195,16 @@ def queue(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
     with _read() as session:
         doc = queries.resolve_document(session, document)
         rows = queries.queue(session, doc.id)
+        proposals = len(queries.wording_proposals(session, doc.id))
+        prompts = len(queries.indirectness_prompts(session, doc.id))
     if as_json:
         _print_json(rows)
         return
     _table(["id", "status", "explanation"], [(r.id, r.status, r.explanation) for r in rows],
            wrap=100)
+    typer.echo(f"also: {_count(proposals, 'overstated wording proposal')} (`tracker wording "
+               f"--proposals`), {_count(prompts, 'link')} whose directness is due "
+               "(`tracker tags prompts`)")
 
 
 @app.command()
@@ -1759,6 +1767,134 @@ def wording_dismiss(
         _print_json(info)
         return
     typer.echo(f"claim #{claim_id}: proposal dismissed")
+
+
+# --- PICO tags and indirectness prompts --------------------------------------------------------
+
+tags_app = typer.Typer(rich_markup_mode=None, invoke_without_command=True,
+                       help="PICO tags of claims and citations (proposed by rules, with the "
+                            "words that triggered them; confirmed or rejected by reviewers) "
+                            "and the indirectness prompts they raise.")
+app.add_typer(tags_app, name="tags")
+ClaimOpt = Annotated[int | None, typer.Option("--claim", min=1, max=MAX_ID, help="a claim")]
+CitationOpt = Annotated[str | None, typer.Option("--citation", help="a citation key")]
+FacetOpt = Annotated[PicoFacet, typer.Option(help="condition, setting, route, regimen, "
+                                                  "comparator, outcome or time")]
+
+
+@tags_app.callback()
+def tags_cmd(ctx: typer.Context, claim: ClaimOpt = None, citation: CitationOpt = None,
+             as_json: JsonFlag = False) -> None:
+    """The PICO tags of a claim (--claim) or a citation (--citation)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if (claim is None) == (citation is None):
+        raise InvalidInput("name one claim (--claim N) or one citation (--citation KEY)")
+    with _read() as session:
+        rows = (queries.claim_tags(session, claim) if claim is not None
+                else queries.citation_tags(session, citation or ""))
+    if as_json:
+        _print_json(rows)
+        return
+    _table(["facet", "value", "state", "source", "because of"],
+           [(r.facet, r.value, r.state, r.source, f'"{r.trigger}"' if r.trigger else r.reason)
+            for r in rows], wrap=70)
+
+
+def _decide_tag(claim: int | None, citation: str | None, facet: PicoFacet, value: str,
+                state: TagState, reason: str, as_user: str | None) -> None:
+    if (claim is None) == (citation is None):
+        raise InvalidInput("name one claim (--claim N) or one citation (--citation KEY)")
+    with _write(as_user) as (session, actor):
+        done = (tags.decide_claim_tag(session, actor, claim, facet, value, state, reason)
+                if claim is not None else
+                tags.decide_citation_tag(session, actor, citation or "", facet, value, state,
+                                         reason))
+    typer.echo(f"{done.facet} {done.value!r}: {done.state} ({done.source})")
+
+
+@tags_app.command("confirm")
+def tags_confirm(value: Annotated[str, typer.Argument(help="the tag, e.g. 'CRPS'")],
+                 facet: FacetOpt, claim: ClaimOpt = None, citation: CitationOpt = None,
+                 reason: Annotated[str, typer.Option(help="why (optional)")] = "",
+                 as_user: AsUser = None) -> None:
+    """Confirm a proposed tag, or add one of your own (reviewers)."""
+    _decide_tag(claim, citation, facet, value, TagState.CONFIRMED, reason, as_user)
+
+
+@tags_app.command("reject")
+def tags_reject(value: Annotated[str, typer.Argument(help="the tag, e.g. 'cancer pain'")],
+                facet: FacetOpt, claim: ClaimOpt = None, citation: CitationOpt = None,
+                reason: Annotated[str, typer.Option(help="why (optional)")] = "",
+                as_user: AsUser = None) -> None:
+    """Reject a tag a rule proposed (reviewers)."""
+    _decide_tag(claim, citation, facet, value, TagState.REJECTED, reason, as_user)
+
+
+@tags_app.command("prompts")
+def tags_prompts(document: DocumentOpt = None,
+                 judged: Annotated[bool, typer.Option(
+                     "--judged", help="also the links whose directness was judged since")]
+                 = False,
+                 as_json: JsonFlag = False) -> None:
+    """Links whose study and claim differ on a PICO element: directness not judged."""
+    with _read() as session:
+        doc = queries.resolve_document(session, document)
+        rows = queries.indirectness_prompts(session, doc.id, include_judged=judged)
+    if as_json:
+        _print_json(rows)
+        return
+    _table(["link", "claim", "study", "element", "directness", "mismatch"],
+           [(r.link_id, r.claim_id, r.citation_key, r.element, r.judgement or "not judged",
+             r.mismatch) for r in rows], wrap=80)
+
+
+# --- summary of findings -----------------------------------------------------------------------
+
+
+class SofFormat(StrEnum):
+    TEXT = "text"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+@app.command("sof")
+def sof_cmd(
+    document: DocumentOpt = None,
+    claim: ClaimOpt = None,
+    fmt: Annotated[SofFormat, typer.Option("--format", help="text, csv, markdown or html "
+                                                            "(prints on A4)")] = SofFormat.TEXT,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file")]
+    = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Summary of findings per effect claim: PICO, studies, participants, effects, certainty
+    with a reason per GRADE domain, and the wording the evidence supports."""
+    with _read() as session:
+        doc = queries.resolve_document(session, document)
+        rows = queries.summary_of_findings(session, doc.id, claim_id=claim)
+        title = doc.title
+    if as_json:
+        _print_json(rows)
+        return
+    if fmt is SofFormat.TEXT:
+        text = "".join(
+            f"#{r.claim_id} {r.sentence}\n  P: {r.population}  I: {r.intervention}  "
+            f"C: {r.comparator}  O: {r.outcome}\n  {r.studies} studies ({r.designs}); "
+            f"certainty {r.certainty or 'not rated'}"
+            + "".join(f"\n    - {n}" for n in r.footnotes)
+            + (f"\n  the evidence supports: {r.allowed_wording}"
+               if r.wording_verdict == "overstated" else "") + "\n" for r in rows)
+    else:
+        text = (sof.to_csv(rows) if fmt is SofFormat.CSV
+                else sof.to_markdown(rows, title) if fmt is SofFormat.MARKDOWN
+                else sof.to_html(rows, title))
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")
+        return
+    typer.echo(text, nl=False)
 
 
 def main() -> None:

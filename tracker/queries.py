@@ -1220,7 +1220,8 @@ def _level_case() -> Any:
 
 def gap_map(session: Session, *, document_id: int | None = None,
             verified_only: bool = True) -> list[GapCell]:
-    """Conditions × routes: how many studies address each pair and their best CEBM level.
+    """Conditions × routes: how many studies address each pair and their best CEBM level
+    (a topic a reviewer rejected does not count; `tracker.services.tags`).
     Every pair is returned, empty ones with 0 studies. With a document, only studies linked to
     its claims or questions count."""
     condition = aliased(CitationTopic)
@@ -1228,8 +1229,9 @@ def gap_map(session: Session, *, document_id: int | None = None,
     query = (select(condition.value, route.value, func.count(func.distinct(Citation.id)),
                     func.min(_level_case()))
              .join(condition, (condition.citation_id == Citation.id)
-                   & (condition.facet == "condition"))
-             .join(route, (route.citation_id == Citation.id) & (route.facet == "route"))
+                   & (condition.facet == "condition") & (condition.state != "rejected"))
+             .join(route, (route.citation_id == Citation.id) & (route.facet == "route")
+                   & (route.state != "rejected"))
              .where(Citation.retracted.is_(False),
                     Citation.design.is_not(None), Citation.design != StudyDesign.BOOK.value)
              .group_by(condition.value, route.value))
@@ -1717,7 +1719,15 @@ def _agreement_row(document: str | None, pair: str | None, field_name: str,
 
 # --- the wording against its evidence, PICO tags, summary of findings (own module) ----------
 
+from tracker.wording_queries import IndirectnessPrompt as IndirectnessPrompt  # noqa: E402
+from tracker.wording_queries import SofEffect as SofEffect  # noqa: E402
+from tracker.wording_queries import SofRow as SofRow  # noqa: E402
+from tracker.wording_queries import TagRow as TagRow  # noqa: E402
 from tracker.wording_queries import WordingRow as WordingRow  # noqa: E402
+from tracker.wording_queries import citation_tags as citation_tags  # noqa: E402
+from tracker.wording_queries import claim_tags as claim_tags  # noqa: E402
+from tracker.wording_queries import indirectness_prompts as indirectness_prompts  # noqa: E402
+from tracker.wording_queries import summary_of_findings as summary_of_findings  # noqa: E402
 from tracker.wording_queries import verdict_counts as verdict_counts  # noqa: E402
 from tracker.wording_queries import wording_check as wording_check  # noqa: E402
 from tracker.wording_queries import wording_proposals as wording_proposals  # noqa: E402

@@ -84,6 +84,9 @@ USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
          "citation.appraise",
          "a stance, an appraisal or a directness, hidden from everyone else until the second "
          "reviewer's entry is in; what both agree on becomes the record"),
+    _use("tags.decide", _R, "confirming or rejecting PICO tags",
+         "tags.decide_claim_tag tags.decide_citation_tag", "tag.decide",
+         "of a claim or a citation; the gap map and the indirectness prompts follow them"),
     _use("question.evidence", _R, "adding evidence to open questions",
          "questions.address_question"),
     _use("review.load", _R, "loading a review", "review.load_review",
