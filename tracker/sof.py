@@ -21,10 +21,10 @@ __all__ = ["COLUMNS", "to_csv", "to_html", "to_markdown"]
 
 #: Column heading and its share of the page width (percent) in the HTML.
 COLUMNS: tuple[tuple[str, int], ...] = (
-    ("What the article says", 17), ("Population", 8), ("Intervention", 7),
-    ("Comparator", 7), ("Outcome", 8), ("№ of studies (designs)", 10), ("Participants", 6),
-    ("Relative effect (95 % CI)", 8), ("Absolute effect (95 % CI)", 8), ("Certainty", 8),
-    ("Wording the evidence supports (GRADE 26)", 13),
+    ("What the article says", 15), ("Population", 9), ("Intervention", 10),
+    ("Comparator", 9), ("Outcome", 8), ("№ of studies (designs)", 10), ("Participants", 6),
+    ("Relative effect (95 % CI)", 7), ("Absolute effect (95 % CI)", 7), ("Certainty", 8),
+    ("Wording the evidence supports (GRADE 26)", 11),
 )
 NO_ADVICE = ("Evidence Tracker records evidence for an article's claims; it gives no medical "
              "advice.")
@@ -91,11 +91,11 @@ body { font-family: system-ui, sans-serif; font-size: 9pt; margin: 0; }
 main { max-width: 186mm; margin: 0 auto; }
 table.sof { width: 100%; table-layout: fixed; border-collapse: collapse; }
 table.sof th, table.sof td { border: 1px solid #999; padding: 2px 3px; vertical-align: top;
-  overflow-wrap: anywhere; word-break: break-word; hyphens: auto; text-align: left; }
-table.sof th { background: #eee; font-size: 7.5pt; }
+  overflow-wrap: break-word; hyphens: auto; text-align: left; }
+table.sof th { background: #eee; font-size: 7pt; }
 table.sof td { font-size: 7.5pt; }
 table.sof tr { break-inside: avoid; }
-ol.notes { font-size: 7.5pt; overflow-wrap: anywhere; }
+ol.notes { font-size: 7.5pt; overflow-wrap: break-word; }
 @media print { body { font-size: 8pt; } }
 """
 
