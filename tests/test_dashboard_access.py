@@ -54,6 +54,7 @@ PAGE_USES: dict[str, set[str]] = {
                   "claim.search"},
     "dual": {"dual.enter", "dual.propose", "dual.adjudicate", "document.dual-review",
              "dual.assign"},
+    "wording": {"wording.accept", "wording.dismiss"},
 }
 #: Button label → the use case it runs ("Close the flag" runs the outcomes its radio offers).
 CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
@@ -67,7 +68,9 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Set the track": "claim.track", "Record the search": "claim.search",
             "Submit my entry": "dual.enter", "Propose the study": "dual.propose",
             "Decide": "dual.adjudicate", "Require dual review": "document.dual-review",
-            "Back to single review": "document.dual-review", "Assign": "dual.assign"}
+            "Back to single review": "document.dual-review", "Assign": "dual.assign",
+            "Accept: raise the overstated flag": "wording.accept",
+            "Dismiss the proposal": "wording.dismiss"}
 DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
 PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`
 APPRAISAL_TABS = ["Appraise a study", "Directness and effect", "Body of evidence",
@@ -349,7 +352,16 @@ def _fill_assign(at: AppTest, engine: Engine, claim: int) -> Any:
     return button(at, "Assign")
 
 
+def _fill_wording(label: str) -> Callable[[AppTest, Engine, int], Any]:
+    def fill(at: AppTest, engine: Engine, claim: int) -> Any:
+        at.text_area(key="wording_reason").input("forced")
+        return button(at, label)
+    return fill
+
+
 FORCED: dict[str, tuple[str, Callable[[AppTest, Engine, int], Any]]] = {
+    "wording.accept": ("wording", _fill_wording("Accept: raise the overstated flag")),
+    "wording.dismiss": ("wording", _fill_wording("Dismiss the proposal")),
     "dual.enter": ("dual", _fill_entry),
     "dual.propose": ("dual", _fill_propose),
     "dual.adjudicate": ("dual", _fill_decide),
