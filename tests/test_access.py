@@ -184,9 +184,11 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         users.authenticate(session, "locked-name", "wrong password")
         users.issue_token(session, system, "target")
         citations.set_design(session, system, second, StudyDesign.RCT)
-        # The shipped article's "generally considered safe" is over-stated (and flagged).
+        # An over-statement of the shipped article without an open overstated flag: accepting
+        # it raises one.
         shipped = queries.resolve_document(session, "ketamine-therapy-for-pain-management").id
-        overstated = _claim(session, shipped, "generally considered safe").id
+        overstated = next(r.claim_id for r in queries.wording_check(session, shipped)
+                          if r.proposal == "open" and r.open_flag_id is None)
         stale = _claim(session, copy, "Ketamine blocks NMDA receptors")
         stale.rules_version = 0
         # A small document under dual review, with an item two reviewers differ on.
@@ -255,7 +257,7 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         "flag.dismiss": one(lambda s, a: flags.close_flag(
             s, a, flag.id, FlagState.DISMISSED, "not a problem"), "flag.dismiss"),
         "wording.accept": one(lambda s, a: wording.decide_wording(
-            s, a, overstated, WordingDecisionKind.ACCEPTED), "wording.accept"),
+            s, a, overstated, WordingDecisionKind.ACCEPTED), "flag.raise", "wording.accept"),
         "wording.dismiss": one(lambda s, a: wording.decide_wording(
             s, a, overstated, WordingDecisionKind.DISMISSED, "quoted"), "wording.dismiss"),
         "claim.override": one(lambda s, a: evidence.override_requirement(
