@@ -52,3 +52,15 @@ def test_readers_see_the_pages_without_controls(shipped_engine: Engine,
     go(at, "sof")
     assert [t.value for t in at.title] == ["Summary of findings"]
     assert {b.label for b in at.get("download_button")} >= {"CSV", "Markdown"}
+
+
+def test_the_queue_counts_proposals_and_prompts(shipped_engine: Engine,
+                                                open_app: OpenApp) -> None:
+    with db.reading(shipped_engine) as session:
+        document = queries.resolve_document(session, None).id
+        proposals = len(queries.wording_proposals(session, document))
+        prompts = len(queries.indirectness_prompts(session, document))
+    assert proposals and prompts
+    at = open_app(shipped_engine, "queue")
+    assert any(c.value.startswith(f"Also waiting: {proposals} overstated wording proposals "
+                                  f"and {prompts} links") for c in at.caption)

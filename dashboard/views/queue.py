@@ -173,6 +173,10 @@ def render(document: queries.DocumentRow) -> None:
     flagging = ui.may("flag.raise")
     reviewing = any(ui.may(use) for use in REVIEWING)
     queue(document, flagging)
+    st.caption(f"Also waiting: {len(ui.read(queries.wording_proposals, document.id))} "
+               "overstated wording proposals and "
+               f"{len(ui.read(queries.indirectness_prompts, document.id))} links whose "
+               "directness is due (page **Wording & PICO**).")
     claims = ui.read(queries.claims, document_id=document.id) if flagging or reviewing else []
     if flagging:
         flag_form(claims)
