@@ -191,3 +191,29 @@ def test_the_command_line_reports_skipped_and_withdrawn(library: Engine, make_ac
     assert result.exit_code == 0, result.output
     assert "1 withdrawn" in result.output
     assert f"withdrawn: link {first} on claim #" in result.output
+
+
+def test_a_file_that_links_or_appraises_a_study_twice_is_refused_whole(
+        library: Engine, make_actor: MakeActor, tmp_path: Path) -> None:
+    reviewer = make_actor(library, Role.EDITOR)
+    first, _, _ = keys(library)
+    twice = write(tmp_path, "a.toml", link_block(MECHANISM, first, "one"),
+                  link_block(MECHANISM, first, "again"))
+    with pytest.raises(review.ReviewFileError, match="linked to the same claim twice"):
+        load(library, reviewer, twice)
+    assert link_of(library, MECHANISM, first) is None  # nothing half-written
+
+
+def test_a_to_check_study_verified_in_this_database_is_skipped_and_reported(
+        library: Engine, make_actor: MakeActor, tmp_path: Path) -> None:
+    """A database whose library says an entry is verified, and a newer review file that lists
+    it to check (the entry could not be confirmed on an authoritative record): the load goes
+    on, the study is not listed, and the report says why."""
+    reviewer = make_actor(library, Role.EDITOR)
+    first, _, _ = keys(library)
+    path = write(tmp_path, "a.toml",
+                 f'\n[[to_check]]\nclaim = "{ORAL}"\ncitation = "{first}"\nnote = "n"\n')
+    loaded = load(library, reviewer, path)
+    assert loaded.to_check == 0 and link_of(library, ORAL, first) is None
+    assert any(f"to-check {first}" in s and "verified in this database" in s
+               for s in loaded.skipped), loaded.skipped

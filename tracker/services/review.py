@@ -252,6 +252,7 @@ class _Plan:
     flags: list[_Flag] = field(default_factory=list)
     addressing: list[tuple[int, int, str]] = field(default_factory=list)
     candidates: list[tuple[Claim, int, str]] = field(default_factory=list)
+    verified_candidates: list[tuple[Claim, str]] = field(default_factory=list)
 
 
 class _Reader:
@@ -349,9 +350,16 @@ class _Reader:
             plan.splits.append((claim, [str(p) for p in parts], reason))
 
     def _links(self, plan: _Plan) -> None:
+        seen: set[tuple[str, str, str]] = set()
         for n, entry in enumerate(self.entries("link"), 1):
             where = (f"{self.path}: [[link]] #{n} (claim {entry.get('claim')!r}, "
                      f"citation {entry.get('citation')!r})")
+            ident = (str(entry.get("claim")), str(entry.get("part")), str(entry.get("citation")))
+            if ident in seen:
+                self.problems.append(f"{where}: the same study is linked to the same claim "
+                                     "twice; keep one [[link]]")
+                continue
+            seen.add(ident)
             target = self.target(entry, where)
             citation_id = self.citation(entry.get("citation"), where)
             stance = self.choice(where, Stance, entry.get("stance"), "stance")
@@ -372,8 +380,14 @@ class _Reader:
                  for name in JUDGEMENT_KEYS}, directness, effect))
 
     def _appraisals(self, plan: _Plan) -> None:
+        seen: set[str] = set()
         for n, entry in enumerate(self.entries("appraisal", since=2), 1):
             where = f"{self.path}: [[appraisal]] #{n} ({entry.get('citation')!r})"
+            if str(entry.get("citation")) in seen:
+                self.problems.append(f"{where}: the study is appraised twice in the file; "
+                                     "keep one [[appraisal]]")
+                continue
+            seen.add(str(entry.get("citation")))
             citation_id = self.citation(entry.get("citation"), where)
             tool = self.choice(where, AppraisalTool, entry.get("tool"), "tool")
             pools = (self.choice(where, Pools, entry["pools"], "pools") if "pools" in entry
@@ -474,9 +488,10 @@ class _Reader:
             key = entry.get("citation")
             if key not in self.keys:
                 self.problems.append(f"{where}: citation key is not in the library")
-            elif self.keys[key][1]:
-                self.problems.append(f"{where}: this citation is verified; link it as "
-                                     "evidence instead")
+            elif claim is not None and self.keys[key][1]:
+                # verified in this database (by someone, or by an older library) though the
+                # file lists it to check: not listed, and the report says so
+                plan.verified_candidates.append((claim, str(key)))
             elif claim is not None:
                 plan.candidates.append((claim, self.keys[key][0], str(entry.get("note", ""))))
 
@@ -620,6 +635,11 @@ def load_review(session: Session, actor: Actor, source: Path | ReviewFile) -> Lo
                      track, ledger, report)
     for claim, citation_id, note in plan.candidates:
         _apply_candidate(session, actor, claim, citation_id, note, ledger, report)
+    for claim, key in plan.verified_candidates:
+        ledger.seen.add(f"candidate:{claim.id}:{key}")
+        report.skipped.append(f"to-check {key} on claim #{claim.id}: the file lists it to "
+                              "check, but it is verified in this database; not listed (link "
+                              "it as evidence, or record why it is no longer verified)")
     for raised in plan.flags:
         _apply_flag(session, actor, claims.target(raised.target.claim, raised.target.part),
                     raised, ledger, report)
