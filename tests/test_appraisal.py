@@ -233,7 +233,7 @@ def test_identical_pharmacokinetic_evidence_gives_the_same_verdict_in_any_sectio
     assert row(library, onset).category != row(library, oral).category
     with db.writing(library) as session:
         for claim in (onset, oral):
-            for key in ("peltoniemi2016", "chong2009"):
+            for key in ("peltoniemi2016", "rolan2014"):
                 evidence.link_evidence(session, reviewer, claim, cid(library, key),
                                        Stance.SUPPORTS)
     first, second = row(library, onset), row(library, oral)
@@ -323,14 +323,19 @@ def test_review_load_applies_what_is_new(shipped_engine: Engine, tmp_path: Path,
     text = (ROOT / "references" / "review.toml").read_text(encoding="utf-8")
     updated = text.replace('format_version = 1', 'format_version = 2') + '''
 [[appraisal]]
-citation = "sigtermans2009"
-tool = "rob2"
+citation = "shahani2007"
+tool = "jbi-case-series"
 [appraisal.domains]
-D1 = ["low", "abstract: randomised"]
-D2 = ["some-concerns", "abstract: psychotomimetic effects unblind"]
-D3 = ["low", "abstract: 60 randomised, analysed"]
-D4 = ["low", "abstract: patient-reported NRS, blinded"]
-D5 = ["some-concerns", "abstract only; protocol not consulted"]
+1 = ["yes", "ketamine users with ulcerative cystitis"]
+2 = ["yes", "cystoscopy and biopsy"]
+3 = ["yes", "cystitis confirmed"]
+4 = ["unclear", "consecutive inclusion not reported"]
+5 = ["unclear", "complete inclusion not reported"]
+6 = ["unclear", "demographics not in the record read"]
+7 = ["yes", "recreational ketamine use"]
+8 = ["unclear", "follow-up not read"]
+9 = ["unclear", "site not described"]
+10 = ["not-applicable", "descriptive"]
 
 [[search]]
 claim = "Intravenous (IV) ketamine infusion is the most common method"
@@ -347,11 +352,11 @@ date = 2026-12-01
         again = review.load_review(session, reviewer, review.read_review(path))
     assert (again.appraisals, again.searches, again.skipped) == (0, 0, [])
     with db.reading(shipped_engine) as session:
-        detail = queries.citation_detail(session, "sigtermans2009")
+        detail = queries.citation_detail(session, "shahani2007")
         claim = queries.claim_detail(session, claim_id(
             shipped_engine, "Intravenous (IV) ketamine infusion is the most common method"))
-    assert detail.appraisal is not None and detail.appraisal.overall == "some-concerns"
-    assert claim.searches[0].searched_at.date().isoformat() == "2026-12-01"
+    assert detail.appraisal is not None and detail.appraisal.overall == "high"  # 4 of 9 yes
+    assert "2026-12-01" in {s.searched_at.date().isoformat() for s in claim.searches}
 
 
 def test_a_version_1_file_cannot_hold_version_2_sections(shipped_engine: Engine,

@@ -742,6 +742,14 @@ def test_malformed_pmid_is_kept_in_extra_and_pubmed_eprint_is_read() -> None:
         ("in vitro", StudyDesign.PRECLINICAL),
         ("pharmacology", StudyDesign.PHARMACOLOGY),
         ("book", StudyDesign.BOOK),
+        ("drug label", StudyDesign.REGULATORY_LABEL),  # a label is no pharmacology study
+        ("Prescribing information", StudyDesign.REGULATORY_LABEL),
+        ("regulatory-label", StudyDesign.REGULATORY_LABEL),
+        ("rapid-review", StudyDesign.RAPID_REVIEW),
+        ("Rapid Response Report", StudyDesign.RAPID_REVIEW),
+        ("thesis", StudyDesign.THESIS),
+        ("Masters thesis", StudyDesign.THESIS),
+        ("grey literature", StudyDesign.THESIS),
         ("crossover of sorts", None),
     ],
 )
@@ -803,6 +811,12 @@ def test_design_suggested_from_abstract_book_or_unknown() -> None:
         StudyDesign.BOOK,
         DesignSource.SUGGESTED,
         "entry type @book",
+    )
+    # a thesis is grey literature, even when its title says it is a meta-analysis
+    assert detect_design(title="Ketamine: a meta-analysis", entry_type="mastersthesis") == (
+        StudyDesign.THESIS,
+        DesignSource.SUGGESTED,
+        "entry type @mastersthesis",
     )
     assert detect_design(title="Host software", entry_type="techreport") == (
         None,

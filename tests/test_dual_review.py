@@ -72,6 +72,27 @@ class Cli:
         return json.loads(self(*args, "--json"))
 
 
+def _fresh_trial(engine: Engine, sentence: int, editor: Actor) -> int:
+    """The CRPS pain part with the trial linked but neither appraised nor judged for
+    directness, and no other trial or review beside it (the shipped review appraises it): what
+    dual review starts from. Returns the part's id."""
+    with db.writing(engine) as session:
+        [part] = [p.id for p in queries.claim_detail(session, sentence).parts
+                  if p.text == "reducing pain intensity"]
+        for row in queries.claim_detail(session, part).evidence:
+            if row.citation_key == TRIAL:
+                evidence.update_link(session, editor, row.link_id, directness={
+                    e: ("not-judged", "") for e in DIRECT})
+            elif row.citation_key != "cohen2018chronic":
+                evidence.unlink(session, editor, row.link_id)
+        appraisals.clear_appraisal(session, editor, _citation_in(session, TRIAL))
+    return part
+
+
+def _citation_in(session: Any, key: str) -> int:
+    return citations.citation_by_key(session, key).id
+
+
 @pytest.fixture
 def world(shipped_engine: Engine, make_actor: MakeActor) -> dict[str, Any]:
     """The shipped review with the seed document under dual review: an editor, two reviewers
@@ -79,10 +100,11 @@ def world(shipped_engine: Engine, make_actor: MakeActor) -> dict[str, Any]:
     editor, rui, ana, other = (make_actor(shipped_engine, r) for r in (
         Role.EDITOR, Role.REVIEWER, Role.REVIEWER, Role.REVIEWER))
     cli = Cli(shipped_engine)
-    claim = _claim(shipped_engine, CRPS)
+    sentence = _claim(shipped_engine, CRPS)
+    claim = _fresh_trial(shipped_engine, sentence, editor)
     cli("dual", "on", "-D", SEED, "--reason", "methodology audit", "--as", editor.username)
     cli("dual", "assign", "-D", SEED, "--reviewers", f"{rui.username},{ana.username}",
-        "--claim", str(claim), "--study", TRIAL, "--as", editor.username)
+        "--claim", str(sentence), "--study", TRIAL, "--as", editor.username)
     return {"engine": shipped_engine, "cli": cli, "editor": editor, "rui": rui, "ana": ana,
             "other": other, "claim": claim, "trial": _citation(shipped_engine, TRIAL)}
 

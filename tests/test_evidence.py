@@ -62,7 +62,7 @@ def row(engine: Engine, claim: int) -> queries.ClaimRow:
 def test_multiple_rcts_needs_two_supporting_rcts(library: Engine, make_actor: MakeActor) -> None:
     reviewer = make_actor(library, Role.REVIEWER)
     claim = claim_id(library, MULTIPLE_RCTS)
-    link(library, reviewer, claim, "eide1994")
+    link(library, reviewer, claim, "sigtermans2009")
     one = row(library, claim)
     assert one.status == "insufficient"
     assert "needs at least 2 supporting RCTs" in one.explanation

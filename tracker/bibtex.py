@@ -85,7 +85,9 @@ Rules, in one place:
   The three fields stay in `extra`, so a record written back keeps its status.
 - Study design (`detect_design`): an entry's own ``studydesign`` field (tolerant of case,
   spaces, underscores and synonyms, see `design_from_label`), else the highest-ranked
-  keyword or PubMed publication type in ``keywords`` -> source ENTRY; else the first rule of
+  keyword or PubMed publication type in ``keywords`` -> source ENTRY; else
+  @thesis/@phdthesis/@mastersthesis -> THESIS (SUGGESTED: grey literature, whatever its title
+  says it pools); else the first rule of
   `DESIGN_RULES` that matches the title (then the abstract) -> SUGGESTED, with the rule and
   the matched words as the reason; else @book/@inbook/@incollection -> BOOK (SUGGESTED); else
   (None, UNKNOWN, "no design information"). An unrecognised studydesign stays in `extra`.
@@ -1500,7 +1502,26 @@ _DESIGN_SYNONYMS: Mapping[str, StudyDesign] = {
     "pre clinical": _D.PRECLINICAL,
     "pharmacokinetics": _D.PHARMACOLOGY,
     "pharmacokinetic study": _D.PHARMACOLOGY,
-    "drug label": _D.PHARMACOLOGY,
+    # a label is a regulator's document, not a pharmacology study: GRADE does not rate it
+    "drug label": _D.REGULATORY_LABEL,
+    "label": _D.REGULATORY_LABEL,
+    "product label": _D.REGULATORY_LABEL,
+    "prescribing information": _D.REGULATORY_LABEL,
+    "package insert": _D.REGULATORY_LABEL,
+    "summary of product characteristics": _D.REGULATORY_LABEL,
+    "smpc": _D.REGULATORY_LABEL,
+    "regulatory document": _D.REGULATORY_LABEL,
+    # abbreviated reviews (one reviewer, narrative synthesis), e.g. CADTH rapid responses
+    "rapid response": _D.RAPID_REVIEW,
+    "rapid response report": _D.RAPID_REVIEW,
+    "rapid reviews": _D.RAPID_REVIEW,
+    # unpublished (grey) literature: a thesis is not a published review, whatever it pools
+    "dissertation": _D.THESIS,
+    "masters thesis": _D.THESIS,
+    "phd thesis": _D.THESIS,
+    "doctoral thesis": _D.THESIS,
+    "grey literature": _D.THESIS,
+    "gray literature": _D.THESIS,
     "book chapter": _D.BOOK,
 }
 #: Keywords and PubMed publication types that name a design (after `_label_key`).
@@ -1548,6 +1569,7 @@ _KEYWORD_RANK = {
 }
 _LABEL_SEPARATORS = re.compile(r"[\s_\-]+")
 _BOOK_TYPES = frozenset({"book", "inbook", "incollection", "mvbook", "bookinbook"})
+_THESIS_TYPES = frozenset({"thesis", "phdthesis", "mastersthesis"})
 FIELD_REASON = "studydesign field"
 NO_DESIGN = "no design information"
 
@@ -1593,7 +1615,8 @@ def detect_design(
     abstract: str | None = None,
     entry_type: str = "",
 ) -> tuple[StudyDesign | None, DesignSource, str]:
-    """(design, where it came from, why) for an entry; see the module docstring."""
+    """(design, where it came from, why) for an entry; see the module docstring. A thesis
+    entry type wins over its title's words: a thesis "meta-analysis" is grey literature."""
     if studydesign:
         design = design_from_label(studydesign)
         if design is not None:
@@ -1602,6 +1625,8 @@ def detect_design(
     if from_keywords is not None:
         design, keyword = from_keywords
         return design, DesignSource.ENTRY, f"keyword '{keyword}'"
+    if entry_type in _THESIS_TYPES:
+        return StudyDesign.THESIS, DesignSource.SUGGESTED, f"entry type @{entry_type}"
     suggestion = _suggest("title", title) or _suggest("abstract", abstract)
     if suggestion is not None:
         return suggestion[0], DesignSource.SUGGESTED, suggestion[1]

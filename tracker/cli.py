@@ -1347,7 +1347,8 @@ def review_load(
     as_json: JsonFlag = False,
 ) -> None:
     """Load a review: splits, evidence links, appraisals, body judgements, searches, tracks,
-    flags, question evidence. Applies what is new; leaves what people changed since."""
+    flags, question evidence. Applies what is new, withdraws what an earlier load recorded and
+    the file no longer lists, and leaves what people changed since (reported, with why)."""
     source = review.read_review(path)  # read and parsed before the write transaction
     with _write(as_user) as (session, actor):
         report = review.load_review(session, actor, source)
@@ -1360,7 +1361,9 @@ def review_load(
                f"{report.searches} searches; {report.tracks} tracks; "
                f"{report.flags_raised} flags raised ({report.flags_present} already open); "
                f"{report.question_evidence} question evidence; {report.to_check} to check; "
-               f"{len(report.skipped)} skipped")
+               f"{len(report.withdrawn)} withdrawn; {len(report.skipped)} skipped")
+    for withdrawn in report.withdrawn:
+        typer.echo(f"  withdrawn: {withdrawn}")
     for skipped in report.skipped:
         typer.echo(f"  skipped: {skipped}")
 

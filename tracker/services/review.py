@@ -8,7 +8,11 @@ library, every value must be known; any problem refuses the load with a list of 
 Loading again applies what is new and leaves what people changed since: a link someone else
 edited or removed, a flag an editor resolved or dismissed, an appraisal, body judgement or
 track someone else recorded is left as it is, and the report says what was skipped and why.
-Loading is idempotent: what the file already recorded is left as it is.
+What an earlier load of the file recorded and the file no longer lists is withdrawn — unless
+someone changed it since, when it is left and reported. An item the ledger (`ReviewItem`)
+does not know (a database loaded before the ledger existed) is checked against the audit
+log: a link someone removed is not added again. Loading is idempotent: what the file already
+recorded is left as it is.
 
 File format: see `references/review.toml` and `references/questions.toml`; format_version 2
 adds `[[appraisal]]`, `[link.directness]`, `[link.effect]`, `[[body]]`, `[[search]]` and
@@ -30,10 +34,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import grading
-from tracker.errors import InvalidInput
+from tracker.errors import Conflict, InvalidInput
 from tracker.limits import MAX_NOTE_CHARS, MAX_REVIEW_FILE_BYTES, read_bounded
 from tracker.models import (
     Appraisal,
+    AuditEvent,
     BodyJudgement,
     Citation,
     Claim,
@@ -98,6 +103,7 @@ class LoadReport:
     questions_added: int = 0
     to_check: int = 0
     skipped: list[str] = field(default_factory=list)  # left as people changed it, and why
+    withdrawn: list[str] = field(default_factory=list)  # loaded before, no longer in the file
 
 
 def read_review(path: Path) -> ReviewFile:
@@ -246,6 +252,7 @@ class _Plan:
     flags: list[_Flag] = field(default_factory=list)
     addressing: list[tuple[int, int, str]] = field(default_factory=list)
     candidates: list[tuple[Claim, int, str]] = field(default_factory=list)
+    verified_candidates: list[tuple[Claim, str]] = field(default_factory=list)
 
 
 class _Reader:
@@ -343,9 +350,16 @@ class _Reader:
             plan.splits.append((claim, [str(p) for p in parts], reason))
 
     def _links(self, plan: _Plan) -> None:
+        seen: set[tuple[str, str, str]] = set()
         for n, entry in enumerate(self.entries("link"), 1):
             where = (f"{self.path}: [[link]] #{n} (claim {entry.get('claim')!r}, "
                      f"citation {entry.get('citation')!r})")
+            ident = (str(entry.get("claim")), str(entry.get("part")), str(entry.get("citation")))
+            if ident in seen:
+                self.problems.append(f"{where}: the same study is linked to the same claim "
+                                     "twice; keep one [[link]]")
+                continue
+            seen.add(ident)
             target = self.target(entry, where)
             citation_id = self.citation(entry.get("citation"), where)
             stance = self.choice(where, Stance, entry.get("stance"), "stance")
@@ -366,8 +380,14 @@ class _Reader:
                  for name in JUDGEMENT_KEYS}, directness, effect))
 
     def _appraisals(self, plan: _Plan) -> None:
+        seen: set[str] = set()
         for n, entry in enumerate(self.entries("appraisal", since=2), 1):
             where = f"{self.path}: [[appraisal]] #{n} ({entry.get('citation')!r})"
+            if str(entry.get("citation")) in seen:
+                self.problems.append(f"{where}: the study is appraised twice in the file; "
+                                     "keep one [[appraisal]]")
+                continue
+            seen.add(str(entry.get("citation")))
             citation_id = self.citation(entry.get("citation"), where)
             tool = self.choice(where, AppraisalTool, entry.get("tool"), "tool")
             pools = (self.choice(where, Pools, entry["pools"], "pools") if "pools" in entry
@@ -468,9 +488,10 @@ class _Reader:
             key = entry.get("citation")
             if key not in self.keys:
                 self.problems.append(f"{where}: citation key is not in the library")
-            elif self.keys[key][1]:
-                self.problems.append(f"{where}: this citation is verified; link it as "
-                                     "evidence instead")
+            elif claim is not None and self.keys[key][1]:
+                # verified in this database (by someone, or by an older library) though the
+                # file lists it to check: not listed, and the report says so
+                plan.verified_candidates.append((claim, str(key)))
             elif claim is not None:
                 plan.candidates.append((claim, self.keys[key][0], str(entry.get("note", ""))))
 
@@ -483,15 +504,22 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+WITHDRAWN = "withdrawn"  # the digest of an item the file withdrew (it may list it again)
+
+
 class _Ledger:
     """What this document's review file last loaded, item by item (`ReviewItem`), and the
     three-way decision for each item: the file's wish, the item now, the item as last loaded.
 
     - now equals the wish: unchanged;
-    - absent now: added — unless it was loaded before (someone removed it since: skipped);
+    - absent now: added — unless it was loaded before (someone removed it since: skipped), or,
+      for an item the ledger never saw, the audit log shows someone removed it;
     - present and different: updated when it is as last loaded (nobody touched it since);
       skipped when someone changed it since, or when the review never recorded it (someone
-      else did)."""
+      else did).
+
+    Every item the file lists is `seen`; what the ledger holds and the file no longer lists is
+    withdrawn by `_withdraw`."""
 
     def __init__(self, session: Session, document_id: int) -> None:
         self.session = session
@@ -499,31 +527,74 @@ class _Ledger:
         self.loaded = {r.item: r for r in session.scalars(select(ReviewItem).where(
             ReviewItem.document_id == document_id))}
         self.names = dict(session.execute(select(User.id, User.username)).all())
+        self.seen: set[str] = set()
+        self._removals: dict[tuple[int, str], str] | None = None
 
-    def decide(self, item: str, now: dict[str, Any] | None, wish: dict[str, Any]) -> str:
-        """"unchanged", "add", "update" or "skip:<why>"."""
+    def removal(self, claim_id: int, key: str) -> str | None:
+        """Who removed the link of `key` from the claim, and when, from the audit log."""
+        if self._removals is None:
+            self._removals = {}
+            for event in self.session.scalars(select(AuditEvent).where(
+                    AuditEvent.action == "evidence.unlink",
+                    AuditEvent.document_id == self.document_id).order_by(AuditEvent.id)):
+                cited = (event.before or {}).get("citation")
+                if event.claim_id is not None and cited:
+                    self._removals[(event.claim_id, str(cited))] = (
+                        f"removed by {event.actor_name} on {event.at:%Y-%m-%d}")
+        return self._removals.get((claim_id, key))
+
+    def decide(self, item: str, now: dict[str, Any] | None, wish: dict[str, Any],
+               removed: str | None = None) -> str:
+        """"unchanged", "add", "update" or "skip:<why>"; `removed` says who removed the item
+        when the audit log shows it (used only for items the ledger never saw)."""
+        self.seen.add(item)
         last = self.loaded.get(item)
         if now == wish:
             return "unchanged"
         if now is None:
-            return "skip:removed since the review loaded it" if last else "add"
+            if last is None:
+                return f"skip:{removed} (audit log)" if removed else "add"
+            if last.digest == WITHDRAWN:
+                return "add"
+            return "skip:removed since the review loaded it"
         if last is None:
             return "skip:recorded by someone else, and it differs from the file"
         if _digest(now) != last.digest:
             return "skip:changed since the review loaded it"
         return "update"
 
+    def unchanged_since_load(self, item: str, now: dict[str, Any]) -> bool:
+        last = self.loaded.get(item)
+        return last is not None and last.digest == _digest(now)
+
     def remember(self, item: str, state: dict[str, Any] | None) -> None:
-        if state is None:
-            return
+        """Record the item's state right after this load."""
+        if state is not None:
+            self._store(item, _digest(state))
+
+    def withdrawn(self, item: str) -> None:
+        """The file withdrew the item: a later file may list it again (then it is added)."""
+        self._store(item, WITHDRAWN)
+
+    def _store(self, item: str, digest: str) -> None:
         row = self.loaded.get(item)
         if row is None:
-            row = ReviewItem(document_id=self.document_id, item=item[:300],
-                             digest=_digest(state))
+            row = ReviewItem(document_id=self.document_id, item=item[:300], digest=digest)
             self.session.add(row)
             self.loaded[item] = row
-        elif row.digest != _digest(state):
-            row.digest, row.loaded_at = _digest(state), utcnow()
+        elif row.digest != digest:
+            row.digest, row.loaded_at = digest, utcnow()
+
+    def forget(self, item: str) -> None:
+        """The item is gone and the file no longer lists it: nothing to remember."""
+        row = self.loaded.pop(item, None)
+        if row is not None:
+            self.session.delete(row)
+
+    def unseen(self) -> list[str]:
+        """Items an earlier load recorded that this file no longer lists."""
+        return sorted(item for item, row in self.loaded.items()
+                      if item not in self.seen and row.digest != WITHDRAWN)
 
     def who(self, user_id: int | None) -> str:
         return self.names.get(user_id, "someone") if user_id is not None else "someone"
@@ -563,18 +634,19 @@ def load_review(session: Session, actor: Actor, source: Path | ReviewFile) -> Lo
         _apply_track(session, actor, claims.target(track.target.claim, track.target.part),
                      track, ledger, report)
     for claim, citation_id, note in plan.candidates:
-        existing = session.scalar(select(EvidenceLink.id).where(
-            EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == citation_id))
-        if existing is None:
-            evidence.link_evidence(session, actor, claim.id, citation_id, Stance.BACKGROUND,
-                                   note=f"to check (unverified): {note}".strip())
-            report.to_check += 1
+        _apply_candidate(session, actor, claim, citation_id, note, ledger, report)
+    for claim, key in plan.verified_candidates:
+        ledger.seen.add(f"candidate:{claim.id}:{key}")
+        report.skipped.append(f"to-check {key} on claim #{claim.id}: the file lists it to "
+                              "check, but it is verified in this database; not listed (link "
+                              "it as evidence, or record why it is no longer verified)")
     for raised in plan.flags:
         _apply_flag(session, actor, claims.target(raised.target.claim, raised.target.part),
                     raised, ledger, report)
     for question_id, citation_id, note in plan.addressing:
         report.question_evidence += int(
             questions.address_question(session, actor, question_id, citation_id, note))
+    _withdraw(session, actor, ledger, report)
     session.flush()
     return report
 
@@ -601,7 +673,8 @@ def _apply_link(session: Session, actor: Actor, claim: Claim, link: _Link, ledge
     item = f"link:{claim.id}:{link.key}"
     existing = session.scalar(select(EvidenceLink).where(
         EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == link.citation_id))
-    decision = ledger.decide(item, _link_state(existing), _link_wish(link))
+    decision = ledger.decide(item, _link_state(existing), _link_wish(link),
+                             ledger.removal(claim.id, link.key))
     if decision == "unchanged":
         report.links_unchanged += 1
     elif decision == "add":
@@ -714,10 +787,13 @@ def _apply_track(session: Session, actor: Actor, claim: Claim, track: _Track, le
 
 def _apply_flag(session: Session, actor: Actor, claim: Claim, raised: _Flag, ledger: _Ledger,
                 report: LoadReport) -> None:
+    item = f"flag:{claim.id}:{raised.kind.value}"
+    ledger.seen.add(item)
     rows = session.scalars(select(Flag).where(
         Flag.claim_id == claim.id, Flag.kind == raised.kind.value).order_by(Flag.id)).all()
     if any(f.state == FlagState.OPEN.value for f in rows):
         report.flags_present += 1
+        ledger.remember(item, _flag_state(rows))
         return
     if rows:
         last = rows[-1]
@@ -728,6 +804,125 @@ def _apply_flag(session: Session, actor: Actor, claim: Claim, raised: _Flag, led
         return
     flags.raise_flag(session, actor, claim.id, raised.kind, raised.reason)
     report.flags_raised += 1
+    session.flush()
+    ledger.remember(item, _flag_state(session.scalars(select(Flag).where(
+        Flag.claim_id == claim.id, Flag.kind == raised.kind.value)).all()))
+
+
+def _flag_state(rows: Sequence[Flag]) -> dict[str, Any] | None:
+    """The open flag of a kind on a claim (its id and reason), or None when none is open."""
+    found = [f for f in rows if f.state == FlagState.OPEN.value]
+    return None if not found else {"id": found[0].id, "reason": found[0].reason}
+
+
+def _candidate_state(link: EvidenceLink | None) -> dict[str, Any] | None:
+    return None if link is None else {"stance": link.stance, "note": link.note}
+
+
+def _apply_candidate(session: Session, actor: Actor, claim: Claim, citation_id: int, note: str,
+                     ledger: _Ledger, report: LoadReport) -> None:
+    """An unverified study listed "to check" on a claim, as a background link."""
+    key = session.get(Citation, citation_id).key  # type: ignore[union-attr]
+    item = f"candidate:{claim.id}:{key}"
+
+    def current() -> EvidenceLink | None:
+        return session.scalar(select(EvidenceLink).where(
+            EvidenceLink.claim_id == claim.id, EvidenceLink.citation_id == citation_id))
+
+    existing = current()
+    wish = {"stance": Stance.BACKGROUND.value,
+            "note": f"to check (unverified): {note}".strip()}
+    now = _candidate_state(existing)
+    if existing is not None and item not in ledger.loaded:
+        ledger.seen.add(item)  # linked before the ledger knew candidates, or by someone else
+        if now == wish:
+            ledger.remember(item, now)
+        return
+    decision = ledger.decide(item, now, wish, ledger.removal(claim.id, key))
+    if decision == "add":
+        evidence.link_evidence(session, actor, claim.id, citation_id, Stance.BACKGROUND,
+                               note=wish["note"])
+        report.to_check += 1
+    elif decision == "update":
+        assert existing is not None
+        evidence.update_link(session, actor, existing.id, note=wish["note"])
+    elif decision.startswith("skip:"):
+        report.skipped.append(f"to-check {key} on claim #{claim.id}: {decision[5:]}; "
+                              "left as it is")
+        return
+    session.flush()
+    ledger.remember(item, _candidate_state(current()))
+
+
+def _withdraw(session: Session, actor: Actor, ledger: _Ledger, report: LoadReport) -> None:
+    """Undo what an earlier load recorded and the file no longer lists — when it is as that
+    load left it; what someone changed since is left and reported."""
+    for item in ledger.unseen():
+        kind, _, rest = item.partition(":")
+        try:
+            _withdraw_one(session, actor, ledger, report, item, kind, rest)
+        except (Conflict, InvalidInput) as exc:  # under dual review a direct write is refused
+            report.skipped.append(f"{item}: no longer in the file, not withdrawn ({exc})")
+        session.flush()
+
+
+def _withdraw_one(session: Session, actor: Actor, ledger: _Ledger, report: LoadReport,
+                  item: str, kind: str, rest: str) -> None:
+    def claim_of(text: str) -> Claim | None:
+        claim = session.get(Claim, int(text)) if text.isdigit() else None
+        return None if claim is None or claim.retired else claim
+
+    def settle(now: dict[str, Any] | None, what: str, undo: Any) -> None:
+        if now is None:
+            ledger.forget(item)
+        elif ledger.unchanged_since_load(item, now):
+            undo()
+            ledger.withdrawn(item)
+            report.withdrawn.append(f"{what}: no longer in the file; withdrawn")
+        else:
+            report.skipped.append(f"{what}: no longer in the file, but changed since the "
+                                  "review loaded it; left as it is")
+
+    if kind in ("link", "candidate"):
+        claim_text, _, key = rest.partition(":")
+        claim = claim_of(claim_text)
+        link = None if claim is None else session.scalar(
+            select(EvidenceLink).join(Citation, Citation.id == EvidenceLink.citation_id)
+            .where(EvidenceLink.claim_id == claim.id, Citation.key == key))
+        state = _link_state(link) if kind == "link" else _candidate_state(link)
+        what = f"{'link' if kind == 'link' else 'to-check'} {key} on claim #{claim_text}"
+        settle(state, what, lambda: evidence.unlink(session, actor, link.id))  # type: ignore[union-attr]
+    elif kind == "appraisal":
+        citation = session.scalar(select(Citation).where(Citation.key == rest))
+        row = None if citation is None else session.scalar(
+            select(Appraisal).where(Appraisal.citation_id == citation.id))
+        settle(_appraisal_state(row), f"appraisal of {rest}",
+               lambda: appraisals.clear_appraisal(session, actor, citation.id))  # type: ignore[union-attr]
+    elif kind == "body":
+        claim_text, _, domain = rest.partition(":")
+        claim = claim_of(claim_text)
+        body = None if claim is None else session.get(BodyJudgement, (claim.id, domain))
+        settle(_body_state(body), f"claim #{claim_text} body {domain}",
+               lambda: appraisals.clear_body_judgement(session, actor, claim.id,  # type: ignore[union-attr]
+                                                       BodyDomain(domain)))
+    elif kind == "track":
+        claim = claim_of(rest)
+        state = (None if claim is None or claim.track_source != "reviewer"
+                 else {"track": claim.track, "reason": claim.track_reason})
+        settle(state, f"claim #{rest} track",
+               lambda: appraisals.set_track(session, actor, claim.id, None, ""))  # type: ignore[union-attr]
+    elif kind == "flag":
+        claim_text, _, flag_kind = rest.partition(":")
+        claim = claim_of(claim_text)
+        rows = [] if claim is None else session.scalars(select(Flag).where(
+            Flag.claim_id == claim.id, Flag.kind == flag_kind)).all()
+        state = _flag_state(rows)
+        settle(state, f"{flag_kind} flag on claim #{claim_text}",
+               lambda: flags.close_flag(session, actor, state["id"],  # type: ignore[index]
+                                        FlagState.DISMISSED,
+                                        "withdrawn: no longer in the review file"))
+    else:
+        ledger.forget(item)
 
 
 def load_questions(session: Session, actor: Actor, source: Path | ReviewFile) -> LoadReport:
