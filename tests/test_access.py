@@ -42,6 +42,7 @@ from tracker.services import (
     flags,
     questions,
     review,
+    scorecard,
     users,
 )
 from tracker.services.access import USE_CASES, Actor, system_actor
@@ -179,6 +180,8 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         users.authenticate(session, "locked-name", "wrong password")
         users.issue_token(session, system, "target")
         citations.set_design(session, system, second, StudyDesign.RCT)
+        scorecard.rate_criterion(session, system, copy, "hnr", "availability",
+                                 "not-applicable", "access test")
         stale = _claim(session, copy, "Ketamine blocks NMDA receptors")
         stale.rules_version = 0
         # A small document under dual review, with an item two reviewers differ on.
@@ -252,6 +255,10 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
             s, a, split, SPLIT_PARTS, "two claims"), "claim.split"),
         "claim.sign-off": one(lambda s, a: evidence.sign_off(s, a, plain_claim),
                               "claim.sign-off"),
+        "scorecard.rate": one(lambda s, a: scorecard.rate_criterion(
+            s, a, copy, "hnr", "costs", "not-satisfactory", "names no cost"), "scorecard.rate"),
+        "scorecard.clear": one(lambda s, a: scorecard.clear_rating(
+            s, a, copy, "hnr", "availability", "access test"), "scorecard.clear"),
         "citation.retract": one(lambda s, a: citations.set_retracted(
             s, a, first, True, "notice"), "citation.retract"),
         "document.resources": one(lambda s, a: citations.register_resources(s, a, copy),

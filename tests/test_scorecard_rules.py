@@ -163,8 +163,8 @@ def test_novelty_superlatives_make_novelty_not_satisfactory() -> None:
     card = facts(claim("A groundbreaking approach to pain."))
     proposal = r.hnr_novelty(card)
     assert proposal.rating == "not-satisfactory"
-    assert proposal.reason == ('calls the approach "groundbreaking" without establishing what '
-                               "is new about it")
+    assert proposal.reason == ('novelty superlatives ("groundbreaking") without establishing '
+                               "what is new about the approach")
     assert r.hnr_novelty(facts(claim("A miracle for pain."))).rating is None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tracker.scorecard.instruments import CRITERIA, Criterion
 from tracker.scorecard.rules import LEFT_TO_EDITORS, Proposal, RedFlag
@@ -74,6 +75,26 @@ class Scorecard:
 
     def of(self, instrument: Instrument) -> list[ScorecardItem]:
         return [i for i in self.items if i.criterion.instrument is instrument]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scorecard as JSON-ready values (`tracker scorecard --json`, the JSON export)."""
+        return {
+            "document": self.slug, "title": self.title,
+            "criteria": [{
+                "instrument": i.criterion.instrument.value, "number": i.criterion.number,
+                "key": i.criterion.key, "question": i.criterion.question,
+                "rating": i.rating, "rated_by": i.rated_by, "reason": i.reason,
+                "overridden": i.overridden, "fails": i.fails,
+                "proposal": {"rating": i.proposal.rating, "reason": i.proposal.reason,
+                             "evidence": list(i.proposal.evidence)},
+                "editor": None if i.editor is None else {
+                    "rating": i.editor.rating, "reason": i.editor.reason,
+                    "rated_by": i.editor.rated_by, "rated_at": i.editor.rated_at.isoformat(),
+                    "proposed": i.editor.proposed, "version": i.editor.version},
+            } for i in self.items],
+            "red_flags": [{"term": f.term, "sentence": f.sentence, "novelty": f.novelty}
+                          for f in self.red_flags],
+        }
 
     def item(self, instrument: Instrument, key: str) -> ScorecardItem:
         return next(i for i in self.items

@@ -340,8 +340,8 @@ def hnr_novelty(facts: ArticleFacts) -> Proposal:
     novel = [f for f in red_flags(facts.sentences) if f.novelty]
     if novel:
         terms = ", ".join(dict.fromkeys(f'"{f.term}"' for f in novel))
-        return Proposal(NOT_SATISFACTORY, f"calls the approach {terms} without establishing "
-                        "what is new about it", _quote([f.sentence for f in novel]))
+        return Proposal(NOT_SATISFACTORY, f"novelty superlatives ({terms}) without establishing "
+                        "what is new about the approach", _quote([f.sentence for f in novel]))
     return Proposal(None, "no novelty superlative; whether the story establishes what is new "
                     "is an editor's judgement")
 
