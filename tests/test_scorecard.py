@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from tests.conftest import cli_env
+from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, below)
 from tracker import db, queries
 from tracker.cli import app
 from tracker.config import load_settings
@@ -280,3 +282,46 @@ def test_the_cli_prints_claimreview_json_ld(shipped_engine: Engine) -> None:
     assert markup and all(claimreview.problems(m)[0] == [] for m in markup)
     missing = runner.invoke(app, ["claimreview", "-D", SLUG], env=cli_env(shipped_engine))
     assert missing.exit_code == 2 and "TRACKER_ORGANISATION" in missing.output
+
+
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_app(request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """tests/test_dashboard.py's `open_app`: the dashboard on a database, on one page."""
+    started: Callable[..., Any] = request.getfixturevalue("start_app")
+    return started
+
+
+def test_an_editor_overrides_a_proposal_on_the_scorecard_page(
+        shipped_engine: Engine, open_app: Callable[..., Any], make_actor: MakeActor) -> None:
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    at = open_app(shipped_engine, "scorecard", editor)
+    hnr = at.dataframe[0].value
+    costs = hnr[hnr["criterion"] == "HNR 1 costs"].iloc[0]
+    assert (costs["rating"], costs["rated by"]) == ("not-satisfactory", "rules")
+    assert "groundbreaking" in set(at.dataframe[2].value["word"])
+    at.selectbox(key="scorecard_criterion").set_value("hnr:costs").run()
+    assert any("no sentence mentions a cost" in m.value for m in at.markdown)
+    at.radio(key="scorecard_rating_hnr_costs").set_value("satisfactory")
+    at.text_area(key="scorecard_reason_hnr_costs").input("the price is in the sidebar box")
+    [save] = [b for b in at.button if b.label == "Save the rating"]
+    save.click().run()
+    assert not at.error, [e.value for e in at.error]
+    hnr = at.dataframe[0].value
+    costs = hnr[hnr["criterion"] == "HNR 1 costs"].iloc[0]
+    assert (costs["rating"], costs["rated by"], costs["rules propose"]) == (
+        "satisfactory", editor.username, "not-satisfactory")
+    desk = at.dataframe[3].value
+    assert "HNR 1 costs" not in set(desk[desk["failed"] > 0]["criterion"])
+
+
+def test_the_overview_shows_the_failing_criteria(
+        shipped_engine: Engine, open_app: Callable[..., Any]) -> None:
+    at = open_app(shipped_engine, "overview")
+    assert any(s.value == "Article scorecard" for s in at.subheader)
+    failing = next(d.value for d in at.dataframe if "criterion" in d.value.columns)
+    assert {"HNR 1 costs", "HNR 2 benefits", "HNR 6 sources", "HNR 7 alternatives"} <= set(
+        failing["criterion"])
+    assert any("Red-flag language: groundbreaking" in c.value for c in at.caption)
