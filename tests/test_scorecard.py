@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import cli_env
 from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, below)
-from tracker import db, queries
+from tracker import db, exports, queries
 from tracker.cli import app
 from tracker.config import load_settings
 from tracker.errors import Conflict, InvalidInput, NotFound
@@ -325,3 +325,22 @@ def test_the_overview_shows_the_failing_criteria(
     assert {"HNR 1 costs", "HNR 2 benefits", "HNR 6 sources", "HNR 7 alternatives"} <= set(
         failing["criterion"])
     assert any("Red-flag language: groundbreaking" in c.value for c in at.caption)
+
+
+def test_the_annotated_report_carries_the_scorecard(
+        shipped_engine: Engine, make_actor: MakeActor) -> None:
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    with db.writing(shipped_engine) as session:
+        service.rate_criterion(session, editor, _document_id(shipped_engine), "hnr", "harms",
+                               "satisfactory", "side effects are *named*, <b>enough</b>")
+    with db.reading(shipped_engine) as session:
+        report = exports.report(session, _document_id(shipped_engine))
+    scorecard = report[report.index("## Article scorecard"):report.index("## References")]
+    assert ("- **HNR 1** Does the story adequately discuss the costs of the intervention? "
+            "**not satisfactory** (rules): no sentence mentions a cost, a price or insurance"
+            in scorecard)
+    assert (f"**satisfactory** ({editor.username}): side effects are \\*named\\*, "
+            "\\<b\\>enough\\</b\\>" in scorecard)
+    assert "  - the rules propose not-satisfactory: 11 claims name harms" in scorecard
+    assert "- *groundbreaking*: ketamine therapy for pain management has emerged" in scorecard
+    assert scorecard.count("**DISCERN ") == 16
