@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracker.errors import InvalidInput
 from tracker.scorecard import rules as r
-from tracker.scorecard.instruments import CRITERIA, check_rating, criterion
+from tracker.scorecard.instruments import CRITERIA, check_rating, criterion, ratings_of
 from tracker.vocabulary import Instrument
 
 BENEFIT = "Drug X reduces pain in people with arthritis."
@@ -231,3 +233,30 @@ def test_ratings_are_checked_against_the_instrument() -> None:
         check_rating(Instrument.DISCERN, "6")
     with pytest.raises(InvalidInput, match="hnr has no criterion 'price'"):
         criterion("hnr", "price")
+
+
+# --- any text --------------------------------------------------------------------------------
+
+CATEGORIES = ["efficacy", "benefit", "adverse-effect", "mechanism", "general"]
+STATUSES = ["supported", "contested", "contradicted", "insufficient", "not-reviewed"]
+
+
+@given(st.lists(st.tuples(st.text(max_size=120), st.sampled_from(CATEGORIES),
+                          st.sampled_from(STATUSES)), max_size=8),
+       st.lists(st.text(max_size=120), max_size=8),
+       st.integers(0, 5), st.integers(0, 5))
+def test_every_proposal_is_a_rating_of_its_instrument_with_a_reason(
+        claims: list[tuple[str, str, str]], sentences: list[str], cited: int,
+        overstated: int) -> None:
+    card = r.ArticleFacts(
+        sentences=tuple(sentences) + tuple(t for t, _, _ in claims),
+        claims=tuple(r.ClaimFacts(t, c, s) for t, c, s in claims), cited_sources=cited,
+        claims_citing=min(cited, len(claims)), overstated_count=overstated,
+        today=date(2026, 12, 7))
+    for (instrument, _key), proposal in r.propose(card).items():
+        assert proposal.reason
+        allowed = ratings_of(instrument)
+        assert proposal.rating is None or proposal.rating in allowed
+        assert proposal.rating != "5"
+        assert all(sentence in card.sentences or sentence in {c.text for c in card.claims}
+                   for sentence in proposal.evidence)
