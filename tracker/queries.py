@@ -1766,12 +1766,7 @@ def scorecard_facts(session: Session, document_id: int, *, today: date | None = 
         Resource.document_id == document_id, Resource.retired.is_(False))) or 0
     newest = session.scalar(select(func.max(evidence_of.c.year)))
     if overstated_count is None:
-        overstated_count = session.scalar(
-            select(func.count(top.distinct())).select_from(Flag)
-            .join(Claim, Claim.id == Flag.claim_id)
-            .where(Claim.document_id == document_id, Claim.retired.is_(False),
-                   Flag.kind == FlagKind.OVERSTATED.value,
-                   Flag.state == FlagState.OPEN.value)) or 0
+        overstated_count = overstated_claims(session, document_id)
     return scorecards.ArticleFacts(
         sentences=article_sentences(document.source_text),
         claims=tuple(scorecards.ClaimFacts(text, category, status, certainty, standing,
@@ -1780,6 +1775,20 @@ def scorecard_facts(session: Session, document_id: int, *, today: date | None = 
         cited_sources=int(cited), claims_citing=int(citing), resources=int(resources),
         published=document.published, newest_evidence_year=newest,
         overstated_count=int(overstated_count), today=today or utcnow().date())
+
+
+def overstated_claims(session: Session, document_id: int) -> int:
+    """How many of a document's live sentences overstate their evidence, for the scorecard's
+    quality-of-evidence rule: those with an editor's open "overstated" flag (a split
+    sentence counts once). The GRADE-26 wording check's "overstated" verdicts belong here too
+    once it is available (the rule takes the count, `rules.quality_of_evidence`)."""
+    top = func.coalesce(Claim.parent_id, Claim.id)
+    return session.scalar(
+        select(func.count(top.distinct())).select_from(Flag)
+        .join(Claim, Claim.id == Flag.claim_id)
+        .where(Claim.document_id == document_id, Claim.retired.is_(False),
+               Flag.kind == FlagKind.OVERSTATED.value,
+               Flag.state == FlagState.OPEN.value)) or 0
 
 
 def editor_ratings(session: Session, document_id: int
