@@ -29,6 +29,7 @@ PAGES = {
         st.Page("views/article.py", title="Article", icon=":material/article:"),
         st.Page("views/claims.py", title="Claims", icon=":material/format_list_bulleted:"),
         st.Page("views/questions.py", title="Open questions", icon=":material/help:"),
+        st.Page("views/scorecard.py", title="Scorecard", icon=":material/checklist:"),
     ],
     "Review": [
         st.Page("views/evidence.py", title="Evidence", icon=":material/library_books:"),

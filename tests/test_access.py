@@ -43,6 +43,7 @@ from tracker.services import (
     questions,
     review,
     tags,
+    scorecard,
     users,
     wording,
 )
@@ -189,6 +190,8 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         shipped = queries.resolve_document(session, "ketamine-therapy-for-pain-management").id
         overstated = next(r.claim_id for r in queries.wording_check(session, shipped)
                           if r.proposal == "open" and r.open_flag_id is None)
+        scorecard.rate_criterion(session, system, copy, "hnr", "availability",
+                                 "not-applicable", "access test")
         stale = _claim(session, copy, "Ketamine blocks NMDA receptors")
         stale.rules_version = 0
         # A small document under dual review, with an item two reviewers differ on.
@@ -268,6 +271,10 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
             s, a, split, SPLIT_PARTS, "two claims"), "claim.split"),
         "claim.sign-off": one(lambda s, a: evidence.sign_off(s, a, plain_claim),
                               "claim.sign-off"),
+        "scorecard.rate": one(lambda s, a: scorecard.rate_criterion(
+            s, a, copy, "hnr", "costs", "not-satisfactory", "names no cost"), "scorecard.rate"),
+        "scorecard.clear": one(lambda s, a: scorecard.clear_rating(
+            s, a, copy, "hnr", "availability", "access test"), "scorecard.clear"),
         "citation.retract": one(lambda s, a: citations.set_retracted(
             s, a, first, True, "notice"), "citation.retract"),
         "document.resources": one(lambda s, a: citations.register_resources(s, a, copy),

@@ -24,7 +24,8 @@ from tracker.vocabulary import ClaimStatus, FlagKind, FlagState, Role, Stance
 APP = ROOT / "dashboard" / "app.py"
 PAGES = {  # view file -> page title
     "overview": "Overview", "article": "Article", "claims": "Claims",
-    "questions": "Open questions", "evidence": "Evidence", "appraisal": "Appraisal",
+    "questions": "Open questions", "scorecard": "Scorecard", "evidence": "Evidence",
+    "appraisal": "Appraisal",
     "queue": "Editorial queue", "dual": "Dual review",
     "wording": "Wording & PICO", "sof": "Summary of findings", "export": "Export",
 }

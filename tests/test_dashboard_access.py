@@ -36,7 +36,16 @@ from tests.test_dashboard import (
 from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
 from tracker import db, exports, queries
 from tracker.models import SignInAttempt, User
-from tracker.services import articles, citations, dual, evidence, flags, questions, users
+from tracker.services import (
+    articles,
+    citations,
+    dual,
+    evidence,
+    flags,
+    questions,
+    scorecard,
+    users,
+)
 from tracker.services.access import USE_CASES, Actor, system_actor
 from tracker.vocabulary import FlagKind, FlagState, Role, Stance, StudyDesign
 
@@ -55,6 +64,7 @@ PAGE_USES: dict[str, set[str]] = {
     "dual": {"dual.enter", "dual.propose", "dual.adjudicate", "document.dual-review",
              "dual.assign"},
     "wording": {"wording.accept", "wording.dismiss"},
+    "scorecard": {"scorecard.rate", "scorecard.clear"},
 }
 #: Button label → the use case it runs ("Close the flag" runs the outcomes its radio offers).
 CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
@@ -70,8 +80,10 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Decide": "dual.adjudicate", "Require dual review": "document.dual-review",
             "Back to single review": "document.dual-review", "Assign": "dual.assign",
             "Accept: raise the overstated flag": "wording.accept",
-            "Dismiss the proposal": "wording.dismiss"}
+            "Dismiss the proposal": "wording.dismiss",
+            "Save the rating": "scorecard.rate", "Clear the rating": "scorecard.clear"}
 DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
+RATED = "hnr:availability"  # the scorecard criterion an editor has rated in `reviewed`
 PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`
 APPRAISAL_TABS = ["Appraise a study", "Directness and effect", "Body of evidence",
                   "Track and searches"]
@@ -157,6 +169,9 @@ def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
                 items = at.selectbox(key="dual_adjudicate_item")
                 items.set_value(int(str(items.options[0]).split()[0].lstrip("#"))).run()
             seen |= shown_uses(at)
+    if page == "scorecard" and "scorecard_criterion" in keys(at.selectbox):
+        at.selectbox(key="scorecard_criterion").set_value(RATED).run()
+        seen |= shown_uses(at)
     if page == "queue":
         if "close_flag" in keys(at.selectbox):
             at.selectbox(key="close_flag").set_value(flag).run()
@@ -170,15 +185,18 @@ def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
 
 @pytest.fixture
 def reviewed(shipped_engine: Engine) -> tuple[Engine, int, int]:
-    """The shipped database plus a claim with a link to edit and an override to clear; with
-    the newest open flag. The document is under dual review, and two reviewers (`PAIR`)
-    differ on the link's stance (an item awaiting adjudication)."""
+    """The shipped database plus a claim with a link to edit and an override to clear, and a
+    scorecard rating to clear (`RATED`); with the newest open flag. The document is under
+    dual review, and two reviewers (`PAIR`) differ on the link's stance (an item awaiting
+    adjudication)."""
     claim = claim_with(shipped_engine, SUPPORTABLE)
     with db.writing(shipped_engine) as session:
         system = system_actor(session)
         study = citation_id(shipped_engine, META_ANALYSIS)
         evidence.link_evidence(session, system, claim.id, study, Stance.SUPPORTS)
         evidence.override_requirement(session, system, claim.id, 1, [StudyDesign.RCT], "why")
+        scorecard.rate_criterion(session, system, document_id(shipped_engine),
+                                 *RATED.split(":"), "not-applicable", "a reason")
         dual.require_dual_review(session, system, document_id(shipped_engine), True, "test")
         for name, stance in zip(PAIR, (Stance.SUPPORTS, Stance.MIXED), strict=True):
             info = users.add_user(session, system, name, Role.REVIEWER, PASSWORD)
@@ -359,9 +377,23 @@ def _fill_wording(label: str) -> Callable[[AppTest, Engine, int], Any]:
     return fill
 
 
+def _fill_rating(at: AppTest, engine: Engine, claim: int) -> Any:
+    at.selectbox(key="scorecard_criterion").set_value("hnr:costs").run()
+    at.radio(key="scorecard_rating_hnr_costs").set_value("satisfactory")
+    at.text_area(key="scorecard_reason_hnr_costs").input("forced")
+    return button(at, "Save the rating")
+
+
+def _fill_clear_rating(at: AppTest, engine: Engine, claim: int) -> Any:
+    at.selectbox(key="scorecard_criterion").set_value(RATED).run()
+    return button(at, "Clear the rating")
+
+
 FORCED: dict[str, tuple[str, Callable[[AppTest, Engine, int], Any]]] = {
     "wording.accept": ("wording", _fill_wording("Accept: raise the overstated flag")),
     "wording.dismiss": ("wording", _fill_wording("Dismiss the proposal")),
+    "scorecard.rate": ("scorecard", _fill_rating),
+    "scorecard.clear": ("scorecard", _fill_clear_rating),
     "dual.enter": ("dual", _fill_entry),
     "dual.propose": ("dual", _fill_propose),
     "dual.adjudicate": ("dual", _fill_decide),

@@ -6,6 +6,11 @@
 - `TRACKER_USER`: the user the CLI acts as when `--as` is not given.
 - `TRACKER_TOKEN`: the command-line token (issued by `tracker users token NAME`) that proves
   who a CLI write acts for; required for writes to PostgreSQL unless a password is typed.
+- `TRACKER_ORGANISATION`, `TRACKER_ORGANISATION_URL`: the fact-checking organisation named as
+  the author of the ClaimReview markup (`tracker claimreview`), and its web address.
+- `TRACKER_REVIEW_URL`: where each claim's review is published, a template with `{base}` (the
+  organisation's URL), `{document}` (the slug) and `{claim}` (the claim's number). Default:
+  `{base}/{document}#claim-{claim}`.
 - `TRACKER_TEST_POSTGRES_URL`: tests only; when set, the suite also runs against that server.
 """
 
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 APP_DIRECTORY = "evidence-tracker"
+DEFAULT_REVIEW_URL = "{base}/{document}#claim-{claim}"
 DATABASE_FILE = "tracker.db"
 
 
@@ -27,6 +33,9 @@ class Settings:
     user: str | None = None
     token: str | None = None
     test_postgres_url: str | None = None
+    organisation: str | None = None
+    organisation_url: str | None = None
+    review_url: str = DEFAULT_REVIEW_URL
 
 
 def data_directory(env: Mapping[str, str], platform: str = sys.platform) -> Path:
@@ -62,4 +71,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         user=env.get("TRACKER_USER") or None,
         token=(env.get("TRACKER_TOKEN") or "").strip() or None,
         test_postgres_url=env.get("TRACKER_TEST_POSTGRES_URL") or None,
+        organisation=(env.get("TRACKER_ORGANISATION") or "").strip() or None,
+        organisation_url=(env.get("TRACKER_ORGANISATION_URL") or "").strip() or None,
+        review_url=(env.get("TRACKER_REVIEW_URL") or "").strip() or DEFAULT_REVIEW_URL,
     )

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from tracker import bibtex, queries
+from tracker.scorecard import Scorecard
 from tracker.services import citations
-from tracker.vocabulary import STATUS_LABELS
+from tracker.vocabulary import STATUS_LABELS, Instrument
 
 FORMATS = ("bibtex", "csv", "json", "report")
 DISCLAIMER = ("Evidence Tracker records published evidence for the claims of an article. "
@@ -133,9 +134,37 @@ def report(session: Session, document_id: int) -> str:
         lines += [f"{'#' * (section.level + 1)} {_escape(section.title)}", ""]
         if section.claims:
             claim_lines(section.claims)
+    lines += scorecard_lines(queries.scorecard(session, document_id))
     lines += ["## References", ""]
     lines += [f"{n}. {_escape(text)} [{_escape(key)}]" for n, key, text in view.references]
     return "\n".join(lines) + "\n"
+
+
+def scorecard_lines(card: Scorecard) -> list[str]:
+    """The report's scorecard: each criterion of both instruments with its rating, who rated
+    it ("rules": a proposal no editor has confirmed yet) and why; then the red-flag language."""
+    lines = ["## Article scorecard", "",
+             "HealthNewsReview.org's ten criteria (satisfactory / not satisfactory / not "
+             "applicable) and DISCERN's sixteen questions (1 no – 5 yes; Charnock et al. 1999). "
+             "Ratings by *rules* are proposals from the tracker's data; an editor confirms or "
+             "overrides each.", ""]
+    for instrument in Instrument:
+        lines += [f"### {'HealthNewsReview.org' if instrument is Instrument.HNR else 'DISCERN'}",
+                  ""]
+        for item in card.of(instrument):
+            rating = (item.rating or "unrated").replace("-", " ") \
+                if instrument is Instrument.HNR else (item.rating or "unrated")
+            who = f" ({_escape(item.rated_by)})" if item.rated_by else ""
+            lines.append(f"- **{item.criterion.label}** {_escape(item.criterion.question)} "
+                         f"**{rating}**{who}: {_escape(item.reason)}")
+            if item.overridden and item.proposal.rating:
+                lines.append(f"  - the rules propose {item.proposal.rating}: "
+                             f"{_escape(item.proposal.reason)}")
+        lines.append("")
+    lines += ["### Red-flag language", ""]
+    lines += [f"- *{_escape(f.term)}*: {_escape(f.sentence)}" for f in card.red_flags] or [
+        "- none found"]
+    return lines + [""]
 
 
 # --- agreement statistics of dual review -----------------------------------------------------

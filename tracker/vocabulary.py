@@ -310,3 +310,21 @@ class TagState(StrEnum):
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+class Instrument(StrEnum):
+    """An instrument of the article scorecard (docs/scorecard.md): HealthNewsReview.org's ten
+    criteria, or DISCERN's sixteen questions (Charnock et al. 1999)."""
+
+    HNR = "hnr"
+    DISCERN = "discern"
+
+
+class HnrRating(StrEnum):
+    """HealthNewsReview.org's three ratings of a criterion."""
+
+    SATISFACTORY = "satisfactory"
+    NOT_SATISFACTORY = "not-satisfactory"
+    NOT_APPLICABLE = "not-applicable"
+
+
+#: DISCERN's 1–5 scale (1: no, 2–4: partially, 5: yes), stored as text beside HNR's ratings.
+DISCERN_RATINGS: tuple[str, ...] = ("1", "2", "3", "4", "5")

@@ -5,7 +5,7 @@ from typing import Any
 import altair as alt
 import streamlit as st
 
-from dashboard import ui
+from dashboard import scorecard, ui
 from tracker import queries
 
 STATUS_SCALE = alt.Scale(domain=list(ui.STATUS_HEX), range=list(ui.STATUS_HEX.values()))
@@ -114,6 +114,7 @@ def render(document: queries.DocumentRow) -> None:
     st.altair_chart(over_time(ui.read(queries.coverage_over_time, document.id)),
                     width="stretch")
     work_to_do(document)
+    scorecard.summary(document)
 
 
 ui.with_document(render)

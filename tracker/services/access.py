@@ -114,6 +114,11 @@ USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
          "dual.adjudicate",
          "dual.adjudicate evidence.link evidence.edit evidence.judge citation.appraise",
          "not by an editor who entered one of them"),
+    _use("scorecard.rate", _E, "rating a document's scorecard", "scorecard.rate_criterion",
+         note="a HealthNewsReview criterion or a DISCERN question: confirming or overriding "
+              "the rules' proposal, with a reason"),
+    _use("scorecard.clear", _E, "clearing a scorecard rating", "scorecard.clear_rating",
+         note="the rules' proposal stands again"),
     _use("citation.retract", _E, "marking retractions", "citations.set_retracted"),
     _use("document.resources", _E, "registering a document's listed resources",
          "citations.register_resources"),
