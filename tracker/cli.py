@@ -28,7 +28,7 @@ try:  # Typer 0.2x vendors its own copy of Click
 except ImportError:  # pragma: no cover - older Typer uses Click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from tracker import bibtex, db, exports, finder, queries
+from tracker import bibtex, db, exports, finder, formats, queries
 from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, PermissionDenied, TrackerError
@@ -67,9 +67,21 @@ from tracker.vocabulary import (
 
 class ExportFormat(StrEnum):
     BIBTEX = "bibtex"
+    RIS = "ris"
+    CSL_JSON = "csl-json"
     CSV = "csv"
     JSON = "json"
     REPORT = "report"
+
+
+class ReferenceFormat(StrEnum):
+    """`tracker.formats.FORMATS`, or detected from the file."""
+
+    AUTO = "auto"
+    BIBTEX = "bibtex"
+    RIS = "ris"
+    PUBMED = "pubmed"
+    CSL_JSON = "csl-json"
 
 
 class _Group(TyperGroup):
@@ -689,16 +701,21 @@ app.add_typer(citations_app, name="citations")
 
 @app.command("import-bib")
 def import_bib(
-    files: Annotated[list[Path], typer.Argument(help="BibTeX files")],
+    files: Annotated[list[Path], typer.Argument(
+        help="BibTeX, RIS, PubMed (MEDLINE/.nbib) or CSL-JSON files")],
     strict: Annotated[bool, typer.Option("--strict", help="any problem: import nothing")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
     encoding: Annotated[str | None, typer.Option(
         help="the files' encoding when they are not UTF-8 (latin-1, latin-2, latin-9, "
              "cp1252, ...); default: detected")] = None,
+    fmt: Annotated[ReferenceFormat, typer.Option(
+        "--format", help="the files' format; auto: by suffix (.bib .ris .nbib .json), else "
+                         "by the first line")] = ReferenceFormat.AUTO,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import citations from BibTeX (Zotero, JabRef, PubMed, journal pages). Exit 1 when
+    """Import citations from BibTeX, RIS, PubMed MEDLINE (.nbib) or CSL-JSON (Zotero,
+    EndNote, Covidence, Rayyan, PubMed, journal pages) through one pipeline. Exit 1 when
     --strict refused the import because of a problem; 2 when a file is refused whole."""
     sources = []
     for path in files:  # read and parse before the write transaction: no lock held meanwhile
@@ -706,7 +723,9 @@ def import_bib(
             decoded = bibtex.decode_bib_file(path, encoding)
         except bibtex.BibFileError as exc:
             raise InvalidInput(str(exc)) from None
-        sources.append(citations.BibSource(str(path), decoded.text, decoded))
+        given = (formats.detect_format(path.name, decoded.text)
+                 if fmt is ReferenceFormat.AUTO else fmt.value)
+        sources.append(citations.BibSource(str(path), decoded.text, decoded, given))
     show_progress = sys.stderr.isatty() and not as_json
     with _acting(as_user) as acting, _progress(show_progress) as progress:
         with db.reading(acting.engine) as session:
@@ -879,14 +898,16 @@ def citations_retract(
 
 @app.command("export")
 def export(
-    fmt: Annotated[ExportFormat, typer.Argument(help="bibtex, csv, json or report")],
+    fmt: Annotated[ExportFormat, typer.Argument(
+        help="bibtex, ris, csl-json, csv, json or report")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")]
     = None,
     document: DocumentOpt = None,
     only_document: Annotated[bool, typer.Option(
         "--linked", help="only citations linked to the document")] = False,
 ) -> None:
-    """Export the library (BibTeX, CSV, JSON with evidence links) or an annotated report."""
+    """Export the library (BibTeX, RIS, CSL-JSON, CSV, JSON with evidence links) or an
+    annotated report."""
     with _read() as session:
         text = exports.export(session, fmt.value, document_slug=document,
                               linked_only=only_document)

@@ -1,5 +1,5 @@
-"""What the tracker holds, written out: BibTeX, CSV, JSON (with evidence links as CiTO terms),
-and an annotated Markdown report of an article for editors to send round."""
+"""What the tracker holds, written out: BibTeX, RIS, CSL-JSON, CSV, JSON (with evidence links
+as CiTO terms), and an annotated Markdown report of an article for editors to send round."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker import bibtex, queries
+from tracker import bibtex, formats, queries
 from tracker.services import citations
 from tracker.vocabulary import STATUS_LABELS
 
-FORMATS = ("bibtex", "csv", "json", "report")
+FORMATS = ("bibtex", "ris", "csl-json", "csv", "json", "report")
 DISCLAIMER = ("Evidence Tracker records published evidence for the claims of an article. "
               "It gives no medical advice.")
 STATUS_MARK = {status.value: label for status, label in STATUS_LABELS.items()}
@@ -37,6 +37,10 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
     records = citations.export_records(session, document_id=document_id if linked_only else None)
     if fmt == "bibtex":
         return bibtex.to_bibtex(records)
+    if fmt == "ris":
+        return formats.to_ris(records)
+    if fmt == "csl-json":
+        return formats.to_csl_json(records)
     if fmt == "csv":
         return bibtex.to_csv(records)
     assert document_id is not None

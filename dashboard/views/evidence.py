@@ -8,7 +8,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboard import ui
-from tracker import bibtex, queries
+from tracker import bibtex, formats, queries
 from tracker.services import citations, evidence
 from tracker.services.access import Actor
 from tracker.vocabulary import Concern, Stance, StudyDesign
@@ -233,19 +233,23 @@ ENCODINGS = {"detect": None, "UTF-8": "utf-8", "Latin-1": "latin-1", "Latin-2": 
 
 def uploaded_source(name: str, data: bytes, encoding: str | None = None
                     ) -> citations.BibSource:
-    """Decode an upload exactly as the CLI decodes a .bib file."""
+    """Decode an upload exactly as the CLI decodes a file, and tell its format the same way
+    (BibTeX, RIS, PubMed MEDLINE or CSL-JSON)."""
     try:
         decoded = bibtex.decode_bib_bytes(data, name, encoding)
     except bibtex.BibFileError as exc:
         raise ValueError(f"{name}: {exc.message}") from None
-    return citations.BibSource(name, decoded.text, decoded)
+    return citations.BibSource(name, decoded.text, decoded,
+                               formats.detect_format(name, decoded.text))
 
 
 def import_form() -> None:
     with st.form("import_form"):
-        st.subheader("Import BibTeX", anchor=False)
-        pasted = st.text_area("Paste BibTeX entries", key="import_text", height=200)
-        files = st.file_uploader("…or upload .bib files", type=["bib", "bibtex", "txt"],
+        st.subheader("Import references", anchor=False)
+        pasted = st.text_area("Paste BibTeX entries (or RIS, PubMed, CSL-JSON records)",
+                              key="import_text", height=200)
+        files = st.file_uploader("…or upload BibTeX, RIS, PubMed (.nbib) or CSL-JSON files",
+                                 type=["bib", "bibtex", "txt", "ris", "nbib", "json"],
                                  accept_multiple_files=True, key="import_files")
         strict_col, dry_col, encoding_col = st.columns(3)
         strict = strict_col.checkbox("Strict: any problem means nothing is imported",
@@ -269,7 +273,9 @@ def run_import(pasted: str, files: list[Any], *, strict: bool, dry_run: bool,
     if not ui.may("citations.import"):
         ui.needs("citations.import", "import BibTeX")
         return
-    sources = [citations.BibSource("pasted text", pasted)] if pasted.strip() else []
+    sources = ([citations.BibSource("pasted text", pasted, None,
+                                    formats.detect_format("pasted text", pasted))]
+               if pasted.strip() else [])
     try:
         sources += [uploaded_source(f.name, f.getvalue(), encoding) for f in files]
     except ValueError as exc:
