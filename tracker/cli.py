@@ -28,7 +28,7 @@ try:  # Typer 0.2x vendors its own copy of Click
 except ImportError:  # pragma: no cover - older Typer uses Click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from tracker import bibtex, db, exports, finder, formats, queries
+from tracker import bibtex, db, exports, finder, formats, queries, retractions
 from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, PermissionDenied, TrackerError
@@ -45,6 +45,7 @@ from tracker.services import (
     users,
 )
 from tracker.services import questions as questions_service
+from tracker.services import retractions as retractions_service
 from tracker.services import setup as setup_service
 from tracker.services.access import Actor, actor_named
 from tracker.services.setup import bootstrap as bootstrap_service
@@ -844,6 +845,11 @@ def citations_show(key: str, as_json: JsonFlag = False) -> None:
     typer.echo(f"verified: {'yes' if r.verified else 'no'}{note}")
     if r.retracted:
         typer.echo(f"RETRACTED: {detail.retraction_note}")
+    for notice in detail.notices:
+        when = notice.notice_date.isoformat() if notice.notice_date else "undated"
+        where = f" doi:{notice.notice_doi}" if notice.notice_doi else ""
+        typer.echo(f"notice: {notice.nature} ({when}, Retraction Watch {notice.record_id}"
+                   f"{where}) {notice.reason}")
     if detail.extra.get("finding"):
         typer.echo(f"finding: {detail.extra['finding']}")
     if detail.appraisal is not None:
@@ -894,6 +900,41 @@ def citations_retract(
         citation = citations.citation_by_key(session, key)
         citations.set_retracted(session, actor, citation.id, not undo, notice)
     typer.echo(f"{key}: {'no longer retracted' if undo else 'retracted'}")
+
+
+@citations_app.command("check-retractions")
+def citations_check_retractions(
+    file: Annotated[Path, typer.Argument(
+        help="the Retraction Watch database as CSV (the layout Crossref publishes)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
+    as_user: AsUser = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Match retraction notices (retractions, expressions of concern, corrections) to the
+    citations by DOI and PMID (admins): record each on its citation, mark retractions (they
+    stop counting), regrade, and flag every claim whose verdict changed."""
+    try:
+        notices = retractions.read_notice_file(file)
+    except retractions.NoticeFileError as exc:
+        raise InvalidInput(str(exc)) from None
+    with _write(as_user) as (session, actor):
+        report = retractions_service.check_retractions(session, actor, notices,
+                                                       dry_run=dry_run)
+    if as_json:
+        _print_json({"summary": report.summary(), **dataclasses.asdict(report)})
+        return
+    verb = "would record" if dry_run else "recorded"
+    typer.echo(f"{verb} {len(report.recorded)} notices ({report.already} recorded before; "
+               f"{report.unmatched} about papers not in the library, of {report.rows} rows); "
+               f"{len(report.retracted)} citations retracted; {len(report.changed)} claims "
+               "changed verdict and were flagged")
+    for match in report.recorded:
+        typer.echo(f"  {match.citation_key}: {match.nature} (Retraction Watch "
+                   f"{match.record_id}, same {match.matched_on}, line {match.line})")
+    for claim_id, before, after in report.changed:
+        typer.echo(f"  claim #{claim_id}: {before} → {after} (flagged)")
+    for line, column, message in report.problems:
+        typer.echo(f"  {file}: {line}: {column}: {message}", err=True)
 
 
 @app.command("export")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
@@ -52,6 +52,7 @@ from tracker.models import (
     QuestionClaim,
     QuestionEvidence,
     Resource,
+    RetractionNotice,
     ReviewAssignment,
     Section,
     StatusChange,
@@ -1160,6 +1161,39 @@ class CitationDetail:
     claims: list[tuple[int, str, str]]  # (claim id, stance, claim text)
     appraisal: AppraisalRow | None
     tool: str | None  # the appraisal tool its design calls for (None: GRADE does not rate it)
+    #: notices about the paper (retractions, expressions of concern, corrections), newest first
+    notices: list[NoticeRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRow:
+    """A Retraction Watch notice recorded on a citation."""
+
+    citation_key: str
+    record_id: str
+    nature: str
+    notice_date: date | None
+    notice_doi: str | None
+    notice_pmid: str | None
+    reason: str
+    matched_on: str
+
+
+def retraction_notices(session: Session, citation_ids: Sequence[int]) -> list[NoticeRow]:
+    """The notices recorded on these citations, newest first (for a citation's page, the
+    evidence lists and `tracker citations show`)."""
+    if not citation_ids:
+        return []
+    rows = session.execute(
+        select(Citation.key, RetractionNotice.record_id, RetractionNotice.nature,
+               RetractionNotice.notice_date, RetractionNotice.notice_doi,
+               RetractionNotice.notice_pmid, RetractionNotice.reason,
+               RetractionNotice.matched_on)
+        .join(Citation, Citation.id == RetractionNotice.citation_id)
+        .where(RetractionNotice.citation_id.in_(list(citation_ids)))
+        .order_by(Citation.key, RetractionNotice.notice_date.desc(),
+                  RetractionNotice.record_id))
+    return [NoticeRow(*row) for row in rows]
 
 
 def citation_detail(session: Session, key: str) -> CitationDetail:
@@ -1185,7 +1219,7 @@ def citation_detail(session: Session, key: str) -> CitationDetail:
         retraction_note=citation.retraction_note, extra=dict(citation.extra), raw=citation.raw,
         source=source, imported_at=citation.imported_at, topics=found_topics, claims=linked,
         appraisal=appraisals(session, [citation.id]).get(citation.key),
-        tool=_tool_of(citation.design),
+        tool=_tool_of(citation.design), notices=retraction_notices(session, [citation.id]),
     )
 
 

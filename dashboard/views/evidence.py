@@ -8,8 +8,9 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboard import ui
-from tracker import bibtex, formats, queries
+from tracker import bibtex, formats, queries, retractions
 from tracker.services import citations, evidence
+from tracker.services import retractions as retractions_service
 from tracker.services.access import Actor
 from tracker.vocabulary import Concern, Stance, StudyDesign
 
@@ -345,6 +346,35 @@ def import_report(report: citations.ImportReport) -> None:
         ui.table([{"key in file": old, "imported as": new} for old, new in report.renamed])
 
 
+def retraction_form() -> None:
+    """Admins: check the library against the Retraction Watch CSV (as the CLI's
+    `tracker citations check-retractions`)."""
+    with st.form("retraction_form"):
+        st.subheader("Check retraction notices", anchor=False)
+        st.caption("The Retraction Watch database as CSV (the layout Crossref publishes): "
+                   "notices are recorded on the citations they match by DOI or PMID; "
+                   "retracted studies stop counting and changed verdicts are flagged.")
+        upload = st.file_uploader("Retraction Watch CSV", type=["csv"], key="retraction_file")
+        submitted = st.form_submit_button("Check retraction notices",
+                                          icon=":material/report:")
+    if not submitted:
+        return
+    if upload is None:
+        st.error("Choose the Retraction Watch CSV file.")
+        return
+    try:
+        notices = retractions.parse_bytes(upload.getvalue(), upload.name)
+    except retractions.NoticeFileError as exc:
+        ui.show_error(exc)
+        return
+    ui.perform(lambda session, actor: retractions_service.check_retractions(
+        session, actor, notices),
+        lambda report: (f"Recorded {len(report.recorded)} notices "
+                        f"({report.already} recorded before); {len(report.retracted)} "
+                        f"citations retracted; {len(report.changed)} claims changed verdict "
+                        "and were flagged."))
+
+
 # --- the page --------------------------------------------------------------------------------
 
 
@@ -368,6 +398,8 @@ def render(document: queries.DocumentRow) -> None:
     if import_tab.open and ui.may("citations.import"):
         with import_tab:
             import_form()
+            if ui.may("citations.check-retractions"):
+                retraction_form()
 
 
 ui.with_document(render)
