@@ -73,6 +73,9 @@ class ExportFormat(StrEnum):
     CSV = "csv"
     JSON = "json"
     REPORT = "report"
+    ANNOTATIONS = "annotations"
+    CITO = "cito"
+    FHIR = "fhir"
 
 
 class ReferenceFormat(StrEnum):
@@ -940,15 +943,16 @@ def citations_check_retractions(
 @app.command("export")
 def export(
     fmt: Annotated[ExportFormat, typer.Argument(
-        help="bibtex, ris, csl-json, csv, json or report")],
+        help="the library: bibtex, ris, csl-json, csv, json; a document's claims: report, "
+             "annotations (W3C Web Annotation), cito (Turtle), fhir (R5 Evidence)")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")]
     = None,
     document: DocumentOpt = None,
     only_document: Annotated[bool, typer.Option(
         "--linked", help="only citations linked to the document")] = False,
 ) -> None:
-    """Export the library (BibTeX, RIS, CSL-JSON, CSV, JSON with evidence links) or an
-    annotated report."""
+    """Export the library (BibTeX, RIS, CSL-JSON, CSV, JSON with evidence links), or a
+    document's claims: an annotated report, W3C Web Annotations, CiTO or FHIR Evidence."""
     with _read() as session:
         text = exports.export(session, fmt.value, document_slug=document,
                               linked_only=only_document)

@@ -907,6 +907,45 @@ class ClaimDetail:
     dual: list[DualItemRow] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimAnchors:
+    """Where a document's claims stand in the text the tracker stored (for annotations that
+    anchor over the original): the text, its address, and each claim's character span."""
+
+    slug: str
+    title: str
+    source_text: str
+    source_url: str | None
+    source_path: str
+    language: str | None
+    spans: dict[int, tuple[int, int]]
+
+
+def claim_anchors(session: Session, document_id: int) -> ClaimAnchors:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document #{document_id}")
+    spans = {cid: (start, end) for cid, start, end in session.execute(
+        select(Claim.id, Claim.span_start, Claim.span_end).where(
+            Claim.document_id == document_id, Claim.retired.is_(False)))}
+    return ClaimAnchors(document.slug, document.title, document.source_text,
+                        document.source_url, document.source_path, document.language, spans)
+
+
+def body_judgements(session: Session, claim_ids: Sequence[int]
+                    ) -> dict[int, list[tuple[str, str, str]]]:
+    """Each claim's judgements of its whole body of evidence: (domain, value, reason)."""
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    if not claim_ids:
+        return found
+    for claim_id, domain, value, reason in session.execute(
+            select(BodyJudgement.claim_id, BodyJudgement.domain, BodyJudgement.value,
+                   BodyJudgement.reason).where(BodyJudgement.claim_id.in_(list(claim_ids)))
+            .order_by(BodyJudgement.claim_id, BodyJudgement.domain)):
+        found.setdefault(claim_id, []).append((domain, value, reason))
+    return found
+
+
 def claim_detail(session: Session, claim_id: int, reader: int | None = None) -> ClaimDetail:
     """Everything about one claim, read as `reader` (None: nobody signed in), which decides
     only which dual-review entries and audit events are visible."""
