@@ -175,3 +175,31 @@ def test_identifier_links_are_the_public_pages() -> None:
         ("PMID 123", "https://pubmed.ncbi.nlm.nih.gov/123/"),
         ("PMC45", "https://pmc.ncbi.nlm.nih.gov/articles/PMC45/")]
     assert assessed.identifier_links(None, "not a number") == []
+
+
+# --- links wherever a citation is shown ------------------------------------------------------
+
+
+def test_the_dashboard_shows_doi_and_pubmed_links_for_citations(
+        shipped_engine: Engine, open_app: Any, make_actor: Any) -> None:  # noqa: F811
+    from tracker.vocabulary import Role
+
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    assert not at.exception
+    [results] = [d.value for d in at.dataframe if "doi" in d.value.columns]
+    dois = [v for v in results["doi"] if isinstance(v, str)]
+    assert dois and all(v.startswith("https://doi.org/10.") for v in dois)
+
+
+def test_citations_show_prints_the_public_addresses(shipped_engine: Engine) -> None:
+    from typer.testing import CliRunner
+
+    from tests.conftest import cli_env
+    from tracker.cli import app
+
+    result = CliRunner().invoke(app, ["citations", "show", "laskowski2011"],
+                                env=cli_env(shipped_engine))
+    assert "https://doi.org/10.1007/s12630-011-9560-0" in result.output
+
+
+from tests.test_dashboard import open_app  # noqa: E402, F401

@@ -33,6 +33,7 @@ from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, PermissionDenied, TrackerError
 from tracker.fetch import is_url
+from tracker.formats.assessed import identifier_links
 from tracker.services import (
     access,
     appraisals,
@@ -844,6 +845,8 @@ def citations_show(key: str, as_json: JsonFlag = False) -> None:
     for label, value in (("DOI", r.doi), ("PMID", r.pmid), ("URL", detail.url)):
         if value:
             typer.echo(f"{label}: {value}")
+    for label, address in identifier_links(r.doi, r.pmid, detail.extra.get("pmcid")):
+        typer.echo(f"  {label}: {address}")
     note = f" — {detail.verification_note}" if detail.verification_note else ""
     typer.echo(f"verified: {'yes' if r.verified else 'no'}{note}")
     if r.retracted:

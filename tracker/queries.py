@@ -729,6 +729,10 @@ class EvidenceRow:
     created_by: str
     created_at: datetime
     version: int
+    #: the study's identifiers, for links to its DOI, PubMed and PubMed Central pages
+    doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
 
 
 _EFFECT_COLUMNS = {"outcome": EvidenceLink.effect_outcome, "measure": EvidenceLink.effect_measure,
@@ -746,7 +750,8 @@ def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
     rows = session.execute(
         select(EvidenceLink, Citation.key, Citation.title, Citation.authors_text, Citation.year,
                Citation.design, Citation.design_source, Citation.verified, Citation.retracted,
-               creator.username, Appraisal.tool, Appraisal.overall, Appraisal.pools)
+               creator.username, Appraisal.tool, Appraisal.overall, Appraisal.pools,
+               Citation.doi, Citation.pmid, Citation.extra)
         .join(Citation, Citation.id == EvidenceLink.citation_id)
         .join(creator, creator.id == EvidenceLink.created_by_id)
         .outerjoin(Appraisal, Appraisal.citation_id == Citation.id)
@@ -761,7 +766,7 @@ def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
         directness.setdefault(link_id, {})[element] = (judgement, reason)
     result = []
     for (link, key, title, authors, year, design, source, verified, retracted, who, tool,
-         overall, pools) in rows:
+         overall, pools, doi, pmid, extra) in rows:
         result.append(EvidenceRow(
             link_id=link.id, claim_id=link.claim_id, citation_id=link.citation_id,
             citation_key=key, citation_title=title, authors=authors, year=year, design=design,
@@ -775,6 +780,7 @@ def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
             effect={name: getattr(link, column.key) for name, column in _EFFECT_COLUMNS.items()},
             appraisal=None if tool is None else (tool, overall, pools),
             created_by=who, created_at=link.created_at, version=link.version,
+            doi=doi, pmid=pmid, pmcid=(extra or {}).get("pmcid"),
         ))
     return sorted(result, key=lambda e: (e.claim_id, e.level or 9, e.stance, e.citation_key))
 

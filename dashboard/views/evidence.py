@@ -68,11 +68,13 @@ def find_citations() -> list[queries.CitationRow]:
     st.dataframe(
         [{"key": r.key, "title": r.title, "authors": r.authors, "year": r.year,
           "design": r.design or "unknown", "level": r.level, "verified": r.verified,
-          "retracted": r.retracted, "links": r.links, "doi": r.doi or ""} for r in rows],
+          "retracted": r.retracted, "links": r.links, **ui.identifier_cells(r.doi, r.pmid)}
+         for r in rows],
         hide_index=True, key=RESULTS_KEY, on_select=picked, selection_mode="single-row",
         column_config={"title": st.column_config.TextColumn("Title", width="large"),
                        "year": st.column_config.NumberColumn("Year", format="%d"),
-                       "level": st.column_config.NumberColumn("CEBM level")})
+                       "level": st.column_config.NumberColumn("CEBM level"),
+                       **ui.IDENTIFIER_COLUMNS})
     return rows
 
 
