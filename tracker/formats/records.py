@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from tracker import bibtex
 from tracker.bibtex import CitationRecord, KnownEntry, ParsedBib, Person, Problem
@@ -99,6 +100,7 @@ def refuse_text(text: str, source: str, records: int, what: str) -> Problem | No
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def person_from_text(name: str) -> Person | None:
     """"Family, Given" (RIS, MEDLINE FAU) -> Person; a name without a comma is kept whole as
     a corporate (or single) name. A suffix after a second comma ("Jr.") joins the family."""

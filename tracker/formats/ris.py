@@ -69,18 +69,12 @@ _BOOKISH = frozenset({"book", "incollection", "inbook", "proceedings"})
 _PMID = re.compile(r"^\s*pmid:?\s*(\d{1,9})\s*$", re.IGNORECASE)
 _PMCID = re.compile(r"^\s*pmcid:?\s*(PMC\d{1,12})\s*$", re.IGNORECASE)
 _PARSER = rispy.RisParser()
+_IDENTIFIER_KEYS = ("accession_number", "notes", *(f"custom{i}" for i in range(1, 9)))
 
 
 def ris_type(entry_type: str, extra: Mapping[str, str]) -> str:
     """The RIS type written for a record: its own (``ristype``), else its entry type's."""
     return extra.get("ristype") or _WRITTEN.get(entry_type, "GEN")
-
-
-def _tag(line: str) -> str | None:
-    """rispy's own test of a tag line ("XY  - value")."""
-    if line[2:5] == "  -" and line[:2].isupper() and line[0:1].isalpha():
-        return line[:2]
-    return None
 
 
 def _split(text: str, source: str) -> tuple[list[tuple[int, int, list[str]]], list[Problem], int]:
@@ -99,17 +93,18 @@ def _split(text: str, source: str) -> tuple[list[tuple[int, int, list[str]]], li
                                 f"record has no end line 'ER  -' before {at}; it was cut short "
                                 "(truncated or damaged): nothing of it was imported", found))
 
-    for index, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
-        tag = _tag(line)
-        if tag == "TY":
+    lines = text.split("\n")
+    if "\r" in text:
+        lines = [line.rstrip("\r") for line in lines]
+    for index, line in enumerate(lines, start=1):
+        if line.startswith("TY  -"):  # rispy's tag test, for the two tags that frame a record
             if current is not None:
                 cut_short(f"the next record on line {index}")
             found += 1
             current, start = [line], index
         elif current is None:
             continue  # a "1." header, a blank line, text between records: not a record
-        elif tag == "ER":
+        elif line.startswith("ER  -"):
             current.append(line)
             records.append((found, start, current))
             current = None
@@ -140,6 +135,8 @@ def _people(names: Iterable[str]) -> tuple[bibtex.Person, ...]:
 def _identifiers(entry: Mapping[str, Any], unknown: Mapping[str, list[str]], fields: Fields
                  ) -> None:
     """PMID / PMCID from AN, C1-C8 and N1 ("PMID: n", "PMCID: PMCn"), as exporters write."""
+    if not any(key in entry for key in _IDENTIFIER_KEYS):
+        return
     accession = _text(entry.get("accession_number"))
     database = f"{_text(entry.get('name_of_database'))} {_text(entry.get('database_provider'))}"
     candidates = [accession, *(_text(entry.get(f"custom{i}")) for i in range(1, 9)),
