@@ -624,6 +624,11 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
     with evidence_tab:
         table(evidence_rows(detail.evidence, detail.appraisals), EVIDENCE_COLUMNS,
               empty="No evidence linked yet.")
+        for notice in detail.notices:
+            when = notice.notice_date.isoformat() if notice.notice_date else "undated"
+            st.caption(f":material/report: {escape_markdown(notice.citation_key)}: "
+                       f"{escape_markdown(notice.nature)} ({when}, Retraction Watch "
+                       f"{escape_markdown(notice.record_id)}) {escape_markdown(notice.reason)}")
         if detail.dual:
             st.caption("Dual review (entries show once both reviewers' are in)")
             table([{"item": f"#{d.id}", "judgement": d.kind, "study": d.citation_key,

@@ -113,6 +113,8 @@ def test_a_retraction_regrades_and_flags_every_claim_whose_verdict_changed(
         flag = session.scalar(select(Flag).where(Flag.claim_id == claim))
         assert flag is not None and flag.kind == FlagKind.OTHER.value
         assert "supported to insufficient" in flag.reason and "laskowski2011" in flag.reason
+        notices = queries.claim_detail(session, claim).notices
+        assert [(n.citation_key, n.nature) for n in notices] == [("laskowski2011", "retraction")]
 
 
 def test_only_admins_check_retractions(engine: Engine, make_actor: MakeActor) -> None:

@@ -911,6 +911,8 @@ class ClaimDetail:
     #: Dual review of the claim, its parts and its studies' appraisals, entries as `reader`
     #: may see them (`dual_items`).
     dual: list[DualItemRow] = field(default_factory=list)
+    #: notices about the linked studies (retractions, expressions of concern, corrections)
+    notices: list[NoticeRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -988,7 +990,7 @@ def claim_detail(session: Session, claim_id: int, reader: int | None = None) -> 
         signed_off_status=model.signed_off_status, parts=parts,
         restates=claim(session, model.restates_id) if model.restates_id else None,
         restated_by=restated_by,
-        evidence=linked,
+        evidence=linked, notices=retraction_notices(session, [e.citation_id for e in linked]),
         flags=flags(session, claim_id=claim_id), questions=question_titles,
         history=history(session, claim_id=claim_id, limit=100, reader=reader),
         list_items=list(model.list_items or []),
