@@ -183,8 +183,9 @@ def _year(fields: Fields, latest: int) -> int | None:
     return None
 
 
-def _record(fields: Fields, key: str, digest: str, latest: int) -> CitationRecord | None:
-    """Validate `fields` (appending issues) and build the record, as BibTeX's entries are."""
+def _record(fields: Fields, own: str, digest: str, latest: int) -> CitationRecord | None:
+    """Validate `fields` (appending issues) and build the record, as BibTeX's entries are;
+    its key is `own` (the record's usable identifier), else one made from it."""
     _limits(fields)
     if fields.issues:
         return None
@@ -212,7 +213,8 @@ def _record(fields: Fields, key: str, digest: str, latest: int) -> CitationRecor
         studydesign=None, keywords=fields.keywords, title=title, abstract=fields.abstract,
         entry_type=fields.entry_type)
     return CitationRecord(
-        key=key, entry_type=fields.entry_type, title=title, authors=fields.authors,
+        key=own or _made_key(fields, year), entry_type=fields.entry_type, title=title,
+        authors=fields.authors,
         others=fields.others, editors=fields.editors, year=year,
         container=fields.container or None, volume=fields.volume or None,
         number=fields.issue or None,
@@ -247,12 +249,9 @@ def parse_records(
         if into is not None:
             skipped.append(KnownEntry(own or into, draft.line or 0, draft.number, into))
             continue
-        year = None
-        record = _record(draft, own or "", digest, latest)
+        record = _record(draft, own, digest, latest)
         if record is not None:
-            year = record.year
-            key = own or _made_key(draft, year)
-            valid.append(record if record.key == key else _with_key(record, key))
+            valid.append(record)
             continue
         where = "" if draft.line is not None else f"record {draft.number}: "
         for name, message in draft.issues:
