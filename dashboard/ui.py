@@ -24,6 +24,7 @@ from dashboard import sessions
 from tracker import db, grading, queries
 from tracker.config import load_settings
 from tracker.errors import TrackerError
+from tracker.formats import assessed
 from tracker.services import access, users
 from tracker.services.access import Actor
 from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
@@ -521,10 +522,30 @@ def evidence_rows(rows: Iterable[queries.EvidenceRow],
          "participants": e.effect.get("participants"),
          "level": e.level, "judgements": judgement_text(e.judgements), "note": e.note,
          "title": e.citation_title, "year": e.year, "locator": e.locator,
-         "verified": e.verified, "retracted": e.retracted, "claim": e.claim_id,
+         "verified": e.verified, "retracted": e.retracted,
+         **identifier_cells(e.doi, e.pmid, e.pmcid), "claim": e.claim_id,
          "link": e.link_id, "added": e.created_at, "by": e.created_by}
         for e in rows
     ]
+
+
+def identifier_cells(doi: str | None, pmid: str | None, pmcid: str | None = None
+                     ) -> dict[str, str | None]:
+    """A study's DOI, PubMed and PubMed Central addresses, as table cells that
+    `IDENTIFIER_COLUMNS` shows as links (None where it has none)."""
+    links = {label.split(" ")[0].split(":")[0]: address
+             for label, address in assessed.identifier_links(doi, pmid, pmcid)}
+    return {"doi": links.get("doi"), "pubmed": links.get("PMID"),
+            "pmc": next((a for k, a in links.items() if k.startswith("PMC")), None)}
+
+
+IDENTIFIER_COLUMNS = {
+    "doi": st.column_config.LinkColumn("DOI", display_text=r"https://doi\.org/(.*)"),
+    "pubmed": st.column_config.LinkColumn(
+        "PubMed", display_text=r"https://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/"),
+    "pmc": st.column_config.LinkColumn(
+        "PMC", display_text=r"https://pmc\.ncbi\.nlm\.nih\.gov/articles/(PMC\d+)/"),
+}
 
 
 EVIDENCE_COLUMNS = {
@@ -535,6 +556,7 @@ EVIDENCE_COLUMNS = {
     "level": st.column_config.NumberColumn("CEBM level", help="Oxford CEBM 2011: 1 is best"),
     "note": st.column_config.TextColumn("Note", width="medium"),
     "added": st.column_config.DatetimeColumn("Added", format="YYYY-MM-DD HH:mm"),
+    **IDENTIFIER_COLUMNS,
 }
 
 
@@ -604,6 +626,11 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
     with evidence_tab:
         table(evidence_rows(detail.evidence, detail.appraisals), EVIDENCE_COLUMNS,
               empty="No evidence linked yet.")
+        for notice in detail.notices:
+            when = notice.notice_date.isoformat() if notice.notice_date else "undated"
+            st.caption(f":material/report: {escape_markdown(notice.citation_key)}: "
+                       f"{escape_markdown(notice.nature)} ({when}, Retraction Watch "
+                       f"{escape_markdown(notice.record_id)}) {escape_markdown(notice.reason)}")
         if detail.dual:
             st.caption("Dual review (entries show once both reviewers' are in)")
             table([{"item": f"#{d.id}", "judgement": d.kind, "study": d.citation_key,

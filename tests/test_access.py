@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 
 import tracker.services
 from tests.conftest import ARTICLE, ROOT, cli_env
-from tracker import db, queries
+from tracker import db, queries, retractions
 from tracker.cli import app
 from tracker.errors import Conflict, NotFound, PermissionDenied
 from tracker.models import ApiToken, AuditEvent, Base, Claim, SignInAttempt
@@ -42,11 +42,12 @@ from tracker.services import (
     flags,
     questions,
     review,
-    tags,
     scorecard,
+    tags,
     users,
     wording,
 )
+from tracker.services import retractions as retractions_service
 from tracker.services.access import USE_CASES, Actor, system_actor
 from tracker.vocabulary import (
     AppraisalTool,
@@ -83,6 +84,11 @@ DUAL_ARTICLE = ("# Dual access test\n\nKetamine lowers pain scores after surgery
                 "Ketamine reduces opioid use after surgery.\n")
 NEW_BIB = ("@article{accesstest3, title = {A third access test trial}, author = {Poe, Pat}, "
            "year = {2022}, journal = {Journal of Tests}}")
+#: A correction notice about accesstest1, in the Retraction Watch CSV layout.
+CORRECTION_CSV = ("Record ID,RetractionNature,RetractionDate,RetractionDOI,RetractionPubMedID,"
+                  "OriginalPaperDOI,OriginalPaperPubMedID,Reason\n"
+                  "1,Correction,1/2/2024 0:00,10.1000/access.1.corr,0,10.1000/access.1,0,"
+                  "+Error in Table;\n")
 COPY = "access-copy"  # a second copy of the shipped article: fresh claims, nothing linked
 SPLIT_PARTS = ["Ketamine can reduce the need for opioid medications",
                "lowering the risk of addiction"]
@@ -277,6 +283,9 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
             s, a, copy, "hnr", "availability", "access test"), "scorecard.clear"),
         "citation.retract": one(lambda s, a: citations.set_retracted(
             s, a, first, True, "notice"), "citation.retract"),
+        "citations.check-retractions": one(lambda s, a: retractions_service.check_retractions(
+            s, a, retractions.parse_notices(CORRECTION_CSV, "notices.csv")),
+            "citations.check-retractions"),
         "document.resources": one(lambda s, a: citations.register_resources(s, a, copy),
                                   "document.resources"),
         "document.ingest": one(lambda s, a: articles.ingest(s, a, small), "document.ingest"),

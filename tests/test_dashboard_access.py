@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import element_tree as et
 
 from dashboard import ui
+from tests.conftest import ROOT
 from tests.test_access import snapshot
 from tests.test_dashboard import (
     APP,
@@ -46,7 +47,7 @@ from tracker.services import (
     scorecard,
     users,
 )
-from tracker.services.access import USE_CASES, Actor, system_actor
+from tracker.services.access import USE_CASES, Actor, system_actor, with_article
 from tracker.vocabulary import FlagKind, FlagState, Role, Stance, StudyDesign
 
 MakeActor = Callable[[Engine, Role], Actor]
@@ -55,7 +56,8 @@ PASSWORD = "password-1"  # conftest's make_actor test password
 TABS = ["Find and link", "Edit or remove a link", "Import BibTeX"]
 #: The use cases each page offers (pages not listed offer none).
 PAGE_USES: dict[str, set[str]] = {
-    "evidence": {"evidence.link", "evidence.edit", "evidence.unlink", "citations.import"},
+    "evidence": {"evidence.link", "evidence.edit", "evidence.unlink", "citations.import",
+                 "citations.check-retractions"},
     "queue": {"flag.raise", "flag.resolve", "flag.dismiss", "claim.override",
               "claim.override-clear", "claim.sign-off"},
     "questions": {"question.update"},
@@ -69,6 +71,7 @@ PAGE_USES: dict[str, set[str]] = {
 #: Button label → the use case it runs ("Close the flag" runs the outcomes its radio offers).
 CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Remove link": "evidence.unlink", "Import": "citations.import",
+            "Check retraction notices": "citations.check-retractions",
             "Raise flag": "flag.raise", "Override": "claim.override",
             "Follow the rules again (clear the override)": "claim.override-clear",
             "Save": "question.update", "Save the appraisal": "citation.appraise",
@@ -297,6 +300,14 @@ def _fill_import(at: AppTest, engine: Engine, claim: int) -> Any:
     return button(at, "Import")
 
 
+def _fill_retractions(at: AppTest, engine: Engine, claim: int) -> Any:
+    evidence_tab(at, "Import BibTeX")
+    csv_file = ROOT / "tests" / "fixtures" / "formats" / "retractions.csv"
+    at.file_uploader(key="retraction_file").set_value(
+        ("retractions.csv", csv_file.read_bytes(), "text/csv"))
+    return button(at, "Check retraction notices")
+
+
 def _fill_appraise(at: AppTest, engine: Engine, claim: int) -> Any:
     appraisal_tab(at, "Appraise a study")
     at.text_input(key="appraise_search").input("sigtermans").run()
@@ -414,6 +425,7 @@ FORCED: dict[str, tuple[str, Callable[[AppTest, Engine, int], Any]]] = {
     "evidence.edit": ("evidence", _fill_edit("Save changes")),
     "evidence.unlink": ("evidence", _fill_edit("Remove link")),
     "citations.import": ("evidence", _fill_import),
+    "citations.check-retractions": ("evidence", _fill_retractions),
 }
 
 
@@ -441,7 +453,8 @@ def test_a_control_forced_below_its_role_is_refused_and_changes_nothing(
     control.click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert [plain(e.value) for e in at.error] == [
-        f"{actor.username} is a {below(needed).value}; {USE_CASES[use].doing} needs the "
+        f"{actor.username} is {with_article(below(needed).value)}; {USE_CASES[use].doing} "
+        "needs the "
         f"{needed.value} role"]
     assert snapshot(engine) == before
 

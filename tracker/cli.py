@@ -28,13 +28,13 @@ try:  # Typer 0.2x vendors its own copy of Click
 except ImportError:  # pragma: no cover - older Typer uses Click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from tracker import bibtex, db, exports, finder, queries, sof
-from tracker import bibtex, db, exports, finder, queries
+from tracker import bibtex, db, exports, finder, formats, queries, retractions, sof
 from tracker import scorecard as scorecards
 from tracker.backup import restore_backup, write_backup
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, PermissionDenied, TrackerError
 from tracker.fetch import is_url
+from tracker.formats.assessed import identifier_links
 from tracker.services import (
     access,
     appraisals,
@@ -49,6 +49,7 @@ from tracker.services import (
     wording,
 )
 from tracker.services import questions as questions_service
+from tracker.services import retractions as retractions_service
 from tracker.services import scorecard as scorecard_service
 from tracker.services import setup as setup_service
 from tracker.services.access import Actor, actor_named
@@ -61,8 +62,8 @@ from tracker.vocabulary import (
     Concern,
     FlagKind,
     FlagState,
-    PicoFacet,
     Instrument,
+    PicoFacet,
     Pools,
     Priority,
     QuestionStatus,
@@ -77,9 +78,24 @@ from tracker.vocabulary import (
 
 class ExportFormat(StrEnum):
     BIBTEX = "bibtex"
+    RIS = "ris"
+    CSL_JSON = "csl-json"
     CSV = "csv"
     JSON = "json"
     REPORT = "report"
+    ANNOTATIONS = "annotations"
+    CITO = "cito"
+    FHIR = "fhir"
+
+
+class ReferenceFormat(StrEnum):
+    """`tracker.formats.FORMATS`, or detected from the file."""
+
+    AUTO = "auto"
+    BIBTEX = "bibtex"
+    RIS = "ris"
+    PUBMED = "pubmed"
+    CSL_JSON = "csl-json"
 
 
 class _Group(TyperGroup):
@@ -699,16 +715,21 @@ app.add_typer(citations_app, name="citations")
 
 @app.command("import-bib")
 def import_bib(
-    files: Annotated[list[Path], typer.Argument(help="BibTeX files")],
+    files: Annotated[list[Path], typer.Argument(
+        help="BibTeX, RIS, PubMed (MEDLINE/.nbib) or CSL-JSON files")],
     strict: Annotated[bool, typer.Option("--strict", help="any problem: import nothing")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
     encoding: Annotated[str | None, typer.Option(
         help="the files' encoding when they are not UTF-8 (latin-1, latin-2, latin-9, "
              "cp1252, ...); default: detected")] = None,
+    fmt: Annotated[ReferenceFormat, typer.Option(
+        "--format", help="the files' format; auto: by suffix (.bib .ris .nbib .json), else "
+                         "by the first line")] = ReferenceFormat.AUTO,
     as_user: AsUser = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Import citations from BibTeX (Zotero, JabRef, PubMed, journal pages). Exit 1 when
+    """Import citations from BibTeX, RIS, PubMed MEDLINE (.nbib) or CSL-JSON (Zotero,
+    EndNote, Covidence, Rayyan, PubMed, journal pages) through one pipeline. Exit 1 when
     --strict refused the import because of a problem; 2 when a file is refused whole."""
     sources = []
     for path in files:  # read and parse before the write transaction: no lock held meanwhile
@@ -716,7 +737,9 @@ def import_bib(
             decoded = bibtex.decode_bib_file(path, encoding)
         except bibtex.BibFileError as exc:
             raise InvalidInput(str(exc)) from None
-        sources.append(citations.BibSource(str(path), decoded.text, decoded))
+        given = (formats.detect_format(path.name, decoded.text)
+                 if fmt is ReferenceFormat.AUTO else fmt.value)
+        sources.append(citations.BibSource(str(path), decoded.text, decoded, given))
     show_progress = sys.stderr.isatty() and not as_json
     with _acting(as_user) as acting, _progress(show_progress) as progress:
         with db.reading(acting.engine) as session:
@@ -831,10 +854,17 @@ def citations_show(key: str, as_json: JsonFlag = False) -> None:
     for label, value in (("DOI", r.doi), ("PMID", r.pmid), ("URL", detail.url)):
         if value:
             typer.echo(f"{label}: {value}")
+    for label, address in identifier_links(r.doi, r.pmid, detail.extra.get("pmcid")):
+        typer.echo(f"  {label}: {address}")
     note = f" — {detail.verification_note}" if detail.verification_note else ""
     typer.echo(f"verified: {'yes' if r.verified else 'no'}{note}")
     if r.retracted:
         typer.echo(f"RETRACTED: {detail.retraction_note}")
+    for notice in detail.notices:
+        when = notice.notice_date.isoformat() if notice.notice_date else "undated"
+        where = f" doi:{notice.notice_doi}" if notice.notice_doi else ""
+        typer.echo(f"notice: {notice.nature} ({when}, Retraction Watch {notice.record_id}"
+                   f"{where}) {notice.reason}")
     if detail.extra.get("finding"):
         typer.echo(f"finding: {detail.extra['finding']}")
     if detail.appraisal is not None:
@@ -887,16 +917,54 @@ def citations_retract(
     typer.echo(f"{key}: {'no longer retracted' if undo else 'retracted'}")
 
 
+@citations_app.command("check-retractions")
+def citations_check_retractions(
+    file: Annotated[Path, typer.Argument(
+        help="the Retraction Watch database as CSV (the layout Crossref publishes)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="report, write nothing")] = False,
+    as_user: AsUser = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Match retraction notices (retractions, expressions of concern, corrections) to the
+    citations by DOI and PMID (admins): record each on its citation, mark retractions (they
+    stop counting), regrade, and flag every claim whose verdict changed."""
+    try:
+        notices = retractions.read_notice_file(file)
+    except retractions.NoticeFileError as exc:
+        raise InvalidInput(str(exc)) from None
+    with _write(as_user) as (session, actor):
+        report = retractions_service.check_retractions(session, actor, notices,
+                                                       dry_run=dry_run)
+    if as_json:
+        _print_json({"summary": report.summary(), **dataclasses.asdict(report)})
+        return
+    verb = "would record" if dry_run else "recorded"
+    typer.echo(f"{verb} {len(report.recorded)} notices ({report.already} recorded before; "
+               f"{report.unmatched} about papers not in the library, of {report.rows} rows); "
+               f"{len(report.retracted)} citations retracted; {len(report.changed)} claims "
+               "changed verdict and were flagged")
+    for match in report.recorded:
+        typer.echo(f"  {match.citation_key}: {match.nature} (Retraction Watch "
+                   f"{match.record_id}, same {match.matched_on}, line {match.line})")
+    for claim_id, before, after in report.changed:
+        typer.echo(f"  claim #{claim_id}: {before} → {after} (flagged)")
+    for line, column, message in report.problems:
+        typer.echo(f"  {file}: {line}: {column}: {message}", err=True)
+
+
 @app.command("export")
 def export(
-    fmt: Annotated[ExportFormat, typer.Argument(help="bibtex, csv, json or report")],
+    fmt: Annotated[ExportFormat, typer.Argument(
+        help="the library: bibtex, ris, csl-json, csv, json; a document's claims: report, "
+             "annotations (W3C Web Annotation), cito (Turtle), fhir (R5 Evidence)")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")]
     = None,
     document: DocumentOpt = None,
     only_document: Annotated[bool, typer.Option(
         "--linked", help="only citations linked to the document")] = False,
 ) -> None:
-    """Export the library (BibTeX, CSV, JSON with evidence links) or an annotated report."""
+    """Export the library (BibTeX, RIS, CSL-JSON, CSV, JSON with evidence links), or a
+    document's claims: an annotated report, W3C Web Annotations, CiTO or FHIR Evidence."""
     with _read() as session:
         text = exports.export(session, fmt.value, document_slug=document,
                               linked_only=only_document)

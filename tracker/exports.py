@@ -1,5 +1,5 @@
-"""What the tracker holds, written out: BibTeX, CSV, JSON (with evidence links as CiTO terms),
-and an annotated Markdown report of an article for editors to send round."""
+"""What the tracker holds, written out: BibTeX, RIS, CSL-JSON, CSV, JSON (with evidence links
+as CiTO terms), and an annotated Markdown report of an article for editors to send round."""
 
 from __future__ import annotations
 
@@ -15,12 +15,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker import bibtex, queries
+from tracker import bibtex, formats, queries
+from tracker.formats import annotation, assessed, cito, fhir
 from tracker.scorecard import Scorecard
 from tracker.services import citations
 from tracker.vocabulary import STATUS_LABELS, Instrument
 
-FORMATS = ("bibtex", "csv", "json", "report")
+FORMATS = ("bibtex", "ris", "csl-json", "csv", "json", "report", "annotations", "cito",
+           "fhir")
+#: The formats about a document's claims (the others are the reference library).
+CLAIM_FORMATS = ("report", "annotations", "cito", "fhir")
 DISCLAIMER = ("Evidence Tracker records published evidence for the claims of an article. "
               "It gives no medical advice.")
 STATUS_MARK = {status.value: label for status, label in STATUS_LABELS.items()}
@@ -32,12 +36,18 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
         raise ValueError(f"unknown export format {fmt!r}")
     if fmt == "report":
         return report(session, queries.resolve_document(session, document_slug).id)
+    if fmt in CLAIM_FORMATS:
+        return claim_export(session, fmt, queries.resolve_document(session, document_slug).id)
     document_id = None
     if linked_only or fmt == "json":
         document_id = queries.resolve_document(session, document_slug).id
     records = citations.export_records(session, document_id=document_id if linked_only else None)
     if fmt == "bibtex":
         return bibtex.to_bibtex(records)
+    if fmt == "ris":
+        return formats.to_ris(records)
+    if fmt == "csl-json":
+        return formats.to_csl_json(records)
     if fmt == "csv":
         return bibtex.to_csv(records)
     assert document_id is not None
@@ -65,6 +75,54 @@ def _json(session: Session, document_id: int, records: list[bibtex.CitationRecor
         "citations": json.loads(bibtex.to_json(records)),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def assessed_claims(session: Session, document_id: int
+                    ) -> tuple[assessed.Article, list[assessed.AssessedClaim]]:
+    """A document's live claims with their verdicts, spans and studies, as plain data for
+    the Web Annotation, CiTO and FHIR writers (`tracker.formats`)."""
+    anchors = queries.claim_anchors(session, document_id)
+    rows = [r for r in queries.claims(session, document_id=document_id) if not r.retired]
+    links = queries.evidence(session, [r.id for r in rows])
+    keys = {link.citation_key for link in links}
+    records = {r.key: r for r in citations.export_records(session, document_id=document_id)
+               if r.key in keys}
+    body = queries.body_judgements(session, [r.id for r in rows])
+    by_claim: dict[int, list[assessed.Study]] = {}
+    for link in links:
+        record = records.get(link.citation_key)
+        by_claim.setdefault(link.claim_id, []).append(assessed.Study(
+            key=link.citation_key, title=link.citation_title, year=link.year,
+            authors=link.authors, doi=record.doi if record else None,
+            pmid=record.pmid if record else None,
+            pmcid=record.extra.get("pmcid") if record else None, stance=link.stance,
+            cito=link.cito, verified=link.verified, retracted=link.retracted,
+            design=link.design, effect=dict(link.effect)))
+    address = anchors.source_url or f"urn:evidence-tracker:document:{anchors.slug}"
+    article = assessed.Article(anchors.slug, anchors.title, address, anchors.source_text,
+                               anchors.language)
+    claims = [assessed.AssessedClaim(
+        id=r.id, text=r.text, section=tuple(r.section), status=r.status,
+        certainty=r.certainty, explanation=r.explanation, track=r.track,
+        span=anchors.spans.get(r.id), studies=tuple(by_claim.get(r.id, ())),
+        body=tuple(body.get(r.id, ()))) for r in rows]
+    return article, claims
+
+
+def claim_export(session: Session, fmt: str, document_id: int) -> str:
+    """A document's claims as Web Annotations (JSON-LD), CiTO (Turtle) or FHIR (JSON)."""
+    if fmt == "report":
+        return report(session, document_id)
+    article, claims = assessed_claims(session, document_id)
+    now = datetime.now(UTC)
+    if fmt == "annotations":
+        collection = annotation.annotation_collection(article, claims, now)
+        return json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "cito":
+        return cito.to_turtle(article, claims)
+    if fmt == "fhir":
+        return fhir.evidence_bundle(claims, now).model_dump_json(indent=2) + "\n"
+    raise ValueError(f"unknown claim export format {fmt!r}")
 
 
 def plain(value: Any) -> Any:

@@ -19,7 +19,7 @@ from tracker.errors import InvalidInput
 
 MB = 1024 * 1024
 
-# --- BibTeX -----------------------------------------------------------------------------------
+# --- BibTeX (and RIS, PubMed, CSL-JSON: the same limits, records for entries) -----------------
 
 #: A .bib file or upload, in bytes (the dashboard's upload limit is the same, in MB).
 MAX_BIB_FILE_BYTES = 64 * MB
@@ -28,6 +28,9 @@ MAX_BIB_TEXT_CHARS = MAX_BIB_FILE_BYTES
 #: Blocks (entries, @string, @comment, @preamble) in one file, counted before the file is split:
 #: each costs the splitter time and about 1 kB of memory.
 MAX_BIB_BLOCKS = 250_000
+#: A Retraction Watch CSV (`tracker citations check-retractions`; the whole database is about
+#: 60 MB in 2026).
+MAX_NOTICE_FILE_BYTES = 256 * MB
 #: Entries in one import, summed over its files.
 MAX_IMPORT_ENTRIES = 200_000
 #: One entry's text, from its ``@`` to its closing brace.

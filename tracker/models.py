@@ -7,13 +7,14 @@ concurrently carry a `version` column used for optimistic locking.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -44,8 +45,9 @@ from tracker.vocabulary import (
     DirectnessElement,
     FlagKind,
     FlagState,
-    PicoFacet,
     Instrument,
+    NoticeNature,
+    PicoFacet,
     Pools,
     Priority,
     QuestionStatus,
@@ -858,3 +860,30 @@ class ScorecardRating(Base):
     __mapper_args__ = {"version_id_col": version}
     # The unique constraint's index serves "this document's ratings" too.
     __table_args__ = (UniqueConstraint("document_id", "instrument", "criterion"),)
+
+
+class RetractionNotice(Base):
+    """A notice about a cited paper (retraction, expression of concern, correction,
+    reinstatement) read from the Retraction Watch database (`tracker citations
+    check-retractions`), matched to the citation by DOI or PMID. A retraction also marks the
+    citation `retracted` (it stops counting); the others are shown beside it."""
+
+    __tablename__ = "retraction_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citation_id: Mapped[int] = mapped_column(ForeignKey("citations.id", ondelete="CASCADE"),
+                                             index=True)
+    #: the database's "Record ID" (the notice's identity there)
+    record_id: Mapped[str] = mapped_column(String(32))
+    nature: Mapped[str] = mapped_column(String(32), info=vocabulary(NoticeNature))
+    notice_date: Mapped[date | None] = mapped_column(Date)
+    notice_doi: Mapped[str | None] = mapped_column(String(255))
+    notice_pmid: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: "doi" or "pmid": what matched the citation
+    matched_on: Mapped[str] = mapped_column(String(8))
+    source_file: Mapped[str] = mapped_column(String(1000))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("citation_id", "record_id"),)

@@ -56,6 +56,7 @@ from tracker.models import (
     QuestionClaim,
     QuestionEvidence,
     Resource,
+    RetractionNotice,
     ReviewAssignment,
     ScorecardRating,
     Section,
@@ -736,6 +737,10 @@ class EvidenceRow:
     created_by: str
     created_at: datetime
     version: int
+    #: the study's identifiers, for links to its DOI, PubMed and PubMed Central pages
+    doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
 
 
 _EFFECT_COLUMNS = {"outcome": EvidenceLink.effect_outcome, "measure": EvidenceLink.effect_measure,
@@ -753,7 +758,8 @@ def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
     rows = session.execute(
         select(EvidenceLink, Citation.key, Citation.title, Citation.authors_text, Citation.year,
                Citation.design, Citation.design_source, Citation.verified, Citation.retracted,
-               creator.username, Appraisal.tool, Appraisal.overall, Appraisal.pools)
+               creator.username, Appraisal.tool, Appraisal.overall, Appraisal.pools,
+               Citation.doi, Citation.pmid, Citation.extra)
         .join(Citation, Citation.id == EvidenceLink.citation_id)
         .join(creator, creator.id == EvidenceLink.created_by_id)
         .outerjoin(Appraisal, Appraisal.citation_id == Citation.id)
@@ -768,7 +774,7 @@ def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
         directness.setdefault(link_id, {})[element] = (judgement, reason)
     result = []
     for (link, key, title, authors, year, design, source, verified, retracted, who, tool,
-         overall, pools) in rows:
+         overall, pools, doi, pmid, extra) in rows:
         result.append(EvidenceRow(
             link_id=link.id, claim_id=link.claim_id, citation_id=link.citation_id,
             citation_key=key, citation_title=title, authors=authors, year=year, design=design,
@@ -782,6 +788,7 @@ def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
             effect={name: getattr(link, column.key) for name, column in _EFFECT_COLUMNS.items()},
             appraisal=None if tool is None else (tool, overall, pools),
             created_by=who, created_at=link.created_at, version=link.version,
+            doi=doi, pmid=pmid, pmcid=(extra or {}).get("pmcid"),
         ))
     return sorted(result, key=lambda e: (e.claim_id, e.level or 9, e.stance, e.citation_key))
 
@@ -912,6 +919,47 @@ class ClaimDetail:
     #: Dual review of the claim, its parts and its studies' appraisals, entries as `reader`
     #: may see them (`dual_items`).
     dual: list[DualItemRow] = field(default_factory=list)
+    #: notices about the linked studies (retractions, expressions of concern, corrections)
+    notices: list[NoticeRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimAnchors:
+    """Where a document's claims stand in the text the tracker stored (for annotations that
+    anchor over the original): the text, its address, and each claim's character span."""
+
+    slug: str
+    title: str
+    source_text: str
+    source_url: str | None
+    source_path: str
+    language: str | None
+    spans: dict[int, tuple[int, int]]
+
+
+def claim_anchors(session: Session, document_id: int) -> ClaimAnchors:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document #{document_id}")
+    spans = {cid: (start, end) for cid, start, end in session.execute(
+        select(Claim.id, Claim.span_start, Claim.span_end).where(
+            Claim.document_id == document_id, Claim.retired.is_(False)))}
+    return ClaimAnchors(document.slug, document.title, document.source_text,
+                        document.source_url, document.source_path, document.language, spans)
+
+
+def body_judgements(session: Session, claim_ids: Sequence[int]
+                    ) -> dict[int, list[tuple[str, str, str]]]:
+    """Each claim's judgements of its whole body of evidence: (domain, value, reason)."""
+    found: dict[int, list[tuple[str, str, str]]] = {}
+    if not claim_ids:
+        return found
+    for claim_id, domain, value, reason in session.execute(
+            select(BodyJudgement.claim_id, BodyJudgement.domain, BodyJudgement.value,
+                   BodyJudgement.reason).where(BodyJudgement.claim_id.in_(list(claim_ids)))
+            .order_by(BodyJudgement.claim_id, BodyJudgement.domain)):
+        found.setdefault(claim_id, []).append((domain, value, reason))
+    return found
 
 
 def claim_detail(session: Session, claim_id: int, reader: int | None = None) -> ClaimDetail:
@@ -950,7 +998,7 @@ def claim_detail(session: Session, claim_id: int, reader: int | None = None) -> 
         signed_off_status=model.signed_off_status, parts=parts,
         restates=claim(session, model.restates_id) if model.restates_id else None,
         restated_by=restated_by,
-        evidence=linked,
+        evidence=linked, notices=retraction_notices(session, [e.citation_id for e in linked]),
         flags=flags(session, claim_id=claim_id), questions=question_titles,
         history=history(session, claim_id=claim_id, limit=100, reader=reader),
         list_items=list(model.list_items or []),
@@ -1168,6 +1216,39 @@ class CitationDetail:
     claims: list[tuple[int, str, str]]  # (claim id, stance, claim text)
     appraisal: AppraisalRow | None
     tool: str | None  # the appraisal tool its design calls for (None: GRADE does not rate it)
+    #: notices about the paper (retractions, expressions of concern, corrections), newest first
+    notices: list[NoticeRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRow:
+    """A Retraction Watch notice recorded on a citation."""
+
+    citation_key: str
+    record_id: str
+    nature: str
+    notice_date: date | None
+    notice_doi: str | None
+    notice_pmid: str | None
+    reason: str
+    matched_on: str
+
+
+def retraction_notices(session: Session, citation_ids: Sequence[int]) -> list[NoticeRow]:
+    """The notices recorded on these citations, newest first (for a citation's page, the
+    evidence lists and `tracker citations show`)."""
+    if not citation_ids:
+        return []
+    rows = session.execute(
+        select(Citation.key, RetractionNotice.record_id, RetractionNotice.nature,
+               RetractionNotice.notice_date, RetractionNotice.notice_doi,
+               RetractionNotice.notice_pmid, RetractionNotice.reason,
+               RetractionNotice.matched_on)
+        .join(Citation, Citation.id == RetractionNotice.citation_id)
+        .where(RetractionNotice.citation_id.in_(list(citation_ids)))
+        .order_by(Citation.key, RetractionNotice.notice_date.desc(),
+                  RetractionNotice.record_id))
+    return [NoticeRow(*row) for row in rows]
 
 
 def citation_detail(session: Session, key: str) -> CitationDetail:
@@ -1193,7 +1274,7 @@ def citation_detail(session: Session, key: str) -> CitationDetail:
         retraction_note=citation.retraction_note, extra=dict(citation.extra), raw=citation.raw,
         source=source, imported_at=citation.imported_at, topics=found_topics, claims=linked,
         appraisal=appraisals(session, [citation.id]).get(citation.key),
-        tool=_tool_of(citation.design),
+        tool=_tool_of(citation.design), notices=retraction_notices(session, [citation.id]),
     )
 
 
@@ -1739,6 +1820,7 @@ from tracker.wording_queries import summary_of_findings as summary_of_findings  
 from tracker.wording_queries import verdict_counts as verdict_counts  # noqa: E402
 from tracker.wording_queries import wording_check as wording_check  # noqa: E402
 from tracker.wording_queries import wording_proposals as wording_proposals  # noqa: E402
+
 # --- the article scorecard -------------------------------------------------------------------
 
 

@@ -197,6 +197,16 @@ class FlagKind(StrEnum):
     OTHER = "other"
 
 
+class NoticeNature(StrEnum):
+    """What a notice about a published paper says (the Retraction Watch database's
+    RetractionNature): only a retraction stops a study counting; the others are shown."""
+
+    RETRACTION = "retraction"
+    EXPRESSION_OF_CONCERN = "expression-of-concern"
+    CORRECTION = "correction"
+    REINSTATEMENT = "reinstatement"
+
+
 class FlagState(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"

@@ -8,8 +8,9 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboard import ui
-from tracker import bibtex, queries
+from tracker import bibtex, formats, queries, retractions
 from tracker.services import citations, evidence
+from tracker.services import retractions as retractions_service
 from tracker.services.access import Actor
 from tracker.vocabulary import Concern, Stance, StudyDesign
 
@@ -67,11 +68,13 @@ def find_citations() -> list[queries.CitationRow]:
     st.dataframe(
         [{"key": r.key, "title": r.title, "authors": r.authors, "year": r.year,
           "design": r.design or "unknown", "level": r.level, "verified": r.verified,
-          "retracted": r.retracted, "links": r.links, "doi": r.doi or ""} for r in rows],
+          "retracted": r.retracted, "links": r.links, **ui.identifier_cells(r.doi, r.pmid)}
+         for r in rows],
         hide_index=True, key=RESULTS_KEY, on_select=picked, selection_mode="single-row",
         column_config={"title": st.column_config.TextColumn("Title", width="large"),
                        "year": st.column_config.NumberColumn("Year", format="%d"),
-                       "level": st.column_config.NumberColumn("CEBM level")})
+                       "level": st.column_config.NumberColumn("CEBM level"),
+                       **ui.IDENTIFIER_COLUMNS})
     return rows
 
 
@@ -233,19 +236,23 @@ ENCODINGS = {"detect": None, "UTF-8": "utf-8", "Latin-1": "latin-1", "Latin-2": 
 
 def uploaded_source(name: str, data: bytes, encoding: str | None = None
                     ) -> citations.BibSource:
-    """Decode an upload exactly as the CLI decodes a .bib file."""
+    """Decode an upload exactly as the CLI decodes a file, and tell its format the same way
+    (BibTeX, RIS, PubMed MEDLINE or CSL-JSON)."""
     try:
         decoded = bibtex.decode_bib_bytes(data, name, encoding)
     except bibtex.BibFileError as exc:
         raise ValueError(f"{name}: {exc.message}") from None
-    return citations.BibSource(name, decoded.text, decoded)
+    return citations.BibSource(name, decoded.text, decoded,
+                               formats.detect_format(name, decoded.text))
 
 
 def import_form() -> None:
     with st.form("import_form"):
-        st.subheader("Import BibTeX", anchor=False)
-        pasted = st.text_area("Paste BibTeX entries", key="import_text", height=200)
-        files = st.file_uploader("…or upload .bib files", type=["bib", "bibtex", "txt"],
+        st.subheader("Import references", anchor=False)
+        pasted = st.text_area("Paste BibTeX entries (or RIS, PubMed, CSL-JSON records)",
+                              key="import_text", height=200)
+        files = st.file_uploader("…or upload BibTeX, RIS, PubMed (.nbib) or CSL-JSON files",
+                                 type=["bib", "bibtex", "txt", "ris", "nbib", "json"],
                                  accept_multiple_files=True, key="import_files")
         strict_col, dry_col, encoding_col = st.columns(3)
         strict = strict_col.checkbox("Strict: any problem means nothing is imported",
@@ -269,7 +276,9 @@ def run_import(pasted: str, files: list[Any], *, strict: bool, dry_run: bool,
     if not ui.may("citations.import"):
         ui.needs("citations.import", "import BibTeX")
         return
-    sources = [citations.BibSource("pasted text", pasted)] if pasted.strip() else []
+    sources = ([citations.BibSource("pasted text", pasted, None,
+                                    formats.detect_format("pasted text", pasted))]
+               if pasted.strip() else [])
     try:
         sources += [uploaded_source(f.name, f.getvalue(), encoding) for f in files]
     except ValueError as exc:
@@ -339,6 +348,35 @@ def import_report(report: citations.ImportReport) -> None:
         ui.table([{"key in file": old, "imported as": new} for old, new in report.renamed])
 
 
+def retraction_form() -> None:
+    """Admins: check the library against the Retraction Watch CSV (as the CLI's
+    `tracker citations check-retractions`)."""
+    with st.form("retraction_form"):
+        st.subheader("Check retraction notices", anchor=False)
+        st.caption("The Retraction Watch database as CSV (the layout Crossref publishes): "
+                   "notices are recorded on the citations they match by DOI or PMID; "
+                   "retracted studies stop counting and changed verdicts are flagged.")
+        upload = st.file_uploader("Retraction Watch CSV", type=["csv"], key="retraction_file")
+        submitted = st.form_submit_button("Check retraction notices",
+                                          icon=":material/report:")
+    if not submitted:
+        return
+    if upload is None:
+        st.error("Choose the Retraction Watch CSV file.")
+        return
+    try:
+        notices = retractions.parse_bytes(upload.getvalue(), upload.name)
+    except retractions.NoticeFileError as exc:
+        ui.show_error(exc)
+        return
+    ui.perform(lambda session, actor: retractions_service.check_retractions(
+        session, actor, notices),
+        lambda report: (f"Recorded {len(report.recorded)} notices "
+                        f"({report.already} recorded before); {len(report.retracted)} "
+                        f"citations retracted; {len(report.changed)} claims changed verdict "
+                        "and were flagged."))
+
+
 # --- the page --------------------------------------------------------------------------------
 
 
@@ -362,6 +400,8 @@ def render(document: queries.DocumentRow) -> None:
     if import_tab.open and ui.may("citations.import"):
         with import_tab:
             import_form()
+            if ui.may("citations.check-retractions"):
+                retraction_form()
 
 
 ui.with_document(render)

@@ -11,6 +11,8 @@ from tracker import db, exports, queries
 
 DOWNLOADS = (  # format, label, file extension, MIME type
     ("bibtex", "BibTeX", "bib", "application/x-bibtex"),
+    ("ris", "RIS", "ris", "application/x-research-info-systems"),
+    ("csl-json", "CSL-JSON", "csl.json", "application/vnd.citationstyles.csl+json"),
     ("csv", "CSV", "csv", "text/csv"),
     ("json", "JSON", "json", "application/json"),
 )
@@ -28,8 +30,8 @@ def deferred(engine: Engine, fmt: str, slug: str, linked_only: bool) -> Callable
 
 def downloads(document: queries.DocumentRow) -> None:
     st.subheader("Citations", anchor=False)
-    st.caption("BibTeX and CSV hold the citations; JSON also holds the document's claims, "
-               "evidence links (with CiTO terms), flags and open questions.")
+    st.caption("BibTeX, RIS, CSL-JSON and CSV hold the citations; JSON also holds the "
+               "document's claims, evidence links (with CiTO terms), flags and open questions.")
     linked_only = st.toggle("Only the citations linked to this article's claims",
                             key="export_linked")
     engine = ui.engine(ui.database_url())

@@ -140,6 +140,10 @@ USE_CASES: Mapping[str, UseCase] = {u.name: u for u in (
     _use("user.unlock", _A, "clearing sign-in locks", "users.unlock"),
     _use("user.token", _A, "issuing command-line tokens", "users.issue_token"),
     _use("user.token-revoke", _A, "revoking command-line tokens", "users.revoke_tokens"),
+    _use("citations.check-retractions", _A, "checking citations against retraction notices",
+         "retractions.check_retractions", "citations.check-retractions flag.raise",
+         "the Retraction Watch CSV: records each notice, retracts, regrades, flags changed "
+         "verdicts"),
     _use("grading.regrade", _A, "regrading claims under new grading rules",
          "appraisals.regrade_stale", note="set-up runs it after an upgrade or a restore"),
 )}

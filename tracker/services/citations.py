@@ -1,5 +1,6 @@
-"""Citations: BibTeX import (bulk, deduplicated, all-or-nothing per import), review of the
-study design, verification and retraction marks, the article's listed resources, and export.
+"""Citations: reference import — BibTeX, RIS, PubMed MEDLINE and CSL-JSON through one
+pipeline (bulk, deduplicated, all-or-nothing per import), review of the study design,
+verification and retraction marks, the article's listed resources, and export.
 
 An import is one transaction. Duplicates — the same DOI, else the same PMID, else the same
 normalised title with the same year and first author — are merged within the files and
@@ -19,7 +20,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from tracker import bibtex, topics
+from tracker import bibtex, formats, topics
 from tracker.db import advisory_lock
 from tracker.errors import InvalidInput, NotFound
 from tracker.limits import MAX_IMPORT_ENTRIES, MAX_NOTE_CHARS, check_text, recorded_path
@@ -93,6 +94,8 @@ class BibSource:
     name: str
     text: str
     decoded: bibtex.Decoded | None = None
+    #: one of `tracker.formats.FORMATS`; every format goes through the same pipeline
+    format: str = "bibtex"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,8 @@ def parse_import(session: Session, actor: Actor,
         if progress:
             progress("parsing", index, len(given))
         try:
-            parsed = bibtex.parse_bibtex(source.text, source.name, known=known, budget=budget)
+            parsed = formats.parse_references(source.text, source.name, source.format,
+                                              known=known, budget=budget)
         except bibtex.ExpansionLimit as exc:
             raise InvalidInput(f"{exc}; nothing was written") from None
         refused = next((p for p in parsed.problems if p.kind == "too-large"), None)
