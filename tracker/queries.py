@@ -1259,6 +1259,11 @@ class ArticleClaim:
     span_start: int
     span_end: int
     cited: list[CitedRow] = field(default_factory=list)  # what the article cites here
+    #: Sources linked to the claim (not as background) that do not count as evidence: not yet
+    #: verified against their record, or retracted.
+    unverified: int = 0
+    retracted: int = 0
+    counted: int = 0  # linked sources that count: verified, not retracted
 
 
 @dataclass(frozen=True, slots=True)
@@ -1286,7 +1291,8 @@ def article_view(session: Session, document_id: int) -> ArticleView:
         .where(Claim.document_id == document_id, Claim.retired.is_(False)))}
     cited = session.execute(
         select(func.coalesce(Claim.parent_id, Claim.id), Citation.id, Citation.key,
-               Citation.authors_text, Citation.title, Citation.year, Citation.container)
+               Citation.authors_text, Citation.title, Citation.year, Citation.container,
+               Citation.verified, Citation.retracted)
         .join(EvidenceLink, EvidenceLink.citation_id == Citation.id)
         .join(Claim, Claim.id == EvidenceLink.claim_id)
         .where(Claim.document_id == document_id, Claim.retired.is_(False),
@@ -1296,8 +1302,13 @@ def article_view(session: Session, document_id: int) -> ArticleView:
     numbers: dict[int, int] = {}
     references: list[tuple[int, str, str]] = []
     markers: dict[int, list[int]] = {}
-    for top, cid, key, authors, title, year, container in sorted(
+    sources: dict[int, list[int]] = {}  # claim -> [unverified, retracted, counted]
+    for top, cid, key, authors, title, year, container, verified, retracted in sorted(
             cited, key=lambda r: (order.get(r[0], 1 << 30), r[2])):
+        tally = sources.setdefault(top, [0, 0, 0])
+        tally[0] += not verified and not retracted
+        tally[1] += bool(retracted)
+        tally[2] += bool(verified) and not retracted
         if cid not in numbers:
             numbers[cid] = len(numbers) + 1
             references.append((numbers[cid], key,
@@ -1314,13 +1325,28 @@ def article_view(session: Session, document_id: int) -> ArticleView:
         start, end = spans.get(row.id, (0, 0))
         by_section.setdefault(tuple(row.section), []).append(
             ArticleClaim(row, sorted(markers.get(row.id, [])), start, end,
-                         by_claim.get(row.id, [])))
+                         by_claim.get(row.id, []), *sources.get(row.id, [0, 0, 0])))
     return ArticleView(
         document=document, introduction=by_section.get((), []),
         sections=[ArticleSection(s.title, s.level, s.kind, by_section.get(tuple(s.path), []))
                   for s in sections(session, document_id)],
         references=references,
     )
+
+
+def sections_with_claims(view: ArticleView) -> list[ArticleSection]:
+    """The sections with a claim in them or in a section below them: a heading with nothing
+    under it (a list of further reading) is left out rather than shown empty."""
+    kept: list[ArticleSection] = []
+    for at, section in enumerate(view.sections):
+        filled = bool(section.claims)
+        for later in view.sections[at + 1:]:
+            if filled or later.level <= section.level:
+                break
+            filled = bool(later.claims)
+        if filled:
+            kept.append(section)
+    return kept
 
 
 def _reference_text(authors: str, title: str, year: int | None, container: str | None) -> str:

@@ -60,7 +60,7 @@ def claims_table(document: queries.DocumentRow, chosen: dict[str, Any]
                "Click a column to sort; select a row to see the claim in full.")
     st.dataframe(ui.claims_table_rows(shown), hide_index=True, key=TABLE_KEY,
                  column_config=ui.CLAIM_COLUMNS, on_select=picked,
-                 selection_mode="single-row")
+                 selection_mode="single-row", **ui.table_size(len(shown), TABLE_KEY))
     return shown
 
 

@@ -14,6 +14,13 @@ CERTAINTY_SCALE = alt.Scale(domain=CERTAINTY_ORDER,
                             range=["#1b5e20", "#43a047", "#9ccc65", "#dce775", "#90a4ae",
                                    "#e0e0e0"])
 STANDING_ORDER = ["established", "plausible", "not-established"]
+#: Below the chart, in rows of three: on a phone a single row of six statuses is cut off.
+LEGEND = alt.Legend(orient="bottom", columns=3, labelLimit=150, title=None)
+CERTAINTY_HELP = (
+    "GRADE certainty of the evidence for each effect claim: how sure we can be of the effect. "
+    "*Not assessed*: a study behind it still needs its risk-of-bias appraisal or its "
+    "directness judged. *None*: no counted study bears on the claim (nothing linked, or only "
+    "unverified or retracted sources), so there is nothing for GRADE to rate.")
 
 
 def headline(coverage: queries.Coverage) -> None:
@@ -41,9 +48,9 @@ def status_bars(rows: list[queries.CoverageRow], title: str) -> alt.Chart:
     ]
     chart: alt.Chart = alt.Chart({"values": values}, title=title).mark_bar().encode(
         y=alt.Y("group:N", sort=[r.group for r in rows], title=None,
-                axis=alt.Axis(labelLimit=280)),
+                axis=alt.Axis(labelLimit=170)),
         x=alt.X("claims:Q", stack="zero", title="claims", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("status:N", scale=STATUS_SCALE, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("status:N", scale=STATUS_SCALE, legend=LEGEND),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("group:N", title="group"), "status:N", "claims:Q"],
     )
@@ -70,7 +77,7 @@ def over_time(points: list[queries.CoveragePoint]) -> alt.Chart:
         point=True, interpolate="step-after").encode(
         x=alt.X("day:T", title=None),
         y=alt.Y("claims:Q", title="claims"),
-        color=alt.Color("status:N", scale=STATUS_SCALE, legend=alt.Legend(orient="bottom")),
+        color=alt.Color("status:N", scale=STATUS_SCALE, legend=LEGEND),
         tooltip=["day:T", "status:N", "claims:Q"],
     )
     return chart
@@ -107,12 +114,17 @@ def render(document: queries.DocumentRow) -> None:
     left.altair_chart(status_bars(ui.read(queries.coverage_by_category, document.id),
                                   "Coverage by category"), width="stretch")
     right.altair_chart(certainty_bars(coverage), width="stretch")
+    right.caption(CERTAINTY_HELP)
     right.caption("Descriptive claims (mechanism, pharmacokinetics, how it is used): "
                   + ", ".join(f"{coverage.by_standing.get(s, 0)} {s}" for s in STANDING_ORDER)
                   + ". Not yet appraised: the studies behind the claim still need a "
                     "risk-of-bias appraisal or their directness judged.")
-    st.altair_chart(over_time(ui.read(queries.coverage_over_time, document.id)),
-                    width="stretch")
+    points = ui.read(queries.coverage_over_time, document.id)
+    if len({p.day for p in points}) > 1:  # one day is a dot per status, not a trend
+        st.altair_chart(over_time(points), width="stretch")
+    else:
+        st.caption("The chart of claims by status over time appears once the grades have "
+                   "changed on more than one day.")
     work_to_do(document)
 
 
