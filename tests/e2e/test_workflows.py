@@ -33,6 +33,7 @@ EDITOR, REVIEWER = "edith", "rosa"
 PASSWORDS = {name: f"{name}-password-1" for name in (EDITOR, REVIEWER)}
 DESKTOP = {"width": 1440, "height": 1100}
 PHONE = {"width": 390, "height": 844}
+TALL = {"width": 1440, "height": 2400}  # the queue's 25 rows fit: its rows are clicked
 NEW_BIB = """@article{workflow2025,
   title = {Low-dose ketamine infusion for chronic neuropathic pain: a randomised trial},
   author = {Tester, Tara and Probe, Paul}, year = {2025}, journal = {Journal of Tests},
@@ -118,22 +119,32 @@ def open_page(page: Any, title: str) -> None:
     settled(page)
 
 
-def tick_row(page: Any, table: Any, row: int) -> None:
-    """Tick a row of a selectable `st.dataframe` (a canvas): click its row marker."""
+def tick_row(page: Any, table: Any, row: int, ticked: int) -> None:
+    """Tick a row of the queue's `st.dataframe` (a canvas: click its row marker) and wait
+    until the flag form holds `ticked` claims (the rerun it causes has ended)."""
+    from playwright.sync_api import expect
+
     from dashboard import ui
 
+    table.scroll_into_view_if_needed()
     box = table.bounding_box()
     header = 36
     page.mouse.click(box["x"] + 18, box["y"] + header + ui.ROW_HEIGHT * (row + 0.5))
+    expect(flag_form_tags(page)).to_have_count(ticked)
     settled(page)
+
+
+def flag_form_tags(page: Any) -> Any:
+    form = page.get_by_test_id("stForm").filter(has_text="Flag claims")
+    return form.locator(".react-aria-ComboBox [data-tag]")
 
 
 def chosen_claims(page: Any) -> list[int]:
     """The claims the flag form holds (its multiselect's tags, labelled "#12 · …")."""
     settled(page)
-    form = page.get_by_test_id("stForm").filter(has_text="Flag claims")
-    tags = form.locator('[data-baseweb="tag"] span[title]')
-    found = [re.match(r"\D*#(\d+)", tag.get_attribute("title") or "") for tag in tags.all()]
+    tags = flag_form_tags(page)
+    found = [re.match(r"\D*#(\d+)", tag.get_attribute("aria-label") or "")
+             for tag in tags.all()]
     return [int(m.group(1)) for m in found if m]
 
 
@@ -148,13 +159,13 @@ def queue_ids(site: Site) -> list[int]:
 def test_the_editor_flags_two_resolves_one_and_signs_off(site: Site, browser: Any) -> None:
     from playwright.sync_api import expect
 
-    page = new_page(browser, site, DESKTOP)
+    page = new_page(browser, site, TALL)
     sign_in(page, site, EDITOR)
     open_page(page, "Editorial queue")
     waiting = queue_ids(site)
     table = page.get_by_test_id("stDataFrame").first
-    tick_row(page, table, 0)
-    tick_row(page, table, 1)
+    tick_row(page, table, 0, ticked=1)
+    tick_row(page, table, 1, ticked=2)
     assert sorted(chosen_claims(page)) == sorted(waiting[:2])
     page.get_by_role("textbox", name="Reason").first.fill("no trial behind either claim")
     page.get_by_role("button", name="Raise flag").click()
@@ -166,7 +177,7 @@ def test_the_editor_flags_two_resolves_one_and_signs_off(site: Site, browser: An
     assert chosen_claims(page) == []
     expect(page.get_by_role("textbox", name="Reason").first).to_have_value("")
     table = page.get_by_test_id("stDataFrame").first
-    tick_row(page, table, 0)
+    tick_row(page, table, 0, ticked=1)
     assert chosen_claims(page) == [queue_ids(site)[0]], "only the row ticked now"
     page.screenshot(path=SHOTS / "workflow-queue.png")
 
@@ -229,10 +240,11 @@ def test_the_reviewer_imports_links_and_appraises(site: Site, browser: Any) -> N
     settled(page)
 
     open_page(page, "Appraisal")
-    page.get_by_role("textbox", name=re.compile("Search")).first.fill("workflow2025")
-    page.keyboard.press("Enter")
+    find = page.get_by_role("textbox", name="Find the study (key, title, author, DOI)")
+    find.fill("workflow2025")
+    find.press("Enter")
     settled(page)
-    study = page.get_by_role("combobox", name=re.compile("Study")).first
+    study = page.get_by_role("combobox", name="Study", exact=True)
     study.click()
     page.get_by_role("option", name=re.compile("workflow2025")).first.click()
     settled(page)
