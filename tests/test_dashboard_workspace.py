@@ -242,3 +242,65 @@ def test_lock_text_for_visitors_and_members() -> None:
     said = ui.needs_text("flag.raise", "flag claims", viewer)
     assert said.startswith("You are signed in as val (a viewer): you need the editor role")
     assert "to flag claims" in said
+
+
+# --- the overview answers the question ------------------------------------------------------
+
+
+def test_the_verdict_counts_what_the_claims_say(shipped_engine: Engine) -> None:
+    """`queries.verdict` (one SQL aggregate) agrees with the claims read one by one."""
+    with db.reading(shipped_engine) as session:
+        document = document_id(shipped_engine)
+        verdict = queries.verdict(session, document)
+        rows = queries.claims(session, document_id=document, include_parts=False)
+    strong = [r for r in rows if r.status == "supported"
+              and (r.certainty in ("high", "moderate") or r.standing == "established")]
+    none = [r for r in rows if r.status in ("not-reviewed", "no-evidence-found")]
+    assert (verdict.claims, verdict.well_supported, verdict.without_evidence) == (
+        len(rows), len(strong), len(none))
+    assert 0 < verdict.well_supported < verdict.claims
+    assert verdict.sentence() == (
+        f"{len(strong)} of {len(rows)} claims ({round(100 * len(strong) / len(rows))} %) "
+        f"supported at moderate or high certainty; {len(none)} "
+        f"({round(100 * len(none) / len(rows))} %) have no evidence")
+
+
+def test_the_biggest_gaps_are_the_sections_with_most_claims_without_evidence(
+        shipped_engine: Engine) -> None:
+    with db.reading(shipped_engine) as session:
+        document = document_id(shipped_engine)
+        gaps = queries.biggest_gaps(session, document, limit=50)
+        rows = queries.coverage_by_section(session, document)
+    expected = {r.group: r.count("not-reviewed") + r.count("no-evidence-found") for r in rows}
+    assert {g.section: g.without_evidence for g in gaps} == {
+        k: v for k, v in expected.items() if v}
+    assert [g.without_evidence for g in gaps] == sorted(
+        (g.without_evidence for g in gaps), reverse=True)
+
+
+def test_the_overview_opens_with_the_answer_gaps_and_questions(
+        shipped_engine: Engine, open_app: OpenApp) -> None:
+    at = open_app(shipped_engine)
+    with db.reading(shipped_engine) as session:
+        verdict = queries.verdict(session, document_id(shipped_engine))
+        questions = queries.questions(session, document_id(shipped_engine))
+    answer = next(m.value for m in at.markdown if m.value.startswith("####"))
+    assert plain(answer) == f"#### {verdict.sentence()}."
+    links = [link.proto.label for link in at.get("page_link")]
+    assert any("without evidence · " in label for label in links)
+    for question in questions:
+        assert any(plain(label).endswith(question.title) for label in links), question.title
+    assert sum(label == "Show them" for label in links) == 3 + len(queries.STATUSES)
+
+
+def test_the_claims_page_takes_its_filters_from_the_address(
+        shipped_engine: Engine, open_app: OpenApp) -> None:
+    at = open_app(shipped_engine)
+    at.query_params["status"] = "without-evidence"
+    at.switch_page("views/claims.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="claims_status").value == "without-evidence"
+    [table] = [d.value for d in at.dataframe]
+    assert len(table) and set(table["status"]) <= {"not-reviewed", "no-evidence-found"}
+    at.selectbox(key="claims_status").set_value("supported").run()
+    assert at.selectbox(key="claims_status").value == "supported", "the address set it once"

@@ -364,7 +364,9 @@ def _claims_where(
             or_(Section.path_key == k, Section.path_key.startswith(k + PATH_SEPARATOR))
             for k in prefixes
         )))
-    if status:
+    if status in STATUS_GROUPS:
+        query = query.where(Claim.status.in_(STATUS_GROUPS[status]))
+    elif status:
         query = query.where(Claim.status == status)
     if certainty:
         query = query.where(Claim.certainty == certainty)
@@ -450,6 +452,70 @@ def _coverage_statement(per_document: bool) -> Select[Any]:
         _count_if(Claim.signed_off_status == Claim.status),
         open_flags.scalar_subquery(),
     ).where(*_graded_claims(per_document))
+
+
+#: Statuses of a claim with nothing counted behind it: what "no evidence" means in the
+#: verdict, the gaps and the `status` filter of `claims()` ("without-evidence").
+WITHOUT_EVIDENCE = (ClaimStatus.NOT_REVIEWED.value, ClaimStatus.NO_EVIDENCE_FOUND.value)
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {"without-evidence": WITHOUT_EVIDENCE}
+#: What "well supported" means in the verdict: supported, and at moderate or high GRADE
+#: certainty (effect claims) or established (descriptive claims, which GRADE does not rate).
+STRONG_CERTAINTIES = (Certainty.HIGH.value, Certainty.MODERATE.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer in one line: how many claims are well supported, how many have no
+    evidence, of how many (whole sentences, as in `coverage`)."""
+
+    claims: int
+    well_supported: int
+    without_evidence: int
+
+    def percent(self, count: int) -> int:
+        return round(100 * count / self.claims) if self.claims else 0
+
+    def sentence(self) -> str:
+        """ "24 of 63 claims (38 %) supported at moderate or high certainty; 28 (44 %) have
+        no evidence"."""
+        return (f"{self.well_supported} of {self.claims} claims "
+                f"({self.percent(self.well_supported)} %) supported at moderate or high "
+                f"certainty; {self.without_evidence} ({self.percent(self.without_evidence)} %)"
+                " have no evidence")
+
+
+def verdict(session: Session, document_id: int | None = None) -> Verdict:
+    total, strong, none = _run(session, _verdict_statement(document_id is not None),
+                               _for_document(document_id)).one()
+    return Verdict(int(total or 0), int(strong or 0), int(none or 0))
+
+
+@cache
+def _verdict_statement(per_document: bool) -> Select[Any]:
+    strong = (Claim.status == ClaimStatus.SUPPORTED.value) & (
+        Claim.certainty.in_(STRONG_CERTAINTIES) | (Claim.standing == Standing.ESTABLISHED.value))
+    return select(func.count(), _count_if(strong),
+                  _count_if(Claim.status.in_(WITHOUT_EVIDENCE))
+                  ).where(*_graded_claims(per_document))
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A top-level section and how many of its claims have no evidence."""
+
+    section: str  # its title, or INTRODUCTION
+    without_evidence: int
+    claims: int
+
+
+def biggest_gaps(session: Session, document_id: int, limit: int = 5) -> list[Gap]:
+    """The sections with the most claims without evidence, most first (none without: left
+    out)."""
+    rows = coverage_by_section(session, document_id)
+    gaps = [Gap(r.group, sum(r.count(s) for s in WITHOUT_EVIDENCE), r.total) for r in rows]
+    ranked = sorted((g for g in gaps if g.without_evidence),
+                    key=lambda g: (-g.without_evidence, -g.claims))
+    return ranked[:limit]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ EMPTY_CELL = "—"
 def question(row: queries.QuestionRow, claim_text: dict[int, str], editor: bool) -> None:
     label = (f"{row.priority} priority · {row.status} · "
              f"{ui.escape_markdown(row.title)}")
-    with st.expander(label):
+    with st.expander(label, expanded=row.slug == st.query_params.get("question")):
         if row.description:
             st.text(row.description)
         st.caption(f"Comes from {len(row.claims)} claim(s):")
