@@ -324,12 +324,97 @@ def _sign_in_holds() -> bool:
         st.session_state[_SIGNED_OUT_KEY] = ended
         return False
     st.session_state[LAST_ACTIVE_KEY] = now
+    _touch(now)
     return True
 
 
 def sign_out() -> None:
-    for key in (ACTOR_KEY, SIGNED_IN_AT_KEY, LAST_ACTIVE_KEY, BOUND_KEY):
+    """End the sign-in here and in the database (a reload no longer resumes it) and have
+    the browser drop its cookie."""
+    token = st.session_state.pop(_TOKEN_KEY, None)
+    if isinstance(token, str):
+        try:
+            with db.writing(engine(database_url())) as session:
+                users.end_browser_session(session, token)
+        except TrackerError:
+            pass  # the cookie is dropped all the same
+        st.session_state[_COOKIE_KEY] = ""
+    for key in (ACTOR_KEY, SIGNED_IN_AT_KEY, LAST_ACTIVE_KEY, BOUND_KEY, _TOUCHED_KEY):
         st.session_state.pop(key, None)
+
+
+# A sign-in survives a reload (a new Streamlit session): the browser keeps a token in the
+# `SESSION_COOKIE` cookie, set by a fixed script (the token is ours: random URL-safe text),
+# and `restore_sign_in` resumes it through `users.resume_browser_session`, which applies the
+# same limits (8 hours, 1 hour idle) and the same browser binding.
+SESSION_COOKIE = "tracker_session"
+COOKIE_SCRIPT_START = "<script>document.cookie = "
+_TOKEN_KEY = "_browser_session"  # session state: this sign-in's cookie token
+_TOUCHED_KEY = "_browser_session_touched"  # session state: when its activity was written
+_COOKIE_KEY = "_cookie_to_write"  # session state: a token to put in the cookie ("" clears)
+_RESUMED_KEY = "_resume_tried"  # session state: the cookie was looked at in this session
+
+
+def session_cookie() -> str | None:
+    value = st.context.cookies.get(SESSION_COOKIE)
+    return value if isinstance(value, str) and value else None
+
+
+def restore_sign_in() -> None:
+    """Once per Streamlit session (each page load): resume the sign-in the browser's cookie
+    names, or say why it ended."""
+    if st.session_state.get(_RESUMED_KEY) or ACTOR_KEY in st.session_state:
+        return
+    st.session_state[_RESUMED_KEY] = True
+    token = session_cookie()
+    if token is None:
+        return
+    try:
+        with db.writing(engine(database_url())) as session:
+            resumed = users.resume_browser_session(session, token, _browser())
+    except TrackerError:
+        return
+    if resumed.actor is None:
+        st.session_state[_COOKIE_KEY] = ""
+        if resumed.ended:
+            st.session_state[_SIGNED_OUT_KEY] = resumed.ended
+        return
+    now = datetime.now(UTC)
+    st.session_state[ACTOR_KEY] = resumed.actor
+    st.session_state[BOUND_KEY] = _browser()
+    st.session_state[SIGNED_IN_AT_KEY] = resumed.signed_in_at or now
+    st.session_state[LAST_ACTIVE_KEY] = now
+    st.session_state[_TOUCHED_KEY] = now
+    st.session_state[_TOKEN_KEY] = token
+
+
+def _touch(now: datetime) -> None:
+    """Write this sign-in's activity at most every `users.SESSION_TOUCH_EVERY`."""
+    token, touched = st.session_state.get(_TOKEN_KEY), st.session_state.get(_TOUCHED_KEY)
+    if not isinstance(token, str) or (
+            isinstance(touched, datetime) and now - touched < users.SESSION_TOUCH_EVERY):
+        return
+    try:
+        with db.writing(engine(database_url())) as session:
+            users.touch_browser_session(session, token, now)
+    except TrackerError:
+        return
+    st.session_state[_TOUCHED_KEY] = now
+
+
+def write_cookie() -> None:
+    """Put a new sign-in's token in the browser's cookie, or clear it after a sign-out (a
+    fixed script; the token is random URL-safe text). `Secure` over HTTPS."""
+    token = st.session_state.pop(_COOKIE_KEY, None)
+    if token is None:
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", token):
+        return
+    age = int(users.SESSION_MAX_AGE.total_seconds()) if token else 0
+    st.sidebar.html(
+        f'{COOKIE_SCRIPT_START}"{SESSION_COOKIE}={token}; Path=/; Max-Age={age}; '
+        'SameSite=Strict" + (location.protocol === "https:" ? "; Secure" : "");</script>',
+        unsafe_allow_javascript=True)
 
 
 def identity_actor() -> Actor | None:
@@ -413,6 +498,15 @@ def _sign_in(username: str, password: str) -> None:
     st.session_state[SIGNED_IN_AT_KEY] = now
     st.session_state[LAST_ACTIVE_KEY] = now
     st.session_state.pop("sign_in_password", None)
+    try:
+        with db.writing(engine(database_url())) as session:
+            token = users.start_browser_session(session, actor, _browser())
+    except TrackerError:
+        token = None  # signed in for this page only: a reload signs out
+    if token is not None:
+        st.session_state[_TOKEN_KEY] = token
+        st.session_state[_TOUCHED_KEY] = now
+        st.session_state[_COOKIE_KEY] = token
     st.session_state[_FLASH_KEY] = f"Signed in as {actor.username} ({actor.role.value})."
     st.rerun()
 

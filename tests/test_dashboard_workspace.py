@@ -304,3 +304,74 @@ def test_the_claims_page_takes_its_filters_from_the_address(
     assert len(table) and set(table["status"]) <= {"not-reviewed", "no-evidence-found"}
     at.selectbox(key="claims_status").set_value("supported").run()
     assert at.selectbox(key="claims_status").value == "supported", "the address set it once"
+
+
+# --- a sign-in survives a reload ------------------------------------------------------------
+
+
+def test_a_browser_session_resumes_within_its_limits(shipped_engine: Engine,
+                                                     make_actor: MakeActor) -> None:
+    from datetime import UTC, datetime
+
+    from tracker.services import users
+
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    with db.writing(shipped_engine) as session:
+        token = users.start_browser_session(session, editor, "browser-a")
+    start = datetime.now(UTC)
+    with db.writing(shipped_engine) as session:
+        resumed = users.resume_browser_session(session, token, "browser-a",
+                                               start + timedelta(minutes=50))
+    assert resumed.actor == editor and resumed.ended is None
+    with db.writing(shipped_engine) as session:  # active at 50 min: not idle at 1 h 40
+        assert users.resume_browser_session(session, token, "browser-a",
+                                            start + timedelta(minutes=100)).actor == editor
+    with db.writing(shipped_engine) as session:
+        idle = users.resume_browser_session(session, token, "browser-a",
+                                            start + timedelta(minutes=161))
+    assert idle.actor is None and idle.ended and "without activity" in idle.ended
+    with db.writing(shipped_engine) as session:
+        assert users.resume_browser_session(session, token, "browser-a").actor is None, (
+            "an ended sign-in stays ended")
+
+    with db.writing(shipped_engine) as session:
+        token = users.start_browser_session(session, editor, "browser-a")
+    with db.writing(shipped_engine) as session:
+        aged = users.resume_browser_session(session, token, "browser-a",
+                                            start + timedelta(hours=8, minutes=1))
+    assert aged.actor is None and aged.ended and "8 hours" in aged.ended
+
+    with db.writing(shipped_engine) as session:
+        token = users.start_browser_session(session, editor, "browser-a")
+    with db.writing(shipped_engine) as session:
+        elsewhere = users.resume_browser_session(session, token, "browser-b")
+    assert elsewhere.actor is None and elsewhere.ended == users.MOVED_BROWSER
+
+    with db.writing(shipped_engine) as session:
+        token = users.start_browser_session(session, editor, "browser-a")
+    with db.writing(shipped_engine) as session:
+        users.end_browser_session(session, token)
+    with db.writing(shipped_engine) as session:
+        assert users.resume_browser_session(session, token, "browser-a") == users.Resumed(None)
+
+
+def test_the_dashboard_resumes_a_sign_in_from_its_cookie(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker.services import users
+
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    with db.writing(shipped_engine) as session:
+        token = users.start_browser_session(session, editor,
+                                            ui.sessions.client_binding({}, {}))
+    monkeypatch.setattr(ui, "session_cookie", lambda: token)
+    at = open_app(shipped_engine)
+    assert at.session_state[ui.ACTOR_KEY] == editor
+    assert f"Signed in as **{editor.username}**" in " ".join(
+        m.value for m in at.sidebar.markdown).replace("\\-", "-")
+    [out] = [b for b in at.sidebar.button if b.label == "Sign out"]
+    out.click().run()
+    assert ui.ACTOR_KEY not in at.session_state
+    with db.writing(shipped_engine) as session:
+        assert users.resume_browser_session(
+            session, token, ui.sessions.client_binding({}, {})).actor is None

@@ -290,3 +290,30 @@ def test_screenshots_at_desktop_and_phone_widths(site: Site, browser: Any) -> No
     phone.screenshot(path=DOCS / "claims-390.png")
     phone.close()
     assert site.outside == [], "every request stays on the dashboard's origin"
+
+
+def test_a_sign_in_survives_a_reload_until_signing_out(site: Site, browser: Any) -> None:
+    """The browser keeps the sign-in's token in a cookie: a reload (a new Streamlit
+    session) resumes it; after "Sign out" a reload does not."""
+    from playwright.sync_api import expect
+
+    page = new_page(browser, site, DESKTOP)
+    sign_in(page, site, REVIEWER)
+    signed_in = page.get_by_test_id("stSidebarUserContent").get_by_text(
+        f"Signed in as {REVIEWER}")
+    assert any(c["name"] == "tracker_session" and c["sameSite"] == "Strict"
+               for c in page.context.cookies())
+    page.reload()
+    expect(signed_in).to_be_visible()
+    open_page(page, "Article")
+    page.goto(site.url + "/article?claim=3")
+    expect(signed_in).to_be_visible()
+    expect(page.get_by_role("button", name="Link evidence to this claim")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    settled(page)
+    page.reload()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    expect(signed_in).to_have_count(0)
+    page.close()
+    assert site.outside == [], "every request stays on the dashboard's origin"
