@@ -20,7 +20,10 @@ import streamlit as st  # noqa: E402
 
 from dashboard import ui  # noqa: E402
 
-st.set_page_config(page_title=ui.APP_NAME, layout="wide")
+# The favicon is an emoji (drawn by the browser from a data: URL): a page's `:material/…:`
+# icon would make Streamlit fetch it from fonts.gstatic.com, and the dashboard makes no
+# request that leaves its own origin (tests/e2e/test_workflows.py).
+st.set_page_config(page_title=ui.APP_NAME, page_icon=ui.FAVICON, layout="wide")
 
 PAGES = {
     "Read": [
@@ -46,9 +49,12 @@ PAGES = {
 
 page = st.navigation(PAGES)
 ui.banner()
+ui.narrow_screens()
 if ui.start_run():
+    ui.restore_sign_in()
     ui.document_picker()
     ui.sign_in_panel()
+    ui.write_cookie()
     ui.show_flash()
     page.run()
 ui.footer()

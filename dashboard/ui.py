@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 import streamlit as st
@@ -25,15 +26,16 @@ from tracker import db, grading, queries
 from tracker.config import load_settings
 from tracker.errors import TrackerError
 from tracker.formats import assessed
-from tracker.services import access, users
+from tracker.services import access, evidence, flags, users
 from tracker.services.access import Actor
 from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
-from tracker.vocabulary import ClaimStatus
+from tracker.vocabulary import ClaimStatus, FlagKind
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 APP_NAME = "Evidence Tracker"
+FAVICON = "📚"  # an emoji, not a material icon: see dashboard/app.py
 FOOTER = ("Evidence Tracker tracks published evidence for the claims of an article. "
           "It gives no medical advice.")
 BANNER = ("A record of the published evidence behind each claim of the article, and how strong "
@@ -52,6 +54,8 @@ DOCUMENT_KEY = "document"  # session state: the slug of the document being looke
 LINK_PREFILL_KEY = "_link_prefill"  # session state: a LinkPrefill for the Evidence page
 EVIDENCE_PAGE = "views/evidence.py"
 _FLASH_KEY = "_flash"
+_RESET_KEY = "_reset_widgets"  # session state: widget values to set at the next run's start
+_GENERATION_PREFIX = "_generation_"  # session state: how often a `fresh_key` was renewed
 _REVISION_KEY = "_revision"
 
 STATUS_COLORS: dict[str, str] = {
@@ -167,6 +171,7 @@ def start_run() -> bool:
     """Read the database revision once per script run; False (with the reason shown) when the
     database cannot be used. Guards the server's uploads (`dashboard.sessions`)."""
     sessions.install()
+    _apply_resets()
     try:
         with db.reading(engine(database_url())) as session:
             st.session_state[_REVISION_KEY] = db.revision_of(session)
@@ -202,10 +207,14 @@ def read(query: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P
 
 
 def perform(action: Callable[[Session, Actor], T], success: str | Callable[[T], str], *,
-            remember: str | None = None, then: Callable[[], None] | None = None) -> None:
+            remember: str | None = None, then: Callable[[], None] | None = None,
+            reset: Mapping[str, Any] | None = None, renew: Iterable[str] = ()) -> None:
     """Run one use case as the signed-in user in one transaction. A domain error is shown with
-    `st.error`; on success the message is kept for the next run (the result too, under
-    `remember`), `then` runs, and the app reruns so every read shows the change."""
+    `st.error` (the form keeps what was typed); on success the message is kept for the next
+    run (the result too, under `remember`), `then` runs, the form's widgets go back to the
+    values in `reset` and the widgets keyed with `fresh_key(name)` for each of `renew` are
+    rebuilt empty (a table's ticked rows), and the app reruns so every read shows the
+    change."""
     signed_in = current_actor()
     if signed_in is None:
         st.error("Sign in (in the sidebar) to make changes.")
@@ -222,8 +231,33 @@ def perform(action: Callable[[Session, Actor], T], success: str | Callable[[T], 
         st.session_state[remember] = result
     if then is not None:
         then()
+    forget_inputs(reset or {}, renew)
     st.session_state[_FLASH_KEY] = success if isinstance(success, str) else success(result)
     st.rerun()
+
+
+def forget_inputs(reset: Mapping[str, Any], renew: Iterable[str] = ()) -> None:
+    """After a success: put widgets back to `reset`'s values on the next run (a widget's
+    value cannot change once it is drawn in this run) and give the `renew` ones new keys."""
+    pending: dict[str, Any] = st.session_state.setdefault(_RESET_KEY, {})
+    pending.update(reset)
+    for name in renew:
+        generation = f"{_GENERATION_PREFIX}{name}"
+        st.session_state[generation] = int(st.session_state.get(generation, 0)) + 1
+
+
+def fresh_key(name: str) -> str:
+    """The key of a widget that `perform(renew=[name])` rebuilds after a success: a new key
+    is a new widget, so a table forgets its ticked rows (which, after the rows change, would
+    tick other claims)."""
+    generation = int(st.session_state.get(_GENERATION_PREFIX + name, 0))
+    return name if generation == 0 else f"{name}_{generation}"
+
+
+def _apply_resets() -> None:
+    """Set the widgets `forget_inputs` named, before any of them is drawn."""
+    for key, value in st.session_state.pop(_RESET_KEY, {}).items():
+        st.session_state[key] = value
 
 
 def prepare(action: Callable[[Session, Actor], T]) -> T | None:
@@ -291,12 +325,97 @@ def _sign_in_holds() -> bool:
         st.session_state[_SIGNED_OUT_KEY] = ended
         return False
     st.session_state[LAST_ACTIVE_KEY] = now
+    _touch(now)
     return True
 
 
 def sign_out() -> None:
-    for key in (ACTOR_KEY, SIGNED_IN_AT_KEY, LAST_ACTIVE_KEY, BOUND_KEY):
+    """End the sign-in here and in the database (a reload no longer resumes it) and have
+    the browser drop its cookie."""
+    token = st.session_state.pop(_TOKEN_KEY, None)
+    if isinstance(token, str):
+        try:
+            with db.writing(engine(database_url())) as session:
+                users.end_browser_session(session, token)
+        except TrackerError:
+            pass  # the cookie is dropped all the same
+        st.session_state[_COOKIE_KEY] = ""
+    for key in (ACTOR_KEY, SIGNED_IN_AT_KEY, LAST_ACTIVE_KEY, BOUND_KEY, _TOUCHED_KEY):
         st.session_state.pop(key, None)
+
+
+# A sign-in survives a reload (a new Streamlit session): the browser keeps a token in the
+# `SESSION_COOKIE` cookie, set by a fixed script (the token is ours: random URL-safe text),
+# and `restore_sign_in` resumes it through `users.resume_browser_session`, which applies the
+# same limits (8 hours, 1 hour idle) and the same browser binding.
+SESSION_COOKIE = "tracker_session"
+COOKIE_SCRIPT_START = "<script>document.cookie = "
+_TOKEN_KEY = "_browser_session"  # session state: this sign-in's cookie token
+_TOUCHED_KEY = "_browser_session_touched"  # session state: when its activity was written
+_COOKIE_KEY = "_cookie_to_write"  # session state: a token to put in the cookie ("" clears)
+_RESUMED_KEY = "_resume_tried"  # session state: the cookie was looked at in this session
+
+
+def session_cookie() -> str | None:
+    value = st.context.cookies.get(SESSION_COOKIE)
+    return value if isinstance(value, str) and value else None
+
+
+def restore_sign_in() -> None:
+    """Once per Streamlit session (each page load): resume the sign-in the browser's cookie
+    names, or say why it ended."""
+    if st.session_state.get(_RESUMED_KEY) or ACTOR_KEY in st.session_state:
+        return
+    st.session_state[_RESUMED_KEY] = True
+    token = session_cookie()
+    if token is None:
+        return
+    try:
+        with db.writing(engine(database_url())) as session:
+            resumed = users.resume_browser_session(session, token, _browser())
+    except TrackerError:
+        return
+    if resumed.actor is None:
+        st.session_state[_COOKIE_KEY] = ""
+        if resumed.ended:
+            st.session_state[_SIGNED_OUT_KEY] = resumed.ended
+        return
+    now = datetime.now(UTC)
+    st.session_state[ACTOR_KEY] = resumed.actor
+    st.session_state[BOUND_KEY] = _browser()
+    st.session_state[SIGNED_IN_AT_KEY] = resumed.signed_in_at or now
+    st.session_state[LAST_ACTIVE_KEY] = now
+    st.session_state[_TOUCHED_KEY] = now
+    st.session_state[_TOKEN_KEY] = token
+
+
+def _touch(now: datetime) -> None:
+    """Write this sign-in's activity at most every `users.SESSION_TOUCH_EVERY`."""
+    token, touched = st.session_state.get(_TOKEN_KEY), st.session_state.get(_TOUCHED_KEY)
+    if not isinstance(token, str) or (
+            isinstance(touched, datetime) and now - touched < users.SESSION_TOUCH_EVERY):
+        return
+    try:
+        with db.writing(engine(database_url())) as session:
+            users.touch_browser_session(session, token, now)
+    except TrackerError:
+        return
+    st.session_state[_TOUCHED_KEY] = now
+
+
+def write_cookie() -> None:
+    """Put a new sign-in's token in the browser's cookie, or clear it after a sign-out (a
+    fixed script; the token is random URL-safe text). `Secure` over HTTPS."""
+    token = st.session_state.pop(_COOKIE_KEY, None)
+    if token is None:
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", token):
+        return
+    age = int(users.SESSION_MAX_AGE.total_seconds()) if token else 0
+    st.sidebar.html(
+        f'{COOKIE_SCRIPT_START}"{SESSION_COOKIE}={token}; Path=/; Max-Age={age}; '
+        'SameSite=Strict" + (location.protocol === "https:" ? "; Secure" : "");</script>',
+        unsafe_allow_javascript=True)
 
 
 def identity_actor() -> Actor | None:
@@ -380,6 +499,15 @@ def _sign_in(username: str, password: str) -> None:
     st.session_state[SIGNED_IN_AT_KEY] = now
     st.session_state[LAST_ACTIVE_KEY] = now
     st.session_state.pop("sign_in_password", None)
+    try:
+        with db.writing(engine(database_url())) as session:
+            token = users.start_browser_session(session, actor, _browser())
+    except TrackerError:
+        token = None  # signed in for this page only: a reload signs out
+    if token is not None:
+        st.session_state[_TOKEN_KEY] = token
+        st.session_state[_TOUCHED_KEY] = now
+        st.session_state[_COOKIE_KEY] = token
     st.session_state[_FLASH_KEY] = f"Signed in as {actor.username} ({actor.role.value})."
     st.rerun()
 
@@ -392,9 +520,18 @@ def may(use_case: str) -> bool:
 
 def needs(use_case: str, what: str) -> None:
     """Say who may do what is not shown: the least role of `use_case`, from the table."""
-    role = access.USE_CASES[use_case].role
-    st.info(f"Sign in as {access.with_article(role.value)} (or higher) to {what}.",
-            icon=":material/lock:")
+    st.info(needs_text(use_case, what, current_actor()), icon=":material/lock:")
+
+
+def needs_text(use_case: str, what: str, actor: Actor | None) -> str:
+    """The lock notice: the role `use_case` needs, said to whoever is looking — a visitor is
+    asked to sign in; a signed-in user is told their role is not enough."""
+    role = access.USE_CASES[use_case].role.value
+    if actor is None:
+        return f"Sign in as {access.with_article(role)} (or higher) to {what}."
+    return (f"You are signed in as {escape_markdown(actor.username)} "
+            f"({access.with_article(actor.role.value)}): you need the {role} role (or "
+            f"higher) to {what}. An admin can change your role.")
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -439,6 +576,19 @@ def banner() -> None:
     st.info(BANNER, icon=":material/menu_book:")
 
 
+NARROW_SCRIPT = (Path(__file__).parent / "narrow.js").read_text(encoding="utf-8")
+
+
+NARROW_HTML = f"<script>{NARROW_SCRIPT}</script>"
+
+
+def narrow_screens() -> None:
+    """On a narrow window the sidebar lies over the page: close it once a page is picked
+    (dashboard/narrow.js, fixed text: no stored value goes into it). The only `st.html` of
+    the dashboard."""
+    st.sidebar.html(NARROW_HTML, unsafe_allow_javascript=True)
+
+
 def footer() -> None:
     st.divider()
     st.caption(FOOTER)
@@ -469,9 +619,9 @@ def claim_label(row: queries.ClaimRow) -> str:
 
 def claims_table_rows(rows: Iterable[queries.ClaimRow]) -> list[dict[str, Any]]:
     return [
-        {"id": r.id, "status": r.status, "certainty": r.certainty or r.standing or "",
-         "track": r.track, "text": r.text,
-         "flags": ", ".join(r.open_flags), "section": section_name(r.section),
+        {"text": r.text, "id": r.id, "status": r.status,
+         "certainty": r.certainty or r.standing or "", "flags": ", ".join(r.open_flags),
+         "track": r.track, "section": section_name(r.section),
          "category": r.category, "part of": f"#{r.parent}" if r.parent is not None else "",
          "explanation": r.explanation}
         for r in rows
@@ -517,13 +667,13 @@ def evidence_rows(rows: Iterable[queries.EvidenceRow],
                   ) -> list[dict[str, Any]]:
     del appraisals  # the rows carry the overall judgement; the domains are on their own tab
     return [
-        {"citation": e.citation_key, "stance": e.stance, "design": e.design or "unknown",
-         "appraisal": appraisal_text(e), "directness": directness_text(e),
-         "participants": e.effect.get("participants"),
-         "level": e.level, "judgements": judgement_text(e.judgements), "note": e.note,
-         "title": e.citation_title, "year": e.year, "locator": e.locator,
-         "verified": e.verified, "retracted": e.retracted,
-         **identifier_cells(e.doi, e.pmid, e.pmcid), "claim": e.claim_id,
+        {"title": e.citation_title, "citation": e.citation_key, "stance": e.stance,
+         "design": e.design or "unknown", "level": e.level, "verified": e.verified,
+         "retracted": e.retracted,
+         **identifier_cells(e.doi, e.pmid, e.pmcid), "appraisal": appraisal_text(e),
+         "directness": directness_text(e), "participants": e.effect.get("participants"),
+         "judgements": judgement_text(e.judgements), "note": e.note,
+         "year": e.year, "locator": e.locator, "claim": e.claim_id,
          "link": e.link_id, "added": e.created_at, "by": e.created_by}
         for e in rows
     ]
@@ -562,10 +712,10 @@ EVIDENCE_COLUMNS = {
 
 def flag_rows(rows: Iterable[queries.FlagRow]) -> list[dict[str, Any]]:
     return [
-        {"flag": f.id, "claim": f.claim_id, "kind": f.kind, "state": f.state,
-         "reason": f.reason, "new evidence": f.new_evidence, "raised by": f.raised_by,
-         "raised": f.raised_at, "closed by": f.closed_by or "", "resolution": f.resolution or "",
-         "claim text": f.claim_text}
+        {"reason": f.reason, "claim text": f.claim_text, "flag": f.id, "claim": f.claim_id,
+         "kind": f.kind, "state": f.state, "new evidence": f.new_evidence,
+         "raised by": f.raised_by, "raised": f.raised_at, "closed by": f.closed_by or "",
+         "resolution": f.resolution or ""}
         for f in rows
     ]
 
@@ -581,13 +731,33 @@ FLAG_COLUMNS = {
 }
 
 
+#: Rows a table shows before it scrolls (more with "Show all"), and a row's height: three
+#: lines, so long text (a claim, a reason) wraps instead of being cut off.
+ROWS_SHOWN = 25
+ROW_HEIGHT = 68
+_HEADER_HEIGHT = 40
+
+
+def table_size(count: int, key: str | None = None) -> dict[str, Any]:
+    """`st.dataframe` height arguments: every row when they fit in `ROWS_SHOWN` (or the
+    reader asked to see all of them with the "Show all" toggle, offered when `key` names the
+    table), else `ROWS_SHOWN` rows and a scroll bar."""
+    everything = count <= ROWS_SHOWN or (
+        key is not None and st.toggle(f"Show all {count} rows", key=f"{key}_all"))
+    shown = count if everything else ROWS_SHOWN
+    return {"height": min(_HEADER_HEIGHT + shown * ROW_HEIGHT, 10_000),
+            "row_height": ROW_HEIGHT}
+
+
 def table(rows: list[dict[str, Any]], columns: Mapping[str, Any] | None = None, *,
           empty: str = "Nothing here yet.", key: str | None = None) -> None:
-    """A read-only table of stored values (shown as text, never interpreted)."""
+    """A read-only table of stored values (shown as text, never interpreted), long text
+    wrapped."""
     if not rows:
         st.caption(empty)
         return
-    st.dataframe(rows, hide_index=True, column_config=dict(columns or {}), key=key)
+    st.dataframe(rows, hide_index=True, column_config=dict(columns or {}), key=key,
+                 **table_size(len(rows), key))
 
 
 def claim_detail(detail: queries.ClaimDetail) -> None:
@@ -765,3 +935,58 @@ def suggested_studies(claim_id: int) -> None:
                 st.switch_page(EVIDENCE_PAGE)
     if not can_link:
         needs("evidence.link", "link a suggested study to the claim")
+
+
+# --- acting on one claim (the Article page's panel) -----------------------------------------
+
+
+def sign_off_button(detail: queries.ClaimDetail) -> None:
+    """Sign the claim off at its current grade; disabled while that grade is signed off (the
+    service refuses a second sign-off of the same grade)."""
+    claim = detail.claim
+    st.markdown("**Sign off**")
+    done = bool(detail.signed_off_by) and detail.signed_off_status == claim.status
+    if done:
+        st.caption(f"Signed off as {claim.status} by "
+                   f"{escape_markdown(detail.signed_off_by or '')}; it can be signed off "
+                   "again once its grade moves.")
+    st.caption("Confirms the current grade; the sign-off goes stale if the grade moves.")
+    if st.button(f"Sign off claim #{claim.id} as {claim.status}", key=f"sign_off_{claim.id}",
+                 icon=":material/verified:", disabled=done):
+        perform(lambda session, actor: evidence.sign_off(
+            session, actor, claim.id, expected_version=claim.version),
+            lambda status: f"Claim #{claim.id} signed off as {status}.")
+
+
+def flag_one(claim_id: int) -> None:
+    """Raise a flag on one claim (the form empties after it is raised)."""
+    prefix = f"claim_flag_{claim_id}"
+    with st.form(f"{prefix}_form"):
+        st.markdown("**Flag this claim**")
+        kind = st.selectbox("Kind", [k.value for k in FlagKind], key=f"{prefix}_kind")
+        reason = st.text_area("Reason", key=f"{prefix}_reason", height=80)
+        raised = st.form_submit_button("Raise flag", icon=":material/flag:")
+    if raised:
+        perform(lambda session, actor: flags.raise_flag(
+            session, actor, claim_id, FlagKind(kind), reason),
+            f"Raised a {kind} flag on claim #{claim_id}.", reset={f"{prefix}_reason": ""})
+
+
+def claim_actions(claim_id: int) -> None:
+    """What the signed-in user may do to the claim, beside its detail: link evidence
+    (reviewers, on the Evidence page with the claim filled in), flag and sign off (editors)."""
+    st.divider()
+    if may("evidence.link") and st.button("Link evidence to this claim",
+                                          key=f"link_from_claim_{claim_id}",
+                                          icon=":material/add_link:"):
+        st.session_state["link_claim"] = claim_id
+        st.session_state["evidence_tab"] = "Find and link"
+        st.switch_page(EVIDENCE_PAGE)
+    if may("flag.raise"):
+        flag_one(claim_id)
+    if may("claim.sign-off"):
+        sign_off_button(read(queries.claim_detail, claim_id))
+    if not may("evidence.link"):
+        needs("evidence.link", "link evidence to this claim")
+    elif not may("flag.raise"):
+        needs("flag.raise", "flag this claim or sign it off")

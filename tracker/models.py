@@ -144,6 +144,25 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
 
+class BrowserSession(Base):
+    """A dashboard sign-in that survives a reload of the page (`tracker.services.users`).
+
+    The browser keeps a random token in a cookie; only its SHA-256 is stored, with the
+    digest of the browser it was made in (`dashboard.sessions.client_binding`). It ends
+    `SESSION_MAX_AGE` after `created_at`, `SESSION_IDLE_TIMEOUT` after `last_active_at`, or
+    when the user signs out (`ended_at`); ended rows are deleted as new ones are made."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    binding: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+
 class SignInAttempt(Base):
     """A failed password sign-in, kept for the rate limit's window (`tracker.services.users`).
 

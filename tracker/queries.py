@@ -373,7 +373,9 @@ def _claims_where(
             or_(Section.path_key == k, Section.path_key.startswith(k + PATH_SEPARATOR))
             for k in prefixes
         )))
-    if status:
+    if status in STATUS_GROUPS:
+        query = query.where(Claim.status.in_(STATUS_GROUPS[status]))
+    elif status:
         query = query.where(Claim.status == status)
     if certainty:
         query = query.where(Claim.certainty == certainty)
@@ -459,6 +461,70 @@ def _coverage_statement(per_document: bool) -> Select[Any]:
         _count_if(Claim.signed_off_status == Claim.status),
         open_flags.scalar_subquery(),
     ).where(*_graded_claims(per_document))
+
+
+#: Statuses of a claim with nothing counted behind it: what "no evidence" means in the
+#: verdict, the gaps and the `status` filter of `claims()` ("without-evidence").
+WITHOUT_EVIDENCE = (ClaimStatus.NOT_REVIEWED.value, ClaimStatus.NO_EVIDENCE_FOUND.value)
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {"without-evidence": WITHOUT_EVIDENCE}
+#: What "well supported" means in the verdict: supported, and at moderate or high GRADE
+#: certainty (effect claims) or established (descriptive claims, which GRADE does not rate).
+STRONG_CERTAINTIES = (Certainty.HIGH.value, Certainty.MODERATE.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The answer in one line: how many claims are well supported, how many have no
+    evidence, of how many (whole sentences, as in `coverage`)."""
+
+    claims: int
+    well_supported: int
+    without_evidence: int
+
+    def percent(self, count: int) -> int:
+        return round(100 * count / self.claims) if self.claims else 0
+
+    def sentence(self) -> str:
+        """ "24 of 63 claims (38 %) supported at moderate or high certainty; 28 (44 %) have
+        no evidence"."""
+        return (f"{self.well_supported} of {self.claims} claims "
+                f"({self.percent(self.well_supported)} %) supported at moderate or high "
+                f"certainty; {self.without_evidence} ({self.percent(self.without_evidence)} %)"
+                " have no evidence")
+
+
+def verdict(session: Session, document_id: int | None = None) -> Verdict:
+    total, strong, none = _run(session, _verdict_statement(document_id is not None),
+                               _for_document(document_id)).one()
+    return Verdict(int(total or 0), int(strong or 0), int(none or 0))
+
+
+@cache
+def _verdict_statement(per_document: bool) -> Select[Any]:
+    strong = (Claim.status == ClaimStatus.SUPPORTED.value) & (
+        Claim.certainty.in_(STRONG_CERTAINTIES) | (Claim.standing == Standing.ESTABLISHED.value))
+    return select(func.count(), _count_if(strong),
+                  _count_if(Claim.status.in_(WITHOUT_EVIDENCE))
+                  ).where(*_graded_claims(per_document))
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A top-level section and how many of its claims have no evidence."""
+
+    section: str  # its title, or INTRODUCTION
+    without_evidence: int
+    claims: int
+
+
+def biggest_gaps(session: Session, document_id: int, limit: int = 5) -> list[Gap]:
+    """The sections with the most claims without evidence, most first (none without: left
+    out)."""
+    rows = coverage_by_section(session, document_id)
+    gaps = [Gap(r.group, sum(r.count(s) for s in WITHOUT_EVIDENCE), r.total) for r in rows]
+    ranked = sorted((g for g in gaps if g.without_evidence),
+                    key=lambda g: (-g.without_evidence, -g.claims))
+    return ranked[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1350,6 +1416,11 @@ class ArticleClaim:
     span_start: int
     span_end: int
     cited: list[CitedRow] = field(default_factory=list)  # what the article cites here
+    #: Sources linked to the claim (not as background) that do not count as evidence: not yet
+    #: verified against their record, or retracted.
+    unverified: int = 0
+    retracted: int = 0
+    counted: int = 0  # linked sources that count: verified, not retracted
 
 
 @dataclass(frozen=True, slots=True)
@@ -1377,7 +1448,8 @@ def article_view(session: Session, document_id: int) -> ArticleView:
         .where(Claim.document_id == document_id, Claim.retired.is_(False)))}
     cited = session.execute(
         select(func.coalesce(Claim.parent_id, Claim.id), Citation.id, Citation.key,
-               Citation.authors_text, Citation.title, Citation.year, Citation.container)
+               Citation.authors_text, Citation.title, Citation.year, Citation.container,
+               Citation.verified, Citation.retracted)
         .join(EvidenceLink, EvidenceLink.citation_id == Citation.id)
         .join(Claim, Claim.id == EvidenceLink.claim_id)
         .where(Claim.document_id == document_id, Claim.retired.is_(False),
@@ -1387,8 +1459,13 @@ def article_view(session: Session, document_id: int) -> ArticleView:
     numbers: dict[int, int] = {}
     references: list[tuple[int, str, str]] = []
     markers: dict[int, list[int]] = {}
-    for top, cid, key, authors, title, year, container in sorted(
+    sources: dict[int, list[int]] = {}  # claim -> [unverified, retracted, counted]
+    for top, cid, key, authors, title, year, container, verified, retracted in sorted(
             cited, key=lambda r: (order.get(r[0], 1 << 30), r[2])):
+        tally = sources.setdefault(top, [0, 0, 0])
+        tally[0] += not verified and not retracted
+        tally[1] += bool(retracted)
+        tally[2] += bool(verified) and not retracted
         if cid not in numbers:
             numbers[cid] = len(numbers) + 1
             references.append((numbers[cid], key,
@@ -1405,13 +1482,28 @@ def article_view(session: Session, document_id: int) -> ArticleView:
         start, end = spans.get(row.id, (0, 0))
         by_section.setdefault(tuple(row.section), []).append(
             ArticleClaim(row, sorted(markers.get(row.id, [])), start, end,
-                         by_claim.get(row.id, [])))
+                         by_claim.get(row.id, []), *sources.get(row.id, [0, 0, 0])))
     return ArticleView(
         document=document, introduction=by_section.get((), []),
         sections=[ArticleSection(s.title, s.level, s.kind, by_section.get(tuple(s.path), []))
                   for s in sections(session, document_id)],
         references=references,
     )
+
+
+def sections_with_claims(view: ArticleView) -> list[ArticleSection]:
+    """The sections with a claim in them or in a section below them: a heading with nothing
+    under it (a list of further reading) is left out rather than shown empty."""
+    kept: list[ArticleSection] = []
+    for at, section in enumerate(view.sections):
+        filled = bool(section.claims)
+        for later in view.sections[at + 1:]:
+            if filled or later.level <= section.level:
+                break
+            filled = bool(later.claims)
+        if filled:
+            kept.append(section)
+    return kept
 
 
 def _reference_text(authors: str, title: str, year: int | None, container: str | None) -> str:

@@ -216,7 +216,8 @@ def body_form(document: queries.DocumentRow) -> None:
     if saved:
         ui.perform(lambda session, actor: appraisals.judge_body(
             session, actor, claim_id, domain, value, reason),
-            f"Claim #{claim_id}: {domain.value} judged {value}.")
+            f"Claim #{claim_id}: {domain.value} judged {value}.",
+            reset={f"body_reason_{domain.value}": ""})
     elif cleared:
         ui.perform(lambda session, actor: appraisals.clear_body_judgement(
             session, actor, claim_id, domain),
@@ -246,7 +247,8 @@ def track_and_search(document: queries.DocumentRow) -> None:
             target = None if track == "rule" else ClaimTrack(track)
             ui.perform(lambda session, actor: appraisals.set_track(
                 session, actor, claim_id, target, why),
-                lambda now: f"Claim #{claim_id} is graded as {now}.")
+                lambda now: f"Claim #{claim_id} is graded as {now}.",
+                reset={f"track_reason_{claim_id}": ""})
     if detail.searches:
         ui.table([{"at": s.searched_at, "by": s.searched_by, "where": s.sources,
                    "note": s.note} for s in detail.searches])
@@ -260,7 +262,8 @@ def track_and_search(document: queries.DocumentRow) -> None:
         if recorded:
             ui.perform(lambda session, actor: appraisals.record_search(
                 session, actor, claim_id, where, note),
-                f"Search on claim #{claim_id} recorded.")
+                f"Search on claim #{claim_id} recorded.",
+                reset={f"search_where_{claim_id}": "", f"search_note_{claim_id}": ""})
 
 
 def render(document: queries.DocumentRow) -> None:

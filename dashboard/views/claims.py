@@ -23,17 +23,41 @@ def choice(column: Any, label: str, values: list[str], key: str,
     return None if chosen == ALL else str(chosen)
 
 
+STATUS_NAMES = {"without-evidence": "without evidence (not reviewed, none found)"}
+ADDRESS_KEY = "_claims_address"  # session state: the filters last taken from the address
+FILTER_KEYS = {"section": "claims_section", "category": "claims_category",
+               "status": "claims_status", "certainty": "claims_certainty",
+               "flagged": "claims_flagged"}
+
+
+def from_address(options: dict[str, list[str]]) -> None:
+    """`?status=supported&section=…` (the overview's tiles, bars and gaps link here) sets the
+    filters, once per address: changing a filter afterwards is not undone by the address."""
+    wanted = {name: st.query_params[name] for name in FILTER_KEYS if name in st.query_params}
+    if not wanted or st.session_state.get(ADDRESS_KEY) == wanted:
+        return
+    st.session_state[ADDRESS_KEY] = wanted
+    for name, key in FILTER_KEYS.items():
+        value = wanted.get(name, ALL)
+        st.session_state[key] = value if value in options[name] else ALL
+    st.session_state.pop("claims_page", None)
+
+
 def filters(document: queries.DocumentRow) -> dict[str, Any]:
     sections = ui.read(queries.sections, document.id)
     names: dict[str, str] = {}
     for s in sections:
         names.setdefault(s.title, "  " * (s.level - 1) + ui.shorten(s.title, 50))
+    statuses = [*queries.STATUS_GROUPS, *(s.value for s in ClaimStatus)]
+    from_address({"section": [ALL, *names], "category": [ALL, *(c.value for c in ClaimCategory)],
+                  "status": [ALL, *statuses], "certainty": [ALL, *(c.value for c in Certainty)],
+                  "flagged": list(FLAGGED)})
     section, category, status, certainty, flagged = st.columns(5)
     return {
         "section": choice(section, "Section", list(names), "claims_section", names),
         "category": choice(category, "Category", [c.value for c in ClaimCategory],
                            "claims_category"),
-        "status": choice(status, "Status", [s.value for s in ClaimStatus], "claims_status"),
+        "status": choice(status, "Status", statuses, "claims_status", STATUS_NAMES),
         "certainty": choice(certainty, "Certainty", [c.value for c in Certainty],
                             "claims_certainty"),
         "flagged": FLAGGED[flagged.selectbox("Open flags", list(FLAGGED),
@@ -60,7 +84,7 @@ def claims_table(document: queries.DocumentRow, chosen: dict[str, Any]
                "Click a column to sort; select a row to see the claim in full.")
     st.dataframe(ui.claims_table_rows(shown), hide_index=True, key=TABLE_KEY,
                  column_config=ui.CLAIM_COLUMNS, on_select=picked,
-                 selection_mode="single-row")
+                 selection_mode="single-row", **ui.table_size(len(shown), TABLE_KEY))
     return shown
 
 

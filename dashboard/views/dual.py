@@ -154,7 +154,9 @@ def my_queue(document: queries.DocumentRow, actor: Actor) -> None:
                 chosen_claim = claim_id
                 ui.perform(lambda session, who: dual.propose_study(
                     session, who, chosen_claim, _citation_id(session, key), reason),
-                    f"Proposed {key.strip()} for claim #{chosen_claim}.")
+                    f"Proposed {key.strip()} for claim #{chosen_claim}.",
+                    reset={"dual_propose_claim": None, "dual_propose_key": "",
+                           "dual_propose_reason": ""})
 
 
 def _citation_id(session: Any, key: str) -> int:
@@ -219,7 +221,8 @@ def set_up(document: queries.DocumentRow) -> None:
             document_id = document.id
             ui.perform(lambda session, who: dual.require_dual_review(
                 session, who, document_id, required, reason),
-                "Dual review required." if required else "Back to single review.")
+                "Dual review required." if required else "Back to single review.",
+                reset={"dual_switch_reason": ""})
     if status is None or not ui.may("dual.assign"):
         return
     reviewers = [u.username for u in ui.read(users.list_users)
@@ -240,7 +243,8 @@ def set_up(document: queries.DocumentRow) -> None:
         ui.perform(lambda session, who: dual.assign(
             session, who, document_id, pair, claim_ids=chosen,
             citation_ids=[_citation_id(session, k) for k in keys]),
-            lambda n: f"{n} assignment(s) made.")
+            lambda n: f"{n} assignment(s) made.",
+            reset={"dual_assign_pair": [], "dual_assign_claims": [], "dual_assign_studies": ""})
 
 
 def agreement(document: queries.DocumentRow) -> None:

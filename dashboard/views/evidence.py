@@ -60,8 +60,10 @@ def find_citations() -> list[queries.CitationRow]:
     st.caption(f"{total} citation{' matches' if total == 1 else 's match'} "
                "(most-linked first).")
 
+    table_key = ui.fresh_key(RESULTS_KEY)  # renewed after a link: no stale tick
+
     def picked() -> None:
-        selected = st.session_state[RESULTS_KEY]["selection"]["rows"]
+        selected = st.session_state[table_key]["selection"]["rows"]
         if selected:
             st.session_state[CITATION_KEY] = rows[selected[0]].id
 
@@ -70,7 +72,7 @@ def find_citations() -> list[queries.CitationRow]:
           "design": r.design or "unknown", "level": r.level, "verified": r.verified,
           "retracted": r.retracted, "links": r.links, **ui.identifier_cells(r.doi, r.pmid)}
          for r in rows],
-        hide_index=True, key=RESULTS_KEY, on_select=picked, selection_mode="single-row",
+        hide_index=True, key=table_key, on_select=picked, selection_mode="single-row",
         column_config={"title": st.column_config.TextColumn("Title", width="large"),
                        "year": st.column_config.NumberColumn("Year", format="%d"),
                        "level": st.column_config.NumberColumn("CEBM level"),
@@ -151,7 +153,12 @@ def link_form(claims: list[queries.ClaimRow], results: list[queries.CitationRow]
                                locator=where, note=note, judgements=judgements)
         return queries.claim(session, claim_id)
 
-    ui.perform(link, lambda row: f"Linked to claim #{row.id}. Now {row.explanation}")
+    ui.perform(link, lambda row: f"Linked to claim #{row.id}. Now {row.explanation}",
+               reset={"link_claim": None, CITATION_KEY: None, "link_locator": "",
+                      "link_note": "", "link_stance": Stance.SUPPORTS.value,
+                      **{f"link_{name}": "none" for name in CONCERNS},
+                      **{f"link_{name}": False for name in UPGRADES}},
+               renew=[RESULTS_KEY])
 
 
 # --- edit or remove --------------------------------------------------------------------------
@@ -253,7 +260,7 @@ def import_form() -> None:
                               key="import_text", height=200)
         files = st.file_uploader("…or upload BibTeX, RIS, PubMed (.nbib) or CSL-JSON files",
                                  type=["bib", "bibtex", "txt", "ris", "nbib", "json"],
-                                 accept_multiple_files=True, key="import_files")
+                                 accept_multiple_files=True, key=ui.fresh_key("import_files"))
         strict_col, dry_col, encoding_col = st.columns(3)
         strict = strict_col.checkbox("Strict: any problem means nothing is imported",
                                      key="import_strict")
@@ -292,7 +299,8 @@ def run_import(pasted: str, files: list[Any], *, strict: bool, dry_run: bool,
         return
     ui.perform(lambda session, actor: citations.import_bibtex(
         session, actor, parsed, strict=strict, dry_run=dry_run),
-        lambda report: import_summary(report), remember=REPORT_KEY)
+        lambda report: import_summary(report), remember=REPORT_KEY,
+        reset={} if dry_run else {"import_text": ""}, renew=[] if dry_run else ["import_files"])
 
 
 def import_summary(report: citations.ImportReport) -> str:

@@ -17,7 +17,7 @@ EMPTY_CELL = "—"
 def question(row: queries.QuestionRow, claim_text: dict[int, str], editor: bool) -> None:
     label = (f"{row.priority} priority · {row.status} · "
              f"{ui.escape_markdown(row.title)}")
-    with st.expander(label):
+    with st.expander(label, expanded=row.slug == st.query_params.get("question")):
         if row.description:
             st.text(row.description)
         st.caption(f"Comes from {len(row.claims)} claim(s):")
@@ -78,14 +78,24 @@ def cell_text(cell: queries.GapCell) -> str:
     return f"{cell.studies}{level}"
 
 
+def chart_label(cell: queries.GapCell) -> str:
+    """A cell's label in the chart, short enough for a phone: "3 · L1" (level in the
+    tooltip and the table in full)."""
+    if cell.studies == 0:
+        return EMPTY_CELL
+    return f"{cell.studies}" + (f" · L{cell.best_level}" if cell.best_level is not None else "")
+
+
 def gap_chart(cells: list[queries.GapCell]) -> alt.LayerChart:
     values: list[dict[str, Any]] = [
         {"condition": c.condition, "route": c.route, "studies": c.studies,
-         "best level": c.best_level, "label": cell_text(c)} for c in cells]
+         "best level": c.best_level, "label": chart_label(c)} for c in cells]
     base = alt.Chart({"values": values}).encode(
         x=alt.X("route:N", sort=list(topics.ROUTES), title=None,
-                axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("condition:N", sort=list(topics.CONDITIONS), title=None),
+                axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=110,
+                              labelOverlap=False)),
+        y=alt.Y("condition:N", sort=list(topics.CONDITIONS), title=None,
+                axis=alt.Axis(labelLimit=110)),
     )
     heat = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.condition("datum.studies == 0", alt.value("#eeeeee"),
@@ -93,7 +103,7 @@ def gap_chart(cells: list[queries.GapCell]) -> alt.LayerChart:
                                       legend=alt.Legend(title="studies"))),
         tooltip=["condition:N", "route:N", "studies:Q", "best level:Q"],
     )
-    text = base.mark_text(fontSize=13).encode(
+    text = base.mark_text(fontSize=11).encode(
         text="label:N",
         color=alt.condition("datum.studies >= 6", alt.value("white"), alt.value("#222222")),
     )

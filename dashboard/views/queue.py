@@ -33,13 +33,15 @@ def queue(document: queries.DocumentRow, editor: bool) -> None:
         ui.table(ui.claims_table_rows(rows), ui.CLAIM_COLUMNS)
         return
 
+    table_key = ui.fresh_key(QUEUE_KEY)  # renewed after a flag: ticks never outlive rows
+
     def picked() -> None:
-        chosen = [rows[i].id for i in st.session_state[QUEUE_KEY]["selection"]["rows"]]
+        chosen = [rows[i].id for i in st.session_state[table_key]["selection"]["rows"]]
         st.session_state[FLAG_CLAIMS_KEY] = chosen
 
-    st.dataframe(ui.claims_table_rows(rows), hide_index=True, key=QUEUE_KEY,
+    st.dataframe(ui.claims_table_rows(rows), hide_index=True, key=table_key,
                  column_config=ui.CLAIM_COLUMNS, on_select=picked,
-                 selection_mode="multi-row")
+                 selection_mode="multi-row", **ui.table_size(len(rows), QUEUE_KEY))
 
 
 def flag_form(claims: list[queries.ClaimRow]) -> None:
@@ -57,7 +59,8 @@ def flag_form(claims: list[queries.ClaimRow]) -> None:
     if submitted:
         ui.perform(lambda session, actor: flags.raise_flags(
             session, actor, list(chosen), FlagKind(kind), reason),
-            lambda raised: f"Raised {len(raised)} {kind} flag(s).")
+            lambda raised: f"Raised {len(raised)} {kind} flag(s).",
+            reset={FLAG_CLAIMS_KEY: [], "flag_reason": ""}, renew=[QUEUE_KEY])
 
 
 def open_flags(document: queries.DocumentRow, closable: bool) -> None:
@@ -109,7 +112,7 @@ def close_form(open_rows: dict[int, queries.FlagRow]) -> None:
         ui.perform(lambda session, actor: flags.close_flag(
             session, actor, flag.id, FlagState(outcome), resolution,
             expected_version=flag.version),
-            lambda info: f"Flag #{info.id} {info.state}.")
+            lambda info: f"Flag #{info.id} {info.state}.", reset={"close_flag": None})
 
 
 def review_claim(claims: list[queries.ClaimRow]) -> None:
@@ -129,7 +132,7 @@ def review_claim(claims: list[queries.ClaimRow]) -> None:
         override_form(detail)
     with sign:
         if ui.may("claim.sign-off"):
-            sign_off(detail)
+            ui.sign_off_button(detail)
 
 
 def override_form(detail: queries.ClaimDetail) -> None:
@@ -147,25 +150,13 @@ def override_form(detail: queries.ClaimDetail) -> None:
             ui.perform(lambda session, actor: evidence.override_requirement(
                 session, actor, claim.id, int(count), [StudyDesign(d) for d in designs],
                 reason, expected_version=claim.version),
-                lambda needs: f"Claim #{claim.id} now needs {needs}.")
+                lambda needs: f"Claim #{claim.id} now needs {needs}.",
+                reset={f"override_count_{claim.id}": 1, f"override_designs_{claim.id}": [],
+                       f"override_reason_{claim.id}": ""})
     if ui.may("claim.override-clear") and detail.override_reason and st.button(
             "Follow the rules again (clear the override)", key=f"clear_override_{claim.id}"):
         ui.perform(lambda session, actor: evidence.clear_override(session, actor, claim.id),
                    f"Claim #{claim.id} follows the rules again.")
-
-
-def sign_off(detail: queries.ClaimDetail) -> None:
-    claim = detail.claim
-    st.markdown("**Sign off**")
-    if detail.signed_off_by and detail.signed_off_status == claim.status:
-        st.caption(f"Signed off as {claim.status} by "
-                   f"{ui.escape_markdown(detail.signed_off_by)}.")
-    st.caption("Confirms the current grade; the sign-off goes stale if the grade moves.")
-    if st.button(f"Sign off claim #{claim.id} as {claim.status}", key=f"sign_off_{claim.id}",
-                 icon=":material/verified:"):
-        ui.perform(lambda session, actor: evidence.sign_off(
-            session, actor, claim.id, expected_version=claim.version),
-            lambda status: f"Claim #{claim.id} signed off as {status}.")
 
 
 def render(document: queries.DocumentRow) -> None:

@@ -523,10 +523,15 @@ def _part_ids(session: Session, claim_id: int) -> list[int]:
 def sign_off(
     session: Session, actor: Actor, claim_id: int, *, expected_version: int | None = None
 ) -> str:
-    """An editor confirms the claim's current grade; the sign-off goes stale if it moves."""
+    """An editor confirms the claim's current grade; the sign-off goes stale if it moves.
+    Signing off a grade that is already signed off is refused (`Conflict`): a second press
+    would only add a duplicate audit record."""
     authorize(actor, "claim.sign-off")
     claim = _live_claim(session, claim_id)
     _check_version("claim", claim.id, claim.version, expected_version)
+    if claim.signed_off_by_id is not None and claim.signed_off_status == claim.status:
+        raise Conflict(f"claim #{claim.id} is already signed off as {claim.status}; a new "
+                       "sign-off is possible once its grade moves")
     claim.signed_off_by_id = actor.id
     claim.signed_off_at = utcnow()
     claim.signed_off_status = claim.status

@@ -7,7 +7,10 @@ admin (`unlock`). Failures are rows in the database, so the limit holds across d
 processes; unknown names are limited exactly like real ones.
 
 Dashboard sessions end `SESSION_MAX_AGE` after signing in, or after `SESSION_IDLE_TIMEOUT`
-without activity (`session_expiry`, a pure rule; the dashboard keeps the times).
+without activity (`session_expiry`, a pure rule). A sign-in survives a reload of the page:
+the browser keeps a random token in a cookie, the database its SHA-256 with the sign-in's
+times and the browser it belongs to (`start_browser_session`, `resume_browser_session`);
+activity is written at most every `SESSION_TOUCH_EVERY`, so the idle limit is exact to that.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from tracker.db import advisory_lock
 from tracker.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tracker.models import ApiToken, SignInAttempt, User, utcnow
+from tracker.models import ApiToken, BrowserSession, SignInAttempt, User, utcnow
 from tracker.services.access import Actor, authorize, record
 from tracker.vocabulary import Role
 
@@ -378,3 +381,78 @@ def session_expiry(signed_in_at: datetime, last_active_at: datetime,
         return (f"You were signed out after {_duration(SESSION_IDLE_TIMEOUT)} without "
                 "activity; sign in again.")
     return None
+
+
+# --- sign-ins that survive a reload ----------------------------------------------------------
+
+#: How often a dashboard run writes the sign-in's last activity (the idle limit's precision).
+SESSION_TOUCH_EVERY = timedelta(minutes=5)
+MOVED_BROWSER = ("This sign-in was made in another browser, so it was ended here; sign in "
+                 "again.")
+
+
+@dataclass(frozen=True, slots=True)
+class Resumed:
+    """A browser's sign-in found again after a reload: the user and when they signed in, or
+    why it has ended (None when the token is unknown: nothing to say)."""
+
+    actor: Actor | None
+    signed_in_at: datetime | None = None
+    ended: str | None = None
+
+
+def start_browser_session(session: Session, actor: Actor, binding: str) -> str:
+    """After a password sign-in (`authenticate`): the token the browser keeps in a cookie
+    (only its SHA-256 is stored, tied to `binding`, the browser's digest). The user's ended
+    and expired sign-ins are deleted."""
+    now = utcnow()
+    stale = now - SESSION_MAX_AGE
+    session.execute(delete(BrowserSession).where(
+        BrowserSession.user_id == actor.id,
+        BrowserSession.ended_at.is_not(None) | (BrowserSession.created_at < stale)))
+    token = secrets.token_urlsafe(32)
+    session.add(BrowserSession(user_id=actor.id, token_hash=_token_hash(token),
+                               binding=binding, created_at=now, last_active_at=now))
+    session.flush()
+    return token
+
+
+def _live_browser_session(session: Session, token: str) -> BrowserSession | None:
+    return session.scalar(select(BrowserSession).where(
+        BrowserSession.token_hash == _token_hash(token), BrowserSession.ended_at.is_(None)))
+
+
+def resume_browser_session(session: Session, token: str, binding: str,
+                           now: datetime | None = None) -> Resumed:
+    """The sign-in behind a browser's cookie, if it still holds: same browser, within
+    `SESSION_MAX_AGE` and `SESSION_IDLE_TIMEOUT`, user active. One that no longer holds is
+    ended. Notes the activity (a write)."""
+    now = now or utcnow()
+    row = _live_browser_session(session, token)
+    if row is None:
+        return Resumed(None)
+    user = session.get(User, row.user_id)
+    ended = (MOVED_BROWSER if row.binding != binding
+             else session_expiry(row.created_at, row.last_active_at, now))
+    if ended is None and (user is None or user.is_system or not user.active):
+        ended = "Your account was deactivated; ask an admin."
+    if ended is not None or user is None:
+        row.ended_at = now
+        return Resumed(None, ended=ended)
+    row.last_active_at = now
+    return Resumed(Actor.of(user), signed_in_at=row.created_at)
+
+
+def touch_browser_session(session: Session, token: str, now: datetime) -> None:
+    """Note activity on a browser's sign-in (the dashboard calls it at most every
+    `SESSION_TOUCH_EVERY`)."""
+    row = _live_browser_session(session, token)
+    if row is not None:
+        row.last_active_at = max(row.last_active_at, now)
+
+
+def end_browser_session(session: Session, token: str) -> None:
+    """Signing out: the cookie's token no longer resumes anything."""
+    row = _live_browser_session(session, token)
+    if row is not None:
+        row.ended_at = utcnow()
