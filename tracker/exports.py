@@ -11,13 +11,15 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from tracker import bibtex, queries
-from tracker.services import citations
+from tracker import queries
 from tracker.vocabulary import STATUS_LABELS
+
+if TYPE_CHECKING:  # BibTeX (bibtexparser) is imported by the exports that write it
+    from tracker import bibtex
 
 FORMATS = ("bibtex", "csv", "json", "report")
 DISCLAIMER = ("Evidence Tracker records published evidence for the claims of an article. "
@@ -29,6 +31,8 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
            linked_only: bool = False) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
+    from tracker import bibtex
+    from tracker.services import citations
     if fmt == "report":
         return report(session, queries.resolve_document(session, document_slug).id)
     document_id = None
@@ -61,9 +65,21 @@ def _json(session: Session, document_id: int, records: list[bibtex.CitationRecor
         ],
         "flags": [plain(f) for f in queries.flags(session, document_id)],
         "questions": [plain(q) for q in queries.questions(session, document_id)],
-        "citations": json.loads(bibtex.to_json(records)),
+        "citations": json.loads(_records_json(records)),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+
+
+def _records_json(records: list[bibtex.CitationRecord]) -> str:
+    from tracker import bibtex
+
+    return bibtex.to_json(records)
+
+
+def _inert(value: str) -> str:
+    from tracker import bibtex
+
+    return bibtex._inert_cell(value)
 
 
 def plain(value: Any) -> Any:
@@ -160,7 +176,7 @@ def agreement_csv(rows: Sequence[queries.AgreementRow]) -> str:
             elif isinstance(value, int):
                 cells.append(str(value))
             else:  # a cell a spreadsheet would run as a formula is kept as text
-                cells.append(bibtex._inert_cell(str(value)))
+                cells.append(_inert(str(value)))
         writer.writerow(cells)
     return buffer.getvalue()
 

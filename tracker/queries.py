@@ -26,11 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from tracker import agreement as agreement_stats
-from tracker import finder, grading, topics
+from tracker import grading, topics
 from tracker.errors import InvalidInput, NotFound
-from tracker.finder import index as finder_index
 from tracker.models import (
+    PATH_SEPARATOR,
     Appraisal,
     AppraisalDomain,
     AuditEvent,
@@ -58,7 +57,6 @@ from tracker.models import (
     User,
     utcnow,
 )
-from tracker.services.articles import PATH_SEPARATOR
 from tracker.vocabulary import (
     CITO_TERMS,
     Certainty,
@@ -1126,6 +1124,8 @@ def _citation_filters(session: Session, query: Any, *, search: str | None,
     if search and search.strip():
         # Words separately, "quoted phrases" as phrases, each in the full-text index or in
         # the key, authors, DOI or PMID (tracker.finder.index.search_condition).
+        from tracker.finder import index as finder_index  # imported by the reads that search
+
         query = query.where(finder_index.search_condition(session, search))
     if design:
         query = query.where(Citation.design == design)
@@ -1389,6 +1389,8 @@ def suggestions(session: Session, claim_id: int, *, limit: int = 10,
     text = session.scalar(select(Claim.text).where(Claim.id == claim_id))
     if text is None:
         raise NotFound(f"no claim #{claim_id}")
+    from tracker import finder  # the finder's stemmer and ranking: only for this read
+
     found = finder.find(session, text, limit=limit, extra_terms=extra_terms)
     ids = [r.citation_id for r in found.ranked]
     meta = {row.id: row for row in session.execute(
@@ -1700,6 +1702,8 @@ def _field_rank(field_name: str) -> tuple[int, int]:
 
 def _agreement_row(document: str | None, pair: str | None, field_name: str,
                    pairs: list[tuple[str, str]]) -> AgreementRow:
+    from tracker import agreement as agreement_stats
+
     measure = agreement_stats.measure_of(field_name)
     result = agreement_stats.agreement(pairs, measure.categories, order=measure.order)
     kappa, linear, quadratic = result.kappa, result.linear, result.quadratic
