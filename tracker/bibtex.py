@@ -131,7 +131,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
     split_multiple_persons_names,
@@ -147,7 +146,7 @@ from bibtexparser.model import (
     String,
 )
 
-from tracker import encodings
+from tracker import bibsplit, encodings
 from tracker.limits import (
     MAX_BIB_BLOCKS,
     MAX_BIB_FILE_BYTES,
@@ -2114,9 +2113,10 @@ def _failed_block_is_entry(block: Any) -> bool:
 
 
 def _split(text: str) -> _Blocks:
-    """Step 1: bibtexparser's splitter only (no middlewares: enclosing, macros and LaTeX are
-    handled per distinct value by `_FieldValues`, which is cheaper than a pass per field)."""
-    library = parse_string(text, parse_stack=[])
+    """Step 1: bibtexparser's splitter only, or its equal `tracker.bibsplit` (no middlewares:
+    enclosing, macros and LaTeX are handled per distinct value by `_FieldValues`, which is
+    cheaper than a pass per field)."""
+    library = bibsplit.split(text)
     blocks = _Blocks()
     for block in library.blocks:
         if isinstance(block, Entry):
