@@ -115,11 +115,14 @@ def _entry(segment: str, line: int) -> Entry | None:
     line_of_start = line
     line += segment.count("\n", 0, whole.start(3))
     fields: list[Field] = []
+    keys: set[str] = set()
     for name, value in _FIELD.findall(segment, whole.start(3), whole.end(4)):
         line += name.count("\n")  # a field's line is the line of its `=`
-        fields.append(Field(key=name.strip(), value=value.strip(), start_line=line))
+        key = name.strip()
+        keys.add(key)
+        fields.append(Field(key=key, value=value.strip(), start_line=line))
         line += value.count("\n")
-    if len({item.key for item in fields}) != len(fields):
+    if len(keys) != len(fields):
         return None  # a repeated field: bibtexparser's DuplicateFieldKeyBlock
     at = segment.index("@")
     return Entry(start_line=line_of_start, entry_type=whole.group(1).lower(),

@@ -104,8 +104,9 @@ Rules, in one place:
   written only when the design came from one).
 
 Speed: the import must stay close to bibtexparser's own parse, so no middleware runs after
-the splitter; enclosing, macros and decoding happen in one pass per field, cached per
-distinct raw value within the file, with cheap substring checks in front of every regular
+the splitter (`tracker.bibsplit`, which gives bibtexparser's blocks at a fraction of its
+cost); enclosing, macros and decoding happen in one pass per field, cached per distinct raw
+value within the file, with cheap substring checks in front of every regular
 expression or decoder, and names, LaTeX and title keys cached per distinct string across
 files (bounded `lru_cache`s of pure functions, which keep only values up to 2,048 characters).
 The limits cost a length check per entry and per field, and a count of braces per distinct
