@@ -3,14 +3,17 @@
 
     .venv/bin/python benchmarks/bench_import.py [FILE.bib ...] [--runs 5] [--postgres URL]
 
-For each file it prints, as medians of --runs runs:
+For each file it prints, as medians of --runs runs (each run parses, imports and re-imports in
+turn, so a busy machine slows the floor and the import alike; the ratios are the medians of
+the runs' own ratios):
   parse     bibtexparser.parse_string(text) alone (default parse stack) — the floor
   import    tracker's full import (parse, normalise, dedupe, bulk insert, commit) into an empty,
             migrated database
   reimport  the same file again into that database (every entry a duplicate: nothing written)
-and the ratios import/parse and reimport/parse (target: within 1.3x on SQLite). Peak RSS of the
-process is printed at the end. Default file: ../shared/corpora/rfcbib/rfc.bib (8,639 entries),
-if present.
+and each ratio with PASS or MISS against its target (`TARGETS`: first import within 1.3x on
+SQLite and 1.5x on PostgreSQL; re-import within 1.3x on SQLite and 1.1x on PostgreSQL). Peak
+RSS of the process is printed at the end. Default file: ../shared/corpora/rfcbib/rfc.bib
+(8,639 entries), if present.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import bibtexparser
@@ -33,7 +36,26 @@ from tracker.services import citations
 from tracker.services.access import system_actor
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "rfcbib" / "rfc.bib"
-TARGET = 1.3
+#: The ratio to bibtexparser's bare parse each import may take, by backend (issue 20).
+TARGETS = {"sqlite": {"import": 1.3, "reimport": 1.3},
+           "postgresql": {"import": 1.5, "reimport": 1.1}}
+
+
+def verdict(backend: str, which: str, ratio: float) -> str:
+    """PASS or MISS of an import (`which`: "import" or "reimport") against its target."""
+    return "PASS" if ratio <= TARGETS[backend][which] else "MISS"
+
+
+def paired_runs(content: str, urls: Sequence[str], source: str
+                ) -> list[tuple[float, float, float, int]]:
+    """For each database: (bare parse, import, re-import seconds, entries added), the parse
+    timed right before its import."""
+    runs = []
+    for url in urls:
+        parse = timed(lambda: bibtexparser.parse_string(content))
+        first, again, added = import_once(url, source, content)
+        runs.append((parse, first, again, added))
+    return runs
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -91,28 +113,22 @@ def import_once(url: str, source: str, content: str) -> tuple[float, float, int]
 def bench(path: Path, runs: int, postgres: str | None) -> list[str]:
     content, encoding = bibtex.read_bib_file(path)
     lines = [f"{path.name}: {len(content):,} characters ({encoding})"]
-    parse = statistics.median(timed(lambda: bibtexparser.parse_string(content))
-                              for _ in range(runs))
-    lines.append(f"  parse (bibtexparser alone)     {parse:8.3f} s")
     backends = ["sqlite"] + (["postgresql"] if postgres else [])
     with tempfile.TemporaryDirectory() as tmp:
         for backend in backends:
-            results = [import_once(fresh_database(backend, Path(tmp), postgres, n), path.name,
-                                   content) for n in range(runs)]
+            results = paired_runs(content, [fresh_database(backend, Path(tmp), postgres, n)
+                                            for n in range(runs)], path.name)
             if backend == "postgresql":
                 drop_databases(postgres, runs)
-            full = statistics.median(r[0] for r in results)
-            again = statistics.median(r[1] for r in results)
-            added = results[0][2]
-            def verdict(ratio: float, backend: str = backend) -> str:
-                if backend != "sqlite":
-                    return "(the target is for SQLite; stated)"
-                return f"target {TARGET}x: {'meets' if ratio <= TARGET else 'MISSES'}"
-
-            lines.append(f"  [{backend}] import {added:,} entries {full:8.3f} s  "
-                         f"ratio {full / parse:5.2f}x   {verdict(full / parse)}")
-            lines.append(f"  [{backend}] re-import (all dupes) {again:8.3f} s  "
-                         f"ratio {again / parse:5.2f}x   {verdict(again / parse)}")
+            parse = statistics.median(r[0] for r in results)
+            for which, index in (("import", 1), ("reimport", 2)):
+                took = statistics.median(r[index] for r in results)
+                ratio = statistics.median(r[index] / r[0] for r in results)
+                what = (f"import {results[0][3]:,} entries" if which == "import"
+                        else "re-import (all dupes)")
+                lines.append(f"  [{backend}] {what:<24} {took:8.3f} s  (parse {parse:.3f} s)  "
+                             f"ratio {ratio:5.2f}x  target {TARGETS[backend][which]}x  "
+                             f"{verdict(backend, which, ratio)}")
     return lines
 
 

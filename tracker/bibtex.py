@@ -106,8 +106,9 @@ Rules, in one place:
   written only when the design came from one).
 
 Speed: the import must stay close to bibtexparser's own parse, so no middleware runs after
-the splitter; enclosing, macros and decoding happen in one pass per field, cached per
-distinct raw value within the file, with cheap substring checks in front of every regular
+the splitter (`tracker.bibsplit`, which gives bibtexparser's blocks at a fraction of its
+cost); enclosing, macros and decoding happen in one pass per field, cached per distinct raw
+value within the file, with cheap substring checks in front of every regular
 expression or decoder, and names, LaTeX and title keys cached per distinct string across
 files (bounded `lru_cache`s of pure functions, which keep only values up to 2,048 characters).
 The limits cost a length check per entry and per field, and a count of braces per distinct
@@ -133,7 +134,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
     split_multiple_persons_names,
@@ -149,7 +149,7 @@ from bibtexparser.model import (
     String,
 )
 
-from tracker import encodings
+from tracker import bibsplit, encodings
 from tracker.limits import (
     MAX_BIB_BLOCKS,
     MAX_BIB_FILE_BYTES,
@@ -2139,9 +2139,10 @@ def _failed_block_is_entry(block: Any) -> bool:
 
 
 def _split(text: str) -> _Blocks:
-    """Step 1: bibtexparser's splitter only (no middlewares: enclosing, macros and LaTeX are
-    handled per distinct value by `_FieldValues`, which is cheaper than a pass per field)."""
-    library = parse_string(text, parse_stack=[])
+    """Step 1: bibtexparser's splitter only, or its equal `tracker.bibsplit` (no middlewares:
+    enclosing, macros and LaTeX are handled per distinct value by `_FieldValues`, which is
+    cheaper than a pass per field)."""
+    library = bibsplit.split(text)
     blocks = _Blocks()
     for block in library.blocks:
         if isinstance(block, Entry):

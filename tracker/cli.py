@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from sqlalchemy import Engine
@@ -28,32 +28,10 @@ try:  # Typer 0.2x vendors its own copy of Click
 except ImportError:  # pragma: no cover - older Typer uses Click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
-from tracker import bibtex, db, exports, finder, formats, queries, retractions, sof
-from tracker import scorecard as scorecards
-from tracker.backup import restore_backup, write_backup
+from tracker import db
 from tracker.config import load_settings
 from tracker.errors import InvalidInput, PermissionDenied, TrackerError
-from tracker.fetch import is_url
-from tracker.formats.assessed import identifier_links
-from tracker.services import (
-    access,
-    appraisals,
-    articles,
-    citations,
-    dual,
-    evidence,
-    flags,
-    review,
-    tags,
-    users,
-    wording,
-)
-from tracker.services import questions as questions_service
-from tracker.services import retractions as retractions_service
-from tracker.services import scorecard as scorecard_service
-from tracker.services import setup as setup_service
-from tracker.services.access import Actor, actor_named
-from tracker.services.setup import bootstrap as bootstrap_service
+from tracker.lazy import lazy_function, lazy_module
 from tracker.vocabulary import (
     AppraisalTool,
     BodyDomain,
@@ -74,6 +52,62 @@ from tracker.vocabulary import (
     WordingDecisionKind,
     WordingVerdict,
 )
+
+if TYPE_CHECKING:
+    from tracker import bibtex, exports, finder, formats, queries, retractions, sof
+    from tracker import scorecard as scorecards
+    from tracker.backup import restore_backup, write_backup
+    from tracker.fetch import is_url
+    from tracker.formats.assessed import identifier_links
+    from tracker.services import (
+        access,
+        appraisals,
+        articles,
+        citations,
+        dual,
+        evidence,
+        flags,
+        review,
+        tags,
+        users,
+        wording,
+    )
+    from tracker.services import questions as questions_service
+    from tracker.services import retractions as retractions_service
+    from tracker.services import scorecard as scorecard_service
+    from tracker.services import setup as setup_service
+    from tracker.services.access import Actor, actor_named
+    from tracker.services.setup import bootstrap as bootstrap_service
+else:  # each imported when a command first uses it: `tracker claims` loads no BibTeX parser
+    bibtex = lazy_module("tracker.bibtex")
+    exports = lazy_module("tracker.exports")
+    finder = lazy_module("tracker.finder")
+    queries = lazy_module("tracker.queries")
+    formats = lazy_module("tracker.formats")
+    retractions = lazy_module("tracker.retractions")
+    sof = lazy_module("tracker.sof")
+    scorecards = lazy_module("tracker.scorecard")
+    identifier_links = lazy_function("tracker.formats.assessed", "identifier_links")
+    tags = lazy_module("tracker.services.tags")
+    wording = lazy_module("tracker.services.wording")
+    retractions_service = lazy_module("tracker.services.retractions")
+    scorecard_service = lazy_module("tracker.services.scorecard")
+    restore_backup = lazy_function("tracker.backup", "restore_backup")
+    write_backup = lazy_function("tracker.backup", "write_backup")
+    is_url = lazy_function("tracker.fetch", "is_url")
+    access = lazy_module("tracker.services.access")
+    appraisals = lazy_module("tracker.services.appraisals")
+    articles = lazy_module("tracker.services.articles")
+    citations = lazy_module("tracker.services.citations")
+    dual = lazy_module("tracker.services.dual")
+    evidence = lazy_module("tracker.services.evidence")
+    flags = lazy_module("tracker.services.flags")
+    review = lazy_module("tracker.services.review")
+    users = lazy_module("tracker.services.users")
+    questions_service = lazy_module("tracker.services.questions")
+    setup_service = lazy_module("tracker.services.setup")
+    actor_named = lazy_function("tracker.services.access", "actor_named")
+    bootstrap_service = lazy_function("tracker.services.setup", "bootstrap")
 
 
 class ExportFormat(StrEnum):

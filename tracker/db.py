@@ -14,10 +14,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
@@ -25,6 +23,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.errors import ConfigurationError, Conflict, TrackerError
+
+if TYPE_CHECKING:  # Alembic is imported by the commands that migrate, not by every command
+    from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 MIGRATIONS = ROOT / "migrations"
@@ -192,6 +193,8 @@ def advisory_lock(session: Session, name: str) -> None:
 def alembic_config(engine: Engine | None = None, connection: Connection | None = None) -> Config:
     """Alembic configuration pointing at `migrations/`; the URL comes from the engine given,
     else from tracker's settings (see migrations/env.py)."""
+    from alembic.config import Config
+
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -234,6 +237,8 @@ def schema_change(engine: Engine) -> Iterator[Connection]:
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (idempotent); a failed migration changes nothing."""
+    from alembic import command
+
     with schema_change(engine) as connection:
         command.upgrade(alembic_config(connection=connection), revision)
 
@@ -242,6 +247,8 @@ def downgrade(engine: Engine, revision: str = "base", *, force: bool = False) ->
     """Take the schema down to `revision`. One that would delete data (a table with rows, a
     column with values) is refused, changing nothing (alembic's CommandError), unless
     `force` (migrations/env.py)."""
+    from alembic import command
+
     with schema_change(engine) as connection:
         config = alembic_config(connection=connection)
         config.attributes["force"] = force

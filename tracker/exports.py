@@ -11,15 +11,18 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from tracker import bibtex, formats, queries
+from tracker import formats, queries
 from tracker.formats import annotation, assessed, cito, fhir
 from tracker.scorecard import Scorecard
 from tracker.services import citations
 from tracker.vocabulary import STATUS_LABELS, Instrument
+
+if TYPE_CHECKING:  # BibTeX (bibtexparser) is imported by the exports that write it
+    from tracker import bibtex
 
 FORMATS = ("bibtex", "ris", "csl-json", "csv", "json", "report", "annotations", "cito",
            "fhir")
@@ -34,6 +37,8 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
            linked_only: bool = False) -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
+    from tracker import bibtex
+    from tracker.services import citations
     if fmt == "report":
         return report(session, queries.resolve_document(session, document_slug).id)
     if fmt in CLAIM_FORMATS:
@@ -72,7 +77,7 @@ def _json(session: Session, document_id: int, records: list[bibtex.CitationRecor
         ],
         "flags": [plain(f) for f in queries.flags(session, document_id)],
         "questions": [plain(q) for q in queries.questions(session, document_id)],
-        "citations": json.loads(bibtex.to_json(records)),
+        "citations": json.loads(_records_json(records)),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
@@ -123,6 +128,18 @@ def claim_export(session: Session, fmt: str, document_id: int) -> str:
     if fmt == "fhir":
         return fhir.evidence_bundle(claims, now).model_dump_json(indent=2) + "\n"
     raise ValueError(f"unknown claim export format {fmt!r}")
+
+
+def _records_json(records: list[bibtex.CitationRecord]) -> str:
+    from tracker import bibtex
+
+    return bibtex.to_json(records)
+
+
+def _inert(value: str) -> str:
+    from tracker import bibtex
+
+    return bibtex._inert_cell(value)
 
 
 def plain(value: Any) -> Any:
@@ -247,7 +264,7 @@ def agreement_csv(rows: Sequence[queries.AgreementRow]) -> str:
             elif isinstance(value, int):
                 cells.append(str(value))
             else:  # a cell a spreadsheet would run as a formula is kept as text
-                cells.append(bibtex._inert_cell(str(value)))
+                cells.append(_inert(str(value)))
         writer.writerow(cells)
     return buffer.getvalue()
 

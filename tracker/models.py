@@ -240,6 +240,10 @@ class Document(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+#: Joins section titles in `Section.path_key`; cannot occur in a title.
+PATH_SEPARATOR = "\x1f"
+
+
 class Section(Base):
     """A heading (or FAQ question) of a document; a tree through `parent_id`.
 

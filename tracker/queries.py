@@ -27,14 +27,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from tracker import agreement as agreement_stats
-from tracker import finder, grading, topics
+from tracker import grading, topics
 from tracker import scorecard as scorecards
-from tracker.article import sentence_spans
 from tracker.config import Settings
 from tracker.errors import InvalidInput, NotFound
-from tracker.finder import index as finder_index
 from tracker.models import (
+    PATH_SEPARATOR,
     Appraisal,
     AppraisalDomain,
     AuditEvent,
@@ -65,7 +63,6 @@ from tracker.models import (
     utcnow,
 )
 from tracker.scorecard import claimreview
-from tracker.services.articles import PATH_SEPARATOR
 from tracker.vocabulary import (
     CITO_TERMS,
     Certainty,
@@ -1248,6 +1245,8 @@ def _citation_filters(session: Session, query: Any, *, search: str | None,
     if search and search.strip():
         # Words separately, "quoted phrases" as phrases, each in the full-text index or in
         # the key, authors, DOI or PMID (tracker.finder.index.search_condition).
+        from tracker.finder import index as finder_index  # imported by the reads that search
+
         query = query.where(finder_index.search_condition(session, search))
     if design:
         query = query.where(Citation.design == design)
@@ -1572,6 +1571,8 @@ def suggestions(session: Session, claim_id: int, *, limit: int = 10,
     text = session.scalar(select(Claim.text).where(Claim.id == claim_id))
     if text is None:
         raise NotFound(f"no claim #{claim_id}")
+    from tracker import finder  # the finder's stemmer and ranking: only for this read
+
     found = finder.find(session, text, limit=limit, extra_terms=extra_terms)
     ids = [r.citation_id for r in found.ranked]
     meta = {row.id: row for row in session.execute(
@@ -1883,6 +1884,8 @@ def _field_rank(field_name: str) -> tuple[int, int]:
 
 def _agreement_row(document: str | None, pair: str | None, field_name: str,
                    pairs: list[tuple[str, str]]) -> AgreementRow:
+    from tracker import agreement as agreement_stats
+
     measure = agreement_stats.measure_of(field_name)
     result = agreement_stats.agreement(pairs, measure.categories, order=measure.order)
     kappa, linear, quadratic = result.kappa, result.linear, result.quadratic
@@ -1919,6 +1922,8 @@ from tracker.wording_queries import wording_proposals as wording_proposals  # no
 def article_sentences(text: str) -> tuple[str, ...]:
     """The sentences of a document's text, paragraph by paragraph (the scorecard reads every
     sentence, claims or not: a cost or an alternative may be named in a heading or a list)."""
+    from tracker.article import sentence_spans  # the article parser: only for the scorecard
+
     found: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
         flat = " ".join(paragraph.split())

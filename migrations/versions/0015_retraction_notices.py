@@ -5,7 +5,7 @@ read from the Retraction Watch database and matched to citations by DOI or PMID
 (`retraction_notices`). A new table only: nothing existing changes.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import tracker.models
 
 revision: str = '0015'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,7 +5,7 @@ sixteen), each with its reason and the rules' proposal when it was rated. A new 
 nothing existing changes.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import tracker.models
 
 revision: str = '0016'
-down_revision: str | None = '0012'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

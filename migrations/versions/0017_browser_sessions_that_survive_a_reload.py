@@ -5,7 +5,7 @@ cookie's token, the browser it belongs to, when it began and was last active). A
 only; downgrading it signs everyone out of the dashboard and loses nothing else.
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import tracker.models
 
 revision: str = '0017'
-down_revision: str | None = '0012'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

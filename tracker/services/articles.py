@@ -36,11 +36,18 @@ from tracker.limits import (
     read_bounded,
     recorded_path,
 )
-from tracker.models import CitedSource, Claim, Document, Resource, Section, utcnow
+from tracker.models import (
+    PATH_SEPARATOR,
+    CitedSource,
+    Claim,
+    Document,
+    Resource,
+    Section,
+    utcnow,
+)
 from tracker.services import evidence
 from tracker.services.access import Actor, authorize, record
 
-PATH_SEPARATOR = "\x1f"  # joins section titles in Section.path_key; cannot occur in a title
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 
