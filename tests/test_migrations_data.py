@@ -126,6 +126,8 @@ def _after_0008(table: str, row: dict[str, Any], linked: set[int]) -> dict[str, 
                 and not row.get("dose_response"):
             return {**row, **dict.fromkeys(CONCERNS)}
         return row
+    if table == "claims" and row.get("certainty") is not None:  # nothing appraised yet
+        row = {**row, "certainty": "not-assessed"}
     if table == "claims" and row.get("status") == "unsupported" and "explanation" not in row:
         return {**row, "status": "insufficient" if row["id"] in linked else "not-reviewed"}
     if table == "claims" and "explanation" in row:

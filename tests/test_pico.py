@@ -102,18 +102,26 @@ def _prompts(engine: Engine, **kwargs: bool) -> list[queries.IndirectnessPrompt]
 
 def test_crps_for_neuropathic_and_perioperative_for_chronic_are_prompted(
         shipped_engine: Engine) -> None:
-    prompts = _prompts(shipped_engine)
+    """The rules find both mismatches on the shipped review; where the re-review has judged the
+    element the prompt carries that judgement, and one still unjudged keeps the body's
+    certainty "not assessed"."""
+    prompts = _prompts(shipped_engine, include_judged=True)
     crps = [p for p in prompts if p.mismatch == "study: CRPS; sentence: neuropathic pain"]
     periop = [p for p in prompts if p.mismatch == "study: perioperative; sentence: chronic"]
     assert crps and periop
     assert {p.element for p in crps} == {"population"}
     assert {p.element for p in periop} == {"setting"}
+    open_ones = {(p.link_id, p.element) for p in _prompts(shipped_engine)}
     with db.reading(shipped_engine) as session:
         for prompt in crps + periop:
+            assert (prompt.judgement is None) == ((prompt.link_id, prompt.element) in open_ones)
             claim = session.get(Claim, prompt.claim_id)
             assert claim is not None
-            # an unjudged element keeps the body's certainty "not assessed" (grading's rule)
-            if claim.certainty is not None:
+            counted = session.scalar(select(Citation.verified).where(
+                Citation.key == prompt.citation_key))
+            # an unjudged element of a counted (verified) study keeps the body's certainty
+            # "not assessed" (grading's rule); an unverified study's link does not count at all
+            if prompt.judgement is None and counted and claim.certainty is not None:
                 assert claim.certainty == Certainty.NOT_ASSESSED.value
 
 

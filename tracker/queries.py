@@ -78,6 +78,8 @@ from tracker.vocabulary import (
     Stance,
     Standing,
     StudyDesign,
+    WordingDecisionKind,
+    WordingVerdict,
 )
 
 
@@ -1975,16 +1977,20 @@ def scorecard_facts(session: Session, document_id: int, *, today: date | None = 
 
 def overstated_claims(session: Session, document_id: int) -> int:
     """How many of a document's live sentences overstate their evidence, for the scorecard's
-    quality-of-evidence rule: those with an editor's open "overstated" flag (a split
-    sentence counts once). The GRADE-26 wording check's "overstated" verdicts belong here too
-    once it is available (the rule takes the count, `rules.quality_of_evidence`)."""
+    quality-of-evidence rule: those with an editor's open "overstated" flag, and those the
+    GRADE-26 wording check reads as overstated unless an editor dismissed that proposal (a
+    split sentence counts once)."""
     top = func.coalesce(Claim.parent_id, Claim.id)
-    return session.scalar(
-        select(func.count(top.distinct())).select_from(Flag)
+    flagged = set(session.scalars(
+        select(top.distinct()).select_from(Flag)
         .join(Claim, Claim.id == Flag.claim_id)
         .where(Claim.document_id == document_id, Claim.retired.is_(False),
                Flag.kind == FlagKind.OVERSTATED.value,
-               Flag.state == FlagState.OPEN.value)) or 0
+               Flag.state == FlagState.OPEN.value)))
+    worded = {row.parent_id or row.claim_id for row in wording_check(session, document_id)
+              if row.verdict == WordingVerdict.OVERSTATED.value
+              and row.proposal != WordingDecisionKind.DISMISSED.value}
+    return len(flagged | worded)
 
 
 def editor_ratings(session: Session, document_id: int

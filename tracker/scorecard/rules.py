@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.grading.wording import classify
 from tracker.vocabulary import (
+    AssertionStrength,
     Certainty,
     ClaimCategory,
     ClaimStatus,
@@ -109,12 +111,6 @@ STRENGTH = re.compile(
     r"|(?:limited|weak|strong|robust|insufficient|mixed|conflicting) evidence"
     r"|evidence is (?:limited|weak|strong|mixed|lacking))\b", re.IGNORECASE)
 
-#: A hedge: the sentence does not state its point as settled.
-HEDGE = re.compile(
-    r"\b(?:may|might|could|possibl[ey]|potential(?:ly)?|suggests?|suggested|appears?|seems?"
-    r"|likely|unlikely|preliminary|limited|uncertain|unclear|unknown|early|emerging"
-    r"|some studies|not (?:yet )?(?:known|clear|established|proven))\b", re.IGNORECASE)
-
 #: The text refers to what is not known.
 UNCERTAINTY = re.compile(
     r"\b(?:uncertain(?:ty|ties)?|unclear|unknown|not (?:yet )?(?:known|clear|established)"
@@ -185,7 +181,10 @@ def quantified(text: str) -> bool:
 
 
 def hedged(text: str) -> bool:
-    return HEDGE.search(text) is not None
+    """Worded as less than established fact ("probably", "may", "uncertain"…): the GRADE-26
+    wording check's own phrase rules (`tracker.grading.wording.classify`), so the scorecard
+    and the wording check never read a sentence differently."""
+    return classify(text) is not AssertionStrength.CATEGORICAL
 
 
 _EFFECT = {ClaimCategory.EFFICACY.value, ClaimCategory.BENEFIT.value}
