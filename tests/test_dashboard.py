@@ -31,7 +31,7 @@ PAGES = {  # view file -> page title
 MakeActor = Callable[[Engine, Role], Actor]
 OpenApp = Callable[..., AppTest]
 SUPPORTABLE = "Ketamine therapy is used to manage a variety of pain syndromes"
-META_ANALYSIS = "moradi2024thesis"  # verified meta-analysis: makes that efficacy claim supported
+META_ANALYSIS = "orhurhu2019"  # verified meta-analysis: makes that efficacy claim supported
 IMG_TITLE = "<img src=x onerror=alert(1)>"
 LINK_TITLE = "[x](javascript:alert(1))"
 EVIL_BIB = f"""
