@@ -667,8 +667,10 @@ def test_a_reviewer_judges_a_links_directness_and_effect(
         shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
     claim = claim_with(shipped_engine, "CRPS is a chronic pain condition")
     with db.reading(shipped_engine) as session:
-        crps = [c for c in queries.claims(session)
-                if c.text.startswith("Ketamine infusions have shown efficacy")][0]
+        sentence = [c for c in queries.claims(session)
+                    if c.text.startswith("Ketamine infusions have shown efficacy")][0]
+        crps = [c for c in queries.claims(session)  # the trial is linked to the pain part
+                if c.parent == sentence.id and c.text == "reducing pain intensity"][0]
         [link] = [e for e in queries.evidence(session, [crps.id])
                   if e.citation_key == "schwartzman2009"]
     del claim
@@ -706,7 +708,7 @@ def test_a_reviewer_records_a_search_and_a_body_judgement(
     assert not at.error, [e.value for e in at.error]
     with db.reading(shipped_engine) as session:
         detail = queries.claim_detail(session, claim.id)
-    assert [s.sources for s in detail.searches] == ["library; PubMed route frequency"]
+    assert "library; PubMed route frequency" in [s.sources for s in detail.searches]
     assert [(b.domain, b.value) for b in detail.body] == [("publication_bias", "serious")]
 
 
