@@ -32,7 +32,7 @@ CRPS = "Ketamine infusions have shown efficacy in reducing pain intensity"
 def set_up(database_url: str) -> int:
     """Bootstrap, three accounts, the seed document under dual review with the CRPS claim and
     its trial assigned to rui and ana, who agree on the trial's appraisal and differ on its
-    stance. Returns the claim's id."""
+    stance. Returns the id of the sentence's pain part, which the trial bears on."""
     tracker(database_url, "bootstrap")
     tracker(database_url, "users", "add", "admin", "--role", "admin", "--password",
             "admin-password-1")  # the first admin needs no acting user
@@ -57,7 +57,7 @@ def set_up(database_url: str) -> int:
             "--reason", "benefit on some pain parameters only; small trial", "--as", RUI)
     tracker(database_url, "dual", "stance", str(part), TRIAL, "--stance", "supports",
             "--reason", "primary outcome improved over placebo (Table 2)", "--as", ANA)
-    return claim
+    return part
 
 
 def adjudicate(database_url: str, shot: Path) -> None:
