@@ -32,7 +32,7 @@ PAGES = {  # view file -> page title
 MakeActor = Callable[[Engine, Role], Actor]
 OpenApp = Callable[..., AppTest]
 SUPPORTABLE = "Ketamine therapy is used to manage a variety of pain syndromes"
-META_ANALYSIS = "moradi2024thesis"  # verified meta-analysis: makes that efficacy claim supported
+META_ANALYSIS = "orhurhu2019"  # verified meta-analysis: makes that efficacy claim supported
 IMG_TITLE = "<img src=x onerror=alert(1)>"
 LINK_TITLE = "[x](javascript:alert(1))"
 EVIL_BIB = f"""
@@ -676,8 +676,10 @@ def test_a_reviewer_judges_a_links_directness_and_effect(
         shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
     claim = claim_with(shipped_engine, "CRPS is a chronic pain condition")
     with db.reading(shipped_engine) as session:
-        crps = [c for c in queries.claims(session)
-                if c.text.startswith("Ketamine infusions have shown efficacy")][0]
+        sentence = [c for c in queries.claims(session)
+                    if c.text.startswith("Ketamine infusions have shown efficacy")][0]
+        crps = [c for c in queries.claims(session)  # the trial is linked to the pain part
+                if c.parent == sentence.id and c.text == "reducing pain intensity"][0]
         [link] = [e for e in queries.evidence(session, [crps.id])
                   if e.citation_key == "schwartzman2009"]
     del claim
@@ -715,7 +717,7 @@ def test_a_reviewer_records_a_search_and_a_body_judgement(
     assert not at.error, [e.value for e in at.error]
     with db.reading(shipped_engine) as session:
         detail = queries.claim_detail(session, claim.id)
-    assert [s.sources for s in detail.searches] == ["library; PubMed route frequency"]
+    assert "library; PubMed route frequency" in [s.sources for s in detail.searches]
     assert [(b.domain, b.value) for b in detail.body] == [("publication_bias", "serious")]
 
 

@@ -124,7 +124,11 @@ def test_two_reviewers_on_the_dashboard_are_blind_to_each_other_until_both_enter
     button(at_editor, "Decide").click().run()
     assert not at_editor.error, [e.value for e in at_editor.error]
     verdict = claim_with(engine, CRPS)
-    assert verdict.status == "supported" and "awaiting" not in verdict.explanation
+    assert "awaiting" not in verdict.explanation
+    with db.reading(engine) as session:  # the trial bears on the sentence's pain part
+        [pain] = [c for c in queries.claims(session)
+                  if c.parent == verdict.id and c.text == "reducing pain intensity"]
+    assert pain.status == "supported", pain.explanation
     dual_tab(at_editor, "Agreement")
     [frame] = at_editor.dataframe
     stats = frame.value.to_dict("records")

@@ -166,6 +166,9 @@ def test_no_claim_is_certain_without_an_appraised_direct_body(shipped_engine: En
     assert {r.certainty for r in rows} <= {None, "very-low", "low", "moderate", "not-assessed"}
     assert all(r.certainty is None for r in rows if r.track == "descriptive")
     assert any(r.certainty == "very-low" for r in rows)
+    surgery = verdict(shipped_engine, "Ketamine has also been utilized for cancer-related pain",
+                      part="post-surgical pain")
+    assert surgery.certainty == "low", surgery.explanation  # large perioperative meta-analyses
 
 
 # --- the errors the re-review fixed -------------------------------------------------------------
@@ -261,6 +264,7 @@ def test_sentences_nobody_can_check_are_flagged(shipped_engine: Engine) -> None:
 
 @pytest.mark.parametrize(("fragment", "part", "status"), [
     ("Ketamine has also been utilized for cancer-related pain", "post-surgical pain", "supported"),
+    ("numerous clinical trials and observational studies", None, "contested"),
     ("Multiple randomized controlled trials", "decreasing opioid consumption", "supported"),
     ("Ketamine has also been utilized for cancer-related pain", "cancer-related pain",
      "contradicted"),

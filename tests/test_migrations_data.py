@@ -132,6 +132,8 @@ def _after_0008(table: str, row: dict[str, Any], linked: set[int]) -> dict[str, 
         return {**row, "status": "insufficient" if row["id"] in linked else "not-reviewed"}
     if table == "claims" and "explanation" in row:
         out = {**row, "explanation": _NOTE_0008 + row["explanation"]}
+        if row.get("certainty") is not None:  # a certainty of the earlier rules: regraded later
+            out["certainty"] = "not-assessed"
         if row.get("status") == "unsupported":
             out["status"] = "insufficient" if row["id"] in linked else "not-reviewed"
         return out

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 REVIEWER, PASSWORD = "alice", "alice-password-1"
 CLAIM_START = "Ketamine therapy is used to manage a variety of pain syndromes"
-CITATION = "moradi2024thesis"  # a verified meta-analysis: enough for an efficacy claim
+CITATION = "orhurhu2019"  # a verified meta-analysis: enough for an efficacy claim
 PAGES = ["Overview", "Article", "Claims", "Open questions", "Evidence", "Editorial queue",
          "Export"]
 

@@ -32,15 +32,18 @@ CRPS = "Ketamine infusions have shown efficacy in reducing pain intensity"
 def set_up(database_url: str) -> int:
     """Bootstrap, three accounts, the seed document under dual review with the CRPS claim and
     its trial assigned to rui and ana, who agree on the trial's appraisal and differ on its
-    stance. Returns the claim's id."""
+    stance. Returns the id of the sentence's pain part, which the trial bears on."""
     tracker(database_url, "bootstrap")
     tracker(database_url, "users", "add", "admin", "--role", "admin", "--password",
             "admin-password-1")  # the first admin needs no acting user
     for name, role in ((EDITOR, "editor"), (RUI, "reviewer"), (ANA, "reviewer")):
         tracker(database_url, "users", "add", name, "--role", role, "--password",
                 PASSWORDS[name], "--as", "admin")
-    [claim] = [c["id"] for c in json.loads(tracker(database_url, "claims", "--json"))
-               if c["text"].startswith(CRPS)]
+    claims = json.loads(tracker(database_url, "claims", "--json"))
+    [claim] = [c["id"] for c in claims if c["text"].startswith(CRPS)]
+    # the shipped review splits the sentence: the trial is linked to its pain part
+    [part] = [c["id"] for c in claims
+              if c["parent"] == claim and c["text"] == "reducing pain intensity"]
     tracker(database_url, "dual", "on", "--reason", "methodology audit", "--as", EDITOR)
     tracker(database_url, "dual", "assign", "--reviewers", f"{RUI},{ANA}", "--claim",
             str(claim), "--study", TRIAL, "--as", EDITOR)
@@ -50,11 +53,11 @@ def set_up(database_url: str) -> int:
     for reviewer in (RUI, ANA):
         tracker(database_url, "dual", "appraise", TRIAL, "--tool", "rob2", *domains,
                 "--as", reviewer)
-    tracker(database_url, "dual", "stance", str(claim), TRIAL, "--stance", "mixed",
+    tracker(database_url, "dual", "stance", str(part), TRIAL, "--stance", "mixed",
             "--reason", "benefit on some pain parameters only; small trial", "--as", RUI)
-    tracker(database_url, "dual", "stance", str(claim), TRIAL, "--stance", "supports",
+    tracker(database_url, "dual", "stance", str(part), TRIAL, "--stance", "supports",
             "--reason", "primary outcome improved over placebo (Table 2)", "--as", ANA)
-    return claim
+    return part
 
 
 def adjudicate(database_url: str, shot: Path) -> None:
