@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -267,8 +267,6 @@ def parse_records(
 
 
 def _with_key(record: CitationRecord, key: str) -> CitationRecord:
-    from dataclasses import replace
-
     return replace(record, key=key)
 
 
