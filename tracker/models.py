@@ -471,12 +471,12 @@ class CitationTopic(Base):
     facet: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(16), default="rule")
-    #: "proposed" (a rule's, not yet looked at), "confirmed" or "rejected" by a reviewer
-    #: (`tracker.services.tags`); the gap map leaves rejected tags out.
-    state: Mapped[str] = mapped_column(String(16), default="proposed",
-                                       server_default="proposed", info=vocabulary(TagState))
-    #: The words of the title, abstract or keywords that made the rule propose it.
-    trigger: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: A reviewer's decision (`TagState`: "confirmed" or "rejected"; `tracker.services.tags`);
+    #: NULL: nobody decided (a rule's proposal). The gap map leaves rejected tags out.
+    state: Mapped[str | None] = mapped_column(String(16), info=vocabulary(TagState))
+    #: The words of the title, abstract or keywords that made the rule propose it, as the
+    #: reviewer saw them when deciding; NULL when not recorded.
+    trigger: Mapped[str | None] = mapped_column(Text)
     # The primary key serves "topics of these citations". (An index on (facet, value) made
     # SQLite's planner read every topic row for one document's gap map.)
 

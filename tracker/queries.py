@@ -78,6 +78,7 @@ from tracker.vocabulary import (
     Stance,
     Standing,
     StudyDesign,
+    TagState,
     WordingDecisionKind,
     WordingVerdict,
 )
@@ -1374,6 +1375,10 @@ def _level_case() -> Any:
     return case(levels, value=Citation.design, else_=None)
 
 
+def _not_rejected(topic: Any) -> Any:
+    return or_(topic.state.is_(None), topic.state != TagState.REJECTED.value)
+
+
 def gap_map(session: Session, *, document_id: int | None = None,
             verified_only: bool = True) -> list[GapCell]:
     """Conditions × routes: how many studies address each pair and their best CEBM level
@@ -1385,9 +1390,9 @@ def gap_map(session: Session, *, document_id: int | None = None,
     query = (select(condition.value, route.value, func.count(func.distinct(Citation.id)),
                     func.min(_level_case()))
              .join(condition, (condition.citation_id == Citation.id)
-                   & (condition.facet == "condition") & (condition.state != "rejected"))
+                   & (condition.facet == "condition") & _not_rejected(condition))
              .join(route, (route.citation_id == Citation.id) & (route.facet == "route")
-                   & (route.state != "rejected"))
+                   & _not_rejected(route))
              .where(Citation.retracted.is_(False),
                     Citation.design.is_not(None), Citation.design != StudyDesign.BOOK.value)
              .group_by(condition.value, route.value))

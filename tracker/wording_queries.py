@@ -213,8 +213,8 @@ def _citation_tag_rows(session: Session, citations: Sequence[Citation]
             select(CitationTopic.citation_id, CitationTopic.facet, CitationTopic.value,
                    CitationTopic.source, CitationTopic.state, CitationTopic.trigger)
             .where(CitationTopic.citation_id.in_(ids),
-                   CitationTopic.state != TagState.PROPOSED.value)):
-        decided[row[0]].append((row[1], row[2], row[3], row[4], ""))
+                   CitationTopic.state.is_not(None))):
+        decided[row[0]].append((row[1], row[2], row[3], row[4] or "", ""))
     return {c.id: _effective(pico.propose(_citation_texts(c)), decided.get(c.id, []))
             for c in citations}
 

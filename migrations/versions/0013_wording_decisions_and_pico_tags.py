@@ -1,8 +1,9 @@
 """wording decisions and PICO tags
 
 Editors' decisions on proposed "overstated" flags (`wording_decisions`, GRADE guideline 26);
-reviewers' decisions on the PICO tags of claims (`claim_tags`); a state and the triggering
-words on the citations' tags (`citation_topics.state`, `.trigger`). Data: the rule tags
+reviewers' decisions on the PICO tags of claims (`claim_tags`); a reviewer's decision and the
+triggering words on the citations' tags (`citation_topics.state`, `.trigger`; NULL until a
+reviewer decides, so a database nobody decided on goes down again without losing anything). Data: the rule tags
 "cancer pain" that the old `\bcancer\b` rule put on chronic *non-cancer* pain sources are
 removed where nothing else in the citation names cancer, oncology or palliative care.
 
@@ -61,8 +62,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_wording_decisions_claim_id'), ['claim_id'], unique=False)
 
     with op.batch_alter_table('citation_topics', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('state', sa.String(length=16), server_default='proposed', nullable=False))
-        batch_op.add_column(sa.Column('trigger', sa.Text(), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('state', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('trigger', sa.Text(), nullable=True))
     _untag_non_cancer()
 
 

@@ -88,13 +88,16 @@ def decide_citation_tag(session: Session, actor: Actor, key: str, facet: PicoFac
     if (facet, value) not in proposals and row is None and state is TagState.REJECTED:
         raise InvalidInput(f"no rule proposes {facet.value} {value!r} for {key}; there is "
                            "nothing to reject")
-    before = None if row is None else {"state": row.state, "source": row.source}
+    before = None if row is None else {"state": row.state or TagState.PROPOSED.value,
+                                       "source": row.source}
     if row is None:
         source = "rule" if (facet, value) in proposals else "reviewer"
         row = CitationTopic(citation_id=citation.id, facet=facet.value, value=value,
                             source=source, trigger=proposals.get((facet, value), ""))
         session.add(row)
     row.state = state.value
+    if row.trigger is None and (facet, value) in proposals:
+        row.trigger = proposals[(facet, value)]
     session.flush()
     record(session, actor, "tag.decide", "citation_tag", citation.id,
            f"{facet.value} {value!r} {state.value} on {key}" + (f": {why}" if why else ""),
