@@ -261,27 +261,36 @@ def test_the_reviewer_imports_links_and_appraises(site: Site, browser: Any) -> N
     assert site.outside == [], "every request stays on the dashboard's origin"
 
 
+def loaded(page: Any, url: str) -> None:
+    """The overview, drawn: its answer and its three charts."""
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.get_by_role("heading", name=re.compile("supported at moderate or high"))
+           ).to_be_visible()
+    expect(page.locator("[data-testid='stVegaLiteChart'] svg.marks")).to_have_count(3)
+    settled(page)
+
+
 def test_screenshots_at_desktop_and_phone_widths(site: Site, browser: Any) -> None:
     """The README's pictures: the overview and the article at 1440 px, the overview at 390 px
     (with the sidebar closed again after picking a page on the phone)."""
     from playwright.sync_api import expect
 
     page = new_page(browser, site, DESKTOP)
-    page.goto(site.url)
-    expect(page.get_by_text("It gives no medical advice.")).to_be_visible()
-    settled(page)
+    loaded(page, site.url)
     page.screenshot(path=DOCS / "overview-1440.png")
     open_page(page, "Article")
     page.get_by_role("button", name="›").nth(1).click()
     settled(page)
     expect(page).to_have_url(re.compile(r"[?&]claim=\d+"))
+    expect(page.get_by_role("heading", name="A claim in full")).to_be_visible()
+    page.mouse.move(0, 0)  # no tooltip in the picture
     page.screenshot(path=DOCS / "article-1440.png")
     page.close()
 
     phone = new_page(browser, site, PHONE)
-    phone.goto(site.url)
-    expect(phone.get_by_text("It gives no medical advice.")).to_be_visible()
-    settled(phone)
+    loaded(phone, site.url)
     phone.screenshot(path=DOCS / "overview-390.png")
     phone.get_by_test_id("stExpandSidebarButton").click()
     expect(phone.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false")
