@@ -25,10 +25,10 @@ from dashboard import sessions
 from tracker import db, grading, queries
 from tracker.config import load_settings
 from tracker.errors import TrackerError
-from tracker.services import access, evidence, flags, users
+from tracker.services import access, citations, evidence, flags, users
 from tracker.services.access import Actor
 from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
-from tracker.vocabulary import ClaimStatus, FlagKind
+from tracker.vocabulary import ClaimStatus, FlagKind, StudyDesign
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -954,7 +954,115 @@ def claim_actions(claim_id: int) -> None:
         flag_one(claim_id)
     if may("claim.sign-off"):
         sign_off_button(read(queries.claim_detail, claim_id))
+    if may("claim.split"):
+        split_form(read(queries.claim_detail, claim_id))
     if not may("evidence.link"):
         needs("evidence.link", "link evidence to this claim")
     elif not may("flag.raise"):
         needs("flag.raise", "flag this claim or sign it off")
+
+
+def split_form(detail: queries.ClaimDetail) -> None:
+    """Split a compound sentence into parts graded on their own (editors): one part a line,
+    each a verbatim piece of the sentence (the service checks)."""
+    claim = detail.claim
+    if claim.parent is not None or detail.parts:
+        return
+    prefix = f"split_{claim.id}"
+    with st.expander("Split this claim into parts"):
+        with st.form(f"{prefix}_form", border=False):
+            parts = st.text_area("Parts, one a line (each a verbatim piece of the sentence)",
+                                 key=f"{prefix}_parts", height=100)
+            reason = st.text_input("Reason", key=f"{prefix}_reason")
+            split = st.form_submit_button("Split the claim", icon=":material/call_split:")
+        if split:
+            perform(lambda session, actor: evidence.split_claim(
+                session, actor, claim.id, [p for p in parts.splitlines() if p.strip()],
+                reason), lambda ids: f"Claim #{claim.id} split into {len(ids)} parts.",
+                reset={f"{prefix}_parts": "", f"{prefix}_reason": ""})
+
+
+# --- one citation: its record, its links out, verify / design / retract -----------------------
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def citation_links(detail: queries.CitationDetail) -> None:
+    """DOI and PubMed as links the reader may follow (nothing is fetched from them)."""
+    from urllib.parse import quote
+
+    row = detail.row
+    if row.doi and _DOI.match(row.doi):
+        st.link_button(f"DOI {shorten(row.doi, 40)}", "https://doi.org/" + quote(row.doi),
+                       icon=":material/open_in_new:")
+    if row.pmid and row.pmid.isdigit():
+        st.link_button(f"PubMed {row.pmid}",
+                       f"https://pubmed.ncbi.nlm.nih.gov/{row.pmid}/",
+                       icon=":material/open_in_new:")
+
+
+def citation_pane(key: str) -> None:
+    """One citation in full beside the search: what it is, its abstract, where to check it,
+    and the reviewers' and editors' actions on it."""
+    detail = read(queries.citation_detail, key)
+    row = detail.row
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(row.title)}**")
+        st.caption(f"{escape_markdown(row.authors)} · {row.year or 'n.d.'} · "
+                   f"{escape_markdown(row.container or '')} · key {escape_markdown(row.key)}")
+        marks = [f"design **{escape_markdown(row.design or 'unknown')}** "
+                 f"({escape_markdown(detail.design_reason)})",
+                 "verified" if row.verified else ":orange[not verified: does not count yet]"]
+        if row.retracted:
+            marks.append(":red[**retracted**: never counts]")
+        st.markdown(" · ".join(marks))
+        if detail.verification_note:
+            st.caption(f"Verification: {escape_markdown(detail.verification_note)}")
+        if detail.retraction_note:
+            st.caption(f"Retraction notice: {escape_markdown(detail.retraction_note)}")
+        if detail.abstract:
+            with st.expander("Abstract"):
+                st.text(detail.abstract)
+        citation_links(detail)
+        citation_actions(detail)
+
+
+def citation_actions(detail: queries.CitationDetail) -> None:
+    row = detail.row
+    verify, design, retract = st.columns(3)
+    if may("citation.verify"):
+        with verify.form(f"verify_{row.id}"):
+            note = st.text_input("Where you checked it (DOI, PubMed, publisher)",
+                                 key=f"verify_{row.id}_note")
+            if st.form_submit_button("Mark verified" if not row.verified
+                                     else "Mark unverified", icon=":material/verified:"):
+                perform(lambda session, actor: citations.set_verification(
+                    session, actor, row.id, not row.verified, note,
+                    expected_version=row.version),
+                    f"{row.key} marked {'unverified' if row.verified else 'verified'}.",
+                    reset={f"verify_{row.id}_note": ""})
+    if may("citation.design"):
+        with design.form(f"design_{row.id}"):
+            designs = [d.value for d in StudyDesign]
+            chosen = st.selectbox("Study design", designs, key=f"design_{row.id}_value",
+                                  index=designs.index(row.design) if row.design in designs
+                                  else 0)
+            if st.form_submit_button("Confirm the design", icon=":material/task_alt:"):
+                perform(lambda session, actor: citations.set_design(
+                    session, actor, row.id, StudyDesign(chosen), expected_version=row.version),
+                    f"{row.key}: design {chosen} confirmed.")
+    if may("citation.retract"):
+        with retract.form(f"retract_{row.id}"):
+            notice = st.text_input("Retraction notice" if not row.retracted
+                                   else "Why it is no longer retracted",
+                                   key=f"retract_{row.id}_note")
+            if st.form_submit_button("Mark retracted" if not row.retracted
+                                     else "Withdraw the retraction", icon=":material/block:"):
+                perform(lambda session, actor: citations.set_retracted(
+                    session, actor, row.id, not row.retracted, notice),
+                    f"{row.key} {'no longer marked retracted' if row.retracted else 'retracted'}.",
+                    reset={f"retract_{row.id}_note": ""})
+    if not may("citation.verify"):
+        needs("citation.verify", "verify a citation or confirm its design")
+    elif not may("citation.retract"):
+        needs("citation.retract", "mark a retraction")

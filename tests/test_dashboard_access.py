@@ -47,11 +47,12 @@ PASSWORD = "password-1"  # conftest's make_actor test password
 TABS = ["Find and link", "Edit or remove a link", "Import BibTeX"]
 #: The use cases each page offers (pages not listed offer none).
 PAGE_USES: dict[str, set[str]] = {
-    "evidence": {"evidence.link", "evidence.edit", "evidence.unlink", "citations.import"},
+    "evidence": {"evidence.link", "evidence.edit", "evidence.unlink", "citations.import",
+                 "citation.verify", "citation.design", "citation.retract"},  # + a citation
     "queue": {"flag.raise", "flag.resolve", "flag.dismiss", "claim.override",
               "claim.override-clear", "claim.sign-off"},
     "questions": {"question.update"},
-    "article": {"evidence.link", "flag.raise", "claim.sign-off"},  # on the open claim
+    "article": {"evidence.link", "flag.raise", "claim.sign-off", "claim.split"},  # a claim
     "appraisal": {"citation.appraise", "evidence.edit", "claim.body-judgement", "claim.track",
                   "claim.search"},
     "dual": {"dual.enter", "dual.propose", "dual.adjudicate", "document.dual-review",
@@ -70,7 +71,10 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Submit my entry": "dual.enter", "Propose the study": "dual.propose",
             "Decide": "dual.adjudicate", "Require dual review": "document.dual-review",
             "Back to single review": "document.dual-review", "Assign": "dual.assign",
-            "Link evidence to this claim": "evidence.link", "Link this": "evidence.link"}
+            "Link evidence to this claim": "evidence.link", "Link this": "evidence.link",
+            "Mark verified": "citation.verify", "Mark unverified": "citation.verify",
+            "Confirm the design": "citation.design", "Mark retracted": "citation.retract",
+            "Withdraw the retraction": "citation.retract", "Split the claim": "claim.split"}
 DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
 PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`
 APPRAISAL_TABS = ["Appraise a study", "Directness and effect", "Body of evidence",
@@ -117,7 +121,8 @@ def keys(widgets: Any) -> set[str]:
     return {w.key for w in widgets}
 
 
-def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
+def explore(at: AppTest, page: str, claim: int, flag: int, citation: int | None = None
+            ) -> set[str]:
     """Open the page and every part of it that shows more controls; the use cases offered."""
     go(at, page)
     seen = shown_uses(at)
@@ -125,6 +130,11 @@ def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
         for tab in TABS:
             evidence_tab(at, tab)
             seen |= shown_uses(at)
+            if tab == TABS[0] and citation is not None:  # open a citation's pane
+                at.text_input(key="citation_search").input(META_ANALYSIS).run()
+                at.session_state["link_citation"] = citation  # inside the link form
+                at.run()
+                seen |= shown_uses(at)
             if "edit_claim" in keys(at.selectbox):
                 at.selectbox(key="edit_claim").set_value(claim).run()
                 seen |= shown_uses(at)
@@ -210,7 +220,8 @@ def test_each_role_sees_exactly_the_write_controls_it_may_use(
     for page in PAGES:
         allowed = {use for use in PAGE_USES.get(page, set())
                    if role is not None and role.includes(USE_CASES[use].role)}
-        assert explore(at, page, claim, flag) == allowed, page
+        assert explore(at, page, claim, flag, citation_id(engine, META_ANALYSIS)) == allowed, (
+            page)
         assert ("Sign in" in {b.label for b in at.sidebar.button}) is (role is None)
 
 

@@ -362,6 +362,9 @@ def render(document: queries.DocumentRow) -> None:
     if find_tab.open:
         with find_tab:
             results = find_citations()
+            picked = {r.id: r.key for r in results}.get(st.session_state.get(CITATION_KEY, 0))
+            if picked is not None:
+                ui.citation_pane(picked)
             if ui.may("evidence.link"):
                 link_form(ui.read(queries.claims, document_id=document.id), results)
     if edit_tab.open:
