@@ -51,7 +51,7 @@ PAGE_USES: dict[str, set[str]] = {
                  "citation.verify", "citation.design", "citation.retract"},  # + a citation
     "queue": {"flag.raise", "flag.resolve", "flag.dismiss", "claim.override",
               "claim.override-clear", "claim.sign-off"},
-    "questions": {"question.update"},
+    "questions": {"question.update", "question.add", "question.evidence"},
     "article": {"evidence.link", "flag.raise", "claim.sign-off", "claim.split"},  # a claim
     "appraisal": {"citation.appraise", "evidence.edit", "claim.body-judgement", "claim.track",
                   "claim.search"},
@@ -74,7 +74,8 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Link evidence to this claim": "evidence.link", "Link this": "evidence.link",
             "Mark verified": "citation.verify", "Mark unverified": "citation.verify",
             "Confirm the design": "citation.design", "Mark retracted": "citation.retract",
-            "Withdraw the retraction": "citation.retract", "Split the claim": "claim.split"}
+            "Withdraw the retraction": "citation.retract", "Split the claim": "claim.split",
+            "Add the question": "question.add", "Add the study": "question.evidence"}
 DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
 PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`
 APPRAISAL_TABS = ["Appraise a study", "Directness and effect", "Body of evidence",

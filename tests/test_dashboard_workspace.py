@@ -442,3 +442,29 @@ def test_an_editor_splits_a_claim_from_the_article(
     assert not at.error, [e.value for e in at.error]
     with db.reading(shipped_engine) as session:
         assert len(queries.claim_detail(session, claim.id).parts) == 2
+
+
+def test_open_questions_are_added_and_addressed_in_the_browser(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "questions", make_actor(shipped_engine, Role.EDITOR))
+    at.text_input(key="add_question_slug").input("renal-safety")
+    at.text_input(key="add_question_title").input("Is repeated ketamine safe for the kidneys?")
+    button(at, "Add the question").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.text_input(key="add_question_slug").value == ""
+    reviewer = open_app(shipped_engine, "questions", make_actor(shipped_engine, Role.REVIEWER))
+    assert not [b for b in reviewer.button if b.label == "Add the question"], "editors only"
+    with db.reading(shipped_engine) as session:
+        [row] = [q for q in queries.questions(session, document_id(shipped_engine))
+                 if q.slug == "renal-safety"]
+    reviewer.text_input(key=f"address_{row.id}_key").input("moradi2024thesis")
+    reviewer.text_input(key=f"address_{row.id}_note").input("reports no renal harm")
+    [add] = [b for b in reviewer.button if b.label == "Add the study"
+             and b.form_id.endswith(f"address_{row.id}_form")]
+    add.click().run()
+    assert not reviewer.error, [e.value for e in reviewer.error]
+    with db.reading(shipped_engine) as session:
+        [row] = [q for q in queries.questions(session, document_id(shipped_engine))
+                 if q.slug == "renal-safety"]
+    assert [(key, note) for key, _t, _d, note in row.evidence] == [
+        ("moradi2024thesis", "reports no renal harm")]
