@@ -110,6 +110,8 @@ def shown_uses(at: AppTest) -> set[str]:
         if b.label == "Close the flag":
             [outcome] = [r for r in at.radio if str(r.key).startswith("close_state_")]
             found |= {OUTCOMES[o] for o in outcome.options}
+        elif b.label.startswith("Link ") and str(b.key).startswith("link_added_"):
+            found.add("evidence.link")
         elif b.label.startswith("Sign off claim #"):
             found.add("claim.sign-off")
         else:

@@ -468,3 +468,24 @@ def test_open_questions_are_added_and_addressed_in_the_browser(
                  if q.slug == "renal-safety"]
     assert [(key, note) for key, _t, _d, note in row.evidence] == [
         ("moradi2024thesis", "reports no renal harm")]
+
+
+def test_a_citation_just_imported_is_linked_from_the_report(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    at.session_state["evidence_tab"] = "Import BibTeX"
+    at.run()
+    at.text_area(key="import_text").input(
+        "@article{reportlink2025, title = {A trial to link from the report}, "
+        "author = {Doe, Jane}, year = {2025}, journal = {J Tests}}")
+    button(at, "Import").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.text_area(key="import_text").value == "", "the form empties after the import"
+    at.button(key="link_added_reportlink2025").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["evidence_tab"] == "Find and link"
+    assert at.text_input(key="citation_search").value == "reportlink2025"
+    with db.reading(shipped_engine) as session:
+        cid = session.scalars(select(Citation.id).where(Citation.key == "reportlink2025")).one()
+    assert at.session_state["link_citation"] == cid
+    assert any(b.label == "Mark verified" for b in at.button), "its pane is open"
