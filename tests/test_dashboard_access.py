@@ -369,7 +369,52 @@ def _fill_assign(at: AppTest, engine: Engine, claim: int) -> Any:
     return button(at, "Assign")
 
 
+def _fill_citation(label: str) -> Callable[[AppTest, Engine, int], Any]:
+    """The pane of a citation on the Evidence page: verify, confirm the design, retract."""
+    def fill(at: AppTest, engine: Engine, claim: int) -> Any:
+        cid = citation_id(engine, META_ANALYSIS)
+        at.text_input(key="citation_search").input(META_ANALYSIS).run()
+        at.session_state["link_citation"] = cid
+        at.run()
+        for key in (f"verify_{cid}_note", f"retract_{cid}_note"):
+            if key in keys(at.text_input):
+                at.text_input(key=key).input("forced")
+        [found] = [b for b in at.button if b.label.startswith(label)]
+        return found
+    return fill
+
+
+def _fill_split(at: AppTest, engine: Engine, claim: int) -> Any:
+    other = claim_with(engine, "Ketamine blocks NMDA receptors").id
+    at.session_state["article_claim"] = other
+    at.run()
+    at.text_area(key=f"split_{other}_parts").input("Ketamine blocks\nNMDA receptors")
+    at.text_input(key=f"split_{other}_reason").input("forced")
+    return button(at, "Split the claim")
+
+
+def _fill_add_question(at: AppTest, engine: Engine, claim: int) -> Any:
+    at.text_input(key="add_question_slug").input("forced-question")
+    at.text_input(key="add_question_title").input("Forced?")
+    return button(at, "Add the question")
+
+
+def _fill_address(at: AppTest, engine: Engine, claim: int) -> Any:
+    with db.reading(engine) as session:
+        question = queries.questions(session, document_id(engine))[0]
+    at.text_input(key=f"address_{question.id}_key").input(META_ANALYSIS)
+    [add] = [b for b in at.button if b.label == "Add the study"
+             and b.form_id.endswith(f"address_{question.id}_form")]
+    return add
+
+
 FORCED: dict[str, tuple[str, Callable[[AppTest, Engine, int], Any]]] = {
+    "citation.verify": ("evidence", _fill_citation("Mark ")),
+    "citation.design": ("evidence", _fill_citation("Confirm the design")),
+    "citation.retract": ("evidence", _fill_citation("Mark retracted")),
+    "claim.split": ("article", _fill_split),
+    "question.add": ("questions", _fill_add_question),
+    "question.evidence": ("questions", _fill_address),
     "dual.enter": ("dual", _fill_entry),
     "dual.propose": ("dual", _fill_propose),
     "dual.adjudicate": ("dual", _fill_decide),
