@@ -52,6 +52,7 @@ _SIGNED_OUT_KEY = "_signed_out"  # why the sign-in ended, shown once in the side
 DOCUMENT_KEY = "document"  # session state: the slug of the document being looked at
 LINK_PREFILL_KEY = "_link_prefill"  # session state: a LinkPrefill for the Evidence page
 EVIDENCE_PAGE = "views/evidence.py"
+APPRAISAL_PAGE = "views/appraisal.py"
 _FLASH_KEY = "_flash"
 _RESET_KEY = "_reset_widgets"  # session state: widget values to set at the next run's start
 _GENERATION_PREFIX = "_generation_"  # session state: how often a `fresh_key` was renewed
@@ -950,6 +951,12 @@ def claim_actions(claim_id: int) -> None:
         st.session_state["link_claim"] = claim_id
         st.session_state["evidence_tab"] = "Find and link"
         st.switch_page(EVIDENCE_PAGE)
+    if may("claim.body-judgement") and st.button(
+            "Judge its body of evidence", key=f"judge_from_claim_{claim_id}",
+            icon=":material/fact_check:"):
+        st.session_state["appraisal_tab"] = "Body of evidence"
+        st.session_state["body_claim"] = claim_id
+        st.switch_page(APPRAISAL_PAGE)
     if may("flag.raise"):
         flag_one(claim_id)
     if may("claim.sign-off"):

@@ -52,7 +52,8 @@ PAGE_USES: dict[str, set[str]] = {
     "queue": {"flag.raise", "flag.resolve", "flag.dismiss", "claim.override",
               "claim.override-clear", "claim.sign-off"},
     "questions": {"question.update", "question.add", "question.evidence"},
-    "article": {"evidence.link", "flag.raise", "claim.sign-off", "claim.split"},  # a claim
+    "article": {"evidence.link", "flag.raise", "claim.sign-off", "claim.split",
+                "claim.body-judgement"},  # on the open claim
     "appraisal": {"citation.appraise", "evidence.edit", "claim.body-judgement", "claim.track",
                   "claim.search"},
     "dual": {"dual.enter", "dual.propose", "dual.adjudicate", "document.dual-review",
@@ -75,7 +76,8 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Mark verified": "citation.verify", "Mark unverified": "citation.verify",
             "Confirm the design": "citation.design", "Mark retracted": "citation.retract",
             "Withdraw the retraction": "citation.retract", "Split the claim": "claim.split",
-            "Add the question": "question.add", "Add the study": "question.evidence"}
+            "Add the question": "question.add", "Add the study": "question.evidence",
+            "Judge its body of evidence": "claim.body-judgement"}
 DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
 PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`
 APPRAISAL_TABS = ["Appraise a study", "Directness and effect", "Body of evidence",

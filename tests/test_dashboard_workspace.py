@@ -489,3 +489,15 @@ def test_a_citation_just_imported_is_linked_from_the_report(
         cid = session.scalars(select(Citation.id).where(Citation.key == "reportlink2025")).one()
     assert at.session_state["link_citation"] == cid
     assert any(b.label == "Mark verified" for b in at.button), "its pane is open"
+
+
+def test_a_reviewer_goes_from_a_sentence_to_judging_its_body_of_evidence(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE).id
+    at = open_app(shipped_engine, "article", make_actor(shipped_engine, Role.REVIEWER))
+    at.button(key=f"open_claim_{claim}").click().run()
+    assert not [b for b in at.button if b.label == "Raise flag"], "editors only"
+    at.button(key=f"judge_from_claim_{claim}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["Appraisal"]
+    assert at.selectbox(key="body_claim").value == claim
