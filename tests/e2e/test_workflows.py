@@ -271,7 +271,15 @@ def loaded(page: Any, url: str) -> None:
     expect(page.get_by_role("heading", name=re.compile("supported at moderate or high"))
            ).to_be_visible()
     expect(page.locator("[data-testid='stVegaLiteChart'] svg.marks")).to_have_count(3)
+    idle(page)
+
+
+def idle(page: Any) -> None:
+    """The run has ended: no stale element, no "Running… Stop" in the header."""
+    from playwright.sync_api import expect
+
     settled(page)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
 
 
 def test_screenshots_at_desktop_and_phone_widths(site: Site, browser: Any) -> None:
@@ -287,7 +295,8 @@ def test_screenshots_at_desktop_and_phone_widths(site: Site, browser: Any) -> No
     settled(page)
     expect(page).to_have_url(re.compile(r"[?&]claim=\d+"))
     expect(page.get_by_role("heading", name="A claim in full")).to_be_visible()
-    page.mouse.move(0, 0)  # no tooltip in the picture
+    page.mouse.move(700, 5)  # no tooltip in the picture
+    idle(page)
     page.screenshot(path=DOCS / "article-1440.png")
     page.close()
 
