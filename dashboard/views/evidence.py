@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from dashboard import ui
+from dashboard import actions, ui
 from tracker import bibtex, queries
 from tracker.services import citations, evidence
 from tracker.services.access import Actor
@@ -385,7 +385,7 @@ def render(document: queries.DocumentRow) -> None:
             results = find_citations()
             picked = {r.id: r.key for r in results}.get(st.session_state.get(CITATION_KEY, 0))
             if picked is not None:
-                ui.citation_pane(picked)
+                actions.citation_pane(picked)
             if ui.may("evidence.link"):
                 link_form(ui.read(queries.claims, document_id=document.id), results)
     if edit_tab.open:
