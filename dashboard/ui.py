@@ -26,10 +26,10 @@ from tracker import db, grading, queries
 from tracker.config import load_settings
 from tracker.errors import TrackerError
 from tracker.formats import assessed
-from tracker.services import access, evidence, flags, users
+from tracker.services import access, users
 from tracker.services.access import Actor
 from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
-from tracker.vocabulary import ClaimStatus, FlagKind
+from tracker.vocabulary import ClaimStatus
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -53,6 +53,7 @@ _SIGNED_OUT_KEY = "_signed_out"  # why the sign-in ended, shown once in the side
 DOCUMENT_KEY = "document"  # session state: the slug of the document being looked at
 LINK_PREFILL_KEY = "_link_prefill"  # session state: a LinkPrefill for the Evidence page
 EVIDENCE_PAGE = "views/evidence.py"
+APPRAISAL_PAGE = "views/appraisal.py"
 _FLASH_KEY = "_flash"
 _RESET_KEY = "_reset_widgets"  # session state: widget values to set at the next run's start
 _GENERATION_PREFIX = "_generation_"  # session state: how often a `fresh_key` was renewed
@@ -935,58 +936,3 @@ def suggested_studies(claim_id: int) -> None:
                 st.switch_page(EVIDENCE_PAGE)
     if not can_link:
         needs("evidence.link", "link a suggested study to the claim")
-
-
-# --- acting on one claim (the Article page's panel) -----------------------------------------
-
-
-def sign_off_button(detail: queries.ClaimDetail) -> None:
-    """Sign the claim off at its current grade; disabled while that grade is signed off (the
-    service refuses a second sign-off of the same grade)."""
-    claim = detail.claim
-    st.markdown("**Sign off**")
-    done = bool(detail.signed_off_by) and detail.signed_off_status == claim.status
-    if done:
-        st.caption(f"Signed off as {claim.status} by "
-                   f"{escape_markdown(detail.signed_off_by or '')}; it can be signed off "
-                   "again once its grade moves.")
-    st.caption("Confirms the current grade; the sign-off goes stale if the grade moves.")
-    if st.button(f"Sign off claim #{claim.id} as {claim.status}", key=f"sign_off_{claim.id}",
-                 icon=":material/verified:", disabled=done):
-        perform(lambda session, actor: evidence.sign_off(
-            session, actor, claim.id, expected_version=claim.version),
-            lambda status: f"Claim #{claim.id} signed off as {status}.")
-
-
-def flag_one(claim_id: int) -> None:
-    """Raise a flag on one claim (the form empties after it is raised)."""
-    prefix = f"claim_flag_{claim_id}"
-    with st.form(f"{prefix}_form"):
-        st.markdown("**Flag this claim**")
-        kind = st.selectbox("Kind", [k.value for k in FlagKind], key=f"{prefix}_kind")
-        reason = st.text_area("Reason", key=f"{prefix}_reason", height=80)
-        raised = st.form_submit_button("Raise flag", icon=":material/flag:")
-    if raised:
-        perform(lambda session, actor: flags.raise_flag(
-            session, actor, claim_id, FlagKind(kind), reason),
-            f"Raised a {kind} flag on claim #{claim_id}.", reset={f"{prefix}_reason": ""})
-
-
-def claim_actions(claim_id: int) -> None:
-    """What the signed-in user may do to the claim, beside its detail: link evidence
-    (reviewers, on the Evidence page with the claim filled in), flag and sign off (editors)."""
-    st.divider()
-    if may("evidence.link") and st.button("Link evidence to this claim",
-                                          key=f"link_from_claim_{claim_id}",
-                                          icon=":material/add_link:"):
-        st.session_state["link_claim"] = claim_id
-        st.session_state["evidence_tab"] = "Find and link"
-        st.switch_page(EVIDENCE_PAGE)
-    if may("flag.raise"):
-        flag_one(claim_id)
-    if may("claim.sign-off"):
-        sign_off_button(read(queries.claim_detail, claim_id))
-    if not may("evidence.link"):
-        needs("evidence.link", "link evidence to this claim")
-    elif not may("flag.raise"):
-        needs("flag.raise", "flag this claim or sign it off")

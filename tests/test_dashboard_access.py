@@ -58,11 +58,13 @@ TABS = ["Find and link", "Edit or remove a link", "Import BibTeX"]
 #: The use cases each page offers (pages not listed offer none).
 PAGE_USES: dict[str, set[str]] = {
     "evidence": {"evidence.link", "evidence.edit", "evidence.unlink", "citations.import",
-                 "citations.check-retractions"},
+                 "citations.check-retractions",
+                 "citation.verify", "citation.design", "citation.retract"},  # + a citation
     "queue": {"flag.raise", "flag.resolve", "flag.dismiss", "claim.override",
               "claim.override-clear", "claim.sign-off"},
-    "questions": {"question.update"},
-    "article": {"evidence.link", "flag.raise", "claim.sign-off"},  # on the open claim
+    "questions": {"question.update", "question.add", "question.evidence"},
+    "article": {"evidence.link", "flag.raise", "claim.sign-off", "claim.split",
+                "claim.body-judgement"},  # on the open claim
     "appraisal": {"citation.appraise", "evidence.edit", "claim.body-judgement", "claim.track",
                   "claim.search"},
     "dual": {"dual.enter", "dual.propose", "dual.adjudicate", "document.dual-review",
@@ -87,7 +89,12 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Accept: raise the overstated flag": "wording.accept",
             "Dismiss the proposal": "wording.dismiss",
             "Save the rating": "scorecard.rate", "Clear the rating": "scorecard.clear",
-            "Link evidence to this claim": "evidence.link", "Link this": "evidence.link"}
+            "Link evidence to this claim": "evidence.link", "Link this": "evidence.link",
+            "Mark verified": "citation.verify", "Mark unverified": "citation.verify",
+            "Confirm the design": "citation.design", "Mark retracted": "citation.retract",
+            "Withdraw the retraction": "citation.retract", "Split the claim": "claim.split",
+            "Add the question": "question.add", "Add the study": "question.evidence",
+            "Judge its body of evidence": "claim.body-judgement"}
 DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
 RATED = "hnr:availability"  # the scorecard criterion an editor has rated in `reviewed`
 PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`
@@ -123,6 +130,8 @@ def shown_uses(at: AppTest) -> set[str]:
         if b.label == "Close the flag":
             [outcome] = [r for r in at.radio if str(r.key).startswith("close_state_")]
             found |= {OUTCOMES[o] for o in outcome.options}
+        elif b.label.startswith("Link ") and str(b.key).startswith("link_added_"):
+            found.add("evidence.link")
         elif b.label.startswith("Sign off claim #"):
             found.add("claim.sign-off")
         else:
@@ -135,7 +144,8 @@ def keys(widgets: Any) -> set[str]:
     return {w.key for w in widgets}
 
 
-def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
+def explore(at: AppTest, page: str, claim: int, flag: int, citation: int | None = None
+            ) -> set[str]:
     """Open the page and every part of it that shows more controls; the use cases offered."""
     go(at, page)
     seen = shown_uses(at)
@@ -143,6 +153,11 @@ def explore(at: AppTest, page: str, claim: int, flag: int) -> set[str]:
         for tab in TABS:
             evidence_tab(at, tab)
             seen |= shown_uses(at)
+            if tab == TABS[0] and citation is not None:  # open a citation's pane
+                at.text_input(key="citation_search").input(META_ANALYSIS).run()
+                at.session_state["link_citation"] = citation  # inside the link form
+                at.run()
+                seen |= shown_uses(at)
             if "edit_claim" in keys(at.selectbox):
                 at.selectbox(key="edit_claim").set_value(claim).run()
                 seen |= shown_uses(at)
@@ -233,7 +248,8 @@ def test_each_role_sees_exactly_the_write_controls_it_may_use(
     for page in PAGES:
         allowed = {use for use in PAGE_USES.get(page, set())
                    if role is not None and role.includes(USE_CASES[use].role)}
-        assert explore(at, page, claim, flag) == allowed, page
+        assert explore(at, page, claim, flag, citation_id(engine, META_ANALYSIS)) == allowed, (
+            page)
         assert ("Sign in" in {b.label for b in at.sidebar.button}) is (role is None)
 
 
@@ -405,11 +421,56 @@ def _fill_clear_rating(at: AppTest, engine: Engine, claim: int) -> Any:
     return button(at, "Clear the rating")
 
 
+def _fill_citation(label: str) -> Callable[[AppTest, Engine, int], Any]:
+    """The pane of a citation on the Evidence page: verify, confirm the design, retract."""
+    def fill(at: AppTest, engine: Engine, claim: int) -> Any:
+        cid = citation_id(engine, META_ANALYSIS)
+        at.text_input(key="citation_search").input(META_ANALYSIS).run()
+        at.session_state["link_citation"] = cid
+        at.run()
+        for key in (f"verify_{cid}_note", f"retract_{cid}_note"):
+            if key in keys(at.text_input):
+                at.text_input(key=key).input("forced")
+        [found] = [b for b in at.button if b.label.startswith(label)]
+        return found
+    return fill
+
+
+def _fill_split(at: AppTest, engine: Engine, claim: int) -> Any:
+    other = claim_with(engine, "Ketamine blocks NMDA receptors").id
+    at.session_state["article_claim"] = other
+    at.run()
+    at.text_area(key=f"split_{other}_parts").input("Ketamine blocks\nNMDA receptors")
+    at.text_input(key=f"split_{other}_reason").input("forced")
+    return button(at, "Split the claim")
+
+
+def _fill_add_question(at: AppTest, engine: Engine, claim: int) -> Any:
+    at.text_input(key="add_question_slug").input("forced-question")
+    at.text_input(key="add_question_title").input("Forced?")
+    return button(at, "Add the question")
+
+
+def _fill_address(at: AppTest, engine: Engine, claim: int) -> Any:
+    with db.reading(engine) as session:
+        question = queries.questions(session, document_id(engine))[0]
+    at.text_input(key=f"address_{question.id}_key").input(META_ANALYSIS)
+    [add] = [b for b in at.button if b.label == "Add the study"
+             and b.form_id.endswith(f"address_{question.id}_form")]
+    return add
+
+
 FORCED: dict[str, tuple[str, Callable[[AppTest, Engine, int], Any]]] = {
     "wording.accept": ("wording", _fill_wording("Accept: raise the overstated flag")),
     "wording.dismiss": ("wording", _fill_wording("Dismiss the proposal")),
     "scorecard.rate": ("scorecard", _fill_rating),
     "scorecard.clear": ("scorecard", _fill_clear_rating),
+    "citation.verify": ("evidence", _fill_citation("Mark ")),
+    "citation.design": ("evidence", _fill_citation("Confirm the design")),
+    "citation.retract": ("evidence", _fill_citation("Mark retracted")),
+    "claim.split": ("article", _fill_split),
+    "question.add": ("questions", _fill_add_question),
+    "question.evidence": ("questions", _fill_address),
     "dual.enter": ("dual", _fill_entry),
     "dual.propose": ("dual", _fill_propose),
     "dual.adjudicate": ("dual", _fill_decide),

@@ -375,3 +375,129 @@ def test_the_dashboard_resumes_a_sign_in_from_its_cookie(
     with db.writing(shipped_engine) as session:
         assert users.resume_browser_session(
             session, token, ui.sessions.client_binding({}, {})).actor is None
+
+
+# --- more tasks in the browser ----------------------------------------------------------------
+
+
+def open_citation(at: AppTest, engine: Engine, key: str) -> int:
+    with db.reading(engine) as session:
+        found = session.scalars(select(Citation.id).where(Citation.key == key)).one()
+    at.text_input(key="citation_search").input(key).run()
+    at.session_state["link_citation"] = found
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return int(found)
+
+
+def test_a_reviewer_verifies_and_confirms_a_citation_beside_the_search(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    with db.reading(shipped_engine) as session:
+        key = session.scalars(select(Citation.key).where(Citation.verified.is_(False))
+                              .order_by(Citation.key).limit(1)).one()
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    cid = open_citation(at, shipped_engine, key)
+    assert not [b for b in at.button if b.label == "Mark retracted"], "editors only"
+    assert any("you need the editor role" in plain(i.value) for i in at.info)
+    at.text_input(key=f"verify_{cid}_note").input("checked on PubMed")
+    button(at, "Mark verified").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        citation = session.get(Citation, cid)
+        assert citation is not None and citation.verified
+        assert citation.verification_note == "checked on PubMed"
+    assert at.text_input(key=f"verify_{cid}_note").value == ""
+    at.selectbox(key=f"design_{cid}_value").set_value("rct")
+    button(at, "Confirm the design").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        citation = session.get(Citation, cid)
+        assert citation is not None and (citation.design, citation.design_source) == (
+            "rct", "confirmed")
+
+
+def test_an_editor_marks_a_retraction_beside_the_search(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.EDITOR))
+    cid = open_citation(at, shipped_engine, "moradi2024thesis")
+    at.text_input(key=f"retract_{cid}_note").input("Retraction notice, J Tests 2026")
+    button(at, "Mark retracted").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        citation = session.get(Citation, cid)
+        assert citation is not None and citation.retracted
+    assert any(b.label == "Withdraw the retraction" for b in at.button)
+
+
+def test_an_editor_splits_a_claim_from_the_article(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    at = open_app(shipped_engine, "article", make_actor(shipped_engine, Role.EDITOR))
+    at.button(key=f"open_claim_{claim.id}").click().run()
+    at.text_area(key=f"split_{claim.id}_parts").input(
+        "Ketamine therapy is used to manage a variety of pain syndromes\n"
+        "particularly those that are refractory to conventional treatments")
+    at.text_input(key=f"split_{claim.id}_reason").input("two statements")
+    button(at, "Split the claim").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        assert len(queries.claim_detail(session, claim.id).parts) == 2
+
+
+def test_open_questions_are_added_and_addressed_in_the_browser(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "questions", make_actor(shipped_engine, Role.EDITOR))
+    at.text_input(key="add_question_slug").input("renal-safety")
+    at.text_input(key="add_question_title").input("Is repeated ketamine safe for the kidneys?")
+    button(at, "Add the question").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.text_input(key="add_question_slug").value == ""
+    reviewer = open_app(shipped_engine, "questions", make_actor(shipped_engine, Role.REVIEWER))
+    assert not [b for b in reviewer.button if b.label == "Add the question"], "editors only"
+    with db.reading(shipped_engine) as session:
+        [row] = [q for q in queries.questions(session, document_id(shipped_engine))
+                 if q.slug == "renal-safety"]
+    reviewer.text_input(key=f"address_{row.id}_key").input("moradi2024thesis")
+    reviewer.text_input(key=f"address_{row.id}_note").input("reports no renal harm")
+    [add] = [b for b in reviewer.button if b.label == "Add the study"
+             and b.form_id.endswith(f"address_{row.id}_form")]
+    add.click().run()
+    assert not reviewer.error, [e.value for e in reviewer.error]
+    with db.reading(shipped_engine) as session:
+        [row] = [q for q in queries.questions(session, document_id(shipped_engine))
+                 if q.slug == "renal-safety"]
+    assert [(key, note) for key, _t, _d, note in row.evidence] == [
+        ("moradi2024thesis", "reports no renal harm")]
+
+
+def test_a_citation_just_imported_is_linked_from_the_report(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    at.session_state["evidence_tab"] = "Import BibTeX"
+    at.run()
+    at.text_area(key="import_text").input(
+        "@article{reportlink2025, title = {A trial to link from the report}, "
+        "author = {Doe, Jane}, year = {2025}, journal = {J Tests}}")
+    button(at, "Import").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert at.text_area(key="import_text").value == "", "the form empties after the import"
+    at.button(key="link_added_reportlink2025").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["evidence_tab"] == "Find and link"
+    assert at.text_input(key="citation_search").value == "reportlink2025"
+    with db.reading(shipped_engine) as session:
+        cid = session.scalars(select(Citation.id).where(Citation.key == "reportlink2025")).one()
+    assert at.session_state["link_citation"] == cid
+    assert any(b.label == "Mark verified" for b in at.button), "its pane is open"
+
+
+def test_a_reviewer_goes_from_a_sentence_to_judging_its_body_of_evidence(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE).id
+    at = open_app(shipped_engine, "article", make_actor(shipped_engine, Role.REVIEWER))
+    at.button(key=f"open_claim_{claim}").click().run()
+    assert not [b for b in at.button if b.label == "Raise flag"], "editors only"
+    at.button(key=f"judge_from_claim_{claim}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["Appraisal"]
+    assert at.selectbox(key="body_claim").value == claim

@@ -4,7 +4,7 @@ text and act on it by role; `?claim=30` is the permalink of claim 30."""
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import actions, ui
 from tracker import queries
 from tracker.vocabulary import ClaimStatus
 
@@ -116,7 +116,7 @@ def claim_panel(view: queries.ArticleView, claim_id: int | None) -> None:
                    "history; the address then links to it.")
         return
     ui.claim_detail(ui.read(queries.claim_detail, claim_id))
-    ui.claim_actions(claim_id)
+    actions.claim_actions(claim_id)
 
 
 def render(document: queries.DocumentRow) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from dashboard import ui
+from dashboard import actions, ui
 from tracker import bibtex, formats, queries, retractions
 from tracker.services import citations, evidence
 from tracker.services import retractions as retractions_service
@@ -312,6 +312,21 @@ def import_summary(report: citations.ImportReport) -> str:
             f"{report.reported_entries} refused (of {report.found} entries).")
 
 
+LINK_FROM_REPORT = 8  # "Link KEY" buttons under an import's report (the first added)
+
+
+def link_added(key: str) -> None:
+    """From the import report to the link form: search for the new citation and pick it
+    (a callback: it runs before the tabs are drawn)."""
+    state = st.session_state
+    state[TAB_KEY] = TABS[0]
+    state["citation_search"] = key
+    state["citation_design"] = "all"
+    state["citation_verified"] = "all"
+    state.pop("citation_page", None)
+    state[CITATION_KEY] = ui.read(queries.citation_detail, key).row.id
+
+
 def import_report(report: citations.ImportReport) -> None:
     st.markdown(f"**Last import** ({ui.escape_markdown(', '.join(report.sources))})")
     st.text(import_summary(report))
@@ -335,6 +350,12 @@ def import_report(report: citations.ImportReport) -> None:
     if report.added:
         st.caption("Added:")
         st.text(", ".join(report.added))
+        if report.written and ui.may("evidence.link"):
+            for column, key in zip(st.columns(4), report.added[:LINK_FROM_REPORT],
+                                   strict=False):
+                column.button(f"Link {key}", key=f"link_added_{key}", on_click=link_added,
+                              args=(key,), icon=":material/add_link:",
+                              help="Open Find and link with this citation picked")
     merges = report.merged + report.unchanged
     if merges:
         st.caption("Matched citations already in the database:")
@@ -400,6 +421,9 @@ def render(document: queries.DocumentRow) -> None:
     if find_tab.open:
         with find_tab:
             results = find_citations()
+            picked = {r.id: r.key for r in results}.get(st.session_state.get(CITATION_KEY, 0))
+            if picked is not None:
+                actions.citation_pane(picked)
             if ui.may("evidence.link"):
                 link_form(ui.read(queries.claims, document_id=document.id), results)
     if edit_tab.open:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import ui
 from tracker import queries, topics
-from tracker.services import questions
+from tracker.services import citations, questions
 from tracker.vocabulary import Priority, QuestionStatus
 
 EMPTY_CELL = "—"
@@ -33,6 +33,45 @@ def question(row: queries.QuestionRow, claim_text: dict[int, str], editor: bool)
                  empty="Nothing found yet.")
         if editor:
             update_form(row)
+        if ui.may("question.evidence"):
+            address_form(row)
+
+
+def address_form(row: queries.QuestionRow) -> None:
+    """A reviewer records a study that addresses the question (key from the library)."""
+    prefix = f"address_{row.id}"
+    with st.form(f"{prefix}_form", border=False):
+        key, note = st.columns([1, 2])
+        citation = key.text_input("Citation key", key=f"{prefix}_key")
+        why = note.text_input("What it tells us", key=f"{prefix}_note")
+        added = st.form_submit_button("Add the study", icon=":material/add:")
+    if added:
+        ui.perform(lambda session, actor: questions.address_question(
+            session, actor, row.id, citations.citation_by_key(session, citation.strip()).id,
+            why), lambda new: (f"{citation.strip()} addresses {row.slug!r}." if new else
+                               f"{citation.strip()} already addressed {row.slug!r}."),
+            reset={f"{prefix}_key": "", f"{prefix}_note": ""})
+
+
+def add_question_form(document: queries.DocumentRow) -> None:
+    """An editor adds an open question of the article."""
+    with st.expander("Add an open question"), st.form("add_question_form", border=False):
+        slug, priority = st.columns([2, 1])
+        name = slug.text_input("Short name (lower-case, digits, '-')", key="add_question_slug")
+        level = priority.selectbox("Priority", [p.value for p in Priority],
+                                   index=[p.value for p in Priority].index(
+                                       Priority.MEDIUM.value), key="add_question_priority")
+        title = st.text_input("The question", key="add_question_title")
+        description = st.text_area("Why it is open", key="add_question_description",
+                                   height=80)
+        added = st.form_submit_button("Add the question", icon=":material/add:")
+    if added:
+        document_id = document.id
+        ui.perform(lambda session, actor: questions.add_question(
+            session, actor, document_id, name.strip(), title, description=description,
+            priority=Priority(level)), lambda info: f"Open question {info.slug!r} added.",
+            reset={"add_question_slug": "", "add_question_title": "",
+                   "add_question_description": ""})
 
 
 def update_form(row: queries.QuestionRow) -> None:
@@ -133,6 +172,8 @@ def gap_map(document: queries.DocumentRow) -> None:
 
 def render(document: queries.DocumentRow) -> None:
     ui.page_title("Open questions", document)
+    if ui.may("question.add"):
+        add_question_form(document)
     question_list(document)
     gap_map(document)
 

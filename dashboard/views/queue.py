@@ -3,7 +3,7 @@ override what a claim needs, and sign claims off."""
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import actions, ui
 from tracker import queries
 from tracker.services import evidence, flags
 from tracker.vocabulary import FlagKind, FlagState, StudyDesign
@@ -132,7 +132,7 @@ def review_claim(claims: list[queries.ClaimRow]) -> None:
         override_form(detail)
     with sign:
         if ui.may("claim.sign-off"):
-            ui.sign_off_button(detail)
+            actions.sign_off_button(detail)
 
 
 def override_form(detail: queries.ClaimDetail) -> None:

@@ -1,0 +1,192 @@
+"""Acting on one claim or one citation where it is shown: the Article page's panel beside a
+sentence (link evidence, judge its body, flag, sign off, split) and the citation pane beside
+the Evidence page's search (its record, DOI and PubMed links, verify, confirm the design,
+retract). Every control is gated by `ui.may` and runs one service through `ui.perform`."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from dashboard.ui import (
+    APPRAISAL_PAGE,
+    EVIDENCE_PAGE,
+    escape_markdown,
+    may,
+    needs,
+    perform,
+    read,
+    shorten,
+)
+from tracker import queries
+from tracker.services import citations, evidence, flags
+from tracker.vocabulary import FlagKind, StudyDesign
+
+# --- acting on one claim (the Article page's panel) -----------------------------------------
+
+
+def sign_off_button(detail: queries.ClaimDetail) -> None:
+    """Sign the claim off at its current grade; disabled while that grade is signed off (the
+    service refuses a second sign-off of the same grade)."""
+    claim = detail.claim
+    st.markdown("**Sign off**")
+    done = bool(detail.signed_off_by) and detail.signed_off_status == claim.status
+    if done:
+        st.caption(f"Signed off as {claim.status} by "
+                   f"{escape_markdown(detail.signed_off_by or '')}; it can be signed off "
+                   "again once its grade moves.")
+    st.caption("Confirms the current grade; the sign-off goes stale if the grade moves.")
+    if st.button(f"Sign off claim #{claim.id} as {claim.status}", key=f"sign_off_{claim.id}",
+                 icon=":material/verified:", disabled=done):
+        perform(lambda session, actor: evidence.sign_off(
+            session, actor, claim.id, expected_version=claim.version),
+            lambda status: f"Claim #{claim.id} signed off as {status}.")
+
+
+def flag_one(claim_id: int) -> None:
+    """Raise a flag on one claim (the form empties after it is raised)."""
+    prefix = f"claim_flag_{claim_id}"
+    with st.form(f"{prefix}_form"):
+        st.markdown("**Flag this claim**")
+        kind = st.selectbox("Kind", [k.value for k in FlagKind], key=f"{prefix}_kind")
+        reason = st.text_area("Reason", key=f"{prefix}_reason", height=80)
+        raised = st.form_submit_button("Raise flag", icon=":material/flag:")
+    if raised:
+        perform(lambda session, actor: flags.raise_flag(
+            session, actor, claim_id, FlagKind(kind), reason),
+            f"Raised a {kind} flag on claim #{claim_id}.", reset={f"{prefix}_reason": ""})
+
+
+def claim_actions(claim_id: int) -> None:
+    """What the signed-in user may do to the claim, beside its detail: link evidence
+    (reviewers, on the Evidence page with the claim filled in), flag and sign off (editors)."""
+    st.divider()
+    if may("evidence.link") and st.button("Link evidence to this claim",
+                                          key=f"link_from_claim_{claim_id}",
+                                          icon=":material/add_link:"):
+        st.session_state["link_claim"] = claim_id
+        st.session_state["evidence_tab"] = "Find and link"
+        st.switch_page(EVIDENCE_PAGE)
+    if may("claim.body-judgement") and st.button(
+            "Judge its body of evidence", key=f"judge_from_claim_{claim_id}",
+            icon=":material/fact_check:"):
+        st.session_state["appraisal_tab"] = "Body of evidence"
+        st.session_state["body_claim"] = claim_id
+        st.switch_page(APPRAISAL_PAGE)
+    if may("flag.raise"):
+        flag_one(claim_id)
+    if may("claim.sign-off"):
+        sign_off_button(read(queries.claim_detail, claim_id))
+    if may("claim.split"):
+        split_form(read(queries.claim_detail, claim_id))
+    if not may("evidence.link"):
+        needs("evidence.link", "link evidence to this claim")
+    elif not may("flag.raise"):
+        needs("flag.raise", "flag this claim or sign it off")
+
+
+def split_form(detail: queries.ClaimDetail) -> None:
+    """Split a compound sentence into parts graded on their own (editors): one part a line,
+    each a verbatim piece of the sentence (the service checks)."""
+    claim = detail.claim
+    if claim.parent is not None or detail.parts:
+        return
+    prefix = f"split_{claim.id}"
+    with st.expander("Split this claim into parts"):
+        with st.form(f"{prefix}_form", border=False):
+            parts = st.text_area("Parts, one a line (each a verbatim piece of the sentence)",
+                                 key=f"{prefix}_parts", height=100)
+            reason = st.text_input("Reason", key=f"{prefix}_reason")
+            split = st.form_submit_button("Split the claim", icon=":material/call_split:")
+        if split:
+            perform(lambda session, actor: evidence.split_claim(
+                session, actor, claim.id, [p for p in parts.splitlines() if p.strip()],
+                reason), lambda ids: f"Claim #{claim.id} split into {len(ids)} parts.",
+                reset={f"{prefix}_parts": "", f"{prefix}_reason": ""})
+
+
+# --- one citation: its record, its links out, verify / design / retract -----------------------
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def citation_links(detail: queries.CitationDetail) -> None:
+    """DOI and PubMed as links the reader may follow (nothing is fetched from them)."""
+    from urllib.parse import quote
+
+    row = detail.row
+    if row.doi and _DOI.match(row.doi):
+        st.link_button(f"DOI {shorten(row.doi, 40)}", "https://doi.org/" + quote(row.doi),
+                       icon=":material/open_in_new:")
+    if row.pmid and row.pmid.isdigit():
+        st.link_button(f"PubMed {row.pmid}",
+                       f"https://pubmed.ncbi.nlm.nih.gov/{row.pmid}/",
+                       icon=":material/open_in_new:")
+
+
+def citation_pane(key: str) -> None:
+    """One citation in full beside the search: what it is, its abstract, where to check it,
+    and the reviewers' and editors' actions on it."""
+    detail = read(queries.citation_detail, key)
+    row = detail.row
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(row.title)}**")
+        st.caption(f"{escape_markdown(row.authors)} · {row.year or 'n.d.'} · "
+                   f"{escape_markdown(row.container or '')} · key {escape_markdown(row.key)}")
+        marks = [f"design **{escape_markdown(row.design or 'unknown')}** "
+                 f"({escape_markdown(detail.design_reason)})",
+                 "verified" if row.verified else ":orange[not verified: does not count yet]"]
+        if row.retracted:
+            marks.append(":red[**retracted**: never counts]")
+        st.markdown(" · ".join(marks))
+        if detail.verification_note:
+            st.caption(f"Verification: {escape_markdown(detail.verification_note)}")
+        if detail.retraction_note:
+            st.caption(f"Retraction notice: {escape_markdown(detail.retraction_note)}")
+        if detail.abstract:
+            with st.expander("Abstract"):
+                st.text(detail.abstract)
+        citation_links(detail)
+        citation_actions(detail)
+
+
+def citation_actions(detail: queries.CitationDetail) -> None:
+    row = detail.row
+    verify, design, retract = st.columns(3)
+    if may("citation.verify"):
+        with verify.form(f"verify_{row.id}"):
+            note = st.text_input("Where you checked it (DOI, PubMed, publisher)",
+                                 key=f"verify_{row.id}_note")
+            if st.form_submit_button("Mark verified" if not row.verified
+                                     else "Mark unverified", icon=":material/verified:"):
+                perform(lambda session, actor: citations.set_verification(
+                    session, actor, row.id, not row.verified, note,
+                    expected_version=row.version),
+                    f"{row.key} marked {'unverified' if row.verified else 'verified'}.",
+                    reset={f"verify_{row.id}_note": ""})
+    if may("citation.design"):
+        with design.form(f"design_{row.id}"):
+            designs = [d.value for d in StudyDesign]
+            chosen = st.selectbox("Study design", designs, key=f"design_{row.id}_value",
+                                  index=designs.index(row.design) if row.design in designs
+                                  else 0)
+            if st.form_submit_button("Confirm the design", icon=":material/task_alt:"):
+                perform(lambda session, actor: citations.set_design(
+                    session, actor, row.id, StudyDesign(chosen), expected_version=row.version),
+                    f"{row.key}: design {chosen} confirmed.")
+    if may("citation.retract"):
+        with retract.form(f"retract_{row.id}"):
+            notice = st.text_input("Retraction notice" if not row.retracted
+                                   else "Why it is no longer retracted",
+                                   key=f"retract_{row.id}_note")
+            if st.form_submit_button("Mark retracted" if not row.retracted
+                                     else "Withdraw the retraction", icon=":material/block:"):
+                perform(lambda session, actor: citations.set_retracted(
+                    session, actor, row.id, not row.retracted, notice),
+                    f"{row.key} {'no longer marked retracted' if row.retracted else 'retracted'}.",
+                    reset={f"retract_{row.id}_note": ""})
+    if not may("citation.verify"):
+        needs("citation.verify", "verify a citation or confirm its design")
+    elif not may("citation.retract"):
+        needs("citation.retract", "mark a retraction")
