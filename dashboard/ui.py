@@ -333,7 +333,7 @@ def _sign_in_holds() -> bool:
 def sign_out() -> None:
     """End the sign-in here and in the database (a reload no longer resumes it) and have
     the browser drop its cookie."""
-    token = st.session_state.pop(_TOKEN_KEY, None)
+    token = st.session_state.pop(_BROWSER_SESSION_KEY, None)
     if isinstance(token, str):
         try:
             with db.writing(engine(database_url())) as session:
@@ -351,7 +351,7 @@ def sign_out() -> None:
 # same limits (8 hours, 1 hour idle) and the same browser binding.
 SESSION_COOKIE = "tracker_session"
 COOKIE_SCRIPT_START = "<script>document.cookie = "
-_TOKEN_KEY = "_browser_session"  # session state: this sign-in's cookie token
+_BROWSER_SESSION_KEY = "_browser_session"  # session state: this sign-in's cookie token
 _TOUCHED_KEY = "_browser_session_touched"  # session state: when its activity was written
 _COOKIE_KEY = "_cookie_to_write"  # session state: a token to put in the cookie ("" clears)
 _RESUMED_KEY = "_resume_tried"  # session state: the cookie was looked at in this session
@@ -387,12 +387,12 @@ def restore_sign_in() -> None:
     st.session_state[SIGNED_IN_AT_KEY] = resumed.signed_in_at or now
     st.session_state[LAST_ACTIVE_KEY] = now
     st.session_state[_TOUCHED_KEY] = now
-    st.session_state[_TOKEN_KEY] = token
+    st.session_state[_BROWSER_SESSION_KEY] = token
 
 
 def _touch(now: datetime) -> None:
     """Write this sign-in's activity at most every `users.SESSION_TOUCH_EVERY`."""
-    token, touched = st.session_state.get(_TOKEN_KEY), st.session_state.get(_TOUCHED_KEY)
+    token, touched = st.session_state.get(_BROWSER_SESSION_KEY), st.session_state.get(_TOUCHED_KEY)
     if not isinstance(token, str) or (
             isinstance(touched, datetime) and now - touched < users.SESSION_TOUCH_EVERY):
         return
@@ -506,7 +506,7 @@ def _sign_in(username: str, password: str) -> None:
     except TrackerError:
         token = None  # signed in for this page only: a reload signs out
     if token is not None:
-        st.session_state[_TOKEN_KEY] = token
+        st.session_state[_BROWSER_SESSION_KEY] = token
         st.session_state[_TOUCHED_KEY] = now
         st.session_state[_COOKIE_KEY] = token
     st.session_state[_FLASH_KEY] = f"Signed in as {actor.username} ({actor.role.value})."

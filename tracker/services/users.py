@@ -401,17 +401,18 @@ class Resumed:
     ended: str | None = None
 
 
-def start_browser_session(session: Session, actor: Actor, binding: str) -> str:
+def start_browser_session(session: Session, signed_in: Actor, binding: str) -> str:
     """After a password sign-in (`authenticate`): the token the browser keeps in a cookie
     (only its SHA-256 is stored, tied to `binding`, the browser's digest). The user's ended
-    and expired sign-ins are deleted."""
+    and expired sign-ins are deleted. Part of signing in, not a use case of the access
+    table: `signed_in` has just proved who they are."""
     now = utcnow()
     stale = now - SESSION_MAX_AGE
     session.execute(delete(BrowserSession).where(
-        BrowserSession.user_id == actor.id,
+        BrowserSession.user_id == signed_in.id,
         BrowserSession.ended_at.is_not(None) | (BrowserSession.created_at < stale)))
     token = secrets.token_urlsafe(32)
-    session.add(BrowserSession(user_id=actor.id, token_hash=_token_hash(token),
+    session.add(BrowserSession(user_id=signed_in.id, token_hash=_token_hash(token),
                                binding=binding, created_at=now, last_active_at=now))
     session.flush()
     return token
