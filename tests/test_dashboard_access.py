@@ -192,6 +192,7 @@ def explore(at: AppTest, page: str, claim: int, flag: int, citation: int | None 
             seen |= shown_uses(at)
     if page == "scorecard" and "scorecard_criterion" in keys(at.selectbox):
         at.selectbox(key="scorecard_criterion").set_value(RATED).run()
+        seen |= shown_uses(at)
     if page == "article":
         at.selectbox(key="article_claim").set_value(claim).run()
         seen |= shown_uses(at)

@@ -331,3 +331,31 @@ def test_the_readme_table_is_what_the_shipped_database_says(shipped_engine: Engi
     statuses = ["supported", "contested", "contradicted", "insufficient", "no-evidence-found",
                 "not-reviewed"]
     assert table["All"][1:] == [coverage.by_status[s] for s in statuses]
+
+
+def test_the_wording_figures_are_what_the_readme_reports(shipped_engine: Engine) -> None:
+    """README's paragraph on the shipped review's wording check states these counts."""
+    with db.reading(shipped_engine) as session:
+        document_id = queries.resolve_document(
+            session, "ketamine-therapy-for-pain-management").id
+        rows = queries.wording_check(session, document_id)
+        prompts = queries.indirectness_prompts(session, document_id)
+        library = re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references" / "library.bib")
+                             .read_text(encoding="utf-8"), re.MULTILINE)
+        unverified = session.scalar(select(func.count()).select_from(Citation).where(
+            Citation.key.in_(library), Citation.verified.is_(False)))
+        total = len(library)
+    over = [r for r in rows if r.verdict == "overstated"]
+    sentences = {r.parent_id or r.claim_id for r in over}
+    matches = [r for r in rows if r.verdict == "matches"]
+    not_compared = {r.parent_id or r.claim_id for r in rows if r.verdict == "not compared"}
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert (f"reads {len(sentences)} of the article's 63 sentences as saying more than their "
+            f"evidence allows ({len(over)} open proposals") in readme
+    assert all(r.proposal == "open" for r in over)
+    assert len(matches) == 1 and matches[0].text == "post-surgical pain"
+    assert matches[0].certainty == "low" and "one matches — the post-surgical" in readme
+    assert f"and {len(rows) - len(over) - 1} are not compared" in readme
+    assert len(not_compared) > 0
+    assert f"{unverified} of the {total} library entries are unverified" in readme
+    assert len(prompts) == 1 and "One indirectness prompt is open" in readme

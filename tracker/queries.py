@@ -1987,7 +1987,7 @@ def overstated_claims(session: Session, document_id: int) -> int:
     split sentence counts once)."""
     top = func.coalesce(Claim.parent_id, Claim.id)
     flagged = set(session.scalars(
-        select(top.distinct()).select_from(Flag)
+        select(top).distinct().select_from(Flag)
         .join(Claim, Claim.id == Flag.claim_id)
         .where(Claim.document_id == document_id, Claim.retired.is_(False),
                Flag.kind == FlagKind.OVERSTATED.value,
