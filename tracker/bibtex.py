@@ -2252,8 +2252,9 @@ def _entry_issues(entry: Any, nul: bool) -> list[tuple[str | None, str]]:
     return issues
 
 
-def _prepare(text: str) -> str:
-    """Step 0: drop a BOM; turn bare-CR line ends into LF so line numbers count."""
+def prepare_text(text: str) -> str:
+    """Step 0: drop a BOM; turn bare-CR line ends into LF so line numbers count (every
+    reference format's parser starts with it)."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text and "\r\n" not in text:
@@ -2341,7 +2342,7 @@ def parse_bibtex(text: str, source: str = "<string>", known: Known | None = None
     if refused is not None:
         return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
     try:
-        blocks = _split(_prepare(text))
+        blocks = _split(prepare_text(text))
     except Exception as error:  # a splitter bug must not take the import down
         message = f"bibtexparser failed: {_shown(str(error), 300)}"
         return ParsedBib(source, (), (), (Problem(source, None, None, None, "parse", message),),

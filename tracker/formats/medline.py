@@ -162,10 +162,7 @@ def parse_medline(text: str, source: str = "<string>", known: bibtex.Known | Non
     refused = refuse_text(text, source, text.count("PMID-"), "records")
     if refused is not None:
         return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\r" in text and "\r\n" not in text:
-        text = text.replace("\r", "\n")
+    text = bibtex.prepare_text(text)
     records, problems = split_records(text, source)
     lines = text.split("\n")
     drafts = []

@@ -207,10 +207,7 @@ def parse_ris(text: str, source: str = "<string>", known: bibtex.Known | None = 
     refused = refuse_text(text, source, text.count("TY  -"), "records")
     if refused is not None:
         return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\r" in text and "\r\n" not in text:
-        text = text.replace("\r", "\n")
+    text = bibtex.prepare_text(text)
     whole, problems, found = _split(text, source)
     drafts: list[Fields] = []
     for number, line, lines in whole:
