@@ -241,7 +241,7 @@ def test_backup_reads_one_snapshot(backend: Backend, shipped_engine: Engine, tmp
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A user added (and audited) while the backup runs, after its first table and before
     `users` and `audit_events`, is in neither: one consistent snapshot."""
-    dump_table = backup._dump_table
+    dump_table = backup.writer._dump_table
 
     def and_meanwhile(connection: Any, table: Any, out: Any) -> int:
         count = dump_table(connection, table, out)
@@ -250,7 +250,7 @@ def test_backup_reads_one_snapshot(backend: Backend, shipped_engine: Engine, tmp
                 users.add_user(session, system_actor(session), "latecomer", Role.VIEWER, None)
         return count
 
-    monkeypatch.setattr(backup, "_dump_table", and_meanwhile)
+    monkeypatch.setattr(backup.writer, "_dump_table", and_meanwhile)
     path = tmp_path / "snapshot.json"
     backup.write_backup(shipped_engine, path)
     assert "latecomer" in {u.username for u in _users(shipped_engine)}
@@ -368,8 +368,8 @@ def test_tiny_chunks_and_reads_round_trip(
         backend: Backend, shipped_engine: Engine, engines: Callable[..., Engine],
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Row chunks and file reads far smaller than a table or a row: the streaming is exact."""
-    monkeypatch.setattr(backup, "CHUNK_ROWS", 7)
-    monkeypatch.setattr(backup, "READ_CHARS", 16)
+    monkeypatch.setattr(backup.codec, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(backup.json_stream, "READ_CHARS", 16)
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     backup.write_backup(shipped_engine, first)
     target = engines(backend.name, None)
