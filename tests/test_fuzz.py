@@ -17,8 +17,16 @@ from hypothesis import strategies as st
 
 from tests.conftest import ARTICLE, SHARED, scaled
 from tracker import bibtex, limits
-from tracker.article import ArticleError, ParsedArticle, StoredClaim, parse_article, reconcile
-from tracker.article import parse as article
+from tracker.article import (
+    ArticleError,
+    ParsedArticle,
+    ParsedClaim,
+    StoredClaim,
+    parse_article,
+    reconcile,
+    revisions,
+)
+from tracker.article import text as article_text
 from tracker.bibtex import BibFileError, ParsedBib, parse_bibtex
 from tracker.errors import InvalidInput
 from tracker.services.articles import PATH_SEPARATOR, read_article
@@ -355,36 +363,36 @@ def test_sentence_boundaries_are_found_as_before(text: str) -> None:
     def spans(pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
         return [(m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
 
-    assert spans(article._BOUNDARY) == spans(OLD_BOUNDARY)
+    assert spans(article_text._BOUNDARY) == spans(OLD_BOUNDARY)
 
 
 @given(st.text(alphabet="# \t\u00a0ab", max_size=20))
 @ORACLE
 def test_markdown_headings_are_read_as_before(line: str) -> None:
     old = OLD_MD_HEADING.match(line)
-    assert article._md_heading(line) == ((len(old.group(1)), old.group(2)) if old else None)
+    assert article_text._md_heading(line) == ((len(old.group(1)), old.group(2)) if old else None)
 
 
 @given(st.text(alphabet="[]()ab \n", max_size=30))
 @ORACLE
 def test_links_are_unwrapped_as_before(text: str) -> None:
-    assert article._unwrap_links(text) == OLD_MD_LINK.sub(r"\1", text)
+    assert article_text._unwrap_links(text) == OLD_MD_LINK.sub(r"\1", text)
 
 
-def old_pair_edits(stored: list[StoredClaim], new: list[article.ParsedClaim]
+def old_pair_edits(stored: list[StoredClaim], new: list[ParsedClaim]
                    ) -> list[tuple[int, int]]:
-    """tracker.article._pair_edits before it was bounded (every pair, a matcher per pair)."""
+    """revisions._pair_edits before it was bounded (every pair, a matcher per pair)."""
     candidates = []
     for old in stored:
-        old_words = article._normalised_wording(old.text)
+        old_words = revisions._normalised_wording(old.text)
         for claim in new:
             matcher = difflib.SequenceMatcher(None, old_words,
-                                              article._normalised_wording(claim.text))
-            if (matcher.real_quick_ratio() < article.EDIT_SIMILARITY
-                    or matcher.quick_ratio() < article.EDIT_SIMILARITY):
+                                              revisions._normalised_wording(claim.text))
+            if (matcher.real_quick_ratio() < revisions.EDIT_SIMILARITY
+                    or matcher.quick_ratio() < revisions.EDIT_SIMILARITY):
                 continue
             ratio = matcher.ratio()
-            if ratio < article.EDIT_SIMILARITY:
+            if ratio < revisions.EDIT_SIMILARITY:
                 continue
             bonus = 0.05 if old.section_path == claim.section_path else 0.0
             candidates.append((ratio + bonus, old.id, claim.ordinal))
@@ -405,7 +413,7 @@ words = st.sampled_from(VOCABULARY)
 sentences = st.lists(words, min_size=3, max_size=9).map(lambda w: " ".join(w).capitalize() + ".")
 
 
-def claims_of(texts: list[str]) -> list[article.ParsedClaim]:
+def claims_of(texts: list[str]) -> list[ParsedClaim]:
     return list(parse_article("Title\n\n" + "\n\n".join(texts), "text").claims)
 
 
@@ -416,7 +424,7 @@ def test_edit_pairing_with_its_cheap_bounds_pairs_as_before(old: list[str], new:
     stored = [StoredClaim(n, c.text, c.fingerprint, c.section_path)
               for n, c in enumerate(claims_of(old))]
     fresh = claims_of(new)
-    assert article._pair_edits(stored, fresh) == old_pair_edits(stored, fresh)
+    assert revisions._pair_edits(stored, fresh) == old_pair_edits(stored, fresh)
 
 
 @pytest.mark.timeout(60)

@@ -21,7 +21,8 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from tracker.article.furniture import byline_name
-from tracker.article.parse import ArticleError, ArticleMetadata, ParsedArticle, parse_article
+from tracker.article.parse import parse_article
+from tracker.article.values import ArticleError, ArticleMetadata, ParsedArticle
 
 __all__ = ["HtmlArticle", "PageError", "html_to_markdown", "parse_page"]
 
