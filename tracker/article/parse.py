@@ -37,6 +37,7 @@ from tracker.article.layout import (
     _Block,
     _blocks,
     _find_toc,
+    _Furniture,
     _heading_text,
     _is_back_matter,
     _is_boilerplate,
@@ -47,7 +48,7 @@ from tracker.article.layout import (
     _take_out_furniture,
     _take_title,
 )
-from tracker.article.markdown import blank_comments, read_front_matter
+from tracker.article.markdown import FrontMatter, blank_comments, read_front_matter
 from tracker.article.restatements import _restatements
 from tracker.article.revisions import fingerprint
 from tracker.article.sentences import _Sentence, _sentences, _units
@@ -93,19 +94,7 @@ def parse_article(
     Raises ArticleError when the text is empty, holds no sentence to record, or is over a limit
     of `tracker.limits` (size, claims, heading and resource title length, a NUL character).
     """
-    if len(text) > MAX_ARTICLE_BYTES:
-        raise ArticleError(
-            f"the article is {len(text):,} characters long; at most {MAX_ARTICLE_BYTES:,} "
-            "are read - split it into several documents"
-        )
-    normalised = normalise_newlines(text)
-    if not normalised.strip():
-        raise ArticleError("the article is empty")
-    if "\x00" in normalised:
-        raise ArticleError(
-            f"line {_line_of(normalised, normalised.index(chr(0)))}: contains a NUL character "
-            "(U+0000), which is not text; remove it"
-        )
+    normalised = _normalised(text)
     markdown = _is_markdown(normalised) if fmt is None else fmt == "markdown"
     work, matter = read_front_matter(normalised) if markdown else (normalised, None)
     work = blank_comments(work) if markdown else work
@@ -139,7 +128,6 @@ def parse_article(
     resources = _resources(layout.content)
     _check_resources(resources, normalised)
     claims = _claims(sentences)
-    given = metadata or ArticleMetadata()
     return ParsedArticle(
         title=found_title,
         text=normalised,
@@ -148,14 +136,39 @@ def parse_article(
         claims=claims,
         resources=tuple(resources),
         language=lang,
-        metadata=ArticleMetadata(
-            author=given.author or (matter.author if matter else None) or taken.author,
-            published=(given.published
-                       or (furniture.parse_date(matter.date) if matter and matter.date else None)
-                       or taken.published),
-            furniture=tuple(dict.fromkeys(given.furniture + taken.kinds)),
-        ),
+        metadata=_metadata(metadata or ArticleMetadata(), matter, taken),
         cited=_cited_sources(layout.content, work, claims),
+    )
+
+
+def _normalised(text: str) -> str:
+    """`text` with its newlines normalised, refused when over the size limit, empty or
+    holding a NUL character."""
+    if len(text) > MAX_ARTICLE_BYTES:
+        raise ArticleError(
+            f"the article is {len(text):,} characters long; at most {MAX_ARTICLE_BYTES:,} "
+            "are read - split it into several documents"
+        )
+    normalised = normalise_newlines(text)
+    if not normalised.strip():
+        raise ArticleError("the article is empty")
+    if "\x00" in normalised:
+        raise ArticleError(
+            f"line {_line_of(normalised, normalised.index(chr(0)))}: contains a NUL character "
+            "(U+0000), which is not text; remove it"
+        )
+    return normalised
+
+
+def _metadata(given: ArticleMetadata, matter: FrontMatter | None, taken: _Furniture
+              ) -> ArticleMetadata:
+    """What the source said first, then the front matter, then the article's own furniture."""
+    return ArticleMetadata(
+        author=given.author or (matter.author if matter else None) or taken.author,
+        published=(given.published
+                   or (furniture.parse_date(matter.date) if matter and matter.date else None)
+                   or taken.published),
+        furniture=tuple(dict.fromkeys(given.furniture + taken.kinds)),
     )
 
 

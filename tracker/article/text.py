@@ -5,6 +5,7 @@ small cleaners (newlines, emphasis, Markdown links, heading keys) the steps shar
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 _SENTENCE_END = re.compile(r"[.!?。！？．؟۔।…][\"'”’)\]」』]*(?:\*\*|__|\*)?$")
@@ -79,33 +80,23 @@ def _clean(raw: str) -> str:
 
 def _unwrap_links(text: str) -> str:
     """Markdown links ``[text](target)`` replaced by their text, as the regular expression
-    ``\\[([^\\]]*)\\]\\([^)]*\\)`` would, in one pass: every ``[`` before the same ``]``
-    fails or succeeds alike, so the search resumes after that ``]`` (the expression itself
-    tried each ``[`` of a run again, quadratic on a line of brackets)."""
-    if "](" not in text:
-        return text
-    out: list[str] = []
-    done = start = 0
-    while (opening := text.find("[", start)) >= 0:
-        closing = text.find("]", opening + 1)
-        if closing < 0:
-            break
-        if text[closing + 1 : closing + 2] != "(":
-            start = closing + 1
-            continue
-        end = text.find(")", closing + 2)
-        if end < 0:
-            break
-        out += (text[done:opening], text[opening + 1 : closing])
-        done = start = end + 1
-    out.append(text[done:])
-    return "".join(out)
+    ``\\[([^\\]]*)\\]\\([^)]*\\)`` would: the target ends at the first ``)``."""
+    return _replace_links(text, _first_parenthesis)
 
 
 def _link_text(text: str) -> str:
     """Markdown links ``[text](target)`` replaced by their text, for claims: like
     `_unwrap_links`, but the target may hold balanced brackets (``(javascript:alert(1))``,
-    ``…/Foo_(bar)``). Linear: a scan that does not close ends the search."""
+    ``…/Foo_(bar)``) and ends at the line's end."""
+    return _replace_links(text, _balanced_parentheses)
+
+
+def _replace_links(text: str, target_end: Callable[[str, int], int]) -> str:
+    """Markdown links replaced by their text in one linear pass. `target_end(text, at)` is the
+    index just past the target starting at `at`, or -1 when it does not close (the search
+    ends there). Every ``[`` before the same ``]`` fails or succeeds alike, so the search
+    resumes after that ``]`` (a regular expression tried each ``[`` of a run again, quadratic
+    on a line of brackets)."""
     if "](" not in text:
         return text
     out: list[str] = []
@@ -117,16 +108,26 @@ def _link_text(text: str) -> str:
         if text[closing + 1 : closing + 2] != "(":
             start = closing + 1
             continue
-        depth, end = 1, closing + 2
-        while end < len(text) and depth and text[end] != "\n":
-            depth += {"(": 1, ")": -1}.get(text[end], 0)
-            end += 1
-        if depth:
+        end = target_end(text, closing + 2)
+        if end < 0:
             break
         out += (text[done:opening], text[opening + 1 : closing])
         done = start = end
     out.append(text[done:])
     return "".join(out)
+
+
+def _first_parenthesis(text: str, at: int) -> int:
+    end = text.find(")", at)
+    return end + 1 if end >= 0 else -1
+
+
+def _balanced_parentheses(text: str, at: int) -> int:
+    depth, end = 1, at
+    while end < len(text) and depth and text[end] != "\n":
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    return -1 if depth else end
 
 
 def _key(title: str) -> str:
