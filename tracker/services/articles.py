@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -20,6 +21,7 @@ from tracker.article import (
     ArticleError,
     ParsedArticle,
     ParsedClaim,
+    Reconciliation,
     StoredClaim,
     parse_article,
     parse_page,
@@ -341,59 +343,28 @@ def _revise(
     session: Session, actor: Actor, document: Document, parsed: ParsedArticle,
     source: ArticleSource,
 ) -> IngestReport:
+    """A new revision of a stored document: claims kept, reworded, added and retired by
+    `reconcile`, each change audited, then the document's text replaced."""
     evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
-    stored_rows = list(session.scalars(
-        select(Claim).where(
-            Claim.document_id == document.id, Claim.parent_id.is_(None),
-            Claim.retired.is_(False),
-        ).order_by(Claim.ordinal)
-    ))
+    stored_rows = _claims_to_reconcile(session, document)
     sections = _sync_sections(session, document, parsed)
     by_id = {c.id: c for c in stored_rows}
-    stored = [
-        StoredClaim(id=c.id, text=c.text, fingerprint=c.fingerprint,
-                    section_path=_path_of(c.section))
-        for c in stored_rows
-    ]
-    plan = reconcile(stored, parsed.claims)
+    plan = reconcile([_stored(c) for c in stored_rows], parsed.claims)
     by_ordinal: dict[int, Claim] = {}
     changed: list[int] = []
     for claim_id, ordinal in plan.kept:
-        claim = by_id[claim_id]
-        _place(claim, sections, parsed.claims[ordinal])
-        by_ordinal[ordinal] = claim
+        _place(by_id[claim_id], sections, parsed.claims[ordinal])
+        by_ordinal[ordinal] = by_id[claim_id]
     for claim_id, ordinal in plan.edited:
-        claim = by_id[claim_id]
-        new = parsed.claims[ordinal]
-        before = {"text": claim.text, "category": claim.category}
-        claim.text = new.text
-        claim.fingerprint = new.fingerprint
-        claim.category = new.category.value
-        claim.category_rule = new.category_rule
-        _place(claim, sections, new)
-        _retire_lost_parts(session, actor, claim)
-        by_ordinal[ordinal] = claim
-        changed.append(claim.id)
-        record(session, actor, "claim.revise", "claim", claim.id,
-               "wording changed in a revision of the article", document_id=document.id,
-               before=before, after={"text": new.text, "category": new.category.value})
+        _reword(session, actor, document, by_id[claim_id], sections, parsed.claims[ordinal])
+        by_ordinal[ordinal] = by_id[claim_id]
+        changed.append(claim_id)
     added = [_new_claim(document, sections, parsed.claims[o]) for o in plan.added]
     session.add_all(added)
     now = utcnow()
     for claim_id in plan.retired:
-        claim = by_id[claim_id]
-        claim.retired = True
-        claim.retired_at = now
-        evidence.note_retired_claim(session, claim)
-        for part in claim.parts:
-            if not part.retired:
-                evidence.note_retired_claim(session, part)
-            part.retired = True
-            part.retired_at = now
-        changed.append(claim.id)
-        record(session, actor, "claim.retire", "claim", claim.id,
-               "no longer in the article", document_id=document.id,
-               before={"text": claim.text}, after={"retired": True})
+        _retire(session, actor, document, by_id[claim_id], now)
+        changed.append(claim_id)
     session.flush()
     for ordinal, claim in zip(plan.added, added, strict=True):
         by_ordinal[ordinal] = claim
@@ -405,6 +376,64 @@ def _revise(
     _link_restatements(parsed, by_ordinal)
     _sync_resources(session, document, parsed)
     _sync_cited(session, document, parsed, by_ordinal)
+    return _replace_text(session, actor, document, parsed, source, plan, changed)
+
+
+def _claims_to_reconcile(session: Session, document: Document) -> list[Claim]:
+    """The document's live top-level claims, in order: what a revision is reconciled with."""
+    return list(session.scalars(
+        select(Claim).where(
+            Claim.document_id == document.id, Claim.parent_id.is_(None),
+            Claim.retired.is_(False),
+        ).order_by(Claim.ordinal)
+    ))
+
+
+def _stored(claim: Claim) -> StoredClaim:
+    return StoredClaim(id=claim.id, text=claim.text, fingerprint=claim.fingerprint,
+                       section_path=_path_of(claim.section))
+
+
+def _reword(
+    session: Session, actor: Actor, document: Document, claim: Claim,
+    sections: dict[tuple[str, ...], Section], new: ParsedClaim,
+) -> None:
+    """A claim whose wording a revision lightly edited keeps its identity, takes the new
+    wording and category, and loses the parts the new wording no longer has."""
+    before = {"text": claim.text, "category": claim.category}
+    claim.text = new.text
+    claim.fingerprint = new.fingerprint
+    claim.category = new.category.value
+    claim.category_rule = new.category_rule
+    _place(claim, sections, new)
+    _retire_lost_parts(session, actor, claim)
+    record(session, actor, "claim.revise", "claim", claim.id,
+           "wording changed in a revision of the article", document_id=document.id,
+           before=before, after={"text": new.text, "category": new.category.value})
+
+
+def _retire(
+    session: Session, actor: Actor, document: Document, claim: Claim, now: datetime
+) -> None:
+    """A claim no longer in the article is retired, with its parts."""
+    claim.retired = True
+    claim.retired_at = now
+    evidence.note_retired_claim(session, claim)
+    for part in claim.parts:
+        if not part.retired:
+            evidence.note_retired_claim(session, part)
+        part.retired = True
+        part.retired_at = now
+    record(session, actor, "claim.retire", "claim", claim.id,
+           "no longer in the article", document_id=document.id,
+           before={"text": claim.text}, after={"retired": True})
+
+
+def _replace_text(
+    session: Session, actor: Actor, document: Document, parsed: ParsedArticle,
+    source: ArticleSource, plan: Reconciliation, changed: list[int],
+) -> IngestReport:
+    """The document takes the revision's text and description; the revision is audited."""
     _describe(document, parsed, source)
     before_doc = {"content_hash": document.content_hash, "path": document.source_path}
     document.title = parsed.title
