@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -98,10 +99,45 @@ def signs_in(engine: Engine, username: str, password: str) -> bool:
     return actor is not None and actor.username == username
 
 
-def document(path: Path) -> dict[str, Any]:
+def lines(path: Path) -> list[Any]:
+    """The backup's lines (format 2, JSON Lines), each read as one JSON value."""
     opener: Any = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as f:
-        return json.load(f)  # type: ignore[no-any-return]
+        return [json.loads(line) for line in f]
+
+
+def document(path: Path) -> dict[str, Any]:
+    """The backup as one document laid out as format 1: the header, then "tables"."""
+    header, *body, end = lines(path)
+    assert end == {"end_of_backup": True, "tables": sum(isinstance(v, dict) for v in body) // 2}
+    tables: list[dict[str, Any]] = []
+    for value in body:
+        if isinstance(value, list):
+            tables[-1]["rows"].append(value)
+        elif "table" in value:
+            tables.append({"name": value["table"], "columns": value["columns"], "rows": []})
+        else:
+            assert value["end"] == tables[-1]["name"]
+            tables[-1].update({k: v for k, v in value.items() if k != "end"})
+    return {**header, "tables": tables}
+
+
+def as_format_1(doc: dict[str, Any]) -> str:
+    """`doc` as a format 1 file (what backups were before JSON Lines)."""
+    return json.dumps({**doc, "format_version": 1}, ensure_ascii=False)
+
+
+def as_format_2(doc: dict[str, Any]) -> str:
+    """`doc` as a format 2 file, line by line as the writer lays it out."""
+    header = {k: v for k, v in doc.items() if k != "tables"}
+    out = [header]
+    for table in doc["tables"]:
+        out.append({"table": table["name"], "columns": table["columns"]})
+        out += table["rows"]
+        out.append({"end": table["name"], **{k: v for k, v in table.items()
+                                              if k not in ("name", "columns", "rows")}})
+    out.append({"end_of_backup": True, "tables": len(doc["tables"])})
+    return "".join(json.dumps(value, ensure_ascii=False) + "\n" for value in out)
 
 
 def data_part(path: Path) -> dict[str, Any]:
@@ -200,8 +236,11 @@ def test_backup_holds_every_table_behind_a_versioned_header(
     path = tmp_path / "tracker.backup.json"
     report = backup.write_backup(source, path)
 
-    doc = document(path)
-    assert doc["format"] == "evidence-tracker-backup" and doc["format_version"] == 1
+    first, *_, last = path.read_text(encoding="utf-8").splitlines()
+    assert json.loads(first) == {k: v for k, v in document(path).items() if k != "tables"}
+    assert json.loads(last)["end_of_backup"] is True  # without it, a cut file is refused
+    doc = document(path)  # every line one JSON value; the tables' start and end lines pair
+    assert doc["format"] == "evidence-tracker-backup" and doc["format_version"] == 2
     assert doc["schema_revision"] == backup.head_revision() == report.schema_revision
     assert doc["product_version"] == backup.product_version()
     assert len(doc["taken_at"]) == len("2026-12-01T21:40:00.123456Z") and doc["taken_at"][-1] == "Z"
@@ -350,7 +389,7 @@ def test_rows_of_self_referencing_tables_load_in_any_order(
         backend: Backend, shipped_engine: Engine, engines: Callable[..., Engine],
         tmp_path: Path) -> None:
     """Claim parts before their sentences, subsections before their sections (PostgreSQL
-    checks each INSERT at once); and any JSON layout of the same document."""
+    checks each INSERT at once); and, in format 1, any JSON layout of the same document."""
     path = tmp_path / "shipped.json"
     backup.write_backup(shipped_engine, path)
     doc = document(path)
@@ -358,24 +397,37 @@ def test_rows_of_self_referencing_tables_load_in_any_order(
         if table["name"] in ("claims", "sections"):
             table["rows"].reverse()
     reordered = tmp_path / "reordered.json"
-    reordered.write_text(json.dumps(doc, indent=2, ensure_ascii=True), encoding="utf-8")
+    reordered.write_text(as_format_2(doc), encoding="utf-8")
     target = engines(backend.name, None)
     backup.restore_backup(target, reordered)
+    assert table_rows(target) == table_rows(shipped_engine)
+    old = tmp_path / "reordered-format-1.json"
+    old.write_text(json.dumps({**doc, "format_version": 1}, indent=2, ensure_ascii=True),
+                   encoding="utf-8")
+    target = engines(backend.name, None)
+    backup.restore_backup(target, old)
     assert table_rows(target) == table_rows(shipped_engine)
 
 
 def test_tiny_chunks_and_reads_round_trip(
         backend: Backend, shipped_engine: Engine, engines: Callable[..., Engine],
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Row chunks and file reads far smaller than a table or a row: the streaming is exact."""
+    """Row chunks and file reads far smaller than a table or a row (format 1 is read a few
+    characters at a time): the streaming is exact."""
     monkeypatch.setattr(backup.codec, "CHUNK_ROWS", 7)
     monkeypatch.setattr(backup.json_stream, "READ_CHARS", 16)
-    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first, second, third = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
     backup.write_backup(shipped_engine, first)
     target = engines(backend.name, None)
     backup.restore_backup(target, first)
     backup.write_backup(target, second)
     assert data_part(second) == data_part(first)
+    old = tmp_path / "format-1.json"
+    old.write_text(as_format_1(document(first)), encoding="utf-8")
+    target = engines(backend.name, None)
+    assert backup.restore_backup(target, old).rows > 1000
+    backup.write_backup(target, third)
+    assert data_part(third) == data_part(first)
 
 
 # --- refusals --------------------------------------------------------------------------------
@@ -411,11 +463,27 @@ BAD_FILES: dict[str, tuple[Callable[[str], bytes], str]] = {
     "bad gzip": (lambda t: b"\x1f\x8b\x08garbage", "cannot read"),
     "other format": (lambda t: t.replace('"evidence-tracker-backup"', '"sqlite-utils"', 1)
                      .encode(), "not an Evidence Tracker backup"),
-    "newer format": (lambda t: t.replace('"format_version":1', '"format_version":2', 1)
+    "newer format": (lambda t: t.replace('"format_version":2', '"format_version":3', 1)
                      .encode(), "newer Evidence Tracker"),
-    "unknown revision": (lambda t: json.dumps({**json.loads(t), "schema_revision": "9999"})
-                         .encode(), "schema revision '9999' is unknown"),
+    "unknown revision": (lambda t: _header(t, schema_revision="9999"),
+                         "schema revision '9999' is unknown"),
+    "no end line": (lambda t: t[: t.rindex("\n", 0, -1) + 1].encode(), "ends too early"),
+    "format 2 in one document": (lambda t: json.dumps(_header_of(t) | {"tables": []}).encode(),
+                                 "format_version 2 is JSON Lines, but the file is laid out as "
+                                 "one JSON document"),
 }
+
+
+def _header_of(content: str) -> dict[str, Any]:
+    return json.loads(content[: content.index("\n")])  # type: ignore[no-any-return]
+
+
+def _header(content: str, **changes: Any) -> bytes:
+    """`content` with its header line changed."""
+    rest = content[content.index("\n"):]
+    return (json.dumps(_header_of(content) | changes) + rest).encode()
+
+
 BAD_ROWS: dict[str, tuple[Callable[[dict[str, Any]], dict[str, Any]], str]] = {
     "bad datetime": (lambda d: _edit(d, "status_changes", lambda t: _set(
         t, -1, "at", "yesterday")), "table status_changes, row .*, column at: expected ISO"),
@@ -455,11 +523,12 @@ def test_bad_files_are_refused_and_change_nothing(
     backup.write_backup(shipped_engine, good)
     content = good.read_text(encoding="utf-8")
     cases = {name: (make(content), expected) for name, (make, expected) in BAD_FILES.items()}
-    cases.update({name: (json.dumps(edit(json.loads(content))).encode(), expected)
-                  for name, (edit, expected) in BAD_ROWS.items()})
+    for layout, write in (("format 1", as_format_1), ("format 2", as_format_2)):
+        cases.update({f"{name} ({layout})": (write(edit(document(good))).encode(), expected)
+                      for name, (edit, expected) in BAD_ROWS.items()})
     blank = engines(backend.name, None)
     for name, (data, expected) in cases.items():
-        path = tmp_path / f"{name.replace(' ', '-')}.json"
+        path = tmp_path / f"{re.sub('[^a-z0-9]+', '-', name).strip('-')}.json"
         path.write_bytes(data)
         with pytest.raises(InvalidInput, match=expected) as refused:
             backup.restore_backup(blank, path)
@@ -467,18 +536,21 @@ def test_bad_files_are_refused_and_change_nothing(
         assert inspect(blank).get_table_names() == [], name
     backup.restore_backup(blank, good)  # the good file still goes in
     with pytest.raises(InvalidInput, match="table status_changes"):
-        backup.restore_backup(engine, tmp_path / "bad-datetime.json")
+        backup.restore_backup(engine, tmp_path / "bad-datetime-format-2.json")
     assert revision(engine) == backup.head_revision() and tables_with_rows(engine) == []
     with pytest.raises(InvalidInput, match="no such file"):
         backup.restore_backup(engine, tmp_path / "missing.json")
     with pytest.raises(InvalidInput, match=f"^{tmp_path}: is a directory, not a backup file$"):
         backup.restore_backup(engine, tmp_path)
-    nested = tmp_path / "nested.json"
-    nested.write_text(content.replace('"rows":[', '"rows":[' + "[" * 100_000, 1),
-                      encoding="utf-8")
-    assert "[" * 100_000 in nested.read_text(encoding="utf-8")
-    with pytest.raises(InvalidInput, match="a value nested too deeply"):
-        backup.restore_backup(engines(backend.name, None), nested)
+    for name, deep in (
+            ("nested.json", content.replace("\n[", "\n" + "[" * 100_000 + "[", 1)),
+            ("nested-1.json", as_format_1(document(good)).replace(
+                '"rows": [', '"rows": [' + "[" * 100_000, 1))):
+        nested = tmp_path / name
+        nested.write_text(deep, encoding="utf-8")
+        assert "[" * 100_000 in nested.read_text(encoding="utf-8")
+        with pytest.raises(InvalidInput, match="a value nested too deeply"):
+            backup.restore_backup(engines(backend.name, None), nested)
 
 
 def test_a_backup_replaces_only_a_regular_file(shipped_engine: Engine, tmp_path: Path) -> None:
@@ -501,7 +573,7 @@ def test_a_backup_replaces_only_a_regular_file(shipped_engine: Engine, tmp_path:
     previous = tmp_path / "previous.json"
     previous.write_text("an older backup", encoding="utf-8")
     backup.write_backup(shipped_engine, previous)  # a regular file is replaced
-    assert json.loads(previous.read_text(encoding="utf-8"))["format_version"] == 1
+    assert _header_of(previous.read_text(encoding="utf-8"))["format_version"] == 2
 
 
 # --- the command line ------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 FORMAT = "evidence-tracker-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # JSON Lines (`format2`); format 1 (`format1`) is still read
 CHUNK_ROWS = 1000  # rows per read from the database, per line batch written, per INSERT
 _JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 

@@ -21,10 +21,10 @@ class _Parser:
     """Walks a JSON document's structure token by token and decodes one value (a row) at a
     time from a buffer refilled from the stream: memory holds a chunk, never the file."""
 
-    def __init__(self, stream: IO[str], source: str) -> None:
+    def __init__(self, stream: IO[str], source: str, start: str = "") -> None:
         self.source = source
         self._stream = stream
-        self._buffer = ""
+        self._buffer = start  # what was read from the stream already
         self._pos = 0
         self._dropped = 0  # characters consumed and dropped from the buffer's front
         self._eof = False

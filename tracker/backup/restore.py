@@ -7,12 +7,10 @@ import gzip
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from alembic import command
-from alembic.util import CommandError
 from sqlalchemy import (
     JSON,
     Column,
@@ -29,16 +27,21 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 
 from tracker import db
-from tracker.backup import codec
+from tracker.backup import codec, format1, format2
 from tracker.backup.codec import (
-    FORMAT,
-    FORMAT_VERSION,
     _BadValue,
-    _decode_datetime,
     _decoder,
     _kind,
 )
-from tracker.backup.json_stream import _Parser
+from tracker.backup.reading import (
+    Backup,
+    Event,
+    Header,
+    Reader,
+    TableEnd,
+    TableStart,
+    known,
+)
 from tracker.backup.schema import (
     RestoreReport,
     TableCount,
@@ -78,16 +81,13 @@ def restore_backup(engine: Engine, path: Path) -> RestoreReport:
                            "backup file")
     try:
         with _open(source) as stream:
-            parser = _Parser(stream, str(source))
-            header, members = _read_header(parser)
+            backup = _read(stream, str(source))
+            header, reader = backup.header, backup.reader
             with db.schema_change(engine) as connection:
-                loader = _Loader(connection, parser, header)
-                tables = loader.run()
-                for _key in members:  # members after "tables": none written, any ignored
-                    parser.value()
-                parser.end()
+                loader = _Loader(connection, reader, header)
+                tables = loader.run(backup.events)
                 if db.is_sqlite(engine):
-                    _check_references(connection, parser)
+                    _check_references(connection, reader)
                 upgraded, notes = _finish(connection, tables, loader.issued)
     except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise InvalidInput(f"{source}: cannot read the file ({exc})") from None
@@ -99,6 +99,16 @@ def restore_backup(engine: Engine, path: Path) -> RestoreReport:
                          notes=notes)
 
 
+def _read(stream: IO[str], source: str) -> Backup:
+    """The backup in `stream`, in either format: format 2 when its first line is a header,
+    else format 1 (whose reader takes what was read of that line)."""
+    first = stream.readline(format2.HEADER_CHARS)
+    values = format2.header_of(first)
+    if values is not None:
+        return format2.read(stream, source, values)
+    return format1.read(stream, source, first)
+
+
 def _open(path: Path) -> IO[str]:
     """The file as text, gzip-compressed or not (by its first bytes)."""
     with path.open("rb") as raw:
@@ -108,75 +118,35 @@ def _open(path: Path) -> IO[str]:
     return path.open("r", encoding="utf-8", newline="")
 
 
-@dataclass(frozen=True, slots=True)
-class _Header:
-    source: str
-    schema_revision: str
-    taken_at: datetime
-    product_version: str
-
-
-def _read_header(parser: _Parser) -> tuple[_Header, Iterator[str]]:
-    """The header members up to "tables", checked; returns the object's remaining members
-    with the parser at the start of the tables array."""
-    source = parser.source
-    if parser.peek() != "{":
-        raise InvalidInput(f"{source} is not an Evidence Tracker backup (not a JSON object)")
-    members = parser.members()
-    values: dict[str, Any] = {}
-    for key in members:
-        if key == "tables":
-            break
-        values[key] = parser.value()
-    else:
-        raise parser.error("no tables")
-    if values.get("format") != FORMAT:
-        raise InvalidInput(f"{source} is not an Evidence Tracker backup (format "
-                           f"{values.get('format')!r}, expected {FORMAT!r})")
-    version = values.get("format_version")
-    if type(version) is not int or version < 1:
-        raise InvalidInput(f"{source}: bad format_version {version!r}")
-    if version > FORMAT_VERSION:
-        raise InvalidInput(f"{source} was written by a newer Evidence Tracker (format version "
-                           f"{version}; this version reads up to {FORMAT_VERSION}): upgrade "
-                           "the tracker to restore it")
-    revision = values.get("schema_revision")
-    if not isinstance(revision, str) or not _known(revision):
-        raise InvalidInput(f"{source}: schema revision {revision!r} is unknown to this version "
-                           "of the tracker (a backup of a newer version?): upgrade the tracker "
-                           "to restore it")
-    try:
-        taken_at = _decode_datetime(True)(values.get("taken_at"))
-    except _BadValue as exc:
-        raise InvalidInput(f"{source}: bad taken_at: {exc}") from None
-    return _Header(source, revision, taken_at, str(values.get("product_version", ""))), members
-
-
-def _known(revision: str) -> bool:
-    try:
-        return _scripts().get_revision(revision) is not None
-    except CommandError:
-        return False
-
-
 @dataclass(slots=True)
 class _Loader:
-    """Reads the tables array and inserts it, table by table, chunk by chunk."""
+    """Inserts the tables the file's events give, table by table, chunk by chunk."""
 
     connection: Connection
-    parser: _Parser
-    header: _Header
+    reader: Reader
+    header: Header
     schema: dict[str, Table] = field(default_factory=dict)
     loaded: list[TableCount] = field(default_factory=list)
     issued: dict[str, tuple[str, int]] = field(default_factory=dict)  # table: (id column, id)
 
-    def run(self) -> list[TableCount]:
+    def run(self, events: Iterator[Event]) -> list[TableCount]:
         self._prepare()
-        for _ in self.parser.items():
-            self._table()
+        rows: _TableRows | None = None
+        for event in events:
+            if isinstance(event, TableStart):
+                table = self._target(event.name, event.columns)
+                rows = _TableRows(self.connection, table, [c["name"] for c in event.columns],
+                                  self.reader, self.header.schema_revision)
+            elif isinstance(event, TableEnd):
+                assert rows is not None  # the readers end only a table they started
+                self._end(rows, event)
+                rows = None
+            else:
+                assert rows is not None  # the readers give rows only inside a table
+                rows.add(event)
         missing = [name for name in self.schema if name not in {t.name for t in self.loaded}]
         if missing:
-            raise self.parser.error(f"no table {missing[0]!r}, which schema revision "
+            raise self.reader.error(f"no table {missing[0]!r}, which schema revision "
                                     f"{self.header.schema_revision} has")
         return self.loaded
 
@@ -189,53 +159,29 @@ class _Loader:
         if current is None and inspect(self.connection).get_table_names():
             raise Conflict("the database has tables but no tracker schema revision; restore "
                            "only goes into an empty database: nothing was written")
-        if current is not None and not _known(current):
+        if current is not None and not known(current):
             raise Conflict(f"the database is at schema revision {current!r}, unknown to this "
                            "version of the tracker: nothing was written")
         _migrate_to(self.connection, current, self.header.schema_revision)
         self.schema = {t.name: t for t in _data_tables(self.connection)}
 
-    def _table(self) -> None:
-        parser, name, columns, count, issued = self.parser, None, None, None, None
-        loaded = None
-        for key in parser.members():
-            if key == "name":
-                name = parser.value()
-            elif key == "columns":
-                columns = parser.value()
-            elif key == "rows":
-                loaded = self._rows(name, columns)
-            elif key == "row_count":
-                count = parser.value()
-            elif key == "last_issued_id":
-                issued = parser.value()
-            else:
-                parser.value()
-        if loaded is None:
-            raise parser.error(f"table {name!r} has no rows array")
-        if count is not None and count != loaded.rows:
-            raise parser.error(f"table {loaded.name}: row_count says {count!r}, the file holds "
-                               f"{loaded.rows} rows")
+    def _end(self, rows: _TableRows, end: TableEnd) -> None:
+        """The table's last rows in; its row count and id counter checked."""
+        rows.finish()
+        name, count, issued = rows.table.name, end.row_count, end.last_issued_id
+        if count is not None and count != rows.count:
+            raise self.reader.error(f"table {name}: row_count says {count!r}, the file holds "
+                                    f"{rows.count} rows")
         if issued is not None:
-            id_column = _id_key(self.schema[loaded.name])
+            id_column = _id_key(self.schema[name])
             if id_column is None or type(issued) is not int or issued < 0:
-                raise parser.error(f"table {loaded.name}: bad last_issued_id {issued!r}")
-            self.issued[loaded.name] = (id_column.name, issued)
-        self.loaded.append(loaded)
-
-    def _rows(self, name: Any, columns: Any) -> TableCount:
-        table = self._target(name, columns)
-        names = [c["name"] for c in columns]
-        loader = _TableRows(self.connection, table, names, self.parser,
-                            self.header.schema_revision)
-        for _ in self.parser.items():
-            loader.add(self.parser.value())
-        loader.finish()
-        return TableCount(table.name, loader.count)
+                raise self.reader.error(f"table {name}: bad last_issued_id {issued!r}")
+            self.issued[name] = (id_column.name, issued)
+        self.loaded.append(TableCount(name, rows.count))
 
     def _target(self, name: Any, columns: Any) -> Table:
         """The target table for the file's table `name`, checked against its columns."""
-        error = self.parser.error
+        error = self.reader.error
         if not isinstance(name, str) or not isinstance(columns, list):
             raise error("each table needs a name and columns before its rows")
         table = self.schema.get(name)
@@ -267,8 +213,8 @@ class _TableRows:
     once the table is complete: any row order loads under immediate foreign-key checks."""
 
     def __init__(self, connection: Connection, table: Table, names: list[str],
-                 parser: _Parser, revision: str) -> None:
-        self.connection, self.table, self.names, self.parser = connection, table, names, parser
+                 reader: Reader, revision: str) -> None:
+        self.connection, self.table, self.names, self.reader = connection, table, names, reader
         by_name = {c.name: c for c in table.columns}
         self.decoders = [_decoder(_kind(by_name[n].type) or "", by_name[n]) for n in names]
         self.vocabularies = _vocabularies(table.name, names, revision)
@@ -284,16 +230,16 @@ class _TableRows:
     def add(self, row: Any) -> None:
         where = f"table {self.table.name}, row {self.count + 1}"
         if not isinstance(row, list) or len(row) != len(self.names):
-            raise self.parser.error(f"{where}: expected an array of {len(self.names)} values")
+            raise self.reader.error(f"{where}: expected an array of {len(self.names)} values")
         values: dict[str, Any] = {}
         for name, decode, value in zip(self.names, self.decoders, row, strict=True):
             try:
                 values[name] = None if value is None else decode(value)
             except _BadValue as exc:
-                raise self.parser.error(f"{where}, column {name}: {exc}") from None
+                raise self.reader.error(f"{where}, column {name}: {exc}") from None
         for name, allowed in self.vocabularies:
             if values[name] is not None and values[name] not in allowed:
-                raise self.parser.error(
+                raise self.reader.error(
                     f"{where}, column {name}: {_shown(values[name])!r} is not one of "
                     f"{', '.join(sorted(allowed))}")
         for column, referred in self.self_refs:
@@ -301,7 +247,7 @@ class _TableRows:
             if target is not None and target not in self.inserted \
                     and target != values[referred]:
                 if not self.key:
-                    raise self.parser.error(f"{where}: refers to a later row of its table")
+                    raise self.reader.error(f"{where}: refers to a later row of its table")
                 self.deferred.append((column, {**{f"k_{k}": values[k] for k in self.key},
                                                "v": target}))
                 values[column] = None
@@ -334,7 +280,7 @@ class _TableRows:
             self.connection.execute(statement, params)
         except DBAPIError as exc:
             detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise self.parser.error(
+            raise self.reader.error(
                 f"table {self.table.name}, {what}: the database refused them ({detail})"
             ) from None
 
@@ -377,13 +323,13 @@ def _bulk_table(table: Table) -> Table:
     return Table(table.name, MetaData(), *columns)
 
 
-def _check_references(connection: Connection, parser: _Parser) -> None:
+def _check_references(connection: Connection, reader: Reader) -> None:
     """SQLite checks no foreign keys during a schema change (`db.schema_change`): check the
     restored rows here, where the file can be named."""
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
         table, rowid, parent, _ = broken[0]
-        raise parser.error(f"{len(broken)} row(s) refer to rows the file does not hold "
+        raise reader.error(f"{len(broken)} row(s) refer to rows the file does not hold "
                            f"(e.g. table {table}, row id {rowid} → {parent})")
 
 

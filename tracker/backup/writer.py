@@ -31,7 +31,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from tracker import db
 from tracker.backup import codec
 from tracker.backup.codec import (
-    _JSON_TEXT,
     ENCODERS,
     FORMAT,
     FORMAT_VERSION,
@@ -39,6 +38,7 @@ from tracker.backup.codec import (
     _encode_datetime,
     _kind,
 )
+from tracker.backup.format2 import line
 from tracker.backup.schema import (
     BackupReport,
     TableCount,
@@ -118,28 +118,26 @@ def product_version() -> str:
 
 
 def dump(connection: Connection, out: IO[str]) -> tuple[str, datetime, list[TableCount]]:
-    """Write the backup document of what `connection` sees to `out`; returns the schema
-    revision, the time taken and the rows per table."""
+    """Write the backup (format 2, JSON Lines: `format2`) of what `connection` sees to `out`;
+    returns the schema revision, the time taken and the rows per table."""
     revision = _revision(connection)
     if revision is None:
         raise InvalidInput("the database is not initialised (no schema revision): nothing to "
                            "back up")
     taken_at = datetime.now(UTC)
-    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "schema_revision": revision,
-              "taken_at": _encode_datetime(taken_at), "product_version": product_version()}
-    out.write(_JSON_TEXT.encode(header)[:-1] + ',"tables":[')
-    counts = []
-    for n, table in enumerate(_data_tables(connection)):
-        out.write("\n" if n == 0 else ",\n")
-        counts.append(TableCount(table.name, _dump_table(connection, table, out)))
-    out.write("\n]}\n")
+    out.write(line({"format": FORMAT, "format_version": FORMAT_VERSION,
+                    "schema_revision": revision, "taken_at": _encode_datetime(taken_at),
+                    "product_version": product_version()}))
+    counts = [TableCount(table.name, _dump_table(connection, table, out))
+              for table in _data_tables(connection)]
+    out.write(line({"end_of_backup": True, "tables": len(counts)}))
     return revision, taken_at, counts
 
 
 def _dump_table(connection: Connection, table: Table, out: IO[str]) -> int:
     described = _columns(table)
     columns = [{"name": c.name, "type": kind} for c, kind in described]
-    out.write(_JSON_TEXT.encode({"name": table.name, "columns": columns})[:-1] + ',"rows":[')
+    out.write(line({"table": table.name, "columns": columns}))
     selected = [cast(c, Text).label(c.name) if kind == "json" else c for c, kind in described]
     statement = select(*selected).order_by(*_row_order(connection, table))
     encoders = [ENCODERS[kind] for _, kind in described]
@@ -156,15 +154,16 @@ def _dump_table(connection: Connection, table: Table, out: IO[str]) -> int:
             except _BadValue as exc:
                 raise TrackerError(f"cannot back up table {table.name}, row {tuple(row)[:1]}: "
                                    f"{exc}") from None
-            lines.append(_JSON_TEXT.encode(encoded))
-        out.write(("\n" if count == 0 else ",\n") + ",\n".join(lines))
+            lines.append(line(encoded))
+        out.write("".join(lines))
         count += len(lines)
         largest = rows[-1][at] if key is not None else 0
+    end: dict[str, Any] = {"end": table.name, "row_count": count}
     issued = _last_issued_id(connection, table)
-    beyond = f',"last_issued_id":{issued}' if issued is not None and issued > largest else ""
-    out.write(f'\n],"row_count":{count}{beyond}}}')
+    if issued is not None and issued > largest:
+        end["last_issued_id"] = issued
+    out.write(line(end))
     return count
-
 
 
 def _last_issued_id(connection: Connection, table: Table) -> int | None:
