@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Protocol
 
 from tracker.bibtex.designs import detect_design, studydesign_of
 from tracker.bibtex.latex import CACHED_CHARS, decode_latex, is_plain
-from tracker.bibtex.model import CitationRecord, Merge
+from tracker.bibtex.model import CitationRecord, Merge, Person
 from tracker.bibtex.names import people_text
 from tracker.bibtex.records import verification
 from tracker.vocabulary import DesignSource, StudyDesign
@@ -112,8 +113,21 @@ def compatible(kept: Identifiers, incoming: Identifiers) -> bool:
     return not any(a and b and a != b for a, b in pairs)
 
 
-class _FieldMerger:
-    """Collects what a merge filled and where the two records disagreed."""
+#: The fields merged as they are, in the order their conflicts are listed (after the title
+#: and the people); the import's merge into the database fills the same columns.
+MERGED_FIELDS = ("year", "container", "volume", "number", "pages", "doi", "pmid", "isbn", "url",
+                 "abstract")
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == () or value == []
+
+
+class FieldMerger:
+    """The merge rule, one field at a time: a value fills a field the kept side lacks; where
+    both have one and they differ, the kept one stays and (field, kept, ignored) is listed as
+    a conflict. `merge_records` folds records with it, the import
+    (`tracker.services.citations`) a record into a stored citation."""
 
     def __init__(self) -> None:
         self.filled: list[str] = []
@@ -127,12 +141,14 @@ class _FieldMerger:
         same: Callable[[Any, Any], bool] | None = None,
         show: Callable[[Any], str] = str,
     ) -> Any:
-        if kept in (None, "", ()):
-            if incoming not in (None, "", ()):
+        """The merged value of field `name` (`same` says when two values agree, `show` how a
+        conflict quotes them)."""
+        if _empty(kept):
+            if not _empty(incoming):
                 self.filled.append(name)
                 return incoming
             return kept
-        if incoming in (None, "", ()):
+        if _empty(incoming):
             return kept
         equal = same(kept, incoming) if same is not None else kept == incoming
         if not equal:
@@ -140,7 +156,8 @@ class _FieldMerger:
         return kept
 
 
-def _same_title(a: str, b: str) -> bool:
+def same_title(a: str, b: str) -> bool:
+    """Two titles of one work: equal, or equal once LaTeX, punctuation and case are gone."""
     return a == b or title_key(a) == title_key(b)
 
 
@@ -148,28 +165,14 @@ def merge_records(
     kept: CitationRecord, incoming: CitationRecord, matched_on: str | None = None
 ) -> tuple[CitationRecord, Merge]:
     """Fold `incoming` into `kept`: fill what kept lacks, list conflicts, never overwrite."""
-    merger = _FieldMerger()
+    merger = FieldMerger()
     pick = merger.pick
     pick("entry_type", kept.entry_type, incoming.entry_type)
-    title = pick("title", kept.title, incoming.title, same=_same_title)
-    people = pick(
-        "author",
-        (kept.authors, kept.others) if kept.authors or kept.others else (),
-        (incoming.authors, incoming.others) if incoming.authors or incoming.others else (),
-        show=lambda value: people_text(*value),
-    )
-    authors, others = people if people else ((), False)
+    title = pick("title", kept.title, incoming.title, same=same_title)
+    authors, others = _merged_authors(merger, kept, incoming)
     editors = pick("editor", kept.editors, incoming.editors, show=people_text)
-    year = pick("year", kept.year, incoming.year)
-    container = pick("container", kept.container, incoming.container)
-    volume = pick("volume", kept.volume, incoming.volume)
-    number = pick("number", kept.number, incoming.number)
-    pages = pick("pages", kept.pages, incoming.pages)
-    doi = pick("doi", kept.doi, incoming.doi)
-    pmid = pick("pmid", kept.pmid, incoming.pmid)
-    isbn = pick("isbn", kept.isbn, incoming.isbn)
-    url = pick("url", kept.url, incoming.url)
-    abstract = pick("abstract", kept.abstract, incoming.abstract)
+    fields = {name: pick(name, getattr(kept, name), getattr(incoming, name))
+              for name in MERGED_FIELDS}
     new_keywords = tuple(k for k in incoming.keywords if k not in kept.keywords)
     if new_keywords:
         merger.filled.append("keywords")
@@ -177,50 +180,13 @@ def merge_records(
     extra = dict(kept.extra)
     for key, value in incoming.extra.items():
         extra[key] = pick(key, extra.get(key), value)
-    studydesign = pick("studydesign", studydesign_of(kept), studydesign_of(incoming))
-    design: StudyDesign | None
-    source: DesignSource
-    if kept.design_source is DesignSource.CONFIRMED:  # a reviewer's word is never replaced
-        design, source, reason = kept.design, kept.design_source, kept.design_reason
-    elif incoming.design_source is DesignSource.CONFIRMED and studydesign == incoming.design:
-        design, source, reason = incoming.design, incoming.design_source, incoming.design_reason
-    else:
-        design, source, reason = detect_design(
-            studydesign=studydesign or extra.get("studydesign"),
-            keywords=keywords,
-            title=title,
-            abstract=abstract,
-            entry_type=kept.entry_type,
-        )
+    design, source, reason = _merged_design(merger, kept, incoming, replace(
+        kept, title=title, abstract=fields["abstract"], keywords=keywords, extra=extra))
     verified, note = verification(extra)
-    merged = CitationRecord(
-        key=kept.key,
-        entry_type=kept.entry_type,
-        title=title,
-        authors=authors,
-        others=others,
-        editors=editors,
-        year=year,
-        container=container,
-        volume=volume,
-        number=number,
-        pages=pages,
-        doi=doi,
-        pmid=pmid,
-        isbn=isbn,
-        url=url,
-        abstract=abstract,
-        keywords=keywords,
-        design=design,
-        design_source=source,
-        design_reason=reason,
-        verified=verified,
-        verification_note=note,
-        extra=extra,
-        raw=kept.raw,
-        line=kept.line,
-        digest=kept.digest,
-    )
+    merged = replace(
+        kept, title=title, authors=authors, others=others, editors=editors, **fields,
+        keywords=keywords, design=design, design_source=source, design_reason=reason,
+        verified=verified, verification_note=note, extra=extra)
     merge = Merge(
         kept_key=kept.key,
         merged_key=incoming.key,
@@ -230,6 +196,36 @@ def merge_records(
         conflicts=tuple(merger.conflicts),
     )
     return merged, merge
+
+
+def _merged_authors(merger: FieldMerger, kept: CitationRecord, incoming: CitationRecord
+                    ) -> tuple[tuple[Person, ...], bool]:
+    """The authors and "and others" of the merge, as one field: the list is taken whole."""
+    people = merger.pick(
+        "author",
+        (kept.authors, kept.others) if kept.authors or kept.others else (),
+        (incoming.authors, incoming.others) if incoming.authors or incoming.others else (),
+        show=lambda value: people_text(*value),
+    )
+    return people if people else ((), False)
+
+
+def _merged_design(merger: FieldMerger, kept: CitationRecord, incoming: CitationRecord,
+                   merged: CitationRecord) -> tuple[StudyDesign | None, DesignSource, str]:
+    """The design of the merge: a confirmed one is never replaced, else detected again from
+    the merged fields (`merged`: title, abstract, keywords and extra merged)."""
+    studydesign = merger.pick("studydesign", studydesign_of(kept), studydesign_of(incoming))
+    if kept.design_source is DesignSource.CONFIRMED:  # a reviewer's word is never replaced
+        return kept.design, kept.design_source, kept.design_reason
+    if incoming.design_source is DesignSource.CONFIRMED and studydesign == incoming.design:
+        return incoming.design, incoming.design_source, incoming.design_reason
+    return detect_design(
+        studydesign=studydesign or merged.extra.get("studydesign"),
+        keywords=merged.keywords,
+        title=merged.title,
+        abstract=merged.abstract,
+        entry_type=kept.entry_type,
+    )
 
 
 def merge_duplicates(

@@ -33,8 +33,6 @@ from tracker.vocabulary import DesignSource, StudyDesign
 
 CHUNK = 2000  # bound parameters per IN (...) query, safe on SQLite and PostgreSQL
 TITLE_KEY_MAX = 500
-MERGEABLE = ("title", "authors", "editors", "year", "container", "volume", "number", "pages",
-             "doi", "pmid", "isbn", "url", "abstract")
 Progress = Callable[[str, int, int], None]
 
 
@@ -423,46 +421,31 @@ def _people_text(people: list[dict[str, Any]], others: bool = False) -> str:
     return "; ".join(names) + ("; et al." if others else "")
 
 
-_SCALARS = ("year", "container", "volume", "number", "pages", "doi", "pmid", "isbn", "url",
-            "abstract")
-
-
 def _fill(twin: _Stored, record_: bibtex.CitationRecord, pending: dict[str, Any]
           ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-    """Fields the database lacks and the entry has; and the ones where they differ."""
+    """Fields the database lacks and the entry has; and the ones where they differ: the merge
+    rule of `bibtex.FieldMerger`, on the stored columns (authors compared as their text)."""
+    merger = bibtex.FieldMerger()
     fills: dict[str, Any] = {}
-    conflicts: list[tuple[str, str, str]] = []
-    title = pending.get("title", twin.title)
-    if record_.title and record_.title != title:
-        if not title:
-            fills["title"] = record_.title
-        elif bibtex.title_key(title) != bibtex.title_key(record_.title):
-            conflicts.append(("title", title, record_.title))
-    if record_.authors or record_.others:
-        current = pending.get("authors_text", twin.authors_text)
-        incoming = _persons_text(record_.authors, record_.others)
-        if not current:
-            fills["authors"] = _people(record_.authors)
-            fills["authors_text"] = incoming
-        elif current != incoming:
-            conflicts.append(("authors", current, incoming))
-    if record_.editors:
-        editors = _people(record_.editors)
-        current_editors = pending.get("editors", twin.editors)
-        if not current_editors:
-            fills["editors"] = editors
-        elif current_editors != editors:
-            conflicts.append(("editors", _people_text(current_editors), _people_text(editors)))
-    for name in _SCALARS:
-        value = getattr(record_, name)
-        if value is None or value == "":
-            continue
-        stored = pending.get(name, getattr(twin, name))
-        if stored is None or stored == "":
-            fills[name] = value
-        elif stored != value:
-            conflicts.append((name, str(stored), str(value)))
-    return fills, conflicts
+
+    def pick(name: str, column: str, incoming: Any, **how: Any) -> bool:
+        """Merge one field; True when `incoming` fills it."""
+        merger.pick(name, pending.get(column, getattr(twin, column)), incoming, **how)
+        return name in merger.filled
+
+    if pick("title", "title", record_.title, same=bibtex.same_title):
+        fills["title"] = record_.title
+    authors_text = _persons_text(record_.authors, record_.others)
+    if pick("authors", "authors_text", authors_text):
+        fills["authors"] = _people(record_.authors)
+        fills["authors_text"] = authors_text
+    editors = _people(record_.editors)
+    if pick("editors", "editors", editors, show=_people_text):
+        fills["editors"] = editors
+    for name in bibtex.MERGED_FIELDS:
+        if pick(name, name, getattr(record_, name)):
+            fills[name] = getattr(record_, name)
+    return fills, merger.conflicts
 
 
 def _persons_text(persons: Sequence[bibtex.Person], others: bool = False) -> str:
