@@ -133,8 +133,7 @@ def format_people(people: Sequence[Person], others: bool) -> str:
 
 
 def people_text(people: Sequence[Person], others: bool = False) -> str:
-    """People for messages and CSV: "Family, Given; Family, Given; others"."""
+    """People as every report shows them: "Family, Given; Family, Given; et al." (the stored
+    `authors_text` of a citation, merge conflicts, the CSV export)."""
     names = [f"{p.family}, {p.given}" if p.given else p.family for p in people]
-    if others:
-        names.append("others")
-    return "; ".join(names)
+    return "; ".join(names) + ("; et al." if others else "")
