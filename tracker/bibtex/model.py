@@ -123,6 +123,11 @@ class ParsedBib:
     #: used but never defined (kind "warning").
     warnings: tuple[Problem, ...] = ()
 
+    @classmethod
+    def refused(cls, problem: Problem) -> ParsedBib:
+        """A file of which nothing was read, `problem` saying why (too large, not parsable)."""
+        return cls(problem.source, (), (), (problem,), 0, 0, 0, 0)
+
 
 @dataclass(frozen=True, slots=True)
 class KnownEntry:

@@ -59,15 +59,21 @@ _NOT_ENTRIES = frozenset({"comment", "preamble", "string"})
 _BLOCK_START = re.compile(r"@\w*[ \t]*[{(]")
 
 
+def text_too_long(text: str, source: str) -> Problem | None:
+    """A text over `MAX_BIB_TEXT_CHARS`, in any reference format, is refused whole."""
+    if len(text) <= MAX_BIB_TEXT_CHARS:
+        return None
+    message = (f"the text is {len(text):,} characters long; at most {MAX_BIB_TEXT_CHARS:,} "
+               "are read at once - split it into smaller files")
+    return Problem(source, None, None, None, "too-large", message)
+
+
 def _refuse_text(text: str, source: str) -> Problem | None:
     """Step 0: a text over `MAX_BIB_TEXT_CHARS`, or with more than `MAX_BIB_BLOCKS` block
     starts, is refused whole before the splitter spends time and memory on it."""
-    if len(text) > MAX_BIB_TEXT_CHARS:
-        message = (
-            f"the text is {len(text):,} characters long; at most {MAX_BIB_TEXT_CHARS:,} "
-            "are read at once - split it into smaller files"
-        )
-        return Problem(source, None, None, None, "too-large", message)
+    too_long = text_too_long(text, source)
+    if too_long is not None:
+        return too_long
     if text.count("@") <= MAX_BIB_BLOCKS:
         return None
     beyond = next(islice(_BLOCK_START.finditer(text), MAX_BIB_BLOCKS, None), None)
@@ -298,13 +304,12 @@ def parse_bibtex(text: str, source: str = "<string>", known: Known | None = None
     files of one import (ExpansionLimit past it)."""
     refused = _refuse_text(text, source)
     if refused is not None:
-        return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
+        return ParsedBib.refused(refused)
     try:
         blocks = _split(prepare_text(text))
     except Exception as error:  # a splitter bug must not take the import down
         message = f"bibtexparser failed: {shown(str(error), 300)}"
-        return ParsedBib(source, (), (), (Problem(source, None, None, None, "parse", message),),
-                         0, 0, 0, 0)
+        return ParsedBib.refused(Problem(source, None, None, None, "parse", message))
     case_problems = _keys_differing_in_case(blocks, source)
     entries, known_entries = _known_entries(_digested(blocks), known)
     nul = "\x00" in text
