@@ -242,7 +242,7 @@ def test_macro_expansion_has_a_budget_per_import(monkeypatch: pytest.MonkeyPatch
     """A long macro used by many entries multiplies the file — also when every entry uses
     it the same way, so that its value is decoded once: every use counts, over all the files
     of an import, and past the budget the import is refused whole, naming where."""
-    monkeypatch.setattr(bibtex, "MAX_IMPORT_EXPANSION_CHARS", 10_000)
+    monkeypatch.setattr(bibtex.values, "MAX_IMPORT_EXPANSION_CHARS", 10_000)
     macro = "@string{long = {" + "y" * 3000 + "}}\n"
 
     def entries(first: int, count: int) -> str:
@@ -321,7 +321,7 @@ def test_a_text_over_the_limit_is_refused_whole() -> None:
 
 def test_a_text_with_too_many_blocks_is_refused_before_it_is_split(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bibtex, "MAX_BIB_BLOCKS", 10)
+    monkeypatch.setattr(bibtex.pipeline, "MAX_BIB_BLOCKS", 10)
     ok = parse_bibtex("".join(f"@misc{{k{n}, title={{T{n}}}}}\n" for n in range(10)), "ok.bib")
     assert len(ok.records) == 10
     parsed = parse_bibtex("".join(f"@misc{{k{n}, title={{T}}}}\n" for n in range(11)), "x.bib")

@@ -273,7 +273,7 @@ def test_macro_expansion_is_bounded_over_the_whole_import(
         engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """The attack: one long macro used by every entry (decoded once, stored every time). The
     import — all its files — is refused whole, naming where the total went over."""
-    monkeypatch.setattr(bibtex, "MAX_IMPORT_EXPANSION_CHARS", 50_000)
+    monkeypatch.setattr(bibtex.values, "MAX_IMPORT_EXPANSION_CHARS", 50_000)
     macro = "@string{big = {" + "x" * 10_000 + "}}\n"
     first = macro + "".join(f"@misc{{a{n}, title = big}}\n" for n in range(3))
     second = macro + "".join(f"@misc{{b{n}, title = big}}\n" for n in range(3))
@@ -332,7 +332,7 @@ def test_keys_differing_only_in_case_are_one_key(engine: Engine) -> None:
 
 def test_a_file_refused_whole_fails_the_command(
         engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bibtex, "MAX_BIB_BLOCKS", 3)
+    monkeypatch.setattr(bibtex.pipeline, "MAX_BIB_BLOCKS", 3)
     path = tmp_path / "many.bib"
     path.write_text("".join(f"@misc{{k{n}, title={{T{n}}}}}\n" for n in range(5)),
                     encoding="utf-8")

@@ -134,21 +134,20 @@ def parse_csl_json(text: str, source: str = "<string>", known: bibtex.Known | No
     `bibtex.parse_bibtex`; see the module docstring)."""
     refused = refuse_text(text, source, 0, "records")
     if refused is not None:
-        return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
+        return ParsedBib.refused(refused)
     try:
         data = json.loads(text.removeprefix("\ufeff"))
     except json.JSONDecodeError as error:
         message = (f"is not valid JSON: {error.msg} at line {error.lineno}, column "
                    f"{error.colno} (truncated or damaged?): nothing of it was imported")
-        return ParsedBib(source, (), (), (Problem(source, error.lineno, None, None, "parse",
-                                                  message),), 0, 0, 0, 0)
+        return ParsedBib.refused(Problem(source, error.lineno, None, None, "parse", message))
     except RecursionError:
-        return ParsedBib(source, (), (), (Problem(source, None, None, None, "parse",
-                                                  "JSON nested too deeply"),), 0, 0, 0, 0)
+        return ParsedBib.refused(Problem(source, None, None, None, "parse",
+                                         "JSON nested too deeply"))
     items = data if isinstance(data, list) else [data]
     refused = refuse_text("", source, len(items), "items")
     if refused is not None:
-        return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
+        return ParsedBib.refused(refused)
     problems: list[Problem] = []
     drafts: list[Fields] = []
     for number, item in enumerate(items, start=1):

@@ -161,7 +161,7 @@ def parse_medline(text: str, source: str = "<string>", known: bibtex.Known | Non
     `bibtex.parse_bibtex`; see the module docstring)."""
     refused = refuse_text(text, source, text.count("PMID-"), "records")
     if refused is not None:
-        return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
+        return ParsedBib.refused(refused)
     text = bibtex.prepare_text(text)
     records, problems = split_records(text, source)
     lines = text.split("\n")

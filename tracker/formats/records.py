@@ -33,9 +33,11 @@ from functools import lru_cache
 
 from tracker import bibtex
 from tracker.bibtex import CitationRecord, KnownEntry, ParsedBib, Person, Problem
+from tracker.bibtex.model import shown
+from tracker.bibtex.pipeline import text_too_long
+from tracker.bibtex.values import NUL_MESSAGE
 from tracker.limits import (
     MAX_BIB_BLOCKS,
-    MAX_BIB_TEXT_CHARS,
     MAX_ENTRY_CHARS,
     MAX_FIELD_CHARS,
     MAX_KEY_CHARS,
@@ -47,7 +49,6 @@ _KEY_FORBIDDEN = re.compile(r"[\s,{}()\"#%'=\\@~]")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset({"a", "an", "the", "of", "on", "in", "and", "for", "to", "with", "at", "by"})
-NUL_MESSAGE = "contains a NUL character (U+0000), which is not text; remove it"
 
 
 @dataclass(slots=True)
@@ -82,17 +83,11 @@ class Fields:
     issues: list[tuple[str | None, str]] = field(default_factory=list)
 
 
-def shown(text: str, limit: int = 80) -> str:
-    """`text` for a message: whole when short, else its start and "…"."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def refuse_text(text: str, source: str, records: int, what: str) -> Problem | None:
     """A text too long, or with too many records, is refused whole (kind "too-large")."""
-    if len(text) > MAX_BIB_TEXT_CHARS:
-        return Problem(source, None, None, None, "too-large",
-                       f"the text is {len(text):,} characters long; at most "
-                       f"{MAX_BIB_TEXT_CHARS:,} are read at once - split it into smaller files")
+    too_long = text_too_long(text, source)
+    if too_long is not None:
+        return too_long
     if records > MAX_BIB_BLOCKS:
         return Problem(source, None, None, None, "too-large",
                        f"has {records:,} {what}; at most {MAX_BIB_BLOCKS:,} are read from one "

@@ -206,7 +206,7 @@ def parse_ris(text: str, source: str = "<string>", known: bibtex.Known | None = 
     `bibtex.parse_bibtex`; see the module docstring)."""
     refused = refuse_text(text, source, text.count("TY  -"), "records")
     if refused is not None:
-        return ParsedBib(source, (), (), (refused,), 0, 0, 0, 0)
+        return ParsedBib.refused(refused)
     text = bibtex.prepare_text(text)
     whole, problems, found = _split(text, source)
     drafts: list[Fields] = []

@@ -33,8 +33,6 @@ from tracker.vocabulary import DesignSource, StudyDesign
 
 CHUNK = 2000  # bound parameters per IN (...) query, safe on SQLite and PostgreSQL
 TITLE_KEY_MAX = 500
-MERGEABLE = ("title", "authors", "editors", "year", "container", "volume", "number", "pages",
-             "doi", "pmid", "isbn", "url", "abstract")
 Progress = Callable[[str, int, int], None]
 
 
@@ -418,57 +416,41 @@ def _people(persons: Iterable[bibtex.Person]) -> list[dict[str, Any]]:
             for p in persons]
 
 
-def _people_text(people: list[dict[str, Any]], others: bool = False) -> str:
-    names = [f"{p['family']}, {p['given']}" if p.get("given") else p["family"] for p in people]
-    return "; ".join(names) + ("; et al." if others else "")
+def _persons(rows: Iterable[dict[str, Any]]) -> tuple[bibtex.Person, ...]:
+    """Stored people (`_people`) as `bibtex.Person`s again."""
+    return tuple(bibtex.Person(family=p["family"], given=p.get("given", ""),
+                               corporate=bool(p.get("corporate"))) for p in rows)
 
 
-_SCALARS = ("year", "container", "volume", "number", "pages", "doi", "pmid", "isbn", "url",
-            "abstract")
+def _editors_text(rows: list[dict[str, Any]]) -> str:
+    return bibtex.people_text(_persons(rows))
 
 
 def _fill(twin: _Stored, record_: bibtex.CitationRecord, pending: dict[str, Any]
           ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
-    """Fields the database lacks and the entry has; and the ones where they differ."""
+    """Fields the database lacks and the entry has; and the ones where they differ: the merge
+    rule of `bibtex.FieldMerger`, on the stored columns (authors compared as their text)."""
+    merger = bibtex.FieldMerger()
     fills: dict[str, Any] = {}
-    conflicts: list[tuple[str, str, str]] = []
-    title = pending.get("title", twin.title)
-    if record_.title and record_.title != title:
-        if not title:
-            fills["title"] = record_.title
-        elif bibtex.title_key(title) != bibtex.title_key(record_.title):
-            conflicts.append(("title", title, record_.title))
-    if record_.authors or record_.others:
-        current = pending.get("authors_text", twin.authors_text)
-        incoming = _persons_text(record_.authors, record_.others)
-        if not current:
-            fills["authors"] = _people(record_.authors)
-            fills["authors_text"] = incoming
-        elif current != incoming:
-            conflicts.append(("authors", current, incoming))
-    if record_.editors:
-        editors = _people(record_.editors)
-        current_editors = pending.get("editors", twin.editors)
-        if not current_editors:
-            fills["editors"] = editors
-        elif current_editors != editors:
-            conflicts.append(("editors", _people_text(current_editors), _people_text(editors)))
-    for name in _SCALARS:
-        value = getattr(record_, name)
-        if value is None or value == "":
-            continue
-        stored = pending.get(name, getattr(twin, name))
-        if stored is None or stored == "":
-            fills[name] = value
-        elif stored != value:
-            conflicts.append((name, str(stored), str(value)))
-    return fills, conflicts
 
+    def pick(name: str, column: str, incoming: Any, **how: Any) -> bool:
+        """Merge one field; True when `incoming` fills it."""
+        merger.pick(name, pending.get(column, getattr(twin, column)), incoming, **how)
+        return name in merger.filled
 
-def _persons_text(persons: Sequence[bibtex.Person], others: bool = False) -> str:
-    """The same text as `_people_text(_people(persons), others)`, without the dicts."""
-    names = [f"{p.family}, {p.given}" if p.given else p.family for p in persons]
-    return "; ".join(names) + ("; et al." if others else "")
+    if pick("title", "title", record_.title, same=bibtex.same_title):
+        fills["title"] = record_.title
+    authors_text = bibtex.people_text(record_.authors, record_.others)
+    if pick("authors", "authors_text", authors_text):
+        fills["authors"] = _people(record_.authors)
+        fills["authors_text"] = authors_text
+    editors = _people(record_.editors)
+    if pick("editors", "editors", editors, show=_editors_text):
+        fills["editors"] = editors
+    for name in bibtex.MERGED_FIELDS:
+        if pick(name, name, getattr(record_, name)):
+            fills[name] = getattr(record_, name)
+    return fills, merger.conflicts
 
 
 def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str, Any]:
@@ -479,7 +461,7 @@ def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str,
         "key": record_.key, "entry_type": record_.entry_type, "title": record_.title or "",
         "title_key": bibtex.title_key(record_.title or "")[:TITLE_KEY_MAX],
         "authors": _people(record_.authors),
-        "authors_text": _persons_text(record_.authors, record_.others),
+        "authors_text": bibtex.people_text(record_.authors, record_.others),
         "first_author_key": bibtex.title_key(first.family) if first else "",
         "others": record_.others, "editors": _people(record_.editors), "year": record_.year,
         "container": record_.container, "volume": record_.volume, "number": record_.number,
@@ -705,14 +687,10 @@ def register_resources(session: Session, actor: Actor, document_id: int) -> list
 
 def record_of(citation: Citation) -> bibtex.CitationRecord:
     """The stored citation as a BibTeX record (for export)."""
-    def people(rows: list[dict[str, Any]]) -> tuple[bibtex.Person, ...]:
-        return tuple(bibtex.Person(family=p["family"], given=p.get("given", ""),
-                                   corporate=bool(p.get("corporate"))) for p in rows)
-
     return bibtex.CitationRecord(
         key=citation.key, entry_type=citation.entry_type, title=citation.title or None,
-        authors=people(citation.authors), others=citation.others,
-        editors=people(citation.editors), year=citation.year, container=citation.container,
+        authors=_persons(citation.authors), others=citation.others,
+        editors=_persons(citation.editors), year=citation.year, container=citation.container,
         volume=citation.volume, number=citation.number, pages=citation.pages,
         doi=citation.doi, pmid=citation.pmid, isbn=citation.isbn, url=citation.url,
         abstract=citation.abstract, keywords=tuple(citation.keywords),
