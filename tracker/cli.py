@@ -475,9 +475,9 @@ def claims_cmd(
     """List claims, filtered by section or category."""
     with _read() as session:
         doc = queries.resolve_document(session, document)
-        rows = queries.claims(session, document_id=doc.id, section=section,
-                              category=category.value if category else None,
-                              include_retired=retired)
+        rows = queries.claims(session, queries.ClaimFilter(
+            document_id=doc.id, section=section, category=category.value if category else None,
+            include_retired=retired))
     if as_json:
         _print_json(rows)
         return
@@ -852,8 +852,9 @@ def citations_list(
 ) -> None:
     """List citations (most-linked first)."""
     with _read() as session:
-        rows = queries.citations(session, search=search, verified=verified, limit=limit,
-                                 design=design.value if design else None)
+        where = queries.CitationFilter(search=search, verified=verified,
+                                       design=design.value if design else None)
+        rows = queries.citations(session, where, limit=limit)
     if as_json:
         _print_json(rows)
         return
@@ -1286,7 +1287,8 @@ def flags_cmd(
     """Flags with the evidence linked since each was raised."""
     with _read() as session:
         doc = queries.resolve_document(session, document)
-        rows = queries.flags(session, doc.id, state=state.value if state else None)
+        rows = queries.flags(session, queries.FlagFilter(
+            document_id=doc.id, state=state.value if state else None))
     if as_json:
         _print_json(rows)
         return
@@ -1328,7 +1330,8 @@ def coverage(document: DocumentOpt = None, as_json: JsonFlag = False) -> None:
             "claims": [
                 {"id": c.id, "status": c.status, "certainty": c.certainty,
                  "explanation": c.explanation, "open_flags": c.open_flags, "text": c.text}
-                for c in queries.claims(session, document_id=doc.id, include_parts=False)
+                for c in queries.claims(session, queries.ClaimFilter(
+                    document_id=doc.id, include_parts=False))
             ],
         }
     if as_json:

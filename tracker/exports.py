@@ -60,7 +60,7 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
 
 
 def _json(session: Session, document_id: int, records: list[bibtex.CitationRecord]) -> str:
-    rows = queries.claims(session, document_id=document_id)
+    rows = queries.claims(session, queries.ClaimFilter(document_id=document_id))
     links = queries.evidence(session, [r.id for r in rows])
     payload: dict[str, Any] = {
         "format": "evidence-tracker/1",
@@ -75,7 +75,8 @@ def _json(session: Session, document_id: int, records: list[bibtex.CitationRecor
              "judgements": e.judgements, "by": e.created_by, "at": e.created_at.isoformat()}
             for e in links
         ],
-        "flags": [plain(f) for f in queries.flags(session, document_id)],
+        "flags": [plain(f) for f in queries.flags(
+            session, queries.FlagFilter(document_id=document_id))],
         "questions": [plain(q) for q in queries.questions(session, document_id)],
         "citations": json.loads(_records_json(records)),
     }
@@ -87,7 +88,8 @@ def assessed_claims(session: Session, document_id: int
     """A document's live claims with their verdicts, spans and studies, as plain data for
     the Web Annotation, CiTO and FHIR writers (`tracker.formats`)."""
     anchors = queries.claim_anchors(session, document_id)
-    rows = [r for r in queries.claims(session, document_id=document_id) if not r.retired]
+    rows = [r for r in queries.claims(session, queries.ClaimFilter(document_id=document_id))
+            if not r.retired]
     links = queries.evidence(session, [r.id for r in rows])
     keys = {link.citation_key for link in links}
     records = {r.key: r for r in citations.export_records(session, document_id=document_id)
