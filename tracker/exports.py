@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from tracker import formats, queries
 from tracker.formats import annotation, assessed, cito, fhir
+from tracker.queries.records import export_records
 from tracker.scorecard import Scorecard
-from tracker.services import citations
 from tracker.vocabulary import STATUS_LABELS, Instrument
 
 if TYPE_CHECKING:  # BibTeX (bibtexparser) is imported by the exports that write it
@@ -38,7 +38,6 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     from tracker import bibtex
-    from tracker.services import citations
     if fmt == "report":
         return report(session, queries.resolve_document(session, document_slug).id)
     if fmt in CLAIM_FORMATS:
@@ -46,7 +45,7 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
     document_id = None
     if linked_only or fmt == "json":
         document_id = queries.resolve_document(session, document_slug).id
-    records = citations.export_records(session, document_id=document_id if linked_only else None)
+    records = export_records(session, document_id=document_id if linked_only else None)
     if fmt == "bibtex":
         return bibtex.to_bibtex(records)
     if fmt == "ris":
@@ -92,7 +91,7 @@ def assessed_claims(session: Session, document_id: int
             if not r.retired]
     links = queries.evidence(session, [r.id for r in rows])
     keys = {link.citation_key for link in links}
-    records = {r.key: r for r in citations.export_records(session, document_id=document_id)
+    records = {r.key: r for r in export_records(session, document_id=document_id)
                if r.key in keys}
     body = queries.body_judgements(session, [r.id for r in rows])
     by_claim: dict[int, list[assessed.Study]] = {}

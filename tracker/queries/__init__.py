@@ -109,6 +109,10 @@ from tracker.queries.questions import (
     questions,
     questions_by_status,
 )
+from tracker.queries.records import (
+    export_records,
+    record_of,
+)
 from tracker.queries.scorecard import (
     CriterionTally,
     article_sentences,
@@ -165,10 +169,10 @@ __all__ = [
     "cited_sources", "claim", "claim_anchors", "claim_count", "claim_detail", "claim_reviews",
     "claim_tags", "claims", "coverage", "coverage_by_category", "coverage_by_section",
     "coverage_over_time", "documents", "dual_items", "dual_queue", "dual_review",
-    "editor_ratings", "escape_like", "evidence", "flag_count", "flag_summary", "flags",
-    "gap_map", "history", "indirectness_prompts", "open_flag_kinds", "overstated_claims",
-    "questions", "questions_by_status", "queue", "queue_size", "resolve_document",
-    "retraction_notices", "scorecard", "scorecard_facts", "scorecard_tally", "sections",
-    "sections_with_claims", "split_path", "suggestions", "summary_of_findings", "verdict",
-    "verdict_counts", "wording_check", "wording_proposals",
+    "editor_ratings", "escape_like", "evidence", "export_records", "flag_count",
+    "flag_summary", "flags", "gap_map", "history", "indirectness_prompts", "open_flag_kinds",
+    "overstated_claims", "questions", "questions_by_status", "queue", "queue_size",
+    "record_of", "resolve_document", "retraction_notices", "scorecard", "scorecard_facts",
+    "scorecard_tally", "sections", "sections_with_claims", "split_path", "suggestions",
+    "summary_of_findings", "verdict", "verdict_counts", "wording_check", "wording_proposals",
 ]
