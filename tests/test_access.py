@@ -889,7 +889,7 @@ def test_a_write_to_postgresql_needs_the_right_token(
 def test_on_postgresql_a_typed_password_is_checked_with_the_lock(
         postgresql_backend: Any, make_actor: MakeActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker import cli
+    from tracker.cli import session as cli  # where `_interactive` lives
 
     monkeypatch.setattr(cli, "_interactive", lambda: True)
     engine = db.make_engine(postgresql_backend.url("article"))
@@ -929,7 +929,7 @@ def test_credentials_are_asked_before_a_new_password(
 ) -> None:
     """Adding a user on PostgreSQL: the acting admin's password first (or the refusal, when
     nobody is at a terminal), then the new user's password."""
-    from tracker import cli
+    from tracker.cli import session as cli  # where `_interactive` lives
 
     engine = db.make_engine(postgresql_backend.url("article"))
     try:
