@@ -104,15 +104,8 @@ from tracker.queries.flags import (
     queue,
     queue_size,
 )
-from tracker.queries.questions import (
-    QuestionRow,
-    questions,
-    questions_by_status,
-)
-from tracker.queries.records import (
-    export_records,
-    record_of,
-)
+from tracker.queries.questions import QuestionRow, questions, questions_by_status
+from tracker.queries.records import export_records, record_of
 from tracker.queries.scorecard import (
     CriterionTally,
     article_sentences,
@@ -123,10 +116,7 @@ from tracker.queries.scorecard import (
     scorecard_facts,
     scorecard_tally,
 )
-from tracker.queries.statements import (
-    DOCUMENT,
-    split_path,
-)
+from tracker.queries.statements import DOCUMENT, split_path
 from tracker.queries.suggestions import (
     MAX_SUGGESTIONS,
     NOT_EVIDENCE,

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import (
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.models import (
-    Citation,
-    CitedSource,
-    Claim,
-    EvidenceLink,
-)
+from tracker.models import Citation, CitedSource, Claim, EvidenceLink
 from tracker.queries.claims import ClaimFilter, ClaimRow, claims
 from tracker.queries.documents import DocumentRow, _documents, sections
-from tracker.vocabulary import (
-    Stance,
-)
+from tracker.vocabulary import Stance
 
 # --- what the article itself cites -----------------------------------------------------------
 

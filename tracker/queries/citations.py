@@ -7,12 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    case,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker import grading, topics
@@ -29,10 +24,7 @@ from tracker.models import (
     RetractionNotice,
     User,
 )
-from tracker.vocabulary import (
-    StudyDesign,
-    TagState,
-)
+from tracker.vocabulary import StudyDesign, TagState
 
 # --- citations -------------------------------------------------------------------------------
 

@@ -5,27 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    exists,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.errors import NotFound
-from tracker.models import (
-    PATH_SEPARATOR,
-    Claim,
-    Document,
-    Flag,
-    Section,
-)
-from tracker.vocabulary import (
-    ClaimStatus,
-    FlagState,
-)
+from tracker.models import PATH_SEPARATOR, Claim, Document, Flag, Section
+from tracker.vocabulary import ClaimStatus, FlagState
 
 # --- claims ----------------------------------------------------------------------------------
 

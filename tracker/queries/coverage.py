@@ -6,30 +6,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    bindparam,
-    func,
-    literal,
-    select,
-)
+from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from tracker.models import (
-    Claim,
-    Flag,
-    Section,
-    StatusChange,
-)
+from tracker.models import Claim, Flag, Section, StatusChange
 from tracker.queries.claims import WITHOUT_EVIDENCE, _section_of_claim
 from tracker.queries.statements import DOCUMENT, _count_if, _for_document, _run, split_path
-from tracker.vocabulary import (
-    Certainty,
-    ClaimStatus,
-    ClaimTrack,
-    FlagState,
-    Standing,
-)
+from tracker.vocabulary import Certainty, ClaimStatus, ClaimTrack, FlagState, Standing
 
 # --- coverage --------------------------------------------------------------------------------
 

@@ -7,21 +7,11 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    bindparam,
-    func,
-    select,
-)
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput, NotFound
-from tracker.models import (
-    Claim,
-    Document,
-    Resource,
-    Section,
-)
+from tracker.models import Claim, Document, Resource, Section
 from tracker.queries.statements import DOCUMENT, _for_document, _run, split_path
 
 # --- documents -------------------------------------------------------------------------------

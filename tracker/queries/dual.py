@@ -7,11 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker.models import (
@@ -26,10 +22,7 @@ from tracker.models import (
     ReviewAssignment,
     User,
 )
-from tracker.vocabulary import (
-    DualKind,
-    DualState,
-)
+from tracker.vocabulary import DualKind, DualState
 
 # --- dual review -----------------------------------------------------------------------------
 #

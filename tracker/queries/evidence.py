@@ -7,11 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    and_,
-    or_,
-    select,
-)
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker import grading
@@ -36,12 +32,7 @@ from tracker.queries.citations import AppraisalRow, NoticeRow, appraisals, retra
 from tracker.queries.claims import ClaimRow, claim
 from tracker.queries.dual import DualItemRow, dual_items
 from tracker.queries.flags import FlagFilter, FlagRow, flags
-from tracker.vocabulary import (
-    CITO_TERMS,
-    DualKind,
-    Stance,
-    StudyDesign,
-)
+from tracker.vocabulary import CITO_TERMS, DualKind, Stance, StudyDesign
 
 # --- one claim in full -----------------------------------------------------------------------
 

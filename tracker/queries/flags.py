@@ -7,32 +7,14 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import (
-    Select,
-    bindparam,
-    case,
-    exists,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import Select, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from tracker.models import (
-    Claim,
-    Document,
-    EvidenceLink,
-    Flag,
-    User,
-    utcnow,
-)
+from tracker.models import Claim, Document, EvidenceLink, Flag, User, utcnow
 from tracker.queries.claims import ClaimRow, _claim_row, _claim_select
 from tracker.queries.coverage import _graded_claims
 from tracker.queries.statements import DOCUMENT, _count_if, _for_document, _run
-from tracker.vocabulary import (
-    ClaimStatus,
-    FlagState,
-)
+from tracker.vocabulary import ClaimStatus, FlagState
 
 # --- the editorial queue, flags --------------------------------------------------------------
 

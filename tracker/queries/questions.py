@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    case,
-    func,
-    select,
-)
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from tracker.models import (
-    Citation,
-    Claim,
-    OpenQuestion,
-    QuestionClaim,
-    QuestionEvidence,
-)
-from tracker.vocabulary import (
-    Priority,
-    QuestionStatus,
-)
+from tracker.models import Citation, Claim, OpenQuestion, QuestionClaim, QuestionEvidence
+from tracker.vocabulary import Priority, QuestionStatus
 
 # --- open questions --------------------------------------------------------------------------
 

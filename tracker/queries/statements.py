@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    Executable,
-    Result,
-    case,
-    func,
-)
+from sqlalchemy import Executable, Result, case, func
 from sqlalchemy.orm import Session
 
-from tracker.models import (
-    PATH_SEPARATOR,
-)
+from tracker.models import PATH_SEPARATOR
 
 
 def split_path(path_key: str | None) -> list[str]:

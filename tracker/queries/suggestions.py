@@ -5,17 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput, NotFound
-from tracker.models import (
-    Citation,
-    Claim,
-    EvidenceLink,
-)
+from tracker.models import Citation, Claim, EvidenceLink
 
 # --- suggested studies (the evidence finder) -------------------------------------------------
 
