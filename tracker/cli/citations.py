@@ -22,10 +22,15 @@ from tracker.lazy import lazy_function, lazy_module
 from tracker.vocabulary import StudyDesign
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.orm import Session
+
     from tracker import bibtex, finder, formats, queries, retractions
     from tracker.formats.assessed import identifier_links
     from tracker.services import citations
     from tracker.services import retractions as retractions_service
+    from tracker.services.access import Actor
 else:  # imported when a command first uses it (start-up time is benchmarked)
     bibtex = lazy_module("tracker.bibtex")
     citations = lazy_module("tracker.services.citations")
@@ -221,12 +226,18 @@ def citations_show(key: str, as_json: JsonFlag = False) -> None:
         typer.echo(f"  #{claim_id} {stance}: {text[:90]}")
 
 
+def _change_citation(key: str, as_user: str | None,
+                     change: Callable[[Session, Actor, int], object]) -> None:
+    """Run `change` on the citation with `key`, in one write acting for `as_user`."""
+    with _write(as_user) as (session, actor):
+        change(session, actor, citations.citation_by_key(session, key).id)
+
+
 @citations_app.command("design")
 def citations_design(key: str, design: StudyDesign, as_user: AsUser = None) -> None:
     """Confirm or correct a citation's study design (reviewers)."""
-    with _write(as_user) as (session, actor):
-        citation = citations.citation_by_key(session, key)
-        citations.set_design(session, actor, citation.id, design)
+    _change_citation(key, as_user, lambda session, actor, citation_id: citations.set_design(
+        session, actor, citation_id, design))
     typer.echo(f"{key}: design {design.value} (confirmed)")
 
 
@@ -238,9 +249,9 @@ def citations_verify(
     as_user: AsUser = None,
 ) -> None:
     """Mark a citation verified (metadata confirmed in a source) or unverified."""
-    with _write(as_user) as (session, actor):
-        citation = citations.citation_by_key(session, key)
-        citations.set_verification(session, actor, citation.id, not unverified, note)
+    _change_citation(key, as_user, lambda session, actor, citation_id:
+                     citations.set_verification(session, actor, citation_id, not unverified,
+                                                note))
     typer.echo(f"{key}: {'unverified' if unverified else 'verified'}")
 
 
@@ -252,9 +263,8 @@ def citations_retract(
     as_user: AsUser = None,
 ) -> None:
     """Mark a citation retracted (editors); retracted studies never count as evidence."""
-    with _write(as_user) as (session, actor):
-        citation = citations.citation_by_key(session, key)
-        citations.set_retracted(session, actor, citation.id, not undo, notice)
+    _change_citation(key, as_user, lambda session, actor, citation_id:
+                     citations.set_retracted(session, actor, citation_id, not undo, notice))
     typer.echo(f"{key}: {'no longer retracted' if undo else 'retracted'}")
 
 

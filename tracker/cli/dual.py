@@ -43,10 +43,7 @@ def dual_on(document: DocumentOpt = None,
             reason: Annotated[str, typer.Option(help="why")] = "",
             as_user: AsUser = None) -> None:
     """Require dual review of a document's stances, appraisals and directness (editors)."""
-    with _write(as_user) as (session, actor):
-        doc = queries.resolve_document(session, document)
-        changed = dual.require_dual_review(session, actor, doc.id, True, reason)
-    typer.echo(f"{doc.slug}: dual review required" + ("" if changed else " (already)"))
+    _require_dual_review(document, True, reason, as_user)
 
 
 @dual_app.command("off")
@@ -54,10 +51,16 @@ def dual_off(document: DocumentOpt = None,
              reason: Annotated[str, typer.Option(help="why")] = "",
              as_user: AsUser = None) -> None:
     """Back to single review (editors); entries and waiting adjudications stay."""
+    _require_dual_review(document, False, reason, as_user)
+
+
+def _require_dual_review(document: str | None, required: bool, reason: str,
+                         as_user: str | None) -> None:
     with _write(as_user) as (session, actor):
         doc = queries.resolve_document(session, document)
-        changed = dual.require_dual_review(session, actor, doc.id, False, reason)
-    typer.echo(f"{doc.slug}: single review" + ("" if changed else " (already)"))
+        changed = dual.require_dual_review(session, actor, doc.id, required, reason)
+    typer.echo(f"{doc.slug}: {'dual review required' if required else 'single review'}"
+               + ("" if changed else " (already)"))
 
 
 @dual_app.command("assign")

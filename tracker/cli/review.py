@@ -15,7 +15,10 @@ from tracker.lazy import lazy_module
 from tracker.vocabulary import Priority, QuestionStatus
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from tracker import queries
+    from tracker.models import OpenQuestion
     from tracker.services import citations, review
     from tracker.services import questions as questions_service
 else:  # imported when a command first uses it (start-up time is benchmarked)
@@ -103,8 +106,7 @@ def question_set(
 ) -> None:
     """Change a question's status or priority (editors)."""
     with _write(as_user) as (session, actor):
-        doc = queries.resolve_document(session, document)
-        question = questions_service.question_by_slug(session, doc.id, slug)
+        question = _question(session, document, slug)
         info = questions_service.update_question(session, actor, question.id, status=status,
                                                  priority=priority)
     typer.echo(f"{info.slug}: {info.status}, {info.priority} priority")
@@ -120,9 +122,14 @@ def question_address(
 ) -> None:
     """Record that a citation addresses an open question (reviewers)."""
     with _write(as_user) as (session, actor):
-        doc = queries.resolve_document(session, document)
-        question = questions_service.question_by_slug(session, doc.id, slug)
+        question = _question(session, document, slug)
         citation = citations.citation_by_key(session, citation_key)
         added = questions_service.address_question(session, actor, question.id, citation.id,
                                                    note)
     typer.echo(f"{citation_key} {'now addresses' if added else 'already addressed'} {slug}")
+
+
+def _question(session: Session, document: str | None, slug: str) -> OpenQuestion:
+    """The open question `slug` of the document (the default one when not named)."""
+    doc = queries.resolve_document(session, document)
+    return questions_service.question_by_slug(session, doc.id, slug)

@@ -68,14 +68,10 @@ def wording_accept(
     as_json: JsonFlag = False,
 ) -> None:
     """Accept the proposed overstated flag of a claim: the flag is raised (editors)."""
-    with _write(as_user) as (session, actor):
-        info = wording.decide_wording(session, actor, claim_id, WordingDecisionKind.ACCEPTED,
-                                      reason)
-    if as_json:
-        _print_json(info)
-        return
-    typer.echo(f"claim #{claim_id}: overstated flag #{info.flag_id}; allowed wording: "
-               f"{info.suggestion}")
+    info = _decide(claim_id, WordingDecisionKind.ACCEPTED, reason, as_user, as_json)
+    if info is not None:
+        typer.echo(f"claim #{claim_id}: overstated flag #{info.flag_id}; allowed wording: "
+                   f"{info.suggestion}")
 
 
 @wording_app.command("dismiss")
@@ -86,10 +82,16 @@ def wording_dismiss(
     as_json: JsonFlag = False,
 ) -> None:
     """Dismiss the proposed overstated flag of a claim, with a reason (editors)."""
+    if _decide(claim_id, WordingDecisionKind.DISMISSED, reason, as_user, as_json) is not None:
+        typer.echo(f"claim #{claim_id}: proposal dismissed")
+
+
+def _decide(claim_id: int, kind: WordingDecisionKind, reason: str, as_user: str | None,
+            as_json: bool) -> wording.WordingDecisionInfo | None:
+    """Record the decision; the result to print, or None once printed as JSON."""
     with _write(as_user) as (session, actor):
-        info = wording.decide_wording(session, actor, claim_id, WordingDecisionKind.DISMISSED,
-                                      reason)
+        info = wording.decide_wording(session, actor, claim_id, kind, reason)
     if as_json:
         _print_json(info)
-        return
-    typer.echo(f"claim #{claim_id}: proposal dismissed")
+        return None
+    return info
