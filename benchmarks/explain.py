@@ -29,7 +29,7 @@ READS: dict[str, Callable[[Any, int], object]] = {
     "queue_size": lambda s, d: queries.queue_size(s, d),
     "queue": lambda s, d: queries.queue(s, d, limit=50),
     "open_flag_kinds": lambda s, d: queries.open_flag_kinds(s, document_id=d),
-    "flags_open": lambda s, d: queries.flags(s, d, state="open", limit=500),
+    "flags_open": lambda s, d: queries.flags(s, queries.FlagFilter(d, "open"), limit=500),
     "documents": lambda s, d: queries.documents(s),
     "gap_map": lambda s, d: queries.gap_map(s, document_id=d),
     "gap_map_library": lambda s, d: queries.gap_map(s),

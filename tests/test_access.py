@@ -840,7 +840,7 @@ def test_a_local_sqlite_file_keeps_the_as_convenience(
         assert result.exit_code == PermissionDenied.exit_code
         assert "TRACKER_TOKEN" in result.output and "nothing" not in result.output
         with db.reading(article_engine) as session:
-            assert queries.flags(session, None) == [], "a refused write writes nothing"
+            assert queries.flags(session) == [], "a refused write writes nothing"
 
 
 def test_a_write_to_postgresql_needs_the_right_token(
@@ -867,7 +867,7 @@ def test_a_write_to_postgresql_needs_the_right_token(
         ok = _invoke(engine, *flag, TRACKER_TOKEN=token)
         assert ok.exit_code == 0, ok.output
         with db.reading(engine) as session:
-            [raised] = queries.flags(session, None)
+            [raised] = queries.flags(session)
             used = session.scalar(select(ApiToken.last_used_at).where(
                 ApiToken.revoked_at.is_(None), ApiToken.user_id == editor.id))
         assert raised.raised_by == editor.username and used is not None
@@ -881,7 +881,7 @@ def test_a_write_to_postgresql_needs_the_right_token(
         revoked = _invoke(engine, *flag, TRACKER_TOKEN=token)
         assert revoked.exit_code == PermissionDenied.exit_code
         with db.reading(engine) as session:
-            assert len(queries.flags(session, None)) == 1
+            assert len(queries.flags(session)) == 1
     finally:
         engine.dispose()
 
@@ -889,7 +889,7 @@ def test_a_write_to_postgresql_needs_the_right_token(
 def test_on_postgresql_a_typed_password_is_checked_with_the_lock(
         postgresql_backend: Any, make_actor: MakeActor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker import cli
+    from tracker.cli import session as cli  # where `_interactive` lives
 
     monkeypatch.setattr(cli, "_interactive", lambda: True)
     engine = db.make_engine(postgresql_backend.url("article"))
@@ -929,7 +929,7 @@ def test_credentials_are_asked_before_a_new_password(
 ) -> None:
     """Adding a user on PostgreSQL: the acting admin's password first (or the refusal, when
     nobody is at a terminal), then the new user's password."""
-    from tracker import cli
+    from tracker.cli import session as cli  # where `_interactive` lives
 
     engine = db.make_engine(postgresql_backend.url("article"))
     try:

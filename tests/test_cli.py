@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,8 @@ from typer.testing import CliRunner
 from tests.conftest import ARTICLE, cli_env
 from tracker import db, queries
 from tracker.cli import app
+from tracker.cli.options import JUDGEMENT_OPTIONS
+from tracker.grading import Judgements
 from tracker.models import Citation
 from tracker.services import users
 from tracker.services.access import system_actor
@@ -193,6 +196,16 @@ def test_help_shows_no_placeholder_types(run: Any) -> None:
         result = run(*args)
         assert result.exit_code == 0 and "Usage:" in result.output
         assert "<bool>" not in result.output and "╭" not in result.output
+
+
+def test_link_and_judge_offer_each_grade_judgement_of_a_link(run: Any) -> None:
+    """The judgement options are written once (`tracker.cli.options`): one per field of
+    `grading.Judgements`, the same in `link` and `judge`."""
+    names = [field.name.replace("_", "-") for field in dataclasses.fields(Judgements)]
+    for command in ("link", "judge"):
+        shown = run(command, "--help").output
+        assert all(f"--{name}" in shown for name in names), (command, shown)
+    assert [f.name for f in dataclasses.fields(Judgements)] == list(JUDGEMENT_OPTIONS)
 
 
 def test_search_matches_each_word_separately_and_literally(

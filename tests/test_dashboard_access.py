@@ -259,7 +259,7 @@ def test_each_role_sees_exactly_the_write_controls_it_may_use(
 
 def _flag_id(engine: Engine) -> int:
     with db.reading(engine) as session:
-        return queries.flags(session, state=FlagState.OPEN.value, limit=1)[0].id
+        return queries.flags(session, queries.FlagFilter(state=FlagState.OPEN.value), limit=1)[0].id
 
 
 def _fill_flag(at: AppTest, engine: Engine, claim: int) -> Any:
@@ -664,7 +664,8 @@ def hostile_world(shipped_engine: Engine) -> dict[str, Any]:
         citations.import_bibtex(session, system, [(f"{SVG}.bib", HOSTILE_BIB)], strict=True)
         cited = citations.citation_by_key(session, "hostile1").id
         citations.set_verification(session, system, cited, True, f"checked {ALL}")
-        claims = {c.text: c.id for c in queries.claims(session, document_id=document)}
+        claims = {c.text: c.id for c in queries.claims(
+            session, queries.ClaimFilter(document_id=document))}
         [first] = [i for t, i in claims.items() if "neuropathic" in t]
         [second] = [i for t, i in claims.items() if "opioid" in t]
         evidence.link_evidence(session, system, first, cited, Stance.SUPPORTS,
@@ -764,7 +765,8 @@ def test_stored_text_is_inert_on_every_page(
     seen.check(at, "claims, the split claim in full")
     go(at, "queue")
     with db.reading(engine) as session:
-        [flag] = queries.flags(session, hostile_world["document"], state=FlagState.OPEN.value)
+        [flag] = queries.flags(session, queries.FlagFilter(
+            hostile_world["document"], FlagState.OPEN.value))
     at.selectbox(key="close_flag").set_value(flag.id).run()
     seen.check(at, "queue, closing a flag")
     at.selectbox(key="review_claim").set_value(first).run()

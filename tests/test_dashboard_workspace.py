@@ -252,7 +252,8 @@ def test_the_verdict_counts_what_the_claims_say(shipped_engine: Engine) -> None:
     with db.reading(shipped_engine) as session:
         document = document_id(shipped_engine)
         verdict = queries.verdict(session, document)
-        rows = queries.claims(session, document_id=document, include_parts=False)
+        rows = queries.claims(
+            session, queries.ClaimFilter(document_id=document, include_parts=False))
     strong = [r for r in rows if r.status == "supported"
               and (r.certainty in ("high", "moderate") or r.standing == "established")]
     none = [r for r in rows if r.status in ("not-reviewed", "no-evidence-found")]

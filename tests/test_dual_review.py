@@ -320,7 +320,8 @@ def test_agreement_from_the_database_equals_the_pure_functions(world: dict[str, 
     document = _document(engine)
     with db.reading(engine) as session:
         links = [(e.claim_id, e.citation_id) for e in queries.evidence(
-            session, [c.id for c in queries.claims(session, document_id=document)])][:6]
+            session, [c.id for c in queries.claims(
+                session, queries.ClaimFilter(document_id=document))])][:6]
     pairs = [("supports", "supports"), ("supports", "mixed"), ("contradicts", "contradicts"),
              ("mixed", "mixed"), ("background", "supports"), ("supports", "supports")]
     for (claim, study), (first, second) in zip(links, pairs, strict=True):

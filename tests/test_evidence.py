@@ -177,12 +177,12 @@ def test_linking_evidence_never_closes_a_flag(library: Engine, make_actor: MakeA
         assert claim not in [c.id for c in queries.queue(session)]
     link(library, reviewer, claim, "wang2016")
     with db.reading(library) as session:
-        [flag] = queries.flags(session, claim_id=claim)
+        [flag] = queries.flags(session, queries.FlagFilter(claim_id=claim))
         assert flag.state == "open" and flag.new_evidence == 1
     with db.writing(library) as session:
         flags.close_flag(session, editor, raised.id, FlagState.RESOLVED, "two meta-analyses")
     with db.reading(library) as session:
-        [flag] = queries.flags(session, claim_id=claim)
+        [flag] = queries.flags(session, queries.FlagFilter(claim_id=claim))
         assert (flag.state, flag.closed_by, flag.resolution) == (
             "resolved", editor.username, "two meta-analyses")
     with db.writing(library) as session, pytest.raises(Conflict, match="already resolved"):
@@ -200,7 +200,7 @@ def test_bulk_flags_in_one_transaction(library: Engine, make_actor: MakeActor) -
         flags.raise_flags(session, editor, proposed[:1] + [claim_id(library, "Opioid-Sparing")],
                           FlagKind.UNSUPPORTED, "again")
     with db.reading(library) as session:  # the failed bulk flag wrote nothing
-        assert len(queries.flags(session, state="open")) == 5
+        assert len(queries.flags(session, queries.FlagFilter(state="open"))) == 5
 
 
 def test_open_questions(library: Engine, make_actor: MakeActor) -> None:

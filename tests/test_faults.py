@@ -146,10 +146,10 @@ def assert_index_in_step(engine: Engine) -> None:
         if db.is_sqlite(engine):
             conn.exec_driver_sql(f"INSERT INTO {index.TABLE} ({index.TABLE}) "
                                  "VALUES ('integrity-check')")
-        kept = [queries.citation_count(session, search=words) for words in SEARCHES]
+        kept = [queries.citation_count(session, queries.CitationFilter(w)) for w in SEARCHES]
         assert any(kept) or not queries.citation_count(session)  # not a vacuous comparison
         index.rebuild(session)
-        fresh = [queries.citation_count(session, search=words) for words in SEARCHES]
+        fresh = [queries.citation_count(session, queries.CitationFilter(w)) for w in SEARCHES]
         transaction.rollback()
     assert kept == fresh
 

@@ -57,7 +57,8 @@ def load(engine: Engine, bib: str = LIBRARY, name: str = "library.bib") -> None:
 
 def found(engine: Engine, search: str) -> list[str]:
     with db.reading(engine) as session:
-        return sorted(r.key for r in queries.citations(session, search=search, limit=None))
+        return sorted(r.key for r in queries.citations(
+            session, queries.CitationFilter(search), limit=None))
 
 
 def url_of(engine: Engine) -> str:
@@ -178,7 +179,8 @@ def test_the_search_matches_every_word_and_phrases_as_phrases(engine: Engine) ->
     assert found(engine, "0%") == []  # % and _ are no wildcards
     assert found(engine, "f_x") == []  # not "fox"
     with db.reading(engine) as session:
-        assert queries.citation_count(session, search='ketamine "pain relief"') == 1
+        assert queries.citation_count(
+            session, queries.CitationFilter('ketamine "pain relief"')) == 1
 
 
 def test_the_index_follows_merges_edits_and_deletions(engine: Engine) -> None:
@@ -424,5 +426,5 @@ def test_any_search_or_claim_text_is_words_never_an_index_query_error(
     if not found(engine, "ketamine"):
         load(engine)
     with db.reading(engine) as session:
-        queries.citation_count(session, search=text_)
+        queries.citation_count(session, queries.CitationFilter(text_))
         finder.find(session, text_, limit=3, extra_terms=[text_])

@@ -51,7 +51,8 @@ def test_shipped_article_is_loaded_as_sections_claims_and_resources(
         ]
         resources = session.scalars(select(Resource.title).order_by(Resource.ordinal)).all()
         assert resources[0] == "Ketamine for Chronic Pain: Mechanisms and Clinical Applications"
-        faq = queries.claims(session, document_id=doc.id, section="Frequently Asked Questions")
+        faq = queries.claims(session, queries.ClaimFilter(
+            document_id=doc.id, section="Frequently Asked Questions"))
         restating = [c for c in faq if c.restates is not None]
         assert len(restating) >= 5
 
@@ -142,7 +143,7 @@ def test_markdown_article(engine: Engine, make_actor: Callable[[Engine, Role], A
     report = _ingest(engine, editor, path, slug=None)
     assert report.slug == "caffeine-and-sleep" and report.claims == 2
     with db.reading(engine) as session:
-        rows = queries.claims(session, document_id=report.document_id)
+        rows = queries.claims(session, queries.ClaimFilter(document_id=report.document_id))
         assert [r.section for r in rows] == [[], ["Timing"]]
 
 

@@ -80,13 +80,15 @@ def test_a_revised_page_keeps_claim_identity(
     editor = make_actor(engine, Role.EDITOR)
     first = ingest(engine, editor, write_page(tmp_path, SECOND))
     with db.reading(engine) as session:
-        before = {c.text: c.id for c in queries.claims(session, document_id=first.document_id)}
+        before = {c.text: c.id for c in queries.claims(
+            session, queries.ClaimFilter(document_id=first.document_id))}
     again = ingest(engine, editor, write_page(tmp_path, SECOND))
     assert again.unchanged
     revised = ingest(engine, editor, write_page(tmp_path, EDITED))
     assert (revised.kept, revised.edited, revised.added, revised.retired) == (2, 1, 0, 0)
     with db.reading(engine) as session:
-        after = {c.text: c.id for c in queries.claims(session, document_id=first.document_id)}
+        after = {c.text: c.id for c in queries.claims(
+            session, queries.ClaimFilter(document_id=first.document_id))}
         assert after[EDITED] == before[SECOND]
         assert set(after.values()) == set(before.values())
         assert session.scalar(select(func.count()).select_from(CitedSource)) == 1

@@ -60,7 +60,8 @@ def test_every_claim_is_an_annotation_anchored_by_quote_and_position(
     items = collection["first"]["items"]
     with db.reading(shipped_engine) as session:
         document = queries.resolve_document(session, None)
-        live = [c for c in queries.claims(session, document_id=document.id) if not c.retired]
+        live = [c for c in queries.claims(
+            session, queries.ClaimFilter(document_id=document.id)) if not c.retired]
         text = document.source_text
     assert collection["total"] == len(items) == len(live) > 50
     for item in items:

@@ -293,8 +293,9 @@ def test_a_database_populated_at_an_earlier_revision_upgrades_intact(
     searched = ('"complex regional pain syndrome"', "ketamine fibromyalgia")
     for words in searched if "citations" in at_revision.tables else ():
         with db.reading(populated) as before, db.reading(target) as after:
-            assert queries.citation_count(after, search=words) == queries.citation_count(
-                before, search=words) > 0, words
+            where = queries.CitationFilter(words)
+            assert queries.citation_count(after, where) == queries.citation_count(
+                before, where) > 0, words
     # The upgraded database takes writes, and a removed link's id is not handed out again.
     reviewer = make_actor(target, Role.REVIEWER)
     with db.writing(target) as session:
@@ -310,8 +311,8 @@ def test_a_database_populated_at_an_earlier_revision_upgrades_intact(
     if "evidence_links" in at_revision.tables:  # else the copied audit trail names links never made
         assert made.id not in used
     with db.reading(target) as session:  # and the index takes in what is written after
-        assert [r.key for r in queries.citations(session, search="trial upgrade")] == [
-            "after2026upgrade"]
+        found = queries.citations(session, queries.CitationFilter("trial upgrade"))
+        assert [r.key for r in found] == ["after2026upgrade"]
     print(f"\nmigrated with data from {revision} to {HEAD} ({target.dialect.name}): "
           f"{copied} rows copied, {compared} rows compared")
 

@@ -181,10 +181,11 @@ def test_claims_pages_add_up_to_the_whole_list(desk: Engine, filters: dict[str, 
     rows = Rows(desk)
     with db.reading(desk) as session:
         for document in scopes(rows):
-            whole = queries.claims(session, document_id=document, **filters)
-            assert queries.claim_count(session, document_id=document, **filters) == len(whole)
-            pages = [queries.claims(session, document_id=document, limit=7, offset=start,
-                                    **filters) for start in range(0, len(whole) + 7, 7)]
+            where = queries.ClaimFilter(document_id=document, **filters)
+            whole = queries.claims(session, where)
+            assert queries.claim_count(session, where) == len(whole)
+            pages = [queries.claims(session, where, limit=7, offset=start)
+                     for start in range(0, len(whole) + 7, 7)]
             assert [r for page in pages for r in page] == whole
 
 
@@ -193,8 +194,9 @@ def test_flags_pages_add_up_to_the_whole_list(desk: Engine) -> None:
     with db.reading(desk) as session:
         for document in scopes(rows):
             for state in (None, FlagState.OPEN.value, FlagState.RESOLVED.value):
-                whole = queries.flags(session, document, state=state)
-                assert queries.flag_count(session, document, state=state) == len(whole)
-                pages = [queries.flags(session, document, state=state, limit=4, offset=start)
+                where = queries.FlagFilter(document_id=document, state=state)
+                whole = queries.flags(session, where)
+                assert queries.flag_count(session, where) == len(whole)
+                pages = [queries.flags(session, where, limit=4, offset=start)
                          for start in range(0, len(whole) + 4, 4)]
                 assert [f for page in pages for f in page] == whole

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from tracker import formats, queries
 from tracker.formats import annotation, assessed, cito, fhir
+from tracker.queries.records import export_records
 from tracker.scorecard import Scorecard
-from tracker.services import citations
 from tracker.vocabulary import STATUS_LABELS, Instrument
 
 if TYPE_CHECKING:  # BibTeX (bibtexparser) is imported by the exports that write it
@@ -38,7 +38,6 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     from tracker import bibtex
-    from tracker.services import citations
     if fmt == "report":
         return report(session, queries.resolve_document(session, document_slug).id)
     if fmt in CLAIM_FORMATS:
@@ -46,7 +45,7 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
     document_id = None
     if linked_only or fmt == "json":
         document_id = queries.resolve_document(session, document_slug).id
-    records = citations.export_records(session, document_id=document_id if linked_only else None)
+    records = export_records(session, document_id=document_id if linked_only else None)
     if fmt == "bibtex":
         return bibtex.to_bibtex(records)
     if fmt == "ris":
@@ -60,7 +59,7 @@ def export(session: Session, fmt: str, *, document_slug: str | None = None,
 
 
 def _json(session: Session, document_id: int, records: list[bibtex.CitationRecord]) -> str:
-    rows = queries.claims(session, document_id=document_id)
+    rows = queries.claims(session, queries.ClaimFilter(document_id=document_id))
     links = queries.evidence(session, [r.id for r in rows])
     payload: dict[str, Any] = {
         "format": "evidence-tracker/1",
@@ -75,7 +74,8 @@ def _json(session: Session, document_id: int, records: list[bibtex.CitationRecor
              "judgements": e.judgements, "by": e.created_by, "at": e.created_at.isoformat()}
             for e in links
         ],
-        "flags": [plain(f) for f in queries.flags(session, document_id)],
+        "flags": [plain(f) for f in queries.flags(
+            session, queries.FlagFilter(document_id=document_id))],
         "questions": [plain(q) for q in queries.questions(session, document_id)],
         "citations": json.loads(_records_json(records)),
     }
@@ -87,10 +87,11 @@ def assessed_claims(session: Session, document_id: int
     """A document's live claims with their verdicts, spans and studies, as plain data for
     the Web Annotation, CiTO and FHIR writers (`tracker.formats`)."""
     anchors = queries.claim_anchors(session, document_id)
-    rows = [r for r in queries.claims(session, document_id=document_id) if not r.retired]
+    rows = [r for r in queries.claims(session, queries.ClaimFilter(document_id=document_id))
+            if not r.retired]
     links = queries.evidence(session, [r.id for r in rows])
     keys = {link.citation_key for link in links}
-    records = {r.key: r for r in citations.export_records(session, document_id=document_id)
+    records = {r.key: r for r in export_records(session, document_id=document_id)
                if r.key in keys}
     body = queries.body_judgements(session, [r.id for r in rows])
     by_claim: dict[int, list[assessed.Study]] = {}

@@ -15,7 +15,7 @@ import html
 import io
 from collections.abc import Sequence
 
-from tracker.wording_queries import SofEffect, SofRow
+from tracker.queries.wording import SofEffect, SofRow
 
 __all__ = ["COLUMNS", "to_csv", "to_html", "to_markdown"]
 

@@ -33,7 +33,7 @@ NOT_JUDGED = "not judged"
 
 def pick_citation() -> queries.CitationDetail | None:
     words = st.text_input("Find the study (key, title, author, DOI)", key="appraise_search")
-    rows = ui.read(queries.citations, search=words.strip() or None, limit=50)
+    rows = ui.read(queries.citations, queries.CitationFilter(words.strip() or None), limit=50)
     rated = [r for r in rows if grading.tool_for(StudyDesign(r.design) if r.design else None)]
     labels = {r.key: f"{r.key} · {r.design} · {ui.shorten(r.title, 70)}" for r in rated}
     key = st.selectbox("Study", list(labels), index=None, key="appraise_key",
@@ -107,7 +107,7 @@ def appraise_form(detail: queries.CitationDetail) -> None:
 
 
 def pick_claim(document: queries.DocumentRow, key: str) -> int | None:
-    claims = ui.read(queries.claims, document_id=document.id)
+    claims = ui.read(queries.claims, queries.ClaimFilter(document.id))
     labels = {c.id: ui.claim_label(c) for c in claims}
     chosen: int | None = st.selectbox("Claim", list(labels), index=None, key=key,
                                       format_func=lambda cid: labels.get(cid, f"#{cid}"),

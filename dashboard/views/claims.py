@@ -68,10 +68,10 @@ def filters(document: queries.DocumentRow) -> dict[str, Any]:
 def claims_table(document: queries.DocumentRow, chosen: dict[str, Any]
                  ) -> list[queries.ClaimRow]:
     """One page of the filtered claims (read a page at a time: a document may be long)."""
-    total = ui.read(queries.claim_count, document_id=document.id, **chosen)
+    where = queries.ClaimFilter(document_id=document.id, **chosen)
+    total = ui.read(queries.claim_count, where)
     offset = ui.paginate(total, PAGE_SIZE, key="claims_page")
-    shown = ui.read(queries.claims, document_id=document.id, limit=PAGE_SIZE, offset=offset,
-                    **chosen)
+    shown = ui.read(queries.claims, where, limit=PAGE_SIZE, offset=offset)
     ids = [r.id for r in shown]
 
     def picked() -> None:

@@ -141,7 +141,7 @@ def my_queue(document: queries.DocumentRow, actor: Actor) -> None:
                 st.caption(f"Both entries are in: {row.standing}.")
     if ui.may("dual.propose"):
         with st.expander("Propose a study for a claim (both reviewers then judge it)"):
-            claims = ui.read(queries.claims, document_id=document.id)
+            claims = ui.read(queries.claims, queries.ClaimFilter(document.id))
             labels_c = {c.id: ui.claim_label(c) for c in claims}
             with st.form("dual_propose_form"):
                 claim_id = st.selectbox("Claim", list(labels_c), index=None,
@@ -227,7 +227,7 @@ def set_up(document: queries.DocumentRow) -> None:
         return
     reviewers = [u.username for u in ui.read(users.list_users)
                  if u.active and Role(u.role).includes(Role.REVIEWER) and u.username != "system"]
-    claims = ui.read(queries.claims, document_id=document.id, include_parts=False)
+    claims = ui.read(queries.claims, queries.ClaimFilter(document.id, include_parts=False))
     labels = {c.id: ui.claim_label(c) for c in claims}
     with st.form("dual_assign_form"):
         pair = st.multiselect("Reviewer pair (two)", reviewers, max_selections=2,

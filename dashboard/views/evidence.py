@@ -48,15 +48,15 @@ def find_citations() -> list[queries.CitationRow]:
              'authors, DOI or PMID. Put "a phrase" in quotes.')
     chosen_design = design.selectbox("Design", ["all", *(d.value for d in StudyDesign)],
                                      key="citation_design")
-    chosen: dict[str, Any] = {
-        "search": search.strip() or None,
-        "design": None if chosen_design == "all" else chosen_design,
-        "verified": VERIFIED[verified.selectbox("Verified", list(VERIFIED),
-                                                key="citation_verified")],
-    }
-    total = ui.read(queries.citation_count, **chosen)
+    chosen = queries.CitationFilter(
+        search=search.strip() or None,
+        design=None if chosen_design == "all" else chosen_design,
+        verified=VERIFIED[verified.selectbox("Verified", list(VERIFIED),
+                                             key="citation_verified")],
+    )
+    total = ui.read(queries.citation_count, chosen)
     offset = ui.paginate(total, PAGE_SIZE, key="citation_page")
-    rows = ui.read(queries.citations, limit=PAGE_SIZE, offset=offset, **chosen)
+    rows = ui.read(queries.citations, chosen, limit=PAGE_SIZE, offset=offset)
     st.caption(f"{total} citation{' matches' if total == 1 else 's match'} "
                "(most-linked first).")
 
@@ -425,10 +425,11 @@ def render(document: queries.DocumentRow) -> None:
             if picked is not None:
                 actions.citation_pane(picked)
             if ui.may("evidence.link"):
-                link_form(ui.read(queries.claims, document_id=document.id), results)
+                link_form(ui.read(queries.claims, queries.ClaimFilter(document_id=document.id)),
+                          results)
     if edit_tab.open:
         with edit_tab:
-            edit_links(ui.read(queries.claims, document_id=document.id))
+            edit_links(ui.read(queries.claims, queries.ClaimFilter(document_id=document.id)))
     if import_tab.open and ui.may("citations.import"):
         with import_tab:
             import_form()

@@ -102,7 +102,7 @@ def question_list(document: queries.DocumentRow) -> None:
     if not rows:
         st.caption("No open questions recorded.")
         return
-    claim_text = {c.id: c.text for c in ui.read(queries.claims, document_id=document.id)}
+    claim_text = {c.id: c.text for c in ui.read(queries.claims, queries.ClaimFilter(document.id))}
     editor = ui.may("question.update")
     for row in rows:
         question(row, claim_text, editor)

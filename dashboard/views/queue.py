@@ -64,11 +64,11 @@ def flag_form(claims: list[queries.ClaimRow]) -> None:
 
 
 def open_flags(document: queries.DocumentRow, closable: bool) -> None:
-    total = ui.read(queries.flag_count, document.id, state=FlagState.OPEN.value)
+    where = queries.FlagFilter(document_id=document.id, state=FlagState.OPEN.value)
+    total = ui.read(queries.flag_count, where)
     st.subheader(f"Open flags ({total})", anchor=False)
     offset = ui.paginate(total, FLAGS_PAGE_SIZE, key="open_flags_page")
-    rows = ui.read(queries.flags, document.id, state=FlagState.OPEN.value,
-                   limit=FLAGS_PAGE_SIZE, offset=offset)
+    rows = ui.read(queries.flags, where, limit=FLAGS_PAGE_SIZE, offset=offset)
     if total > FLAGS_PAGE_SIZE:
         st.caption(f"Newest first, {FLAGS_PAGE_SIZE} a page.")
     ui.table(ui.flag_rows(rows), ui.FLAG_COLUMNS, empty="No open flags.")
@@ -76,7 +76,8 @@ def open_flags(document: queries.DocumentRow, closable: bool) -> None:
         close_form({f.id: f for f in rows})
     with st.expander("Recently closed flags"):
         for state in (FlagState.RESOLVED, FlagState.DISMISSED):
-            closed = ui.read(queries.flags, document.id, state=state.value, limit=CLOSED_LIMIT)
+            closed = ui.read(queries.flags, queries.FlagFilter(document.id, state.value),
+                             limit=CLOSED_LIMIT)
             st.caption(f"{state.value.title()} (latest {CLOSED_LIMIT})")
             ui.table(ui.flag_rows(closed), ui.FLAG_COLUMNS, empty=f"None {state.value}.")
 
@@ -168,7 +169,8 @@ def render(document: queries.DocumentRow) -> None:
                "overstated wording proposals and "
                f"{len(ui.read(queries.indirectness_prompts, document.id))} links whose "
                "directness is due (page **Wording & PICO**).")
-    claims = ui.read(queries.claims, document_id=document.id) if flagging or reviewing else []
+    claims = (ui.read(queries.claims, queries.ClaimFilter(document.id))
+              if flagging or reviewing else [])
     if flagging:
         flag_form(claims)
     open_flags(document, any(ui.may(use) for use, _ in CLOSING.values()))

@@ -50,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "--password", PASSWORD, "--as", "admin")
     engine = db.make_engine(database_url)
     with db.reading(engine) as session:
-        [claim] = [c for c in queries.claims(session, include_parts=False)
+        [claim] = [c for c in queries.claims(session, queries.ClaimFilter(include_parts=False))
                    if c.text.startswith(CLAIM_START)]
     engine.dispose()
     assert claim.status == "not-reviewed"

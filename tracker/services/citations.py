@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tracker import bibtex, formats, topics
@@ -28,6 +28,7 @@ from tracker.db import advisory_lock
 from tracker.errors import InvalidInput, NotFound
 from tracker.limits import MAX_IMPORT_ENTRIES, MAX_NOTE_CHARS, check_text, recorded_path
 from tracker.models import Base, Citation, Document, Resource, utcnow
+from tracker.queries.records import export_records as export_records  # the read, for callers
 from tracker.services.access import Actor, authorize, record
 from tracker.vocabulary import DesignSource, StudyDesign
 
@@ -683,41 +684,6 @@ def register_resources(session: Session, actor: Actor, document_id: int) -> list
 
 
 # --- export ----------------------------------------------------------------------------------
-
-
-def record_of(citation: Citation) -> bibtex.CitationRecord:
-    """The stored citation as a BibTeX record (for export)."""
-    return bibtex.CitationRecord(
-        key=citation.key, entry_type=citation.entry_type, title=citation.title or None,
-        authors=_persons(citation.authors), others=citation.others,
-        editors=_persons(citation.editors), year=citation.year, container=citation.container,
-        volume=citation.volume, number=citation.number, pages=citation.pages,
-        doi=citation.doi, pmid=citation.pmid, isbn=citation.isbn, url=citation.url,
-        abstract=citation.abstract, keywords=tuple(citation.keywords),
-        design=StudyDesign(citation.design) if citation.design else None,
-        design_source=DesignSource(citation.design_source),
-        design_reason=citation.design_reason, verified=citation.verified,
-        verification_note=citation.verification_note, extra=dict(citation.extra),
-        raw=citation.raw, line=citation.source_line or 0,
-    )
-
-
-def export_records(session: Session, *, document_id: int | None = None
-                   ) -> list[bibtex.CitationRecord]:
-    """Every citation, or those linked to a document's claims, questions or resources."""
-    from tracker.models import Claim, EvidenceLink, OpenQuestion, QuestionEvidence
-
-    query = select(Citation).order_by(Citation.key)
-    if document_id is not None:
-        linked = (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
-                  .where(Claim.document_id == document_id))
-        addressing = (select(QuestionEvidence.citation_id)
-                      .join(OpenQuestion, OpenQuestion.id == QuestionEvidence.question_id)
-                      .where(OpenQuestion.document_id == document_id))
-        listed = select(Resource.citation_id).where(Resource.document_id == document_id)
-        query = query.where(or_(Citation.id.in_(linked), Citation.id.in_(addressing),
-                                Citation.id.in_(listed)))
-    return [record_of(c) for c in session.scalars(query)]
 
 
 def count(session: Session) -> int:
