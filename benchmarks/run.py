@@ -27,7 +27,7 @@ S, M and L, on SQLite and (with --postgres) on PostgreSQL.
             (target 1.6x), `tracker claims --json` against `import sqlalchemy.orm, typer`
             (target 1.3x).
 
-Databases are built by `benchmarks/synth.py` and reused: `var/bench/<size>-<checksum>.db` and
+Databases are built by `benchmarks/synth/` and reused: `var/bench/<size>-<checksum>.db` and
 PostgreSQL databases `tracker_bench_<size>_<checksum>`, the checksum covering the generator, the
 schema, the migrations and the grading code (stale ones are removed when rebuilt). Timings are
 medians of --runs runs (the VM this was written on has CPU steal: medians, not means). Results
@@ -81,9 +81,8 @@ PAGE_TARGET_S = 1.0
 IMPORT_TARGET = 1.3  # results files before issue 20: one target for every backend
 MEMORY_TARGET = 1.3  # the import's peak RSS against the bare parse's
 IMPORT_ENTRIES = 50_000
-CHECKSUMMED = ("benchmarks/synth.py", "tracker/models.py", "tracker/grading",
-               "tracker/article/parse.py", "tracker/topics.py", "tracker/bibtex.py",
-               "tracker/finder/index.py")  # a folder: every .py file in it
+CHECKSUMMED = ("benchmarks/synth", "tracker/models", "tracker/grading", "tracker/article/parse",
+               "tracker/topics", "tracker/bibtex", "tracker/finder/index")  # module or package
 
 
 def say(line: str = "") -> None:
@@ -97,14 +96,18 @@ def checksum(size: str, seed: int, *, schema: bool = True) -> str:
     """What decides a built file's content: the generator and, for a database, the schema,
     the migrations and the rules that derive stored values."""
     digest = hashlib.sha256(f"{size}:{seed}".encode())
-    files = [f for p in (CHECKSUMMED if schema else CHECKSUMMED[:1])
-             for f in ([ROOT / p] if (ROOT / p).is_file() else sorted((ROOT / p).glob("*.py")))]
+    files = [f for name in (CHECKSUMMED if schema else CHECKSUMMED[:1]) for f in _sources(name)]
     if schema:
         files += sorted((ROOT / "migrations" / "versions").glob("*.py"))
-    for path in files:  # a package counts with every module in it
-        for module in sorted(path.glob("*.py")) if path.is_dir() else [path]:
-            digest.update(module.read_bytes())
+    for path in files:
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
+
+
+def _sources(name: str) -> list[Path]:
+    """The file of module `name` (a path without .py), or every .py file of the package."""
+    module = ROOT / f"{name}.py"
+    return [module] if module.is_file() else sorted((ROOT / name).glob("*.py"))
 
 
 @dataclass(slots=True)
@@ -140,7 +143,7 @@ def database(size: str, backend: str, postgres: str | None, seed: int, rebuild: 
         admin.dispose()
     if exists and sidecar.exists() and not rebuild:
         return Built(size, backend, url, json.loads(sidecar.read_text()), reused=True)
-    say(f"building {size} on {backend} (benchmarks/synth.py) …")
+    say(f"building {size} on {backend} (benchmarks/synth/) …")
     _remove_builds(size, backend, postgres)
     BENCH.mkdir(parents=True, exist_ok=True)
     if backend == "sqlite":
