@@ -289,9 +289,10 @@ def dense_reranker(records: Sequence[Record], weight: float
 
 
 def latency(runs: int, count: int, seed: int) -> dict[str, Any]:
-    import run  # benchmarks/run.py: builds or reuses the synthetic desks
+    import desks  # builds or reuses the synthetic desks, as benchmarks/run.py does
+    import timing
 
-    built = run.database("L", "sqlite", None, seed, rebuild=False)
+    built = desks.database("L", "sqlite", None, seed, rebuild=False)
     engine = db.make_engine(built.url)
     with db.reading(engine) as session:
         ids = list(session.scalars(select(Claim.id).where(Claim.parent_id.is_(None),
@@ -318,7 +319,7 @@ def latency(runs: int, count: int, seed: int) -> dict[str, Any]:
                     f"SELECT rowid FROM {index.TABLE} WHERE {index.TABLE} MATCH :q "
                     f"ORDER BY bm25({index.TABLE}) LIMIT 10"), {"q": query}).all()
 
-        a, b = run.paired(ours, floor, runs)
+        a, b = timing.paired(ours, floor, runs)
         ours_ms.append(a * 1000)
         floor_ms.append(b * 1000)
         say(f"  claim #{claim_id:<6} suggest {a * 1000:7.1f} ms   bare FTS5 query "
