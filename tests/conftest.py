@@ -68,10 +68,12 @@ def scaled(short: int, long: int) -> int:
 
 
 def synth() -> ModuleType:
-    """benchmarks/synth.py (a script, not a package): the benchmarks' workload generator, for
-    synthetic desks and large BibTeX files."""
+    """benchmarks/synth/ (a package beside the benchmark scripts, not installed): the
+    benchmarks' workload generator, for synthetic desks and large BibTeX files."""
     if "synth" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("synth", ROOT / "benchmarks" / "synth.py")
+        package = ROOT / "benchmarks" / "synth"
+        spec = importlib.util.spec_from_file_location(
+            "synth", package / "__init__.py", submodule_search_locations=[str(package)])
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules["synth"] = module
