@@ -17,6 +17,7 @@ import synth
 from desks import BENCH, ROOT, checksum, say
 
 from tracker import bibtex, db
+from tracker.bibtex import pipeline  # where the import's steps live (and are looked up)
 from tracker.services import citations
 
 IMPORT_ENTRIES = 50_000
@@ -59,10 +60,10 @@ def import_phases(url: str, path: Path) -> dict[str, float]:
 
     content, _ = bibtex.read_bib_file(path)
     phases = Phases()
-    undo = [phases.wrap(bibtex, "_split", "split (bibtexparser's splitter)"),
-            phases.wrap(bibtex, "_digested", "digests (SHA-256 of each entry)"),
-            phases.wrap(bibtex, "_normalise_entries", "normalise (decode, validate, design)"),
-            phases.wrap(bibtex, "_merge_within_file", "dedupe within the file"),
+    undo = [phases.wrap(pipeline, "_split", "split (bibtexparser's splitter)"),
+            phases.wrap(pipeline, "_digested", "digests (SHA-256 of each entry)"),
+            phases.wrap(pipeline, "_normalise_entries", "normalise (decode, validate, design)"),
+            phases.wrap(pipeline, "_merge_within_file", "dedupe within the file"),
             phases.wrap(citations, "_match", "match against the database"),
             phases.wrap(citations, "_topics_of", "topics (gap-map rules)"),
             phases.wrap(citations, "_row", "rows (INSERT parameters)"),
