@@ -20,7 +20,7 @@ from tracker.vocabulary import Role
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "var" / "bench"
-CHECKSUMMED = ("benchmarks/synth", "tracker/models", "tracker/grading", "tracker/article/parse",
+CHECKSUMMED = ("benchmarks/synth", "tracker/models", "tracker/grading", "tracker/article",
                "tracker/topics", "tracker/bibtex", "tracker/finder/index")  # module or package
 
 
