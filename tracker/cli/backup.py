@@ -32,8 +32,8 @@ def backup_cmd(
     path: Annotated[Path, typer.Argument(help="file to write; ending in .gz: compressed")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Write everything in the database to one JSON file (operators). The file holds every
-    user's password hash: keep it as private as the database."""
+    """Write everything in the database to one JSON Lines file (operators; backup format 2).
+    The file holds every user's password hash: keep it as private as the database."""
     with _database() as engine:
         report = write_backup(engine, path)
     if as_json:
