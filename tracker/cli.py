@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from tracker.backup import restore_backup, write_backup
     from tracker.fetch import is_url
     from tracker.formats.assessed import identifier_links
+    from tracker.serve import run_dashboard
     from tracker.services import (
         access,
         appraisals,
@@ -108,6 +109,7 @@ else:  # each imported when a command first uses it: `tracker claims` loads no B
     setup_service = lazy_module("tracker.services.setup")
     actor_named = lazy_function("tracker.services.access", "actor_named")
     bootstrap_service = lazy_function("tracker.services.setup", "bootstrap")
+    run_dashboard = lazy_function("tracker.serve", "run_dashboard")
 
 
 class ExportFormat(StrEnum):
@@ -2116,6 +2118,13 @@ def sof_cmd(
         typer.echo(f"wrote {output}")
         return
     typer.echo(text, nl=False)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def dashboard(ctx: typer.Context) -> None:
+    """Open the dashboard (Streamlit) on http://127.0.0.1:8501; Streamlit's options follow:
+    `--server.port 8600`, `--server.address 0.0.0.0` to open it to the network."""
+    raise typer.Exit(run_dashboard(list(ctx.args)))
 
 
 def main() -> None:
