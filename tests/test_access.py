@@ -24,10 +24,11 @@ from typer.testing import CliRunner
 
 import tracker.services
 from tests.conftest import ARTICLE, ROOT, cli_env
+from tests.helpers import snapshot
 from tracker import db, queries, retractions
 from tracker.cli import app
 from tracker.errors import Conflict, NotFound, PermissionDenied
-from tracker.models import ApiToken, AuditEvent, Base, Claim, SignInAttempt
+from tracker.models import ApiToken, AuditEvent, Claim, SignInAttempt
 from tracker.services import (
     access,
     appraisals,
@@ -319,14 +320,6 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         "user.token-revoke": one(lambda s, a: users.revoke_tokens(s, a, "target"),
                                  "user.token-revoke"),
     }
-
-
-def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table: "nothing changed" means this is equal before and after."""
-    with db.reading(engine) as session:
-        return {table.name: [tuple(row) for row in session.execute(
-                    select(table).order_by(*table.primary_key.columns))]
-                for table in Base.metadata.sorted_tables}
 
 
 class _Undo(Exception):
