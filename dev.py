@@ -8,7 +8,8 @@ Everything after the verb is passed on: `python3 dev.py run --empty` starts on a
 only the article, `--examples` also loads the example articles; `python3 dev.py run
 --server.address 0.0.0.0` opens the dashboard to the network (it listens on 127.0.0.1
 otherwise); `python3 dev.py test -k bibtex` selects tests. The virtual environment is reinstalled
-only when pyproject.toml changes (an install with the dev tools serves `run` too).
+only when pyproject.toml or setup.py changes (an install with the dev tools serves `run` too).
+`run` starts the dashboard as `tracker dashboard` does (tracker/serve.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 
+#: What the install is made from: a change to either reinstalls.
+BUILD_FILES = ("pyproject.toml", "setup.py")
 #: The installs that include what each one needs: the dev extras include the base install.
 INCLUDED_BY = {"": ("", "dev"), "dev": ("dev",)}
 
@@ -36,10 +39,11 @@ def _stamp(extras: str, digest: str) -> Path:
 
 def ensure_environment(extras: str) -> None:
     """Create .venv and install the project (editable) unless an install of this
-    pyproject.toml that includes `extras` is already there."""
+    pyproject.toml and setup.py that includes `extras` is already there."""
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py must explain, not crash, on old Pythons
         sys.exit(f"Evidence Tracker needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(b"".join((ROOT / name).read_bytes() for name in BUILD_FILES)
+                            ).hexdigest()[:16]
     stamp = _stamp(extras, digest)
     if any(_stamp(wider, digest).exists() for wider in INCLUDED_BY.get(extras, (extras,))):
         return
@@ -70,13 +74,9 @@ def run(args: list[str]) -> int:
 
 
 def streamlit_command(args: list[str]) -> list[str]:
-    """`streamlit run` for the dashboard, listening on 127.0.0.1 only unless `args` name
-    another `--server.address` (reading needs no account: open it to a network on purpose)."""
-    command = [str(BIN / "streamlit"), "run", str(ROOT / "dashboard" / "app.py"),
-               "--browser.gatherUsageStats", "false"]
-    if not any(a == "--server.address" or a.startswith("--server.address=") for a in args):
-        command += ["--server.address", "127.0.0.1"]
-    return command + args
+    """`tracker dashboard`: `streamlit run` for the dashboard, listening on 127.0.0.1 only
+    unless `args` name another `--server.address` (tracker/serve.py has the defaults)."""
+    return [str(BIN / "tracker"), "dashboard", *args]
 
 
 def test(args: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""Evidence Tracker dashboard: `streamlit run dashboard/app.py`.
+"""Evidence Tracker dashboard: `tracker dashboard` (tracker/serve.py runs this file).
 
 The entry point: navigation, the banner, the sidebar shared by every page (document picker,
 sign-in) and the footer. Each page is one file in `views/`; shared widgets are in `ui.py`. (Not
@@ -8,17 +8,9 @@ would run a page without this file.) The database is the one `TRACKER_DATABASE_U
 (default: `tracker.db` in the user's data directory, `tracker.config.default_database_path`).
 """
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-# `streamlit run` puts only this directory on sys.path; the pages import `dashboard.ui`.
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from dashboard import ui  # noqa: E402
+from dashboard import ui  # an installed package (editable or not): `tracker dashboard` runs it
 
 # The favicon is an emoji (drawn by the browser from a data: URL): a page's `:material/…:`
 # icon would make Streamlit fetch it from fonts.gstatic.com, and the dashboard makes no

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT, cli_env
+from tests.helpers import do_import
 from tracker import bibtex, db, exports, formats
 from tracker.cli import app
 from tracker.errors import InvalidInput
@@ -33,12 +34,6 @@ def text_of(name: str) -> str:
 def source(name: str, text: str | None = None) -> citations.BibSource:
     text = text_of(name) if text is None else text
     return citations.BibSource(name, text, None, formats.detect_format(name, text))
-
-
-def do_import(engine: Engine, *sources: citations.BibSource, **options: bool
-              ) -> citations.ImportReport:
-    with db.writing(engine) as session:
-        return citations.import_bibtex(session, system_actor(session), list(sources), **options)
 
 
 def stored(engine: Engine) -> list[tuple[object, ...]]:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT, SHARED, cli_env
+from tests.helpers import do_import
 from tracker import bibtex, db, exports
 from tracker.cli import app
 from tracker.errors import InvalidInput
@@ -25,13 +26,6 @@ CORPORA = SHARED / "corpora"
 LIBRARY = ROOT / "references" / "library.bib"
 needs_corpora = pytest.mark.skipif(not CORPORA.exists(),
                                    reason=f"the shared BibTeX corpora are not at {CORPORA}")
-
-
-def do_import(engine: Engine, *sources: tuple[str, str], actor: Actor | None = None,
-              **options: bool) -> citations.ImportReport:
-    with db.writing(engine) as session:
-        return citations.import_bibtex(session, actor or system_actor(session), list(sources),
-                                       **options)
 
 
 def count(engine: Engine) -> int:

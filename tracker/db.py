@@ -22,13 +22,14 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, Ope
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from tracker import shipped
 from tracker.errors import ConfigurationError, Conflict, TrackerError
 
 if TYPE_CHECKING:  # Alembic is imported by the commands that migrate, not by every command
     from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
-MIGRATIONS = ROOT / "migrations"
+MIGRATIONS = shipped.folder("migrations")  # the source tree's, or a wheel's tracker/migrations
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE = "tracker_write"
 _ROLLED_BACK_FOR_ANOTHER = ("40P01", "40001")  # deadlock detected, serialization failure
@@ -195,8 +196,9 @@ def alembic_config(engine: Engine | None = None, connection: Connection | None =
     else from tracker's settings (see migrations/env.py)."""
     from alembic.config import Config
 
-    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg = Config()  # alembic.ini serves the developers' `alembic` command; a wheel has none
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("path_separator", "os")
     if connection is not None:
         cfg.attributes["connection"] = connection
     elif engine is not None:

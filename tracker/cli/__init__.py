@@ -13,7 +13,7 @@ import logging
 # isort: off
 from tracker.cli import users, articles, claims, backup, citations, exports  # noqa: F401
 from tracker.cli import evidence, flags, coverage, audit, review, dual  # noqa: F401
-from tracker.cli import scorecard, wording, tags, sof  # noqa: F401
+from tracker.cli import scorecard, wording, tags, sof, serve  # noqa: F401
 # isort: on
 from tracker.cli.application import EXIT_CODES, app
 

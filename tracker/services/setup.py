@@ -12,15 +12,15 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tracker import bibtex
-from tracker.db import ROOT, migrate, writing
+from tracker import bibtex, shipped
+from tracker.db import migrate, writing
 from tracker.errors import InvalidInput
 from tracker.models import Document, User
 from tracker.services import appraisals, articles, citations, review
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role
 
-REFERENCES = ROOT / "references"
+REFERENCES = shipped.folder("references")
 ARTICLE_FILE = "ketamine-therapy-for-pain-management.txt"
 LIBRARY_FILE = "library.bib"
 QUESTIONS_FILE = "questions.toml"
