@@ -1,17 +1,22 @@
 """Acting on one claim or one citation where it is shown: the Article page's panel beside a
-sentence (link evidence, judge its body, flag, sign off, split) and the citation pane beside
-the Evidence page's search (its record, DOI and PubMed links, verify, confirm the design,
-retract). Every control is gated by `ui.may` and runs one service through `ui.perform`."""
+sentence (link evidence, judge a link's directness, appraise a study, judge its body, flag,
+sign off, split) and the citation pane beside the Evidence page's search (its record, DOI and
+PubMed links, verify, confirm the design, retract). Every control is gated by `ui.may` and
+runs one service through `ui.perform`; the services check the role and the rules. The
+Appraisal page uses the same appraisal and directness forms."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import streamlit as st
 
 from dashboard.ui import (
     APPRAISAL_PAGE,
     EVIDENCE_PAGE,
+    appraisal_text,
+    directness_text,
     escape_markdown,
     may,
     needs,
@@ -19,9 +24,18 @@ from dashboard.ui import (
     read,
     shorten,
 )
-from tracker import queries
-from tracker.services import citations, evidence, flags
-from tracker.vocabulary import FlagKind, StudyDesign
+from tracker import grading, queries
+from tracker.services import appraisals, citations, evidence, flags
+from tracker.vocabulary import (
+    AppraisalTool,
+    Directness,
+    DirectnessElement,
+    FlagKind,
+    Pools,
+    StudyDesign,
+)
+
+NOT_JUDGED = "not judged"
 
 # --- acting on one claim (the Article page's panel) -----------------------------------------
 
@@ -74,6 +88,8 @@ def claim_actions(claim_id: int) -> None:
         st.session_state["appraisal_tab"] = "Body of evidence"
         st.session_state["body_claim"] = claim_id
         st.switch_page(APPRAISAL_PAGE)
+    if may("evidence.edit") or may("citation.appraise"):
+        judge_links(read(queries.claim_detail, claim_id))
     if may("flag.raise"):
         flag_one(claim_id)
     if may("claim.sign-off"):
@@ -84,6 +100,31 @@ def claim_actions(claim_id: int) -> None:
         needs("evidence.link", "link evidence to this claim")
     elif not may("flag.raise"):
         needs("flag.raise", "flag this claim or sign it off")
+
+
+def judge_links(detail: queries.ClaimDetail) -> None:
+    """Beside the text: pick one of the claim's links, judge its directness and record its
+    effect (`evidence.edit`), and appraise its study with the tool its design calls for
+    (`citation.appraise`) — the Appraisal page's forms, on the claim being read."""
+    links = {e.link_id: e for e in detail.evidence}
+    if not links:
+        return
+    claim_id = detail.claim.id
+    with st.expander("Judge a link's directness or appraise its study"):
+        link_id = st.selectbox(
+            "Evidence link", list(links), key=f"panel_link_{claim_id}",
+            format_func=lambda lid: (f"#{lid} · {links[lid].citation_key} · "
+                                     f"{links[lid].stance} · directness "
+                                     f"{directness_text(links[lid])} · appraisal "
+                                     f"{appraisal_text(links[lid])}"))
+        if link_id is None:
+            return
+        link = links[link_id]
+        if may("evidence.edit"):
+            directness_form(link)
+        if may("citation.appraise"):
+            st.markdown(f"**Appraise {escape_markdown(link.citation_key)}**")
+            appraise_form(read(queries.citation_detail, link.citation_key))
 
 
 def split_form(detail: queries.ClaimDetail) -> None:
@@ -104,6 +145,121 @@ def split_form(detail: queries.ClaimDetail) -> None:
                 session, actor, claim.id, [p for p in parts.splitlines() if p.strip()],
                 reason), lambda ids: f"Claim #{claim.id} split into {len(ids)} parts.",
                 reset={f"{prefix}_parts": "", f"{prefix}_reason": ""})
+
+
+# --- appraising a study, judging a link's directness (here and on the Appraisal page) --
+
+
+def appraise_form(detail: queries.CitationDetail) -> None:
+    tool = AppraisalTool(detail.tool) if detail.tool else None
+    if tool is None:
+        st.info("GRADE does not rate this design: no appraisal is needed.")
+        return
+    spec = grading.TOOLS[tool]
+    current = {d: (j, r) for d, j, r in detail.appraisal.domains} if detail.appraisal else {}
+    if detail.appraisal:
+        overall = escape_markdown(detail.appraisal.overall)
+        st.markdown(f"Appraised with {spec.name}: **{overall}**"
+                    f" :gray[· {escape_markdown(detail.appraisal.appraised_by)}, "
+                    f"{detail.appraisal.appraised_at:%Y-%m-%d}]")
+    else:
+        st.caption(f"Not assessed yet. The design ({detail.row.design}) calls for {spec.name}.")
+    st.caption(f"{spec.source}. Each judgement needs a one-line reason: a short quote or a "
+               "locator from what you read.")
+    prefix = f"appraise_{detail.row.key}"
+    with st.form(f"{prefix}_form"):
+        domains: dict[str, tuple[str, str]] = {}
+        for domain in spec.domains:
+            judgement, reason = current.get(domain.id, ("", ""))
+            label = f"{domain.id} {domain.name}" + (" (critical)" if domain.critical else "")
+            left, right = st.columns([1, 2])
+            options = ([NOT_JUDGED] if domain.optional or not judgement else []) + list(
+                spec.answers)
+            chosen = left.selectbox(label, options,
+                                    index=options.index(judgement) if judgement else 0,
+                                    key=f"{prefix}_{domain.id}")
+            why = right.text_input(f"Reason for {domain.id}", value=reason,
+                                   key=f"{prefix}_{domain.id}_reason")
+            if chosen != NOT_JUDGED:
+                domains[domain.id] = (chosen, why)
+        pools: Pools | None = None
+        escalate = False
+        if tool is AppraisalTool.AMSTAR2:
+            values = [p.value for p in Pools]
+            now = detail.appraisal.pools if detail.appraisal and detail.appraisal.pools else None
+            pools = Pools(st.selectbox("Designs the review pools", values,
+                                       index=values.index(now) if now else 0,
+                                       key=f"{prefix}_pools"))
+        if tool is AppraisalTool.ROB2:
+            escalate = st.checkbox(
+                "Several domains with some concerns substantially lower confidence: judge "
+                "the overall risk high", value=bool(detail.appraisal and
+                                                    detail.appraisal.escalated),
+                key=f"{prefix}_escalate")
+        note = st.text_input("What you read (abstract, full text, registry entry)",
+                             value=detail.appraisal.note if detail.appraisal else "",
+                             key=f"{prefix}_note")
+        saved = st.form_submit_button("Save the appraisal", type="primary",
+                                      icon=":material/fact_check:")
+    if saved:
+        citation_id = detail.row.id
+        perform(lambda session, actor: appraisals.appraise(
+            session, actor, citation_id, tool, domains, pools=pools, escalate=escalate,
+            note=note), lambda info: f"{info.citation_key}: {info.tool} overall {info.overall}.")
+
+
+def directness_form(link: queries.EvidenceRow) -> None:
+    prefix = f"directness_{link.link_id}"
+    options = [NOT_JUDGED, *(d.value for d in Directness)]
+    with st.form(f"{prefix}_form"):
+        st.caption("How directly does this study answer the claim? (GRADE 8)")
+        chosen: dict[str, tuple[str, str]] = {}
+        for element in DirectnessElement:
+            judgement, reason = link.directness.get(element.value, (NOT_JUDGED, ""))
+            left, right = st.columns([1, 2])
+            value = left.selectbox(element.value.title(), options,
+                                   index=options.index(judgement), key=f"{prefix}_{element}")
+            why = right.text_input(f"Reason ({element.value})", value=reason,
+                                   key=f"{prefix}_{element}_reason",
+                                   placeholder="e.g. study: CRPS; sentence: neuropathic pain")
+            if value != judgement or why != reason:
+                chosen[element.value] = ("not-judged" if value == NOT_JUDGED else value, why)
+        st.caption("The study's effect for the claim's outcome (only what the paper reports)")
+        effect = link.effect
+        outcome = st.text_input("Outcome", value=effect.get("outcome") or "",
+                                key=f"{prefix}_effect_outcome")
+        a, b, c, d = st.columns(4)
+        measure = a.text_input("Measure (SMD, MD, RR, OR…)", value=effect.get("measure") or "",
+                               key=f"{prefix}_effect_measure")
+        estimate = b.text_input("Estimate", value=_number(effect.get("estimate")),
+                                key=f"{prefix}_effect_estimate")
+        low = c.text_input("95 % CI low", value=_number(effect.get("ci_low")),
+                           key=f"{prefix}_effect_low")
+        high = d.text_input("95 % CI high", value=_number(effect.get("ci_high")),
+                            key=f"{prefix}_effect_high")
+        e, f, g = st.columns(3)
+        participants = e.text_input("Participants", value=_number(effect.get("participants")),
+                                    key=f"{prefix}_effect_participants")
+        studies = f.text_input("Studies pooled (reviews)",
+                               value=_number(effect.get("studies")), key=f"{prefix}_effect_studies")
+        follow_up = g.text_input("Follow-up", value=effect.get("follow_up") or "",
+                                 key=f"{prefix}_effect_follow_up")
+        saved = st.form_submit_button("Save directness and effect", type="primary",
+                                      icon=":material/save:")
+    if saved:
+        new_effect: dict[str, Any] = {
+            "outcome": outcome or None, "measure": measure or None, "estimate": estimate or None,
+            "ci_low": low or None, "ci_high": high or None,
+            "participants": participants or None, "studies": studies or None,
+            "follow_up": follow_up or None}
+        link_id, version = link.link_id, link.version
+        perform(lambda session, actor: evidence.update_link(
+            session, actor, link_id, expected_version=version, directness=chosen,
+            effect=new_effect), f"Link #{link_id} saved.")
+
+
+def _number(value: object) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 # --- one citation: its record, its links out, verify / design / retract -----------------------

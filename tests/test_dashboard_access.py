@@ -64,7 +64,8 @@ PAGE_USES: dict[str, set[str]] = {
               "claim.override-clear", "claim.sign-off"},
     "questions": {"question.update", "question.add", "question.evidence"},
     "article": {"evidence.link", "flag.raise", "claim.sign-off", "claim.split",
-                "claim.body-judgement"},  # on the open claim
+                "claim.body-judgement", "evidence.edit", "citation.appraise"},
+    # on the open claim
     "appraisal": {"citation.appraise", "evidence.edit", "claim.body-judgement", "claim.track",
                   "claim.search"},
     "dual": {"dual.enter", "dual.propose", "dual.adjudicate", "document.dual-review",

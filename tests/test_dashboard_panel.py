@@ -1,0 +1,92 @@
+"""The claim panel beside the article's text, through AppTest on SQLite and PostgreSQL:
+badges that explain themselves on hover, judging a link's directness and appraising its study
+there, linking a study found anywhere in the library, and confirming or correcting PICO tags
+(issues 14 and 17). Which role sees which control: tests/test_dashboard_access.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from dashboard import ui
+from tests.test_dashboard import SUPPORTABLE, button, citation_id, claim_with, plain
+from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
+from tracker import db, queries
+from tracker.services import evidence
+from tracker.services.access import Actor, system_actor
+from tracker.vocabulary import Role, Stance
+
+MakeActor = Callable[[Engine, Role], Actor]
+OpenApp = Callable[..., AppTest]
+TRIAL = "sigtermans2009"  # a randomised trial: RoB 2, domains D1–D5
+ELEMENTS = ("population", "intervention", "comparator", "outcome", "setting")
+
+
+@pytest.fixture
+def open_app(request: pytest.FixtureRequest) -> OpenApp:
+    started: OpenApp = request.getfixturevalue("start_app")
+    return started
+
+
+def open_claim(at: AppTest, claim: int) -> AppTest:
+    at.button(key=f"open_claim_{claim}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def linked(engine: Engine, claim: int, key: str) -> int:
+    """Link `key` to `claim` (as the system); the link's id."""
+    with db.writing(engine) as session:
+        return evidence.link_evidence(session, system_actor(session), claim,
+                                      citation_id(engine, key), Stance.SUPPORTS).id
+
+
+# --- badges ------------------------------------------------------------------------------------
+
+
+def test_a_sentences_badges_explain_themselves_on_hover(
+        shipped_engine: Engine, open_app: OpenApp) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    at = open_app(shipped_engine, "article")
+    helps = [m.proto.help for m in at.markdown if f"claim {claim.id}" in plain(m.value)]
+    assert helps, "the sentence is shown"
+    said = plain(helps[0])
+    assert ui.BADGE_MEANINGS[claim.status] in said
+    assert "Why: " + claim.explanation in said
+
+
+def test_none_and_not_assessed_certainty_are_explained_in_the_claims_table() -> None:
+    glossary = ui.CLAIM_COLUMNS["certainty"]["help"]
+    assert "not yet appraised" in glossary and "very low" in glossary
+    assert "nothing for GRADE to rate" in ui.BADGE_MEANINGS["none"]
+
+
+# --- directness and appraisal beside the text ------------------------------------------------
+
+
+def test_a_reviewer_judges_directness_and_appraises_the_study_beside_the_text(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE).id
+    link = linked(shipped_engine, claim, TRIAL)
+    at = open_claim(open_app(shipped_engine, "article",
+                             make_actor(shipped_engine, Role.REVIEWER)), claim)
+    at.selectbox(key=f"panel_link_{claim}").set_value(link).run()
+    for element in ELEMENTS:
+        at.selectbox(key=f"directness_{link}_{element}").set_value("direct")
+        at.text_input(key=f"directness_{link}_{element}_reason").input("same question")
+    button(at, "Save directness and effect").click().run()
+    assert not at.error, [e.value for e in at.error]
+    for domain in ("D1", "D2", "D3", "D4", "D5"):
+        at.selectbox(key=f"appraise_{TRIAL}_{domain}").set_value("low")
+        at.text_input(key=f"appraise_{TRIAL}_{domain}_reason").input("read the trial")
+    button(at, "Save the appraisal").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        [row] = [e for e in queries.evidence(session, [claim]) if e.link_id == link]
+        assert {k: j for k, (j, _) in row.directness.items()} == dict.fromkeys(
+            ELEMENTS, "direct")
+        appraisal = queries.citation_detail(session, TRIAL).appraisal
+        assert appraisal is not None and appraisal.overall == "low"
