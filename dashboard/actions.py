@@ -32,6 +32,7 @@ from tracker.vocabulary import (
     DirectnessElement,
     FlagKind,
     Pools,
+    Stance,
     StudyDesign,
 )
 
@@ -88,6 +89,8 @@ def claim_actions(claim_id: int) -> None:
         st.session_state["appraisal_tab"] = "Body of evidence"
         st.session_state["body_claim"] = claim_id
         st.switch_page(APPRAISAL_PAGE)
+    if may("evidence.link"):
+        link_here(claim_id)
     if may("evidence.edit") or may("citation.appraise"):
         judge_links(read(queries.claim_detail, claim_id))
     if may("flag.raise"):
@@ -100,6 +103,57 @@ def claim_actions(claim_id: int) -> None:
         needs("evidence.link", "link evidence to this claim")
     elif not may("flag.raise"):
         needs("flag.raise", "flag this claim or sign it off")
+
+
+PICKER_LIMIT = 20  # matches offered at once: more words narrow the search
+
+
+def citation_picker(prefix: str) -> queries.CitationRow | None:
+    """Find a study anywhere in the library (the Evidence page's search: every word must
+    match, stemmed, with synonyms) and pick one of the best matches."""
+    words = st.text_input("Find a study in the whole library (key, title, authors, DOI, "
+                          "PMID, words of its abstract)", key=f"{prefix}_search")
+    search = words.strip() or None
+    found = read(queries.citations, search=search, limit=PICKER_LIMIT)
+    if len(found) == PICKER_LIMIT:
+        total = read(queries.citation_count, search=search)
+        st.caption(f"{total} studies match; the {PICKER_LIMIT} most linked are offered — "
+                   "type more words to narrow.")
+    elif search:
+        st.caption(f"{len(found)} {'study matches' if len(found) == 1 else 'studies match'}.")
+    rows = {r.id: r for r in found}
+    key = f"{prefix}_citation"
+    if st.session_state.get(key) not in rows:
+        st.session_state.pop(key, None)
+    chosen = st.selectbox(
+        "Study", list(rows), index=None, key=key,
+        format_func=lambda cid: (f"{rows[cid].key} · {rows[cid].year or 'n.d.'} · "
+                                 f"{rows[cid].design or 'design unknown'} · "
+                                 f"{shorten(rows[cid].title, 60)}"),
+        placeholder="Pick one of the matches")
+    return None if chosen is None else rows[chosen]
+
+
+def link_here(claim_id: int) -> None:
+    """Link a study to the claim without leaving the text: the whole library is searched."""
+    prefix = f"panel_new_link_{claim_id}"
+    with st.expander("Link a study from the library"):
+        row = citation_picker(prefix)
+        with st.form(f"{prefix}_form", border=False):
+            stance = st.selectbox("Stance", [s.value for s in Stance], key=f"{prefix}_stance")
+            note = st.text_area("Note (a short quote or summary)", key=f"{prefix}_note",
+                                height=70)
+            linked = st.form_submit_button("Link the study", icon=":material/link:")
+        if not linked:
+            return
+        if row is None:
+            st.error("Find and pick the study to link.")
+            return
+        citation = row
+        perform(lambda session, actor: evidence.link_evidence(
+            session, actor, claim_id, citation.id, Stance(stance), note=note),
+            f"Linked {citation.key} to claim #{claim_id}.",
+            reset={f"{prefix}_search": "", f"{prefix}_citation": None, f"{prefix}_note": ""})
 
 
 def judge_links(detail: queries.ClaimDetail) -> None:

@@ -95,7 +95,8 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Confirm the design": "citation.design", "Mark retracted": "citation.retract",
             "Withdraw the retraction": "citation.retract", "Split the claim": "claim.split",
             "Add the question": "question.add", "Add the study": "question.evidence",
-            "Judge its body of evidence": "claim.body-judgement"}
+            "Judge its body of evidence": "claim.body-judgement",
+            "Link the study": "evidence.link"}
 DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
 RATED = "hnr:availability"  # the scorecard criterion an editor has rated in `reviewed`
 PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`

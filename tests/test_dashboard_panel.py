@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
-from dashboard import ui
+from dashboard import actions, ui
 from tests.test_dashboard import SUPPORTABLE, button, citation_id, claim_with, plain
 from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
 from tracker import db, queries
+from tracker.models import Citation, EvidenceLink
 from tracker.services import evidence
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role, Stance
@@ -90,3 +91,43 @@ def test_a_reviewer_judges_directness_and_appraises_the_study_beside_the_text(
             ELEMENTS, "direct")
         appraisal = queries.citation_detail(session, TRIAL).appraisal
         assert appraisal is not None and appraisal.overall == "low"
+
+
+# --- a citation picker over the whole library -------------------------------------------------
+
+
+def test_the_picker_finds_a_study_beyond_the_most_linked_and_links_it(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    """A study no claim cites is not among the first matches of an empty search; its words
+    find it, and "Link the study" links it without leaving the article."""
+    claim = claim_with(shipped_engine, SUPPORTABLE).id
+    with db.reading(shipped_engine) as session:
+        total = session.scalar(select(func.count(Citation.id)))
+        unlinked = select(EvidenceLink.citation_id)
+        key = session.scalars(select(Citation.key).where(Citation.id.not_in(unlinked))
+                              .order_by(Citation.key.desc()).limit(1)).one()
+        cid = session.scalars(select(Citation.id).where(Citation.key == key)).one()
+    assert total is not None and total > actions.PICKER_LIMIT
+    at = open_claim(open_app(shipped_engine, "article",
+                             make_actor(shipped_engine, Role.REVIEWER)), claim)
+    picker = at.selectbox(key=f"panel_new_link_{claim}_citation")
+    assert cid not in picker.options and len(picker.options) == actions.PICKER_LIMIT
+    at.text_input(key=f"panel_new_link_{claim}_search").input(key).run()
+    at.selectbox(key=f"panel_new_link_{claim}_citation").set_value(cid)
+    at.text_area(key=f"panel_new_link_{claim}_note").input("found by the picker")
+    button(at, "Link the study").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        assert session.scalar(select(EvidenceLink.note).where(
+            EvidenceLink.claim_id == claim, EvidenceLink.citation_id == cid)) == (
+            "found by the picker")
+    assert at.text_input(key=f"panel_new_link_{claim}_search").value == ""
+
+
+def test_linking_with_no_study_picked_says_so_and_writes_nothing(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE).id
+    at = open_claim(open_app(shipped_engine, "article",
+                             make_actor(shipped_engine, Role.REVIEWER)), claim)
+    button(at, "Link the study").click().run()
+    assert [plain(e.value) for e in at.error] == ["Find and pick the study to link."]
