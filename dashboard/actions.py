@@ -8,9 +8,11 @@ Appraisal page uses the same appraisal and directness forms."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from dashboard.ui import (
     APPRAISAL_PAGE,
@@ -25,15 +27,18 @@ from dashboard.ui import (
     shorten,
 )
 from tracker import grading, queries
-from tracker.services import appraisals, citations, evidence, flags
+from tracker.services import appraisals, citations, evidence, flags, tags
+from tracker.services.access import Actor
 from tracker.vocabulary import (
     AppraisalTool,
     Directness,
     DirectnessElement,
     FlagKind,
+    PicoFacet,
     Pools,
     Stance,
     StudyDesign,
+    TagState,
 )
 
 NOT_JUDGED = "not judged"
@@ -93,6 +98,9 @@ def claim_actions(claim_id: int) -> None:
         link_here(claim_id)
     if may("evidence.edit") or may("citation.appraise"):
         judge_links(read(queries.claim_detail, claim_id))
+    if may("tags.decide"):
+        with st.expander("Confirm or correct its PICO tags"):
+            claim_tag_controls(claim_id)
     if may("flag.raise"):
         flag_one(claim_id)
     if may("claim.sign-off"):
@@ -179,6 +187,55 @@ def judge_links(detail: queries.ClaimDetail) -> None:
         if may("citation.appraise"):
             st.markdown(f"**Appraise {escape_markdown(link.citation_key)}**")
             appraise_form(read(queries.citation_detail, link.citation_key))
+
+
+# PICO tags (issue 14): the rules propose; a reviewer confirms, rejects or adds.
+TagDecider = Callable[[Session, Actor, PicoFacet, str, TagState, str], object]
+
+
+def tag_controls(prefix: str, tags: list[queries.TagRow], decide: TagDecider) -> None:
+    """Confirm or reject one of the PICO tags shown, or add one (`tags.decide`); the service
+    says what may be rejected."""
+    st.markdown("**PICO tags**")
+    st.caption("The rules propose tags from the words shown; confirm or reject them, or add "
+               "one the rules missed. The gap map uses the confirmed tags.")
+    labels = {(t.facet, t.value): f"{t.facet}: {t.value} · {t.state}"
+              + (f" (because of “{shorten(t.trigger, 40)}”)" if t.trigger else "")
+              for t in tags}
+    with st.form(f"{prefix}_form"):
+        chosen = st.selectbox("Tag", list(labels), index=None, key=f"{prefix}_tag",
+                              format_func=lambda tag: labels.get(tag, ": ".join(tag)),
+                              placeholder="Pick a proposed tag, or add one below")
+        facet, value = st.columns([1, 2])
+        new_facet = facet.selectbox("Or add: facet", [f.value for f in PicoFacet],
+                                    key=f"{prefix}_facet")
+        new_value = value.text_input("Value (e.g. neuropathic pain)", key=f"{prefix}_value")
+        reason = st.text_input("Reason", key=f"{prefix}_reason")
+        confirm, reject, add = st.columns(3)
+        pressed = {TagState.CONFIRMED: confirm.form_submit_button("Confirm the tag"),
+                   TagState.REJECTED: reject.form_submit_button("Reject the tag")}
+        added = add.form_submit_button("Add the tag")
+    reset = {f"{prefix}_tag": None, f"{prefix}_value": "", f"{prefix}_reason": ""}
+    if added:
+        perform(lambda session, actor: decide(session, actor, PicoFacet(new_facet),
+                                              new_value, TagState.CONFIRMED, reason),
+                f"Tag {new_facet}: {new_value} added.", reset=reset)
+    state = next((s for s, clicked in pressed.items() if clicked), None)
+    if state is None:
+        return
+    if chosen is None:
+        st.error("Pick the tag to confirm or reject.")
+        return
+    tag_facet, tag_value = chosen
+    perform(lambda session, actor: decide(session, actor, PicoFacet(tag_facet), tag_value,
+                                          state, reason),
+            f"Tag {tag_facet}: {tag_value} {state.value}.", reset=reset)
+
+
+def claim_tag_controls(claim_id: int) -> None:
+    tag_controls(f"claim_tags_{claim_id}", read(queries.claim_tags, claim_id),
+                 lambda session, actor, facet, value, state, reason: tags.decide_claim_tag(
+                     session, actor, claim_id, facet, value, state, reason))
 
 
 def split_form(detail: queries.ClaimDetail) -> None:
@@ -359,6 +416,12 @@ def citation_pane(key: str) -> None:
                 st.text(detail.abstract)
         citation_links(detail)
         citation_actions(detail)
+        if may("tags.decide"):
+            with st.expander("PICO tags of this study"):
+                tag_controls(f"citation_tags_{row.id}", read(queries.citation_tags, row.key),
+                             lambda session, actor, facet, value, state, reason:
+                             tags.decide_citation_tag(session, actor, row.key, facet, value,
+                                                      state, reason))
 
 
 def citation_actions(detail: queries.CitationDetail) -> None:

@@ -15,7 +15,7 @@ from dashboard import actions, ui
 from tests.test_dashboard import SUPPORTABLE, button, citation_id, claim_with, plain
 from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
 from tracker import db, queries
-from tracker.models import Citation, EvidenceLink
+from tracker.models import Citation, CitationTopic, ClaimTag, EvidenceLink
 from tracker.services import evidence
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role, Stance
@@ -131,3 +131,47 @@ def test_linking_with_no_study_picked_says_so_and_writes_nothing(
                              make_actor(shipped_engine, Role.REVIEWER)), claim)
     button(at, "Link the study").click().run()
     assert [plain(e.value) for e in at.error] == ["Find and pick the study to link."]
+
+
+# --- PICO tags -----------------------------------------------------------------------------------
+
+
+def test_a_reviewer_confirms_and_adds_a_claims_pico_tags(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    claim = claim_with(shipped_engine, SUPPORTABLE).id
+    with db.reading(shipped_engine) as session:
+        proposed = [t for t in queries.claim_tags(session, claim) if t.state == "proposed"]
+    assert proposed
+    tag = proposed[0]
+    at = open_claim(open_app(shipped_engine, "article",
+                             make_actor(shipped_engine, Role.REVIEWER)), claim)
+    at.selectbox(key=f"claim_tags_{claim}_tag").set_value((tag.facet, tag.value))
+    at.text_input(key=f"claim_tags_{claim}_reason").input("the sentence says so")
+    button(at, "Confirm the tag").click().run()
+    assert not at.error, [e.value for e in at.error]
+    at.selectbox(key=f"claim_tags_{claim}_facet").set_value("setting")
+    at.text_input(key=f"claim_tags_{claim}_value").input("chronic outpatient")
+    button(at, "Add the tag").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        decided = {(t.facet, t.value): (t.state, t.source) for t in session.scalars(
+            select(ClaimTag).where(ClaimTag.claim_id == claim))}
+    assert decided == {(tag.facet, tag.value): ("confirmed", "rule"),
+                       ("setting", "chronic outpatient"): ("confirmed", "reviewer")}
+
+
+def test_a_reviewer_rejects_a_studys_proposed_tag_beside_the_search(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    from tests.test_dashboard_workspace import open_citation
+
+    with db.reading(shipped_engine) as session:
+        tag = next(t for t in queries.citation_tags(session, TRIAL) if t.state == "proposed")
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    cid = open_citation(at, shipped_engine, TRIAL)
+    at.selectbox(key=f"citation_tags_{cid}_tag").set_value((tag.facet, tag.value))
+    button(at, "Reject the tag").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        assert session.scalar(select(CitationTopic.state).where(
+            CitationTopic.citation_id == cid, CitationTopic.facet == tag.facet,
+            CitationTopic.value == tag.value)) == "rejected"
