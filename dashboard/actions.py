@@ -1,17 +1,24 @@
 """Acting on one claim or one citation where it is shown: the Article page's panel beside a
-sentence (link evidence, judge its body, flag, sign off, split) and the citation pane beside
-the Evidence page's search (its record, DOI and PubMed links, verify, confirm the design,
-retract). Every control is gated by `ui.may` and runs one service through `ui.perform`."""
+sentence (link evidence, judge a link's directness, appraise a study, judge its body, flag,
+sign off, split) and the citation pane beside the Evidence page's search (its record, DOI and
+PubMed links, verify, confirm the design, retract). Every control is gated by `ui.may` and
+runs one service through `ui.perform`; the services check the role and the rules. The
+Appraisal page uses the same appraisal and directness forms."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from dashboard.ui import (
     APPRAISAL_PAGE,
     EVIDENCE_PAGE,
+    appraisal_text,
+    directness_text,
     escape_markdown,
     may,
     needs,
@@ -19,9 +26,22 @@ from dashboard.ui import (
     read,
     shorten,
 )
-from tracker import queries
-from tracker.services import citations, evidence, flags
-from tracker.vocabulary import FlagKind, StudyDesign
+from tracker import grading, queries
+from tracker.services import appraisals, citations, evidence, flags, tags
+from tracker.services.access import Actor
+from tracker.vocabulary import (
+    AppraisalTool,
+    Directness,
+    DirectnessElement,
+    FlagKind,
+    PicoFacet,
+    Pools,
+    Stance,
+    StudyDesign,
+    TagState,
+)
+
+NOT_JUDGED = "not judged"
 
 # --- acting on one claim (the Article page's panel) -----------------------------------------
 
@@ -74,6 +94,13 @@ def claim_actions(claim_id: int) -> None:
         st.session_state["appraisal_tab"] = "Body of evidence"
         st.session_state["body_claim"] = claim_id
         st.switch_page(APPRAISAL_PAGE)
+    if may("evidence.link"):
+        link_here(claim_id)
+    if may("evidence.edit") or may("citation.appraise"):
+        judge_links(read(queries.claim_detail, claim_id))
+    if may("tags.decide"):
+        with st.expander("Confirm or correct its PICO tags"):
+            claim_tag_controls(claim_id)
     if may("flag.raise"):
         flag_one(claim_id)
     if may("claim.sign-off"):
@@ -84,6 +111,131 @@ def claim_actions(claim_id: int) -> None:
         needs("evidence.link", "link evidence to this claim")
     elif not may("flag.raise"):
         needs("flag.raise", "flag this claim or sign it off")
+
+
+PICKER_LIMIT = 20  # matches offered at once: more words narrow the search
+
+
+def citation_picker(prefix: str) -> queries.CitationRow | None:
+    """Find a study anywhere in the library (the Evidence page's search: every word must
+    match, stemmed, with synonyms) and pick one of the best matches."""
+    words = st.text_input("Find a study in the whole library (key, title, authors, DOI, "
+                          "PMID, words of its abstract)", key=f"{prefix}_search")
+    search = words.strip() or None
+    found = read(queries.citations, search=search, limit=PICKER_LIMIT)
+    if len(found) == PICKER_LIMIT:
+        total = read(queries.citation_count, search=search)
+        st.caption(f"{total} studies match; the {PICKER_LIMIT} most linked are offered — "
+                   "type more words to narrow.")
+    elif search:
+        st.caption(f"{len(found)} {'study matches' if len(found) == 1 else 'studies match'}.")
+    rows = {r.id: r for r in found}
+    key = f"{prefix}_citation"
+    if st.session_state.get(key) not in rows:
+        st.session_state.pop(key, None)
+    chosen = st.selectbox(
+        "Study", list(rows), index=None, key=key,
+        format_func=lambda cid: (f"{rows[cid].key} · {rows[cid].year or 'n.d.'} · "
+                                 f"{rows[cid].design or 'design unknown'} · "
+                                 f"{shorten(rows[cid].title, 60)}"),
+        placeholder="Pick one of the matches")
+    return None if chosen is None else rows[chosen]
+
+
+def link_here(claim_id: int) -> None:
+    """Link a study to the claim without leaving the text: the whole library is searched."""
+    prefix = f"panel_new_link_{claim_id}"
+    with st.expander("Link a study from the library"):
+        row = citation_picker(prefix)
+        with st.form(f"{prefix}_form", border=False):
+            stance = st.selectbox("Stance", [s.value for s in Stance], key=f"{prefix}_stance")
+            note = st.text_area("Note (a short quote or summary)", key=f"{prefix}_note",
+                                height=70)
+            linked = st.form_submit_button("Link the study", icon=":material/link:")
+        if not linked:
+            return
+        if row is None:
+            st.error("Find and pick the study to link.")
+            return
+        citation = row
+        perform(lambda session, actor: evidence.link_evidence(
+            session, actor, claim_id, citation.id, Stance(stance), note=note),
+            f"Linked {citation.key} to claim #{claim_id}.",
+            reset={f"{prefix}_search": "", f"{prefix}_citation": None, f"{prefix}_note": ""})
+
+
+def judge_links(detail: queries.ClaimDetail) -> None:
+    """Beside the text: pick one of the claim's links, judge its directness and record its
+    effect (`evidence.edit`), and appraise its study with the tool its design calls for
+    (`citation.appraise`) — the Appraisal page's forms, on the claim being read."""
+    links = {e.link_id: e for e in detail.evidence}
+    if not links:
+        return
+    claim_id = detail.claim.id
+    with st.expander("Judge a link's directness or appraise its study"):
+        link_id = st.selectbox(
+            "Evidence link", list(links), key=f"panel_link_{claim_id}",
+            format_func=lambda lid: (f"#{lid} · {links[lid].citation_key} · "
+                                     f"{links[lid].stance} · directness "
+                                     f"{directness_text(links[lid])} · appraisal "
+                                     f"{appraisal_text(links[lid])}"))
+        if link_id is None:
+            return
+        link = links[link_id]
+        if may("evidence.edit"):
+            directness_form(link)
+        if may("citation.appraise"):
+            st.markdown(f"**Appraise {escape_markdown(link.citation_key)}**")
+            appraise_form(read(queries.citation_detail, link.citation_key))
+
+
+# PICO tags (issue 14): the rules propose; a reviewer confirms, rejects or adds.
+TagDecider = Callable[[Session, Actor, PicoFacet, str, TagState, str], object]
+
+
+def tag_controls(prefix: str, tags: list[queries.TagRow], decide: TagDecider) -> None:
+    """Confirm or reject one of the PICO tags shown, or add one (`tags.decide`); the service
+    says what may be rejected."""
+    st.markdown("**PICO tags**")
+    st.caption("The rules propose tags from the words shown; confirm or reject them, or add "
+               "one the rules missed. The gap map uses the confirmed tags.")
+    labels = {(t.facet, t.value): f"{t.facet}: {t.value} · {t.state}"
+              + (f" (because of “{shorten(t.trigger, 40)}”)" if t.trigger else "")
+              for t in tags}
+    with st.form(f"{prefix}_form"):
+        chosen = st.selectbox("Tag", list(labels), index=None, key=f"{prefix}_tag",
+                              format_func=lambda tag: labels.get(tag, ": ".join(tag)),
+                              placeholder="Pick a proposed tag, or add one below")
+        facet, value = st.columns([1, 2])
+        new_facet = facet.selectbox("Or add: facet", [f.value for f in PicoFacet],
+                                    key=f"{prefix}_facet")
+        new_value = value.text_input("Value (e.g. neuropathic pain)", key=f"{prefix}_value")
+        reason = st.text_input("Reason", key=f"{prefix}_reason")
+        confirm, reject, add = st.columns(3)
+        pressed = {TagState.CONFIRMED: confirm.form_submit_button("Confirm the tag"),
+                   TagState.REJECTED: reject.form_submit_button("Reject the tag")}
+        added = add.form_submit_button("Add the tag")
+    reset = {f"{prefix}_tag": None, f"{prefix}_value": "", f"{prefix}_reason": ""}
+    if added:
+        perform(lambda session, actor: decide(session, actor, PicoFacet(new_facet),
+                                              new_value, TagState.CONFIRMED, reason),
+                f"Tag {new_facet}: {new_value} added.", reset=reset)
+    state = next((s for s, clicked in pressed.items() if clicked), None)
+    if state is None:
+        return
+    if chosen is None:
+        st.error("Pick the tag to confirm or reject.")
+        return
+    tag_facet, tag_value = chosen
+    perform(lambda session, actor: decide(session, actor, PicoFacet(tag_facet), tag_value,
+                                          state, reason),
+            f"Tag {tag_facet}: {tag_value} {state.value}.", reset=reset)
+
+
+def claim_tag_controls(claim_id: int) -> None:
+    tag_controls(f"claim_tags_{claim_id}", read(queries.claim_tags, claim_id),
+                 lambda session, actor, facet, value, state, reason: tags.decide_claim_tag(
+                     session, actor, claim_id, facet, value, state, reason))
 
 
 def split_form(detail: queries.ClaimDetail) -> None:
@@ -104,6 +256,121 @@ def split_form(detail: queries.ClaimDetail) -> None:
                 session, actor, claim.id, [p for p in parts.splitlines() if p.strip()],
                 reason), lambda ids: f"Claim #{claim.id} split into {len(ids)} parts.",
                 reset={f"{prefix}_parts": "", f"{prefix}_reason": ""})
+
+
+# --- appraising a study, judging a link's directness (here and on the Appraisal page) --
+
+
+def appraise_form(detail: queries.CitationDetail) -> None:
+    tool = AppraisalTool(detail.tool) if detail.tool else None
+    if tool is None:
+        st.info("GRADE does not rate this design: no appraisal is needed.")
+        return
+    spec = grading.TOOLS[tool]
+    current = {d: (j, r) for d, j, r in detail.appraisal.domains} if detail.appraisal else {}
+    if detail.appraisal:
+        overall = escape_markdown(detail.appraisal.overall)
+        st.markdown(f"Appraised with {spec.name}: **{overall}**"
+                    f" :gray[· {escape_markdown(detail.appraisal.appraised_by)}, "
+                    f"{detail.appraisal.appraised_at:%Y-%m-%d}]")
+    else:
+        st.caption(f"Not assessed yet. The design ({detail.row.design}) calls for {spec.name}.")
+    st.caption(f"{spec.source}. Each judgement needs a one-line reason: a short quote or a "
+               "locator from what you read.")
+    prefix = f"appraise_{detail.row.key}"
+    with st.form(f"{prefix}_form"):
+        domains: dict[str, tuple[str, str]] = {}
+        for domain in spec.domains:
+            judgement, reason = current.get(domain.id, ("", ""))
+            label = f"{domain.id} {domain.name}" + (" (critical)" if domain.critical else "")
+            left, right = st.columns([1, 2])
+            options = ([NOT_JUDGED] if domain.optional or not judgement else []) + list(
+                spec.answers)
+            chosen = left.selectbox(label, options,
+                                    index=options.index(judgement) if judgement else 0,
+                                    key=f"{prefix}_{domain.id}")
+            why = right.text_input(f"Reason for {domain.id}", value=reason,
+                                   key=f"{prefix}_{domain.id}_reason")
+            if chosen != NOT_JUDGED:
+                domains[domain.id] = (chosen, why)
+        pools: Pools | None = None
+        escalate = False
+        if tool is AppraisalTool.AMSTAR2:
+            values = [p.value for p in Pools]
+            now = detail.appraisal.pools if detail.appraisal and detail.appraisal.pools else None
+            pools = Pools(st.selectbox("Designs the review pools", values,
+                                       index=values.index(now) if now else 0,
+                                       key=f"{prefix}_pools"))
+        if tool is AppraisalTool.ROB2:
+            escalate = st.checkbox(
+                "Several domains with some concerns substantially lower confidence: judge "
+                "the overall risk high", value=bool(detail.appraisal and
+                                                    detail.appraisal.escalated),
+                key=f"{prefix}_escalate")
+        note = st.text_input("What you read (abstract, full text, registry entry)",
+                             value=detail.appraisal.note if detail.appraisal else "",
+                             key=f"{prefix}_note")
+        saved = st.form_submit_button("Save the appraisal", type="primary",
+                                      icon=":material/fact_check:")
+    if saved:
+        citation_id = detail.row.id
+        perform(lambda session, actor: appraisals.appraise(
+            session, actor, citation_id, tool, domains, pools=pools, escalate=escalate,
+            note=note), lambda info: f"{info.citation_key}: {info.tool} overall {info.overall}.")
+
+
+def directness_form(link: queries.EvidenceRow) -> None:
+    prefix = f"directness_{link.link_id}"
+    options = [NOT_JUDGED, *(d.value for d in Directness)]
+    with st.form(f"{prefix}_form"):
+        st.caption("How directly does this study answer the claim? (GRADE 8)")
+        chosen: dict[str, tuple[str, str]] = {}
+        for element in DirectnessElement:
+            judgement, reason = link.directness.get(element.value, (NOT_JUDGED, ""))
+            left, right = st.columns([1, 2])
+            value = left.selectbox(element.value.title(), options,
+                                   index=options.index(judgement), key=f"{prefix}_{element}")
+            why = right.text_input(f"Reason ({element.value})", value=reason,
+                                   key=f"{prefix}_{element}_reason",
+                                   placeholder="e.g. study: CRPS; sentence: neuropathic pain")
+            if value != judgement or why != reason:
+                chosen[element.value] = ("not-judged" if value == NOT_JUDGED else value, why)
+        st.caption("The study's effect for the claim's outcome (only what the paper reports)")
+        effect = link.effect
+        outcome = st.text_input("Outcome", value=effect.get("outcome") or "",
+                                key=f"{prefix}_effect_outcome")
+        a, b, c, d = st.columns(4)
+        measure = a.text_input("Measure (SMD, MD, RR, OR…)", value=effect.get("measure") or "",
+                               key=f"{prefix}_effect_measure")
+        estimate = b.text_input("Estimate", value=_number(effect.get("estimate")),
+                                key=f"{prefix}_effect_estimate")
+        low = c.text_input("95 % CI low", value=_number(effect.get("ci_low")),
+                           key=f"{prefix}_effect_low")
+        high = d.text_input("95 % CI high", value=_number(effect.get("ci_high")),
+                            key=f"{prefix}_effect_high")
+        e, f, g = st.columns(3)
+        participants = e.text_input("Participants", value=_number(effect.get("participants")),
+                                    key=f"{prefix}_effect_participants")
+        studies = f.text_input("Studies pooled (reviews)",
+                               value=_number(effect.get("studies")), key=f"{prefix}_effect_studies")
+        follow_up = g.text_input("Follow-up", value=effect.get("follow_up") or "",
+                                 key=f"{prefix}_effect_follow_up")
+        saved = st.form_submit_button("Save directness and effect", type="primary",
+                                      icon=":material/save:")
+    if saved:
+        new_effect: dict[str, Any] = {
+            "outcome": outcome or None, "measure": measure or None, "estimate": estimate or None,
+            "ci_low": low or None, "ci_high": high or None,
+            "participants": participants or None, "studies": studies or None,
+            "follow_up": follow_up or None}
+        link_id, version = link.link_id, link.version
+        perform(lambda session, actor: evidence.update_link(
+            session, actor, link_id, expected_version=version, directness=chosen,
+            effect=new_effect), f"Link #{link_id} saved.")
+
+
+def _number(value: object) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
 # --- one citation: its record, its links out, verify / design / retract -----------------------
@@ -149,6 +416,12 @@ def citation_pane(key: str) -> None:
                 st.text(detail.abstract)
         citation_links(detail)
         citation_actions(detail)
+        if may("tags.decide"):
+            with st.expander("PICO tags of this study"):
+                tag_controls(f"citation_tags_{row.id}", read(queries.citation_tags, row.key),
+                             lambda session, actor, facet, value, state, reason:
+                             tags.decide_citation_tag(session, actor, row.key, facet, value,
+                                                      state, reason))
 
 
 def citation_actions(detail: queries.CitationDetail) -> None:

@@ -145,6 +145,52 @@ def grade_badges(row: queries.ClaimRow) -> str:
     return badges
 
 
+#: What each badge means, shown on hover (docs/grading.md, *Status*, *Certainty*,
+#: *Descriptive claims*): fixed text, safe as Markdown.
+BADGE_MEANINGS: dict[str, str] = {
+    ClaimStatus.SUPPORTED.value: "what the claim needs is there, and no comparable evidence "
+    "points against it",
+    ClaimStatus.CONTESTED.value: "credible evidence points both ways",
+    ClaimStatus.CONTRADICTED.value: "the evidence against is clearly stronger",
+    ClaimStatus.INSUFFICIENT.value: "what is recorded does not reach what the claim needs",
+    ClaimStatus.NO_EVIDENCE_FOUND.value: "a reviewer searched and found nothing that counts",
+    ClaimStatus.NOT_REVIEWED.value: "nobody has linked evidence or recorded a search yet",
+    "high": "GRADE certainty high: further research is very unlikely to change the estimate",
+    "moderate": "GRADE certainty moderate: the true effect is probably close to the estimate",
+    "low": "GRADE certainty low: the true effect may be substantially different",
+    "very-low": "GRADE certainty very low: the true effect is probably substantially "
+    "different",
+    "not-assessed": "not yet appraised: a study or link the body rests on still needs its "
+    "appraisal or directness judgement, so the certainty waits (never read as no concerns)",
+    "none": "no certainty: no counted study bears on the claim (nothing linked, or only "
+    "unverified or retracted sources), so there is nothing for GRADE to rate",
+    "established": "established: a counted human study, label or guideline supports it",
+    "plausible": "plausible: only secondary or indirect sources support it",
+    "not-established": "not established: nothing counted supports it, or human evidence "
+    "contradicts it",
+    grading.AWAITING: "awaiting adjudication: two reviewers' entries differ and an "
+    "adjudicator has not decided yet",
+}
+
+
+def badge_help(row: queries.ClaimRow) -> str:
+    """The hover text of a claim's badges: what its status, certainty or standing mean, and
+    the verdict's own explanation (stored text, made inert)."""
+    said = [f"**{STATUS_LABELS[row.status]}**: {BADGE_MEANINGS[row.status]}."]
+    if grading.AWAITING in row.explanation.split(":", 1)[0]:
+        said.append(BADGE_MEANINGS[grading.AWAITING].capitalize() + ".")
+    for value in (row.certainty, row.standing):
+        if value and value in BADGE_MEANINGS:
+            said.append(BADGE_MEANINGS[value].capitalize() + ".")
+    said.append(f"Why: {escape_markdown(row.explanation)}")
+    return "\n\n".join(said)
+
+
+def badge_glossary(values: Iterable[str]) -> str:
+    """Hover text of a table column of statuses or certainties: each value's meaning."""
+    return "\n\n".join(f"**{v}**: {BADGE_MEANINGS[v]}" for v in values if v in BADGE_MEANINGS)
+
+
 def shorten(text: str, width: int = 90) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
@@ -635,6 +681,12 @@ CLAIM_COLUMNS = {
     "text": st.column_config.TextColumn("Text", width="large"),
     "section": st.column_config.TextColumn("Section", width="medium"),
     "explanation": st.column_config.TextColumn("Explanation", width="large"),
+    "status": st.column_config.TextColumn(
+        "Status", help=badge_glossary(s.value for s in ClaimStatus)),
+    "certainty": st.column_config.TextColumn(
+        "Certainty", help=badge_glossary(["high", "moderate", "low", "very-low",
+                                          "not-assessed", "established", "plausible",
+                                          "not-established"])),
 }
 
 
@@ -766,7 +818,7 @@ def claim_detail(detail: queries.ClaimDetail) -> None:
     and each link's directness, the body's judgements, searches, flags, parts, history."""
     c = detail.claim
     st.markdown(f"{grade_badges(c)} · claim #{c.id} · {escape_markdown(c.category)} · "
-                f"{escape_markdown(section_name(c.section))}")
+                f"{escape_markdown(section_name(c.section))}", help=badge_help(c))
     st.text(c.text)
     if detail.list_items:
         st.caption("The list this sentence introduces, item by item (split the claim to grade "

@@ -59,12 +59,14 @@ TABS = ["Find and link", "Edit or remove a link", "Import BibTeX"]
 PAGE_USES: dict[str, set[str]] = {
     "evidence": {"evidence.link", "evidence.edit", "evidence.unlink", "citations.import",
                  "citations.check-retractions",
-                 "citation.verify", "citation.design", "citation.retract"},  # + a citation
+                 "citation.verify", "citation.design", "citation.retract",
+                 "tags.decide"},  # + a citation
     "queue": {"flag.raise", "flag.resolve", "flag.dismiss", "claim.override",
               "claim.override-clear", "claim.sign-off"},
     "questions": {"question.update", "question.add", "question.evidence"},
     "article": {"evidence.link", "flag.raise", "claim.sign-off", "claim.split",
-                "claim.body-judgement"},  # on the open claim
+                "claim.body-judgement", "evidence.edit", "citation.appraise",
+                "tags.decide"},  # on the open claim
     "appraisal": {"citation.appraise", "evidence.edit", "claim.body-judgement", "claim.track",
                   "claim.search"},
     "dual": {"dual.enter", "dual.propose", "dual.adjudicate", "document.dual-review",
@@ -94,7 +96,9 @@ CONTROLS = {"Link": "evidence.link", "Save changes": "evidence.edit",
             "Confirm the design": "citation.design", "Mark retracted": "citation.retract",
             "Withdraw the retraction": "citation.retract", "Split the claim": "claim.split",
             "Add the question": "question.add", "Add the study": "question.evidence",
-            "Judge its body of evidence": "claim.body-judgement"}
+            "Judge its body of evidence": "claim.body-judgement",
+            "Link the study": "evidence.link", "Confirm the tag": "tags.decide",
+            "Reject the tag": "tags.decide", "Add the tag": "tags.decide"}
 DUAL_TABS = ["My queue", "Adjudication", "Set-up", "Agreement"]
 RATED = "hnr:availability"  # the scorecard criterion an editor has rated in `reviewed`
 PAIR = ("pair-first", "pair-second")  # the reviewers whose entries differ in `reviewed`
@@ -461,7 +465,15 @@ def _fill_address(at: AppTest, engine: Engine, claim: int) -> Any:
     return add
 
 
+def _fill_tag(at: AppTest, engine: Engine, claim: int) -> Any:
+    at.session_state["article_claim"] = claim
+    at.run()
+    at.text_input(key=f"claim_tags_{claim}_value").input("forced pain")
+    return button(at, "Add the tag")
+
+
 FORCED: dict[str, tuple[str, Callable[[AppTest, Engine, int], Any]]] = {
+    "tags.decide": ("article", _fill_tag),
     "wording.accept": ("wording", _fill_wording("Accept: raise the overstated flag")),
     "wording.dismiss": ("wording", _fill_wording("Dismiss the proposal")),
     "scorecard.rate": ("scorecard", _fill_rating),

@@ -50,12 +50,15 @@ def legend() -> None:
                 help="**Citation needed**: no source is linked. **Source unverified**: a "
                      "source is linked but not yet checked against its record, so it does not "
                      "count. Certainty is GRADE's (high, moderate, low, very low); *not yet "
-                     "appraised* means a study behind it still needs its appraisal.")
+                     "appraised* means a study behind it still needs its appraisal. Hover "
+                     "over a sentence's ? to read what its badges mean and why.\n\n"
+                     + ui.badge_glossary(ui.BADGE_MEANINGS))
 
 
 def sentence(item: queries.ArticleClaim, chosen: int | None) -> None:
     text, button = st.columns([24, 1], vertical_alignment="center")
-    text.markdown(claim_markdown(item, item.claim.id == chosen))
+    text.markdown(claim_markdown(item, item.claim.id == chosen),
+                  help=ui.badge_help(item.claim))
     if button.button("›", key=f"open_claim_{item.claim.id}", type="tertiary",
                      help=f"Open claim {item.claim.id} beside the text"):
         open_claim(item.claim.id)

@@ -4,7 +4,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import ui
+from dashboard import cards, ui
 from tracker import queries
 from tracker.vocabulary import Certainty, ClaimCategory, ClaimStatus
 
@@ -82,9 +82,10 @@ def claims_table(document: queries.DocumentRow, chosen: dict[str, Any]
     more = f", {PAGE_SIZE} a page" if total > PAGE_SIZE else ""
     st.caption(f"{total} claims{more} (parts of split sentences have a “part of” number). "
                "Click a column to sort; select a row to see the claim in full.")
-    st.dataframe(ui.claims_table_rows(shown), hide_index=True, key=TABLE_KEY,
-                 column_config=ui.CLAIM_COLUMNS, on_select=picked,
-                 selection_mode="single-row", **ui.table_size(len(shown), TABLE_KEY))
+    cards.table_or_cards("claims", lambda: st.dataframe(
+        ui.claims_table_rows(shown), hide_index=True, key=TABLE_KEY,
+        column_config=ui.CLAIM_COLUMNS, on_select=picked, selection_mode="single-row",
+        **ui.table_size(len(shown), TABLE_KEY)), cards.claim_cards(shown))
     return shown
 
 

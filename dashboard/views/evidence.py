@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy.orm import Session
 
-from dashboard import actions, ui
+from dashboard import actions, cards, ui
 from tracker import bibtex, formats, queries, retractions
 from tracker.services import citations, evidence
 from tracker.services import retractions as retractions_service
@@ -67,7 +67,7 @@ def find_citations() -> list[queries.CitationRow]:
         if selected:
             st.session_state[CITATION_KEY] = rows[selected[0]].id
 
-    st.dataframe(
+    cards.table_or_cards("citations", lambda: st.dataframe(
         [{"key": r.key, "title": r.title, "authors": r.authors, "year": r.year,
           "design": r.design or "unknown", "level": r.level, "verified": r.verified,
           "retracted": r.retracted, "links": r.links, **ui.identifier_cells(r.doi, r.pmid)}
@@ -76,7 +76,7 @@ def find_citations() -> list[queries.CitationRow]:
         column_config={"title": st.column_config.TextColumn("Title", width="large"),
                        "year": st.column_config.NumberColumn("Year", format="%d"),
                        "level": st.column_config.NumberColumn("CEBM level"),
-                       **ui.IDENTIFIER_COLUMNS})
+                       **ui.IDENTIFIER_COLUMNS}), [cards.citation_card(r) for r in rows])
     return rows
 
 

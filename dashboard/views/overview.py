@@ -107,14 +107,15 @@ def status_bars(rows: list[queries.CoverageRow], title: str) -> alt.Chart:
 
 
 def certainty_bars(coverage: queries.Coverage) -> alt.Chart:
-    values = [{"certainty": c, "claims": coverage.by_certainty.get(c, 0)}
+    values = [{"certainty": c, "claims": coverage.by_certainty.get(c, 0),
+               "meaning": ui.BADGE_MEANINGS[c]}  # hovering a bar says what it means
               for c in CERTAINTY_ORDER]  # "none": nothing GRADE rates bears on the claim
     title = "GRADE certainty of the evidence (effect claims)"
     chart: alt.Chart = alt.Chart({"values": values}, title=title).mark_bar().encode(
         x=alt.X("certainty:N", sort=CERTAINTY_ORDER, title=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("claims:Q", title="claims", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("certainty:N", scale=CERTAINTY_SCALE, legend=None),
-        tooltip=["certainty:N", "claims:Q"],
+        tooltip=["certainty:N", "claims:Q", "meaning:N"],
     )
     return chart
 

@@ -3,7 +3,7 @@ override what a claim needs, and sign claims off."""
 
 import streamlit as st
 
-from dashboard import actions, ui
+from dashboard import actions, cards, ui
 from tracker import queries
 from tracker.services import evidence, flags
 from tracker.vocabulary import FlagKind, FlagState, StudyDesign
@@ -30,7 +30,9 @@ def queue(document: queries.DocumentRow, editor: bool) -> None:
         st.caption("Nothing waiting: every weak claim has been flagged or the evidence holds.")
         return
     if not editor:
-        ui.table(ui.claims_table_rows(rows), ui.CLAIM_COLUMNS)
+        cards.table_or_cards("queue", lambda: ui.table(ui.claims_table_rows(rows),
+                                                       ui.CLAIM_COLUMNS),
+                             cards.claim_cards(rows))
         return
 
     table_key = ui.fresh_key(QUEUE_KEY)  # renewed after a flag: ticks never outlive rows
@@ -39,9 +41,10 @@ def queue(document: queries.DocumentRow, editor: bool) -> None:
         chosen = [rows[i].id for i in st.session_state[table_key]["selection"]["rows"]]
         st.session_state[FLAG_CLAIMS_KEY] = chosen
 
-    st.dataframe(ui.claims_table_rows(rows), hide_index=True, key=table_key,
-                 column_config=ui.CLAIM_COLUMNS, on_select=picked,
-                 selection_mode="multi-row", **ui.table_size(len(rows), QUEUE_KEY))
+    cards.table_or_cards("queue", lambda: st.dataframe(
+        ui.claims_table_rows(rows), hide_index=True, key=table_key,
+        column_config=ui.CLAIM_COLUMNS, on_select=picked, selection_mode="multi-row",
+        **ui.table_size(len(rows), QUEUE_KEY)), cards.claim_cards(rows))
 
 
 def flag_form(claims: list[queries.ClaimRow]) -> None:
@@ -71,7 +74,9 @@ def open_flags(document: queries.DocumentRow, closable: bool) -> None:
     rows = ui.read(queries.flags, where, limit=FLAGS_PAGE_SIZE, offset=offset)
     if total > FLAGS_PAGE_SIZE:
         st.caption(f"Newest first, {FLAGS_PAGE_SIZE} a page.")
-    ui.table(ui.flag_rows(rows), ui.FLAG_COLUMNS, empty="No open flags.")
+    cards.table_or_cards("open_flags", lambda: ui.table(
+        ui.flag_rows(rows), ui.FLAG_COLUMNS, empty="No open flags."),
+        [cards.flag_card(f) for f in rows])
     if closable and rows:
         close_form({f.id: f for f in rows})
     with st.expander("Recently closed flags"):

@@ -7,21 +7,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, dashboard, tracker
+from tests.e2e.browser import SHOTS, new_page, open_page, require_chromium, settled
+from tests.e2e.browser import browser as browser  # noqa: F401 (a fixture, used below)
+from tests.e2e.server import dashboard, tracker
 from tracker import db, queries
-
-#: The footer every page ends with (dashboard/ui.py FOOTER); the Export page may quote the
-#: report's own disclaimer too, so the footer is matched whole.
-FOOTER = ("Evidence Tracker tracks published evidence for the claims of an article. "
-          "It gives no medical advice.")
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = ROOT / "test-artifacts" / "screenshots"
 REVIEWER, PASSWORD = "alice", "alice-password-1"
 CLAIM_START = "Ketamine therapy is used to manage a variety of pain syndromes"
 CITATION = "orhurhu2019"  # a verified meta-analysis: enough for an efficacy claim
@@ -38,11 +34,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """A bootstrapped SQLite database with a reviewer, served by `streamlit run`."""
-    pytest.importorskip("playwright.sync_api", reason="the browser test needs Playwright "
-                        "(pip install -e '.[dev]')")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser: the end-to-end test drives Debian's Chromium at {CHROMIUM} "
-                    "(apt-get install chromium)")
+    require_chromium()
     database_url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'tracker.db'}"
     tracker(database_url, "bootstrap")
     tracker(database_url, "users", "add", "admin", "--role", "admin", "--password", PASSWORD)
@@ -58,10 +50,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(url, claim.id)
 
 
-def test_a_reviewer_links_evidence_and_coverage_moves(site: Site) -> None:
-    from playwright.sync_api import Dialog, Locator, Page, expect, sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def test_a_reviewer_links_evidence_and_coverage_moves(site: Site, browser: Any) -> None:
+    from playwright.sync_api import Dialog, Locator, Page, expect
 
     def supported_figure(page: Page) -> Locator:
         label = page.get_by_test_id("stMetricLabel").get_by_text("Supported", exact=True)
@@ -71,71 +61,53 @@ def test_a_reviewer_links_evidence_and_coverage_moves(site: Site) -> None:
         expect(supported_figure(page)).to_have_text(re.compile(r"^\d+$"))
         return int(supported_figure(page).inner_text())
 
-    def settled(page: Page) -> None:
-        """Wait for the rerun to end: until then Streamlit keeps the previous run's elements on
-        screen, marked stale, and a locator can find the old copy of a widget as well as the
-        new one."""
-        expect(page.locator('[data-testid="stElementContainer"][data-stale="true"]')
-               ).to_have_count(0)
-
-    def open_page(page: Page, title: str) -> None:
-        page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-        expect(page.get_by_text(FOOTER, exact=True)).to_be_visible()
-        settled(page)
-
     def shot(page: Page, title: str) -> None:
         page.screenshot(path=SHOTS / f"{title.lower().replace(' ', '-')}.png")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        page.set_default_timeout(30_000)
-        expect.set_options(timeout=30_000)
-        dialogs: list[str] = []
+    page = new_page(browser, site.url, {"width": 1400, "height": 1600})
+    dialogs: list[str] = []
 
-        def refuse(dialog: Dialog) -> None:
-            dialogs.append(dialog.message)
-            dialog.dismiss()
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
 
-        page.on("dialog", refuse)
-        try:
-            page.goto(site.url)
-            expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-            before = supported(page)
+    page.on("dialog", refuse)
+    try:
+        page.goto(site.url)
+        expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+        before = supported(page)
 
-            page.get_by_role("textbox", name="Username").fill(REVIEWER)
-            page.get_by_role("textbox", name="Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in", exact=True).click()
-            expect(page.get_by_test_id("stSidebarUserContent")
-                   .get_by_text(f"Signed in as {REVIEWER}")).to_be_visible()
+        page.get_by_role("textbox", name="Username").fill(REVIEWER)
+        page.get_by_role("textbox", name="Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_test_id("stSidebarUserContent")
+               .get_by_text(f"Signed in as {REVIEWER}")).to_be_visible()
 
-            open_page(page, "Evidence")
-            search = page.get_by_role("textbox", name="Search key, title, authors, DOI or PMID")
-            search.fill(CITATION)
-            search.press("Enter")
-            expect(page.get_by_text("1 citation matches")).to_be_visible()
-            settled(page)
-            claim = page.get_by_role("combobox", name="Claim", exact=True)
-            claim.click()
-            claim.fill(CLAIM_START)
-            page.get_by_role("option", name=re.compile(rf"^#{site.claim_id} · ")).click()
-            page.get_by_role("combobox", name="Citation (from the search results above)").click()
-            page.get_by_role("option", name=re.compile(rf"^{CITATION} · ")).click()
-            page.get_by_role("button", name="Link", exact=True).click()
-            expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
-                f"Linked to claim #{site.claim_id}. Now supported")
-            shot(page, "evidence")
+        open_page(page, "Evidence", footer=True)
+        search = page.get_by_role("textbox", name="Search key, title, authors, DOI or PMID")
+        search.fill(CITATION)
+        search.press("Enter")
+        expect(page.get_by_text("1 citation matches")).to_be_visible()
+        settled(page)
+        claim = page.get_by_role("combobox", name="Claim", exact=True)
+        claim.click()
+        claim.fill(CLAIM_START)
+        page.get_by_role("option", name=re.compile(rf"^#{site.claim_id} · ")).click()
+        page.get_by_role("combobox", name="Citation (from the search results above)").click()
+        page.get_by_role("option", name=re.compile(rf"^{CITATION} · ")).click()
+        page.get_by_role("button", name="Link", exact=True).click()
+        expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text(
+            f"Linked to claim #{site.claim_id}. Now supported")
+        shot(page, "evidence")
 
-            open_page(page, "Overview")
-            expect(supported_figure(page)).to_have_text(str(before + 1))
-            shot(page, "overview")
-            for title in PAGES[1:]:
-                open_page(page, title)
-                shot(page, title)
-        finally:
-            browser.close()
+        open_page(page, "Overview", footer=True)
+        expect(supported_figure(page)).to_have_text(str(before + 1))
+        shot(page, "overview")
+        for title in PAGES[1:]:
+            open_page(page, title, footer=True)
+            shot(page, title)
+    finally:
+        page.close()
     assert dialogs == [], "no page may open a dialog (a sign of injected script)"
     assert {p.name for p in SHOTS.glob("*.png")} >= {
         f"{t.lower().replace(' ', '-')}.png" for t in PAGES}
-

@@ -21,18 +21,26 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, dashboard, tracker
+from tests.e2e import readme_screenshot
+from tests.e2e.browser import (
+    DESKTOP,
+    DOCS,
+    PHONE,
+    SHOTS,
+    new_page,
+    open_page,
+    require_chromium,
+    settled,
+)
+from tests.e2e.browser import browser as browser  # noqa: F401 (a fixture, used below)
+from tests.e2e.browser import sign_in as sign_in_as
+from tests.e2e.server import dashboard, tracker
 from tracker import db, queries
 
 pytestmark = pytest.mark.e2e
 
-DOCS = ROOT / "docs"
-SHOTS = ROOT / "test-artifacts" / "screenshots"
 EDITOR, REVIEWER = "edith", "rosa"
 PASSWORDS = {name: f"{name}-password-1" for name in (EDITOR, REVIEWER)}
-DESKTOP = {"width": 1440, "height": 1100}
-PHONE = {"width": 390, "height": 844}
 TALL = {"width": 1440, "height": 2400}  # the queue's 25 rows fit: its rows are clicked
 NEW_BIB = """@article{workflow2025,
   title = {Low-dose ketamine infusion for chronic neuropathic pain: a randomised trial},
@@ -50,11 +58,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    pytest.importorskip("playwright.sync_api", reason="the browser test needs Playwright "
-                        "(pip install -e '.[dev]')")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no browser: the end-to-end test drives Debian's Chromium at {CHROMIUM} "
-                    "(apt-get install chromium)")
+    require_chromium()
     database_url = f"sqlite:///{tmp_path_factory.mktemp('workflows') / 'tracker.db'}"
     tracker(database_url, "bootstrap")
     tracker(database_url, "users", "add", "admin", "--role", "admin", "--password",
@@ -66,57 +70,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(url, database_url)
 
 
-@pytest.fixture(scope="module")
-def browser(site: Site) -> Iterator[Any]:
-    from playwright.sync_api import expect, sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    expect.set_options(timeout=30_000)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def new_page(browser: Any, site: Site, viewport: dict[str, int]) -> Any:
-    page = browser.new_page(viewport=viewport)
-    page.set_default_timeout(30_000)
-
-    def watch(request: Any) -> None:
-        if not request.url.startswith((site.url + "/", "data:", "blob:")):
-            site.outside.append(request.url)
-
-    page.on("request", watch)
-    return page
-
-
-def settled(page: Any) -> None:
-    from playwright.sync_api import expect
-
-    expect(page.locator('[data-testid="stElementContainer"][data-stale="true"]')
-           ).to_have_count(0)
-
-
 def sign_in(page: Any, site: Site, name: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(site.url)
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-    page.get_by_role("textbox", name="Username").fill(name)
-    page.get_by_role("textbox", name="Password").fill(PASSWORDS[name])
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_test_id("stSidebarUserContent")
-           .get_by_text(f"Signed in as {name}")).to_be_visible()
-    settled(page)
-
-
-def open_page(page: Any, title: str) -> None:
-    from playwright.sync_api import expect
-
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
-    settled(page)
+    sign_in_as(page, site.url, name, PASSWORDS[name])
 
 
 def tick_row(page: Any, table: Any, row: int, ticked: int) -> None:
@@ -159,7 +114,7 @@ def queue_ids(site: Site) -> list[int]:
 def test_the_editor_flags_two_resolves_one_and_signs_off(site: Site, browser: Any) -> None:
     from playwright.sync_api import expect
 
-    page = new_page(browser, site, TALL)
+    page = new_page(browser, site.url, TALL, site.outside)
     sign_in(page, site, EDITOR)
     open_page(page, "Editorial queue")
     waiting = queue_ids(site)
@@ -213,7 +168,7 @@ def test_the_editor_flags_two_resolves_one_and_signs_off(site: Site, browser: An
 def test_the_reviewer_imports_links_and_appraises(site: Site, browser: Any) -> None:
     from playwright.sync_api import expect
 
-    page = new_page(browser, site, DESKTOP)
+    page = new_page(browser, site.url, DESKTOP, site.outside)
     sign_in(page, site, REVIEWER)
     open_page(page, "Evidence")
     page.get_by_role("tab", name="Import BibTeX").click()
@@ -283,11 +238,12 @@ def idle(page: Any) -> None:
 
 
 def test_screenshots_at_desktop_and_phone_widths(site: Site, browser: Any) -> None:
-    """The README's pictures: the overview and the article at 1440 px, the overview at 390 px
-    (with the sidebar closed again after picking a page on the phone)."""
+    """The README's pictures: the overview (docs/screenshot.png, and at 1440 px) and the
+    article at 1440 px, the overview at 390 px and the claims as cards on the phone (with the
+    sidebar closed again after picking a page on the phone)."""
     from playwright.sync_api import expect
 
-    page = new_page(browser, site, DESKTOP)
+    page = new_page(browser, site.url, DESKTOP, site.outside)
     loaded(page, site.url)
     page.screenshot(path=DOCS / "overview-1440.png")
     open_page(page, "Article")
@@ -298,15 +254,27 @@ def test_screenshots_at_desktop_and_phone_widths(site: Site, browser: Any) -> No
     page.mouse.move(700, 5)  # no tooltip in the picture
     idle(page)
     page.screenshot(path=DOCS / "article-1440.png")
+    open_page(page, "Claims")
+    expect(page.locator(".st-key-wide_claims")).to_be_visible()
+    expect(page.locator(".st-key-cards_claims")).to_be_hidden()
     page.close()
 
-    phone = new_page(browser, site, PHONE)
+    readme = new_page(browser, site.url, readme_screenshot.VIEWPORT, site.outside)
+    readme_screenshot.capture(readme, site.url, DOCS / "screenshot.png")
+    readme.close()
+
+    phone = new_page(browser, site.url, PHONE, site.outside)
     loaded(phone, site.url)
     phone.screenshot(path=DOCS / "overview-390.png")
     phone.get_by_test_id("stExpandSidebarButton").click()
     expect(phone.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "false")
     open_page(phone, "Claims")
     expect(phone.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    # On a phone the claims are cards, not a grid wider than the screen (dashboard/cards.py).
+    expect(phone.locator(".st-key-cards_claims")).to_be_visible()
+    expect(phone.locator(".st-key-wide_claims")).to_be_hidden()
+    phone.locator(".st-key-cards_claims").scroll_into_view_if_needed()
+    idle(phone)
     phone.screenshot(path=DOCS / "claims-390.png")
     phone.close()
     assert site.outside == [], "every request stays on the dashboard's origin"
@@ -317,7 +285,7 @@ def test_a_sign_in_survives_a_reload_until_signing_out(site: Site, browser: Any)
     session) resumes it; after "Sign out" a reload does not."""
     from playwright.sync_api import expect
 
-    page = new_page(browser, site, DESKTOP)
+    page = new_page(browser, site.url, DESKTOP, site.outside)
     sign_in(page, site, REVIEWER)
     signed_in = page.get_by_test_id("stSidebarUserContent").get_by_text(
         f"Signed in as {REVIEWER}")
@@ -328,7 +296,10 @@ def test_a_sign_in_survives_a_reload_until_signing_out(site: Site, browser: Any)
     open_page(page, "Article")
     page.goto(site.url + "/article?claim=3")
     expect(signed_in).to_be_visible()
-    expect(page.get_by_role("button", name="Link evidence to this claim")).to_be_visible()
+    # A fresh page draws the panel's buttons once Streamlit's lazily loaded widgets arrive:
+    # on a loaded machine that has taken longer than the default 30 s.
+    expect(page.get_by_role("button", name="Link evidence to this claim")).to_be_visible(
+        timeout=90_000)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     settled(page)
