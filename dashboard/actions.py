@@ -122,9 +122,10 @@ def citation_picker(prefix: str) -> queries.CitationRow | None:
     words = st.text_input("Find a study in the whole library (key, title, authors, DOI, "
                           "PMID, words of its abstract)", key=f"{prefix}_search")
     search = words.strip() or None
-    found = read(queries.citations, search=search, limit=PICKER_LIMIT)
+    where = queries.CitationFilter(search=search)
+    found = read(queries.citations, where, limit=PICKER_LIMIT)
     if len(found) == PICKER_LIMIT:
-        total = read(queries.citation_count, search=search)
+        total = read(queries.citation_count, where)
         st.caption(f"{total} studies match; the {PICKER_LIMIT} most linked are offered — "
                    "type more words to narrow.")
     elif search:
