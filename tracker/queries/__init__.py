@@ -22,12 +22,14 @@ from tracker.queries.citations import (
     CitationRow,
     GapCell,
     NoticeRow,
+    addressing,
     appraisals,
     citation_count,
     citation_detail,
     citations,
     escape_like,
     gap_map,
+    linked_to,
     retraction_notices,
 )
 from tracker.queries.claims import (
@@ -104,8 +106,15 @@ from tracker.queries.flags import (
     queue,
     queue_size,
 )
-from tracker.queries.questions import QuestionRow, questions, questions_by_status
-from tracker.queries.records import export_records, record_of
+from tracker.queries.questions import (
+    QuestionRow,
+    questions,
+    questions_by_status,
+)
+from tracker.queries.records import (
+    export_records,
+    record_of,
+)
 from tracker.queries.scorecard import (
     CriterionTally,
     article_sentences,
@@ -116,7 +125,10 @@ from tracker.queries.scorecard import (
     scorecard_facts,
     scorecard_tally,
 )
-from tracker.queries.statements import DOCUMENT, split_path
+from tracker.queries.statements import (
+    DOCUMENT,
+    split_path,
+)
 from tracker.queries.suggestions import (
     MAX_SUGGESTIONS,
     NOT_EVIDENCE,
@@ -153,16 +165,17 @@ __all__ = [
     "NoticeRow", "QUEUE_STATUSES", "QuestionRow", "QueueItem", "SOF_COLUMNS", "SOF_DOMAINS",
     "STANDINGS", "STATUSES", "STATUS_GROUPS", "STRONG_CERTAINTIES", "SearchRow", "SectionRow",
     "SofEffect", "SofRow", "SuggestedSentence", "Suggestion", "Suggestions", "TagRow",
-    "Verdict", "WITHOUT_EVIDENCE", "WordingRow", "adjudication_queue", "agreement",
-    "agreement_counts", "appraisals", "article_sentences", "article_view", "biggest_gaps",
-    "body_judgements", "citation_count", "citation_detail", "citation_tags", "citations",
-    "cited_sources", "claim", "claim_anchors", "claim_count", "claim_detail", "claim_reviews",
-    "claim_tags", "claims", "coverage", "coverage_by_category", "coverage_by_section",
-    "coverage_over_time", "documents", "dual_items", "dual_queue", "dual_review",
-    "editor_ratings", "escape_like", "evidence", "export_records", "flag_count",
-    "flag_summary", "flags", "gap_map", "history", "indirectness_prompts", "open_flag_kinds",
-    "overstated_claims", "questions", "questions_by_status", "queue", "queue_size",
-    "record_of", "resolve_document", "retraction_notices", "scorecard", "scorecard_facts",
-    "scorecard_tally", "sections", "sections_with_claims", "split_path", "suggestions",
-    "summary_of_findings", "verdict", "verdict_counts", "wording_check", "wording_proposals",
+    "Verdict", "WITHOUT_EVIDENCE", "WordingRow", "addressing", "adjudication_queue",
+    "agreement", "agreement_counts", "appraisals", "article_sentences", "article_view",
+    "biggest_gaps", "body_judgements", "citation_count", "citation_detail", "citation_tags",
+    "citations", "cited_sources", "claim", "claim_anchors", "claim_count", "claim_detail",
+    "claim_reviews", "claim_tags", "claims", "coverage", "coverage_by_category",
+    "coverage_by_section", "coverage_over_time", "documents", "dual_items", "dual_queue",
+    "dual_review", "editor_ratings", "escape_like", "evidence", "export_records",
+    "flag_count", "flag_summary", "flags", "gap_map", "history", "indirectness_prompts",
+    "linked_to", "open_flag_kinds", "overstated_claims", "questions", "questions_by_status",
+    "queue", "queue_size", "record_of", "resolve_document", "retraction_notices", "scorecard",
+    "scorecard_facts", "scorecard_tally", "sections", "sections_with_claims", "split_path",
+    "suggestions", "summary_of_findings", "verdict", "verdict_counts", "wording_check",
+    "wording_proposals",
 ]

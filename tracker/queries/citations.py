@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker import grading, topics
@@ -55,6 +55,19 @@ def _level_of(design: str | None) -> int | None:
 def escape_like(text: str) -> str:
     """`text` as a literal inside a LIKE pattern (escape character: backslash)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def linked_to(document_id: int) -> Select[int]:
+    """The ids of the citations linked as evidence to the document's claims."""
+    return (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
+            .where(Claim.document_id == document_id))
+
+
+def addressing(document_id: int) -> Select[int]:
+    """The ids of the citations recorded as addressing the document's open questions."""
+    return (select(QuestionEvidence.citation_id)
+            .join(OpenQuestion, OpenQuestion.id == QuestionEvidence.question_id)
+            .where(OpenQuestion.document_id == document_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +132,7 @@ def _citation_filters(session: Session, query: Any, where: CitationFilter) -> An
     if where.verified is not None:
         query = query.where(Citation.verified.is_(where.verified))
     if where.document_id is not None:
-        linked = (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
-                  .where(Claim.document_id == where.document_id))
-        query = query.where(Citation.id.in_(linked))
+        query = query.where(Citation.id.in_(linked_to(where.document_id)))
     return query
 
 
@@ -303,12 +314,8 @@ def gap_map(session: Session, *, document_id: int | None = None,
     if document_id is not None:
         # One IN over the union: both databases then start from the (few) cited citations;
         # an OR of two INs makes them read every citation with a topic.
-        linked = (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
-                  .where(Claim.document_id == document_id))
-        addressing = (select(QuestionEvidence.citation_id)
-                      .join(OpenQuestion, OpenQuestion.id == QuestionEvidence.question_id)
-                      .where(OpenQuestion.document_id == document_id))
-        query = query.where(Citation.id.in_(linked.union(addressing)))
+        query = query.where(Citation.id.in_(
+            linked_to(document_id).union(addressing(document_id))))
     found = {(c, r): (n, lvl) for c, r, n, lvl in session.execute(query)}
     return [GapCell(c, r, *found.get((c, r), (0, None)))
             for c in topics.CONDITIONS for r in topics.ROUTES]

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tracker.models import Citation, Claim, EvidenceLink, OpenQuestion, QuestionEvidence, Resource
+from tracker.models import Citation, Resource
+from tracker.queries.citations import addressing, linked_to
 from tracker.vocabulary import DesignSource, StudyDesign
 
 if TYPE_CHECKING:
@@ -43,12 +44,8 @@ def export_records(session: Session, *, document_id: int | None = None
     """Every citation, or those linked to a document's claims, questions or resources."""
     query = select(Citation).order_by(Citation.key)
     if document_id is not None:
-        linked = (select(EvidenceLink.citation_id).join(Claim, Claim.id == EvidenceLink.claim_id)
-                  .where(Claim.document_id == document_id))
-        addressing = (select(QuestionEvidence.citation_id)
-                      .join(OpenQuestion, OpenQuestion.id == QuestionEvidence.question_id)
-                      .where(OpenQuestion.document_id == document_id))
         listed = select(Resource.citation_id).where(Resource.document_id == document_id)
-        query = query.where(or_(Citation.id.in_(linked), Citation.id.in_(addressing),
+        query = query.where(or_(Citation.id.in_(linked_to(document_id)),
+                                Citation.id.in_(addressing(document_id)),
                                 Citation.id.in_(listed)))
     return [record_of(c) for c in session.scalars(query)]
