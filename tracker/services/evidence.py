@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import db, grading
+from tracker import grading
+from tracker.db import lock_document as lock_document  # the old path of the lock
+from tracker.db import lock_sentences
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.limits import MAX_LOCATOR_CHARS, MAX_NOTE_CHARS, check_text
 from tracker.models import (
@@ -207,38 +209,6 @@ def _apply_directness(session: Session, actor: Actor, link: EvidenceLink,
         elif (row.judgement, row.reason) != (judgement, reason):
             row.judgement, row.reason = judgement, reason
             row.judged_by_id, row.judged_at = actor.id, utcnow()
-
-
-def lock_sentences(session: Session, claim_ids: Iterable[int]) -> None:
-    """Make writers of the same sentence (a claim with its parts) wait for each other.
-
-    Each write that regrades a claim or checks a rule over its rows (one link per citation,
-    one open flag per kind) takes this lock before reading them. Without it, on PostgreSQL
-    (READ COMMITTED), two such transactions each graded the claim without the other's evidence
-    — the second then failed on the claim's version though nobody had changed what it read —
-    and both could add the same open flag. The lock is on the sentence's row, in id order, so
-    parts and their sentence are locked in one order. On SQLite, where BEGIN IMMEDIATE already
-    serialises writers, there is nothing to lock and no query is run."""
-    if db.is_sqlite(session.get_bind()):
-        return
-    ids = sorted(set(claim_ids))
-    tops: set[int] = set()
-    for start in range(0, len(ids), 5000):
-        tops.update(session.scalars(select(func.coalesce(Claim.parent_id, Claim.id))
-                                    .where(Claim.id.in_(ids[start:start + 5000]))))
-    ordered = sorted(tops)
-    for start in range(0, len(ordered), 5000):
-        session.execute(select(Claim.id).where(Claim.id.in_(ordered[start:start + 5000]))
-                        .order_by(Claim.id).with_for_update(key_share=True)).all()
-
-
-def lock_document(session: Session, document_id: int) -> None:
-    """`lock_sentences` for every sentence of a document: what a bulk writer of the document
-    (a revised article, a review) takes before it reads the claims it will change."""
-    if db.is_sqlite(session.get_bind()):
-        return
-    lock_sentences(session, session.scalars(select(Claim.id).where(
-        Claim.document_id == document_id, Claim.parent_id.is_(None))).all())
 
 
 def _live_claim(session: Session, claim_id: int) -> Claim:

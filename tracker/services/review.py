@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import grading
+from tracker import db, grading
 from tracker.errors import Conflict, InvalidInput
 from tracker.limits import MAX_NOTE_CHARS, MAX_REVIEW_FILE_BYTES, read_bounded
 from tracker.models import (
@@ -606,7 +606,7 @@ def load_review(session: Session, actor: Actor, source: Path | ReviewFile) -> Lo
     authorize(actor, "review.load")
     review = _file(source)
     document = resolve_document(session, review.data.get("document"))
-    evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
+    db.lock_document(session, document.id)  # reviewers of it finish first, then wait
     reader = _Reader(session, review, document.id)
     plan = reader.plan()
     if reader.problems:
