@@ -26,6 +26,7 @@ from tracker import db, grading, queries
 from tracker.config import load_settings
 from tracker.errors import TrackerError
 from tracker.formats import assessed
+from tracker.revision import revision_of
 from tracker.services import access, users
 from tracker.services.access import Actor
 from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
@@ -175,7 +176,7 @@ def start_run() -> bool:
     _apply_resets()
     try:
         with db.reading(engine(database_url())) as session:
-            st.session_state[_REVISION_KEY] = db.revision_of(session)
+            st.session_state[_REVISION_KEY] = revision_of(session)
     except (SQLAlchemyError, TrackerError) as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         st.error("The database cannot be read. If it is new, set it up with "

@@ -15,6 +15,7 @@ from tests.conftest import ARTICLE, ROOT, SEED
 from tracker import bibtex, db, queries
 from tracker.errors import Conflict, InvalidInput, PermissionDenied
 from tracker.models import AuditEvent, Citation, Claim, EvidenceLink
+from tracker.revision import revision_of
 from tracker.services import articles, citations, evidence, flags, questions, review, users
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import FlagKind, FlagState, Priority, QuestionStatus, Role, Stance
@@ -437,12 +438,12 @@ def test_review_load_is_idempotent(library: Engine, make_actor: MakeActor,
         first = review.load_review(session, editor, review_file)
     assert (first.links_added, first.flags_raised) == (1, 1)
     with db.reading(library) as session:
-        before = db.revision_of(session)
+        before = revision_of(session)
     with db.writing(library) as session:
         again = review.load_review(session, editor, review_file)
     assert (again.links_added, again.links_unchanged, again.flags_present) == (0, 1, 1)
     with db.reading(library) as session:
-        assert db.revision_of(session) == before
+        assert revision_of(session) == before
         imprecise = session.scalar(select(EvidenceLink.imprecision))
         assert imprecise == "serious"
 

@@ -290,11 +290,3 @@ def downgrade(engine: Engine, revision: str = "base", *, force: bool = False) ->
         config = alembic_config(connection=connection)
         config.attributes["force"] = force
         command.downgrade(config, revision)
-
-
-def revision_of(session: Session) -> int:
-    """The database revision: the id of the newest audit event. Every write appends one, so
-    a cache keyed on this number is invalidated by any write, from any process."""
-    from tracker.models import AuditEvent
-
-    return int(session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0))) or 0)
