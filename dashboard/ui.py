@@ -29,6 +29,8 @@ from tracker.formats import assessed
 from tracker.revision import revision_of
 from tracker.services import access, users
 from tracker.services.access import Actor
+from tracker.text import WORD_JOINER as WORD_JOINER
+from tracker.text import escape_markdown as escape_markdown
 from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
 from tracker.vocabulary import ClaimStatus
 
@@ -80,26 +82,6 @@ STATUS_LABELS: dict[str, str] = {s.value: label for s, label in STATUS_LABELS_BY
 
 
 # --- stored text in Markdown -----------------------------------------------------------------
-
-# Every ASCII punctuation character may be backslash-escaped in CommonMark, and escaping all of
-# them also defuses what Streamlit adds on top: `:color[...]` directives, `:emoji:` and
-# `:material/icon:` short codes and `$math$`. GFM turns bare URLs and e-mail addresses into links
-# after escapes are resolved, so those get an invisible WORD JOINER (U+2060) where the pattern
-# would match: after `http`, `https` or `www` and after `@`.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-_AUTOLINK = re.compile(r"(?i)(https?(?=\\:)|www(?=\\\.)|\\@)")
-WORD_JOINER = "\u2060"
-
-
-def escape_markdown(text: object) -> str:
-    """`text` as inert inline Markdown: it renders exactly as written, on one line.
-
-    Backslash-escapes all ASCII punctuation (so no link, image, HTML tag, emphasis, heading,
-    list, table, math or Streamlit directive can start), keeps bare URLs and e-mail addresses
-    from becoming links, and folds line breaks into spaces."""
-    escaped = _PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
-    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
-
 
 def highlighted_markdown(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """`text` as inert Markdown (`escape_markdown`) with the characters of `spans` in bold."""

@@ -78,6 +78,7 @@ if TYPE_CHECKING:
     from tracker.services import setup as setup_service
     from tracker.services.access import Actor, actor_named
     from tracker.services.setup import bootstrap as bootstrap_service
+    from tracker.text import import_summary
 else:  # each imported when a command first uses it: `tracker claims` loads no BibTeX parser
     bibtex = lazy_module("tracker.bibtex")
     exports = lazy_module("tracker.exports")
@@ -108,6 +109,7 @@ else:  # each imported when a command first uses it: `tracker claims` loads no B
     setup_service = lazy_module("tracker.services.setup")
     actor_named = lazy_function("tracker.services.access", "actor_named")
     bootstrap_service = lazy_function("tracker.services.setup", "bootstrap")
+    import_summary = lazy_function("tracker.text", "import_summary")
 
 
 class ExportFormat(StrEnum):
@@ -813,11 +815,7 @@ def _progress(enabled: bool) -> Iterator[citations.Progress | None]:
 
 
 def _print_import(report: citations.ImportReport) -> None:
-    verb = "would import" if report.dry_run or not report.written else "imported"
-    typer.echo(f"{verb}: {len(report.added)} added, {len(report.merged)} merged into existing "
-               f"citations, {len(report.unchanged)} already present, "
-               f"{len(report.merged_in_files)} duplicates within the files, "
-               f"{report.reported_entries} refused (of {report.found} entries)")
+    typer.echo(import_summary(report))
     for m in report.merged:
         typer.echo(f"  merged {m.key} into {m.into} (same {m.matched_on}): filled "
                    f"{', '.join(m.filled)}")

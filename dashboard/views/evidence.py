@@ -8,7 +8,7 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboard import actions, ui
-from tracker import bibtex, formats, queries, retractions
+from tracker import bibtex, formats, queries, retractions, text
 from tracker.services import citations, evidence
 from tracker.services import retractions as retractions_service
 from tracker.services.access import Actor
@@ -305,11 +305,8 @@ def run_import(pasted: str, files: list[Any], *, strict: bool, dry_run: bool,
 
 def import_summary(report: citations.ImportReport) -> str:
     """The CLI's summary line."""
-    verb = "Would import" if report.dry_run or not report.written else "Imported"
-    return (f"{verb}: {len(report.added)} added, {len(report.merged)} merged into existing "
-            f"citations, {len(report.unchanged)} already present, "
-            f"{len(report.merged_in_files)} duplicates within the files, "
-            f"{report.reported_entries} refused (of {report.found} entries).")
+    summary = text.import_summary(report)
+    return summary[:1].upper() + summary[1:] + "."
 
 
 LINK_FROM_REPORT = 8  # "Link KEY" buttons under an import's report (the first added)
