@@ -49,7 +49,7 @@ def link(engine: Engine, actor: Actor, claim: int, key: str, stance: Stance = St
          **judgements: Any) -> evidence.LinkInfo:
     with db.writing(engine) as session:
         return evidence.link_evidence(session, actor, claim, cid(engine, key), stance,
-                                      judgements=judgements)
+                                      judgements=evidence.parse_judgements(judgements).onto())
 
 
 def row(engine: Engine, claim: int) -> queries.ClaimRow:
@@ -242,7 +242,7 @@ def _writes(engine: Engine) -> dict[str, tuple[Role, Callable[[Session, Actor], 
         "evidence.link": (Role.REVIEWER, lambda s, a: evidence.link_evidence(
             s, a, claim, citation, Stance.SUPPORTS)),
         "evidence.judge": (Role.REVIEWER, lambda s, a: evidence.update_link(
-            s, a, link_info.id, judgements={"imprecision": "serious"})),
+            s, a, link_info.id, judgements=evidence.parse_judgements({"imprecision": "serious"}))),
         "evidence.unlink": (Role.REVIEWER, lambda s, a: evidence.unlink(s, a, link_info.id)),
         "citations.import": (Role.REVIEWER, lambda s, a: citations.import_bibtex(
             s, a, [("t.bib", bib)])),
@@ -301,7 +301,8 @@ def test_the_audit_trail_is_the_claim_history(library: Engine, make_actor: MakeA
     claim = claim_id(library, "Opioid-Sparing Effects")
     info = link(library, reviewer, claim, "wang2016")
     with db.writing(library) as session:
-        evidence.update_link(session, reviewer, info.id, judgements={"imprecision": "serious"})
+        evidence.update_link(session, reviewer, info.id,
+                             judgements=evidence.parse_judgements({"imprecision": "serious"}))
     with db.reading(library) as session:
         history = queries.history(session, claim_id=claim)
     assert [h.action for h in history][:2] == ["evidence.judge", "evidence.link"]

@@ -1109,7 +1109,8 @@ def link(
     with _write(as_user) as (session, actor):
         citation = citations.citation_by_key(session, citation_key)
         info = evidence.link_evidence(session, actor, claim_id, citation.id, stance,
-                                      locator=locator, note=note, judgements=judgements,
+                                      locator=locator, note=note,
+                                      judgements=evidence.parse_judgements(judgements).onto(),
                                       directness=_pairs(directness, "--directness"),
                                       effect=effect)
         row = queries.claim(session, claim_id)
@@ -1144,7 +1145,7 @@ def judge(
     with _write(as_user) as (session, actor):
         info = evidence.update_link(session, actor, link_id, expected_version=version,
                                     stance=stance, locator=locator, note=note,
-                                    judgements=judgements,
+                                    judgements=evidence.parse_judgements(judgements),
                                     directness=_pairs(directness, "--directness"),
                                     effect=effect)
         row = queries.claim(session, info.claim_id)

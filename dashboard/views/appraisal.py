@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard import ui
-from tracker import grading, queries
+from tracker import grading, queries, vocabulary
 from tracker.services import appraisals, evidence
 from tracker.vocabulary import (
     AppraisalTool,
@@ -18,7 +18,6 @@ from tracker.vocabulary import (
     DirectnessElement,
     Pools,
     StudyDesign,
-    Upgrade,
 )
 
 TAB_KEY = "appraisal_tab"
@@ -188,9 +187,7 @@ def links_of(document: queries.DocumentRow) -> None:
 # --- the body of evidence --------------------------------------------------------------------
 
 DOWNGRADE_VALUES = [c.value for c in Concern]
-UPGRADE_VALUES = {BodyDomain.LARGE_EFFECT: [Upgrade.NONE, Upgrade.LARGE, Upgrade.VERY_LARGE],
-                  BodyDomain.DOSE_RESPONSE: [Upgrade.NONE, Upgrade.PRESENT],
-                  BodyDomain.PLAUSIBLE_CONFOUNDING: [Upgrade.NONE, Upgrade.PRESENT]}
+UPGRADE_VALUES = vocabulary.UPGRADE_VALUES
 
 
 def body_form(document: queries.DocumentRow) -> None:

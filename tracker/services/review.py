@@ -66,7 +66,7 @@ from tracker.vocabulary import (
 )
 
 FORMAT_VERSIONS = (1, 2)
-JUDGEMENT_KEYS = evidence.CONCERNS + evidence.UPGRADES
+JUDGEMENT_KEYS = grading.JUDGEMENT_NAMES
 
 
 class ReviewFileError(InvalidInput):
@@ -192,7 +192,7 @@ class _Link:
     stance: Stance
     locator: str
     note: str
-    judgements: dict[str, Any]
+    judgements: grading.Judgements
     directness: dict[str, tuple[str, str]]
     effect: dict[str, Any]
 
@@ -376,8 +376,7 @@ class _Reader:
                 target, citation_id, str(entry["citation"]), stance,
                 str(entry.get("locator", "")).strip(),
                 str(entry.get("rationale", entry.get("note", ""))).strip(),
-                {name: judgements.get(name, False if name in evidence.UPGRADES else None)
-                 for name in JUDGEMENT_KEYS}, directness, effect))
+                judgements.onto(), directness, effect))
 
     def _appraisals(self, plan: _Plan) -> None:
         seen: set[str] = set()
@@ -656,7 +655,7 @@ def _link_state(link: EvidenceLink | None, elements: set[str] | None = None
     if link is None:
         return None
     return {"stance": link.stance, "locator": link.locator, "note": link.note,
-            **{name: getattr(link, name) for name in JUDGEMENT_KEYS},
+            **evidence.judgements_of(link).as_stored(),
             **{name: getattr(link, name) for name in evidence.EFFECT_FIELDS},
             "directness": {d.element: [d.judgement, d.reason] for d in link.directness}}
 
@@ -664,7 +663,7 @@ def _link_state(link: EvidenceLink | None, elements: set[str] | None = None
 def _link_wish(link: _Link) -> dict[str, Any]:
     effect = {name: None for name in evidence.EFFECT_FIELDS} | link.effect
     return {"stance": link.stance.value, "locator": link.locator, "note": link.note,
-            **link.judgements, **effect,
+            **link.judgements.as_stored(), **effect,
             "directness": {k: [j, r] for k, (j, r) in link.directness.items() if j}}
 
 
