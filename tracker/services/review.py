@@ -27,6 +27,7 @@ import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -444,26 +445,28 @@ class _Reader:
                 plan.searches.append(_Search(target, sources, str(entry.get("note", "")), when))
 
     def _tracks(self, plan: _Plan) -> None:
-        for n, entry in enumerate(self.entries("track", since=2), 1):
-            where = f"{self.path}: [[track]] #{n} (claim {entry.get('claim')!r})"
-            target = self.target(entry, where)
-            track = self.choice(where, ClaimTrack, entry.get("track"), "track")
-            reason = str(entry.get("reason", "")).strip()
-            if not reason:
-                self.problems.append(f"{where}: choosing a track needs a 'reason'")
-            elif target is not None and track is not None:
-                plan.tracks.append(_Track(target, track, reason))
+        plan.tracks += [_Track(*given) for given in self._reasoned(
+            "track", ClaimTrack, "track", "choosing a track needs a 'reason'", since=2)]
 
     def _flags(self, plan: _Plan) -> None:
-        for n, entry in enumerate(self.entries("flag"), 1):
-            where = f"{self.path}: [[flag]] #{n} (claim {entry.get('claim')!r})"
+        plan.flags += [_Flag(*given) for given in self._reasoned(
+            "flag", FlagKind, "kind", "a flag needs a 'reason'")]
+
+    def _reasoned(self, name: str, enum: type[StrEnum], key: str, needs: str, *,
+                  since: int = 1) -> list[tuple[_Target, Any, str]]:
+        """The [[name]] entries choosing one claim's `key` from `enum`, with a reason (a
+        track, a flag); each one missing something is a problem instead."""
+        found: list[tuple[_Target, Any, str]] = []
+        for n, entry in enumerate(self.entries(name, since=since), 1):
+            where = f"{self.path}: [[{name}]] #{n} (claim {entry.get('claim')!r})"
             target = self.target(entry, where)
-            kind = self.choice(where, FlagKind, entry.get("kind"), "kind")
+            value = self.choice(where, enum, entry.get(key), key)
             reason = str(entry.get("reason", "")).strip()
             if not reason:
-                self.problems.append(f"{where}: a flag needs a 'reason'")
-            elif target is not None and kind is not None:
-                plan.flags.append(_Flag(target, kind, reason))
+                self.problems.append(f"{where}: {needs}")
+            elif target is not None and value is not None:
+                found.append((target, value, reason))
+        return found
 
     def _addressing(self, plan: _Plan) -> None:
         question_ids = {slug: qid for slug, qid in self.session.execute(
