@@ -31,7 +31,7 @@ from tracker.services import access, users
 from tracker.services.access import Actor
 from tracker.text import WORD_JOINER as WORD_JOINER
 from tracker.text import escape_markdown as escape_markdown
-from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
+from tracker.vocabulary import STATUS_LABELS_BY_VALUE as STATUS_LABELS
 from tracker.vocabulary import ClaimStatus
 
 P = ParamSpec("P")
@@ -78,7 +78,6 @@ STATUS_HEX: dict[str, str] = {  # the same colours for charts
     ClaimStatus.NO_EVIDENCE_FOUND.value: "#1e63b5",
     ClaimStatus.NOT_REVIEWED.value: "#9e9e9e",
 }
-STATUS_LABELS: dict[str, str] = {s.value: label for s, label in STATUS_LABELS_BY_STATUS.items()}
 
 
 # --- stored text in Markdown -----------------------------------------------------------------

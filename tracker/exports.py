@@ -20,7 +20,8 @@ from tracker.scorecard import Scorecard
 from tracker.services import citations
 from tracker.text import WORD_JOINER as WORD_JOINER
 from tracker.text import escape_markdown
-from tracker.vocabulary import STATUS_LABELS, Instrument
+from tracker.vocabulary import STATUS_LABELS_BY_VALUE as STATUS_MARK
+from tracker.vocabulary import Instrument
 
 if TYPE_CHECKING:  # BibTeX (bibtexparser) is imported by the exports that write it
     from tracker import bibtex
@@ -31,7 +32,6 @@ FORMATS = ("bibtex", "ris", "csl-json", "csv", "json", "report", "annotations", 
 CLAIM_FORMATS = ("report", "annotations", "cito", "fhir")
 DISCLAIMER = ("Evidence Tracker records published evidence for the claims of an article. "
               "It gives no medical advice.")
-STATUS_MARK = {status.value: label for status, label in STATUS_LABELS.items()}
 
 
 def export(session: Session, fmt: str, *, document_slug: str | None = None,

@@ -118,6 +118,8 @@ STATUS_LABELS: dict[ClaimStatus, str] = {
     ClaimStatus.NO_EVIDENCE_FOUND: "∅ no evidence found",
     ClaimStatus.NOT_REVIEWED: "○ not reviewed",
 }
+#: The same labels by the stored value (a row's `status`).
+STATUS_LABELS_BY_VALUE: dict[str, str] = {s.value: label for s, label in STATUS_LABELS.items()}
 
 
 class ClaimTrack(StrEnum):
