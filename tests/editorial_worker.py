@@ -126,7 +126,7 @@ class Worker:
                                               Stance(stance), note=note)
             return {"link_id": info.id, "version": info.version,
                     "state": {"stance": info.stance, "locator": info.locator,
-                              "note": info.note, **info.judgements}}
+                              "note": info.note, **info.judgements.as_stored()}}
 
         self.log.attempt("link", call, claim_id=claim, citation_id=citation)
 
