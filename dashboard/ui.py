@@ -26,9 +26,12 @@ from tracker import db, grading, queries
 from tracker.config import load_settings
 from tracker.errors import TrackerError
 from tracker.formats import assessed
+from tracker.revision import revision_of
 from tracker.services import access, users
 from tracker.services.access import Actor
-from tracker.vocabulary import STATUS_LABELS as STATUS_LABELS_BY_STATUS
+from tracker.text import WORD_JOINER as WORD_JOINER
+from tracker.text import escape_markdown as escape_markdown
+from tracker.vocabulary import STATUS_LABELS_BY_VALUE as STATUS_LABELS
 from tracker.vocabulary import ClaimStatus
 
 P = ParamSpec("P")
@@ -75,30 +78,9 @@ STATUS_HEX: dict[str, str] = {  # the same colours for charts
     ClaimStatus.NO_EVIDENCE_FOUND.value: "#1e63b5",
     ClaimStatus.NOT_REVIEWED.value: "#9e9e9e",
 }
-STATUS_LABELS: dict[str, str] = {s.value: label for s, label in STATUS_LABELS_BY_STATUS.items()}
 
 
 # --- stored text in Markdown -----------------------------------------------------------------
-
-# Every ASCII punctuation character may be backslash-escaped in CommonMark, and escaping all of
-# them also defuses what Streamlit adds on top: `:color[...]` directives, `:emoji:` and
-# `:material/icon:` short codes and `$math$`. GFM turns bare URLs and e-mail addresses into links
-# after escapes are resolved, so those get an invisible WORD JOINER (U+2060) where the pattern
-# would match: after `http`, `https` or `www` and after `@`.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-_AUTOLINK = re.compile(r"(?i)(https?(?=\\:)|www(?=\\\.)|\\@)")
-WORD_JOINER = "\u2060"
-
-
-def escape_markdown(text: object) -> str:
-    """`text` as inert inline Markdown: it renders exactly as written, on one line.
-
-    Backslash-escapes all ASCII punctuation (so no link, image, HTML tag, emphasis, heading,
-    list, table, math or Streamlit directive can start), keeps bare URLs and e-mail addresses
-    from becoming links, and folds line breaks into spaces."""
-    escaped = _PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
-    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
-
 
 def highlighted_markdown(text: str, spans: Iterable[tuple[int, int]]) -> str:
     """`text` as inert Markdown (`escape_markdown`) with the characters of `spans` in bold."""
@@ -221,7 +203,7 @@ def start_run() -> bool:
     _apply_resets()
     try:
         with db.reading(engine(database_url())) as session:
-            st.session_state[_REVISION_KEY] = db.revision_of(session)
+            st.session_state[_REVISION_KEY] = revision_of(session)
     except (SQLAlchemyError, TrackerError) as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         st.error("The database cannot be read. If it is new, set it up with "

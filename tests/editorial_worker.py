@@ -126,7 +126,7 @@ class Worker:
                                               Stance(stance), note=note)
             return {"link_id": info.id, "version": info.version,
                     "state": {"stance": info.stance, "locator": info.locator,
-                              "note": info.note, **info.judgements}}
+                              "note": info.note, **info.judgements.as_stored()}}
 
         self.log.attempt("link", call, claim_id=claim, citation_id=citation)
 
@@ -145,7 +145,8 @@ class Worker:
                 info = evidence.update_link(
                     session, self.actor, link_id, expected_version=version,
                     stance=Stance(fields["stance"]) if "stance" in fields else None,
-                    note=fields.get("note"), judgements=judgements or None)
+                    note=fields.get("note"),
+                    judgements=evidence.parse_judgements(judgements) if judgements else None)
             return {"returned_version": info.version}
 
         return self.log.attempt("edit", call, link_id=link_id, expected_version=version,

@@ -238,7 +238,8 @@ def _cases(engine: Engine, tmp_path: Path) -> dict[str, Case]:
         "evidence.link": one(lambda s, a: evidence.link_evidence(
             s, a, plain_claim, first, Stance.SUPPORTS), "evidence.link"),
         "evidence.edit": one(lambda s, a: evidence.update_link(
-            s, a, link.id, judgements={"imprecision": "serious"}), "evidence.judge"),
+            s, a, link.id, judgements=evidence.parse_judgements({"imprecision": "serious"})),
+            "evidence.judge"),
         "evidence.unlink": one(lambda s, a: evidence.unlink(s, a, link.id), "evidence.unlink"),
         "citation.appraise": one(lambda s, a: appraisals.appraise(
             s, a, second, AppraisalTool.ROB2, rob2), "citation.appraise"),

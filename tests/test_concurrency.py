@@ -585,7 +585,8 @@ def test_an_edit_that_changes_nothing_keeps_the_version_and_leaves_no_audit(
     with db.writing(shipped_engine) as session:
         info = evidence.update_link(session, reviewer, link.id, expected_version=link.version,
                                     stance=Stance(link.stance), note=link.note,
-                                    judgements={"imprecision": link.imprecision})
+                                    judgements=evidence.parse_judgements(
+                                        {"imprecision": link.imprecision}))
     assert info.version == link.version
     with db.reading(shipped_engine) as session:
         stored = session.get(EvidenceLink, link.id)

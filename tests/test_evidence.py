@@ -15,6 +15,7 @@ from tests.conftest import ARTICLE, ROOT, SEED
 from tracker import bibtex, db, queries
 from tracker.errors import Conflict, InvalidInput, PermissionDenied
 from tracker.models import AuditEvent, Citation, Claim, EvidenceLink
+from tracker.revision import revision_of
 from tracker.services import articles, citations, evidence, flags, questions, review, users
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import FlagKind, FlagState, Priority, QuestionStatus, Role, Stance
@@ -48,7 +49,7 @@ def link(engine: Engine, actor: Actor, claim: int, key: str, stance: Stance = St
          **judgements: Any) -> evidence.LinkInfo:
     with db.writing(engine) as session:
         return evidence.link_evidence(session, actor, claim, cid(engine, key), stance,
-                                      judgements=judgements)
+                                      judgements=evidence.parse_judgements(judgements).onto())
 
 
 def row(engine: Engine, claim: int) -> queries.ClaimRow:
@@ -241,7 +242,7 @@ def _writes(engine: Engine) -> dict[str, tuple[Role, Callable[[Session, Actor], 
         "evidence.link": (Role.REVIEWER, lambda s, a: evidence.link_evidence(
             s, a, claim, citation, Stance.SUPPORTS)),
         "evidence.judge": (Role.REVIEWER, lambda s, a: evidence.update_link(
-            s, a, link_info.id, judgements={"imprecision": "serious"})),
+            s, a, link_info.id, judgements=evidence.parse_judgements({"imprecision": "serious"}))),
         "evidence.unlink": (Role.REVIEWER, lambda s, a: evidence.unlink(s, a, link_info.id)),
         "citations.import": (Role.REVIEWER, lambda s, a: citations.import_bibtex(
             s, a, [("t.bib", bib)])),
@@ -300,7 +301,8 @@ def test_the_audit_trail_is_the_claim_history(library: Engine, make_actor: MakeA
     claim = claim_id(library, "Opioid-Sparing Effects")
     info = link(library, reviewer, claim, "wang2016")
     with db.writing(library) as session:
-        evidence.update_link(session, reviewer, info.id, judgements={"imprecision": "serious"})
+        evidence.update_link(session, reviewer, info.id,
+                             judgements=evidence.parse_judgements({"imprecision": "serious"}))
     with db.reading(library) as session:
         history = queries.history(session, claim_id=claim)
     assert [h.action for h in history][:2] == ["evidence.judge", "evidence.link"]
@@ -437,12 +439,12 @@ def test_review_load_is_idempotent(library: Engine, make_actor: MakeActor,
         first = review.load_review(session, editor, review_file)
     assert (first.links_added, first.flags_raised) == (1, 1)
     with db.reading(library) as session:
-        before = db.revision_of(session)
+        before = revision_of(session)
     with db.writing(library) as session:
         again = review.load_review(session, editor, review_file)
     assert (again.links_added, again.links_unchanged, again.flags_present) == (0, 1, 1)
     with db.reading(library) as session:
-        assert db.revision_of(session) == before
+        assert revision_of(session) == before
         imprecise = session.scalar(select(EvidenceLink.imprecision))
         assert imprecise == "serious"
 

@@ -25,6 +25,7 @@ from tracker.finder import index, ranking, terms
 from tracker.finder.ranking import Study
 from tracker.finder.terms import claim_concepts, search_terms
 from tracker.models import AuditEvent, Citation, CitationTopic, Claim, EvidenceLink
+from tracker.revision import revision_of
 from tracker.services import citations
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role
@@ -282,12 +283,12 @@ def test_suggestions_rank_the_claims_studies_and_mark_those_already_linked(
         shipped_engine: Engine) -> None:
     claim_id = crps_claim(shipped_engine)
     with db.reading(shipped_engine) as session:
-        before = db.revision_of(session)
+        before = revision_of(session)
         result = queries.suggestions(session, claim_id, limit=8)
         links = dict(session.execute(select(Citation.key, EvidenceLink.stance)
                                      .join(EvidenceLink, EvidenceLink.citation_id == Citation.id)
                                      .where(EvidenceLink.claim_id == claim_id)).all())
-        assert db.revision_of(session) == before  # a read: nothing written
+        assert revision_of(session) == before  # a read: nothing written
     keys = [s.key for s in result.suggestions]
     assert len(keys) == 8 and {"schwartzman2009", "sigtermans2009", "lee2025"} <= set(keys)
     assert [s.rank for s in result.suggestions] == list(range(1, 9))

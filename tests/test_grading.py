@@ -762,3 +762,22 @@ def test_a_descriptive_claim_and_a_split_sentence_say_they_await_adjudication() 
     assert compound.explanation.startswith(f"not-reviewed — {g.AWAITING}: parts — part one "
                                            f"supported (established) — {g.AWAITING}")
     assert compound.awaiting == ("other (stance)",)
+
+
+def test_a_links_judgements_are_named_once_from_the_grade_domains() -> None:
+    """The fields of `Judgements`, the link's columns and every caller's names are one list,
+    taken from the GRADE domains of the vocabulary; the stored form goes there and back."""
+    from dataclasses import fields
+
+    from tracker.models import EvidenceLink
+    from tracker.vocabulary import DOWNGRADE_DOMAINS, LINK_UPGRADES
+
+    assert tuple(f.name for f in fields(g.Judgements)) == g.JUDGEMENT_NAMES
+    assert tuple(d.value for d in DOWNGRADE_DOMAINS + LINK_UPGRADES) == g.JUDGEMENT_NAMES
+    assert all(hasattr(EvidenceLink, name) for name in g.JUDGEMENT_NAMES)
+    judged = g.Judgements(imprecision=Concern.SERIOUS, large_effect=True)
+    assert g.Judgements.stored(judged.as_stored()) == judged
+    change = g.JudgementChange(g.Judgements(imprecision=None), frozenset({"imprecision"}))
+    assert change.onto(judged) == g.Judgements(large_effect=True)
+    with pytest.raises(ValueError, match="unknown judgement"):
+        g.Judgements.stored({"risk-of-bias": "none"})

@@ -18,6 +18,7 @@ from tracker import bibtex, db, exports
 from tracker.cli import app
 from tracker.errors import InvalidInput
 from tracker.models import AuditEvent, Citation, CitationTopic
+from tracker.revision import revision_of
 from tracker.services import citations, users
 from tracker.services.access import Actor, system_actor
 from tracker.vocabulary import Role
@@ -68,11 +69,11 @@ def test_the_curated_library_imports_cleanly_and_reimport_changes_nothing(
         topics = set(session.scalars(select(CitationTopic.value).where(
             CitationTopic.citation_id == crps.id)))
         assert {"CRPS", "IV"} <= topics
-        revision = db.revision_of(session)
+        revision = revision_of(session)
     again = do_import(engine, ("library.bib", text))
     assert not again.added and not again.merged and len(again.unchanged) == 77
     with db.reading(engine) as session:
-        assert db.revision_of(session) == revision
+        assert revision_of(session) == revision
 
 
 def test_duplicates_against_the_database_fill_and_report_conflicts(engine: Engine) -> None:
@@ -117,7 +118,7 @@ def test_a_re_import_skips_the_entries_stored_as_written(engine: Engine) -> None
     with db.reading(engine) as session:
         stored = {key: digest for key, digest in session.execute(
             select(Citation.key, Citation.entry_digest))}
-        revision = db.revision_of(session)
+        revision = revision_of(session)
     assert stored == {r.key: r.digest for r in bibtex.parse_bibtex(MACRO_FILE).records}
     assert all(len(d or "") == 64 for d in stored.values())
     again = do_import(engine, ("m.bib", MACRO_FILE))
@@ -125,7 +126,7 @@ def test_a_re_import_skips_the_entries_stored_as_written(engine: Engine) -> None
     assert [(m.key, m.matched_on, m.line) for m in again.unchanged] == [
         ("macro1", bibtex.MATCH_AS_WRITTEN, 2), ("macro2", bibtex.MATCH_AS_WRITTEN, 4)]
     with db.reading(engine) as session:
-        assert db.revision_of(session) == revision
+        assert revision_of(session) == revision
 
 
 def test_a_changed_macro_or_entry_takes_the_full_path(engine: Engine) -> None:

@@ -65,7 +65,7 @@ def _populate(engine: Engine) -> None:
     with db.writing(engine) as session:
         evidence.update_link(session, editor, link.id, expected_version=link.version,
                              note="edited before the upgrade",
-                             judgements={"imprecision": "serious"})
+                             judgements=evidence.parse_judgements({"imprecision": "serious"}))
     with db.writing(engine) as session:  # the newest link goes: its id must never come back
         evidence.unlink(session, editor, newest.id, expected_version=newest.version)
     with db.writing(engine) as session:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, column, create_engine, event, func, select, table, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session
@@ -33,6 +33,10 @@ MIGRATIONS = shipped.folder("migrations")  # the source tree's, or a wheel's tra
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE = "tracker_write"
 _ROLLED_BACK_FOR_ANOTHER = ("40P01", "40001")  # deadlock detected, serialization failure
+#: The claims as the sentence locks see them (`tracker.models.Claim`, not imported: every
+#: command imports this module, and most of them never load the schema).
+_CLAIMS = table("claims", column("id"), column("parent_id"), column("document_id"))
+_IN_CLAUSE = 5000  # ids per IN (...): well under every driver's parameter limit
 
 
 def parse_url(url: str) -> URL:
@@ -191,6 +195,39 @@ def advisory_lock(session: Session, name: str) -> None:
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
+def lock_sentences(session: Session, claim_ids: Iterable[int]) -> None:
+    """Make writers of the same sentence (a claim with its parts) wait for each other.
+
+    Each write that regrades a claim or checks a rule over its rows (one link per citation,
+    one open flag per kind) takes this lock before reading them. Without it, on PostgreSQL
+    (READ COMMITTED), two such transactions each graded the claim without the other's evidence
+    — the second then failed on the claim's version though nobody had changed what it read —
+    and both could add the same open flag. The lock is on the sentence's row, in id order, so
+    parts and their sentence are locked in one order. On SQLite, where BEGIN IMMEDIATE already
+    serialises writers, there is nothing to lock and no query is run."""
+    if is_sqlite(session.get_bind()):
+        return
+    ids = sorted(set(claim_ids))
+    claim_id, parent_id = _CLAIMS.c.id, _CLAIMS.c.parent_id
+    tops: set[int] = set()
+    for start in range(0, len(ids), _IN_CLAUSE):
+        tops.update(session.scalars(select(func.coalesce(parent_id, claim_id))
+                                    .where(claim_id.in_(ids[start:start + _IN_CLAUSE]))))
+    ordered = sorted(tops)
+    for start in range(0, len(ordered), _IN_CLAUSE):
+        session.execute(select(claim_id).where(claim_id.in_(ordered[start:start + _IN_CLAUSE]))
+                        .order_by(claim_id).with_for_update(key_share=True)).all()
+
+
+def lock_document(session: Session, document_id: int) -> None:
+    """`lock_sentences` for every sentence of a document: what a bulk writer of the document
+    (a revised article, a review) takes before it reads the claims it will change."""
+    if is_sqlite(session.get_bind()):
+        return
+    lock_sentences(session, session.scalars(select(_CLAIMS.c.id).where(
+        _CLAIMS.c.document_id == document_id, _CLAIMS.c.parent_id.is_(None))).all())
+
+
 def alembic_config(engine: Engine | None = None, connection: Connection | None = None) -> Config:
     """Alembic configuration pointing at `migrations/`; the URL comes from the engine given,
     else from tracker's settings (see migrations/env.py)."""
@@ -255,11 +292,3 @@ def downgrade(engine: Engine, revision: str = "base", *, force: bool = False) ->
         config = alembic_config(connection=connection)
         config.attributes["force"] = force
         command.downgrade(config, revision)
-
-
-def revision_of(session: Session) -> int:
-    """The database revision: the id of the newest audit event. Every write appends one, so
-    a cache keyed on this number is invalidated by any write, from any process."""
-    from tracker.models import AuditEvent
-
-    return int(session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0))) or 0)

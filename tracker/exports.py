@@ -7,7 +7,6 @@ import csv
 import dataclasses
 import io
 import json
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import Enum
@@ -19,7 +18,10 @@ from tracker import formats, queries
 from tracker.formats import annotation, assessed, cito, fhir
 from tracker.queries.records import export_records
 from tracker.scorecard import Scorecard
-from tracker.vocabulary import STATUS_LABELS, Instrument
+from tracker.text import WORD_JOINER as WORD_JOINER
+from tracker.text import escape_markdown
+from tracker.vocabulary import STATUS_LABELS_BY_VALUE as STATUS_MARK
+from tracker.vocabulary import Instrument
 
 if TYPE_CHECKING:  # BibTeX (bibtexparser) is imported by the exports that write it
     from tracker import bibtex
@@ -30,7 +32,6 @@ FORMATS = ("bibtex", "ris", "csl-json", "csv", "json", "report", "annotations", 
 CLAIM_FORMATS = ("report", "annotations", "cito", "fhir")
 DISCLAIMER = ("Evidence Tracker records published evidence for the claims of an article. "
               "It gives no medical advice.")
-STATUS_MARK = {status.value: label for status, label in STATUS_LABELS.items()}
 
 
 def export(session: Session, fmt: str, *, document_slug: str | None = None,
@@ -158,20 +159,9 @@ def plain(value: Any) -> Any:
     return value
 
 
-_SPECIALS = "\\`*_[]()<>#|!~&$"
-_AUTOLINK = re.compile(r"(?i)(https?(?=:)|www(?=\.)|@)")
-WORD_JOINER = "\u2060"
-
-
 def _escape(text: str) -> str:
-    """Markdown-inert text on one line: stored strings never become links, HTML, entities,
-    math or formatting. Backslash-escapes the characters that start them, folds line breaks
-    (so no block — heading, list, link definition — can start), and puts an invisible WORD
-    JOINER after `http`, `https`, `www` and `@` so that GFM does not autolink bare URLs and
-    e-mail addresses."""
-    flat = " ".join(text.split())
-    out = "".join("\\" + ch if ch in _SPECIALS else ch for ch in flat)
-    return _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, out)
+    """Markdown-inert text on one line that still reads as plain text (`tracker.text`)."""
+    return escape_markdown(text, strict=False)
 
 
 def report(session: Session, document_id: int) -> str:

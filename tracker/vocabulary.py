@@ -118,6 +118,8 @@ STATUS_LABELS: dict[ClaimStatus, str] = {
     ClaimStatus.NO_EVIDENCE_FOUND: "∅ no evidence found",
     ClaimStatus.NOT_REVIEWED: "○ not reviewed",
 }
+#: The same labels by the stored value (a row's `status`).
+STATUS_LABELS_BY_VALUE: dict[str, str] = {s.value: label for s, label in STATUS_LABELS.items()}
 
 
 class ClaimTrack(StrEnum):
@@ -175,6 +177,16 @@ class Directness(StrEnum):
     NOT_APPLICABLE = "not-applicable"  # e.g. the comparator of a single-arm series
 
 
+class Upgrade(StrEnum):
+    """A reviewer's judgement on a reason to rate a body up (GRADE 9): large effect takes
+    `large` (+1) or `very-large` (+2); dose-response and plausible confounding `present` (+1)."""
+
+    NONE = "none"
+    PRESENT = "present"
+    LARGE = "large"
+    VERY_LARGE = "very-large"
+
+
 class BodyDomain(StrEnum):
     """A reviewer's judgement on a claim's whole body of evidence (rating down or up)."""
 
@@ -186,6 +198,36 @@ class BodyDomain(StrEnum):
     LARGE_EFFECT = "large_effect"
     DOSE_RESPONSE = "dose_response"
     PLAUSIBLE_CONFOUNDING = "plausible_confounding"
+
+
+#: GRADE's five reasons to rate a body of evidence down, in GRADE's order: each takes a
+#: `Concern`, on the body and on one study's link (where the link's columns carry these names).
+DOWNGRADE_DOMAINS: tuple[BodyDomain, ...] = (
+    BodyDomain.RISK_OF_BIAS, BodyDomain.INCONSISTENCY, BodyDomain.INDIRECTNESS,
+    BodyDomain.IMPRECISION, BodyDomain.PUBLICATION_BIAS)
+
+#: The reasons to rate a body up and the `Upgrade` values each takes (GRADE 9).
+UPGRADE_VALUES: dict[BodyDomain, tuple[Upgrade, ...]] = {
+    BodyDomain.LARGE_EFFECT: (Upgrade.NONE, Upgrade.LARGE, Upgrade.VERY_LARGE),
+    BodyDomain.DOSE_RESPONSE: (Upgrade.NONE, Upgrade.PRESENT),
+    BodyDomain.PLAUSIBLE_CONFOUNDING: (Upgrade.NONE, Upgrade.PRESENT),
+}
+
+#: The reasons to rate up a reviewer may also mark (yes or no) on one study's link; plausible
+#: confounding is judged on the whole body only.
+LINK_UPGRADES: tuple[BodyDomain, ...] = (BodyDomain.LARGE_EFFECT, BodyDomain.DOSE_RESPONSE)
+
+#: How each GRADE domain reads to people (the dashboard's labels).
+DOMAIN_LABELS: dict[BodyDomain, str] = {
+    BodyDomain.RISK_OF_BIAS: "Risk of bias",
+    BodyDomain.INCONSISTENCY: "Inconsistency",
+    BodyDomain.INDIRECTNESS: "Indirectness",
+    BodyDomain.IMPRECISION: "Imprecision",
+    BodyDomain.PUBLICATION_BIAS: "Publication bias",
+    BodyDomain.LARGE_EFFECT: "Large effect",
+    BodyDomain.DOSE_RESPONSE: "Dose-response gradient",
+    BodyDomain.PLAUSIBLE_CONFOUNDING: "Plausible confounding",
+}
 
 
 class FlagKind(StrEnum):
@@ -240,16 +282,6 @@ class Role(StrEnum):
     def includes(self, other: Role) -> bool:
         """True when this role has every right of `other`."""
         return self.rank >= other.rank
-
-
-class Upgrade(StrEnum):
-    """A reviewer's judgement on a reason to rate a body up (GRADE 9): large effect takes
-    `large` (+1) or `very-large` (+2); dose-response and plausible confounding `present` (+1)."""
-
-    NONE = "none"
-    PRESENT = "present"
-    LARGE = "large"
-    VERY_LARGE = "very-large"
 
 
 class DualKind(StrEnum):
@@ -320,6 +352,8 @@ class TagState(StrEnum):
     PROPOSED = "proposed"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+
+
 class Instrument(StrEnum):
     """An instrument of the article scorecard (docs/scorecard.md): HealthNewsReview.org's ten
     criteria, or DISCERN's sixteen questions (Charnock et al. 1999)."""

@@ -6,14 +6,13 @@ track and record searches. Every form calls one service; the services check the 
 import streamlit as st
 
 from dashboard import actions, ui
-from tracker import grading, queries
+from tracker import grading, queries, vocabulary
 from tracker.services import appraisals
 from tracker.vocabulary import (
     BodyDomain,
     ClaimTrack,
     Concern,
     StudyDesign,
-    Upgrade,
 )
 
 TAB_KEY = "appraisal_tab"
@@ -70,9 +69,7 @@ def links_of(document: queries.DocumentRow) -> None:
 # --- the body of evidence --------------------------------------------------------------------
 
 DOWNGRADE_VALUES = [c.value for c in Concern]
-UPGRADE_VALUES = {BodyDomain.LARGE_EFFECT: [Upgrade.NONE, Upgrade.LARGE, Upgrade.VERY_LARGE],
-                  BodyDomain.DOSE_RESPONSE: [Upgrade.NONE, Upgrade.PRESENT],
-                  BodyDomain.PLAUSIBLE_CONFOUNDING: [Upgrade.NONE, Upgrade.PRESENT]}
+UPGRADE_VALUES = vocabulary.UPGRADE_VALUES
 
 
 def body_form(document: queries.DocumentRow) -> None:

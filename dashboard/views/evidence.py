@@ -8,11 +8,18 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from dashboard import actions, cards, ui
-from tracker import bibtex, formats, queries, retractions
+from tracker import bibtex, formats, grading, queries, retractions, text
 from tracker.services import citations, evidence
 from tracker.services import retractions as retractions_service
 from tracker.services.access import Actor
-from tracker.vocabulary import Concern, Stance, StudyDesign
+from tracker.vocabulary import (
+    DOMAIN_LABELS,
+    DOWNGRADE_DOMAINS,
+    LINK_UPGRADES,
+    Concern,
+    Stance,
+    StudyDesign,
+)
 
 PAGE_SIZE = 25
 TAB_KEY = "evidence_tab"
@@ -23,10 +30,8 @@ CITATION_KEY = "link_citation"
 REPORT_KEY = "import_report"
 PREFILLED_KEY = "link_prefilled"  # the LinkPrefill the link form was filled in from
 SEEN_KEY = "seen_link_versions"  # link id -> the version the reviewer started editing
-CONCERNS = {"risk_of_bias": "Risk of bias", "inconsistency": "Inconsistency",
-            "indirectness": "Indirectness", "imprecision": "Imprecision",
-            "publication_bias": "Publication bias"}
-UPGRADES = {"large_effect": "Large effect", "dose_response": "Dose-response gradient"}
+CONCERNS = {d.value: DOMAIN_LABELS[d] for d in DOWNGRADE_DOMAINS}
+UPGRADES = {d.value: DOMAIN_LABELS[d] for d in LINK_UPGRADES}
 VERIFIED = {"all": None, "verified": True, "unverified": False}
 
 
@@ -83,7 +88,8 @@ def find_citations() -> list[queries.CitationRow]:
 # --- link ------------------------------------------------------------------------------------
 
 
-def judgement_inputs(prefix: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
+def judgement_inputs(prefix: str, current: dict[str, Any] | None = None
+                     ) -> grading.Judgements:
     """GRADE judgement widgets (five concerns, two reasons to rate up)."""
     values = current or {}
     concerns = [c.value for c in Concern]
@@ -94,7 +100,7 @@ def judgement_inputs(prefix: str, current: dict[str, Any] | None = None) -> dict
     for column, (name, label) in zip(st.columns(len(UPGRADES)), UPGRADES.items(), strict=True):
         chosen[name] = column.checkbox(label, value=bool(values.get(name)),
                                        key=f"{prefix}_{name}")
-    return chosen
+    return grading.Judgements.stored(chosen)
 
 
 def apply_prefill() -> None:
@@ -305,11 +311,8 @@ def run_import(pasted: str, files: list[Any], *, strict: bool, dry_run: bool,
 
 def import_summary(report: citations.ImportReport) -> str:
     """The CLI's summary line."""
-    verb = "Would import" if report.dry_run or not report.written else "Imported"
-    return (f"{verb}: {len(report.added)} added, {len(report.merged)} merged into existing "
-            f"citations, {len(report.unchanged)} already present, "
-            f"{len(report.merged_in_files)} duplicates within the files, "
-            f"{report.reported_entries} refused (of {report.found} entries).")
+    summary = text.import_summary(report)
+    return summary[:1].upper() + summary[1:] + "."
 
 
 LINK_FROM_REPORT = 8  # "Link KEY" buttons under an import's report (the first added)

@@ -31,12 +31,14 @@ if TYPE_CHECKING:
     from tracker.services import citations
     from tracker.services import retractions as retractions_service
     from tracker.services.access import Actor
+    from tracker.text import import_summary
 else:  # imported when a command first uses it (start-up time is benchmarked)
     bibtex = lazy_module("tracker.bibtex")
     citations = lazy_module("tracker.services.citations")
     finder = lazy_module("tracker.finder")
     formats = lazy_module("tracker.formats")
     identifier_links = lazy_function("tracker.formats.assessed", "identifier_links")
+    import_summary = lazy_function("tracker.text", "import_summary")
     queries = lazy_module("tracker.queries")
     retractions = lazy_module("tracker.retractions")
     retractions_service = lazy_module("tracker.services.retractions")
@@ -124,11 +126,7 @@ def _progress(enabled: bool) -> Iterator[citations.Progress | None]:
 
 
 def _print_import(report: citations.ImportReport) -> None:
-    verb = "would import" if report.dry_run or not report.written else "imported"
-    typer.echo(f"{verb}: {len(report.added)} added, {len(report.merged)} merged into existing "
-               f"citations, {len(report.unchanged)} already present, "
-               f"{len(report.merged_in_files)} duplicates within the files, "
-               f"{report.reported_entries} refused (of {report.found} entries)")
+    typer.echo(import_summary(report))
     for m in report.merged:
         typer.echo(f"  merged {m.key} into {m.into} (same {m.matched_on}): filled "
                    f"{', '.join(m.filled)}")

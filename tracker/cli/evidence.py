@@ -52,7 +52,8 @@ def link(
         citation = citations.citation_by_key(session, citation_key)
         info = evidence.link_evidence(session, actor, claim_id, citation.id, stance,
                                       locator=locator, note=note,
-                                      judgements=judged.judgements,
+                                      judgements=evidence.parse_judgements(
+                                          judged.judgements).onto(),
                                       directness=judged.directness, effect=judged.effect)
         row = queries.claim(session, claim_id)
     if as_json:
@@ -78,7 +79,7 @@ def judge(
     with _write(as_user) as (session, actor):
         info = evidence.update_link(session, actor, link_id, expected_version=version,
                                     stance=stance, locator=locator, note=note,
-                                    judgements=judged.judgements,
+                                    judgements=evidence.parse_judgements(judged.judgements),
                                     directness=judged.directness, effect=judged.effect)
         row = queries.claim(session, info.claim_id)
     typer.echo(f"link #{info.id} (version {info.version}): {row.explanation}")

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from tracker.grading.designs import RATED, REVIEWS, start_of
 from tracker.vocabulary import (
+    DOWNGRADE_DOMAINS,
+    LINK_UPGRADES,
     AppraisalTool,
     BodyDomain,
     Certainty,
@@ -22,10 +25,14 @@ from tracker.vocabulary import (
 )
 
 __all__ = [
+    "CONCERNS",
+    "JUDGEMENT_NAMES",
+    "UPGRADES",
     "Appraisal",
     "BodyJudgement",
     "Effect",
     "Evidence",
+    "JudgementChange",
     "Judgements",
     "RATIO_MEASURES",
     "concern_step",
@@ -42,6 +49,14 @@ def concern_step(concern: Concern | None) -> int:
     """0, 1 or 2 steps down; a concern nobody recorded takes nothing off (and is reported as
     not judged by the caller, never as "no concerns")."""
     return 0 if concern is None else _STEP[concern]
+
+
+#: The judgements a reviewer records on one link, by name (the fields of `Judgements`, the
+#: link's columns, the keys of a review file's and the audit's judgements): GRADE's five
+#: concerns, then the two reasons to rate up that a link may carry.
+CONCERNS: tuple[str, ...] = tuple(d.value for d in DOWNGRADE_DOMAINS)
+UPGRADES: tuple[str, ...] = tuple(d.value for d in LINK_UPGRADES)
+JUDGEMENT_NAMES: tuple[str, ...] = CONCERNS + UPGRADES
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +77,42 @@ class Judgements:
 
     @property
     def recorded(self) -> bool:
-        return any(getattr(self, n) is not None for n in (
-            "risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"))
+        return any(getattr(self, n) is not None for n in CONCERNS)
+
+    @classmethod
+    def stored(cls, values: Mapping[str, str | bool | None]) -> Judgements:
+        """From their stored form (a concern's value or None, a flag) by name; a name not
+        given is not judged. Raises ValueError on an unknown name or concern."""
+        unknown = set(values) - set(JUDGEMENT_NAMES)
+        if unknown:
+            raise ValueError(f"unknown judgement {sorted(unknown)[0]!r}; use "
+                             + ", ".join(JUDGEMENT_NAMES))
+        judged: dict[str, Any] = {
+            n: None if values.get(n) is None else Concern(str(values[n])) for n in CONCERNS}
+        judged.update({n: bool(values.get(n)) for n in UPGRADES})
+        return replace(cls(), **judged)
+
+    def as_stored(self) -> dict[str, str | bool | None]:
+        """The stored form, by name in `JUDGEMENT_NAMES` order (the audit's and the exports')."""
+        values: dict[str, str | bool | None] = {}
+        for name in CONCERNS:
+            concern = getattr(self, name)
+            values[name] = None if concern is None else concern.value
+        values.update({name: bool(getattr(self, name)) for name in UPGRADES})
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class JudgementChange:
+    """Some of a link's judgements to change (`tracker judge --imprecision serious`): the
+    named ones take their value in `values` (None: not judged), the others stay as they are."""
+
+    values: Judgements
+    names: frozenset[str]
+
+    def onto(self, current: Judgements = Judgements()) -> Judgements:
+        """`current` with the change applied (a new link starts with nothing judged)."""
+        return replace(current, **{n: getattr(self.values, n) for n in self.names})
 
 
 @dataclass(frozen=True, slots=True)

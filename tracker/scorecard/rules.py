@@ -408,29 +408,27 @@ def discern_uncertainty(facts: ArticleFacts) -> Proposal:
 def discern_benefits(facts: ArticleFacts) -> Proposal:
     """1 when no benefit is described; 3 when benefits are described without numbers; 4 when
     some carry one."""
-    effect = _of(facts.claims, _EFFECT)
-    if not effect:
-        return Proposal("1", "no efficacy or benefit claim")
-    numbers = [c.text for c in effect if quantified(c.text)]
-    if numbers:
-        return Proposal("4", f"{len(numbers)} of {len(effect)} benefit claims carry a number",
-                        _quote(numbers))
-    return Proposal("3", f"{len(effect)} claims describe benefits, none with a number",
-                    _quote([c.text for c in effect]))
+    return _how_often(_of(facts.claims, _EFFECT), "no efficacy or benefit claim",
+                      "benefit claims carry a number", "describe benefits, none with a number")
 
 
 def discern_risks(facts: ArticleFacts) -> Proposal:
     """1 when no risk is described; 3 when risks are named without numbers; 4 when some carry
     one."""
-    harms = _of(facts.claims, _HARM)
-    if not harms:
-        return Proposal("1", "no adverse-effect or contraindication claim")
-    numbers = [c.text for c in harms if quantified(c.text)]
+    return _how_often(_of(facts.claims, _HARM), "no adverse-effect or contraindication claim",
+                      "harm claims carry a number", "name risks, none says how often")
+
+
+def _how_often(claims: Sequence[ClaimFacts], none: str, numbered: str,
+               unnumbered: str) -> Proposal:
+    """DISCERN's rating of what the claims describe: 1 none, 3 without numbers, 4 with some
+    ("2 of 5 {numbered}"; "5 claims {unnumbered}")."""
+    if not claims:
+        return Proposal("1", none)
+    numbers = [c.text for c in claims if quantified(c.text)]
     if numbers:
-        return Proposal("4", f"{len(numbers)} of {len(harms)} harm claims carry a number",
-                        _quote(numbers))
-    return Proposal("3", f"{len(harms)} claims name risks, none says how often",
-                    _quote([c.text for c in harms]))
+        return Proposal("4", f"{len(numbers)} of {len(claims)} {numbered}", _quote(numbers))
+    return Proposal("3", f"{len(claims)} claims {unnumbered}", _quote([c.text for c in claims]))
 
 
 def discern_options(facts: ArticleFacts) -> Proposal:

@@ -39,13 +39,14 @@ from tracker.services.access import Actor, authorize, record
 from tracker.services.dual_gate import Decision, check_appraisal
 from tracker.services.evidence import _check_version, _live_claim, regrade
 from tracker.vocabulary import (
+    DOWNGRADE_DOMAINS,
+    UPGRADE_VALUES,
     AppraisalTool,
     BodyDomain,
     ClaimTrack,
     Concern,
     Pools,
     StudyDesign,
-    Upgrade,
 )
 
 __all__ = [
@@ -61,13 +62,7 @@ __all__ = [
 ]
 
 #: Domains that rate a body down take a `Concern`; those that rate it up an `Upgrade`.
-DOWNGRADES = (BodyDomain.RISK_OF_BIAS, BodyDomain.INCONSISTENCY, BodyDomain.INDIRECTNESS,
-              BodyDomain.IMPRECISION, BodyDomain.PUBLICATION_BIAS)
-_UPGRADE_VALUES: Mapping[BodyDomain, tuple[Upgrade, ...]] = {
-    BodyDomain.LARGE_EFFECT: (Upgrade.NONE, Upgrade.LARGE, Upgrade.VERY_LARGE),
-    BodyDomain.DOSE_RESPONSE: (Upgrade.NONE, Upgrade.PRESENT),
-    BodyDomain.PLAUSIBLE_CONFOUNDING: (Upgrade.NONE, Upgrade.PRESENT),
-}
+DOWNGRADES = DOWNGRADE_DOMAINS
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +235,7 @@ def judge_body(session: Session, actor: Actor, claim_id: int, domain: BodyDomain
     domain = BodyDomain(domain)
     clean = str(value).strip().lower().replace("_", "-")
     allowed = ([c.value for c in Concern] if domain in DOWNGRADES
-               else [u.value for u in _UPGRADE_VALUES[domain]])
+               else [u.value for u in UPGRADE_VALUES[domain]])
     if clean not in allowed:
         raise InvalidInput(f"{domain.value}: {value!r} is not one of {', '.join(allowed)}")
     why = " ".join(check_text(reason, "the reason", MAX_NOTE_CHARS).split())

@@ -561,7 +561,7 @@ def adjudicate(session: Session, actor: Actor, item_id: int, choice: str, reason
     authorize(actor, "dual.adjudicate")
     claim_id = session.scalar(select(DualItem.claim_id).where(DualItem.id == item_id))
     if claim_id is not None:
-        evidence.lock_sentences(session, [claim_id])
+        db.lock_sentences(session, [claim_id])
     found = session.get(DualItem, item_id)
     if found is None:
         raise NotFound(f"no dual-review item #{item_id}")

@@ -10,14 +10,17 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import db, grading
+from tracker import grading
+from tracker.db import lock_document as lock_document  # the old path of the lock
+from tracker.db import lock_sentences
 from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.grading import JUDGEMENT_NAMES
 from tracker.limits import MAX_LOCATOR_CHARS, MAX_NOTE_CHARS, check_text
 from tracker.models import (
     Appraisal,
@@ -49,8 +52,9 @@ from tracker.vocabulary import (
     StudyDesign,
 )
 
-CONCERNS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-UPGRADES = ("large_effect", "dose_response")
+#: The link's judgement names, as grading defines them (kept here for the callers of old).
+CONCERNS, UPGRADES = grading.CONCERNS, grading.UPGRADES
+NOTHING_JUDGED = grading.Judgements()
 EFFECT_FIELDS = ("effect_outcome", "effect_measure", "effect_estimate", "effect_ci_low",
                  "effect_ci_high", "participants", "studies", "follow_up")
 #: Words that clear a recorded concern (back to "not judged").
@@ -66,7 +70,7 @@ class LinkInfo:
     stance: str
     locator: str
     note: str
-    judgements: dict[str, Any]
+    judgements: grading.Judgements
     directness: dict[str, tuple[str, str]]
     effect: dict[str, Any]
     version: int
@@ -76,30 +80,29 @@ def _link_info(link: EvidenceLink) -> LinkInfo:
     return LinkInfo(
         id=link.id, claim_id=link.claim_id, citation_id=link.citation_id,
         citation_key=link.citation.key, stance=link.stance, locator=link.locator,
-        note=link.note, judgements=_judgements_of(link),
+        note=link.note, judgements=judgements_of(link),
         directness={d.element: (d.judgement, d.reason) for d in link.directness},
         effect={name: getattr(link, name) for name in EFFECT_FIELDS},
         version=link.version,
     )
 
 
-def _judgements_of(link: EvidenceLink) -> dict[str, Any]:
-    values: dict[str, Any] = {name: getattr(link, name) for name in CONCERNS}
-    values.update({name: bool(getattr(link, name)) for name in UPGRADES})
-    return values
+def judgements_of(link: EvidenceLink) -> grading.Judgements:
+    return grading.Judgements.stored({name: getattr(link, name) for name in JUDGEMENT_NAMES})
 
 
-def parse_judgements(values: Mapping[str, Any]) -> dict[str, Any]:
+def parse_judgements(values: Mapping[str, object]) -> grading.JudgementChange:
     """Validate link-level concerns ("none", "serious", "very-serious"; "not-judged" or None
-    clears one) and the two upgrade flags (booleans)."""
-    clean: dict[str, Any] = {}
+    clears one) and the two upgrade flags (booleans), given by name: the judgements a person
+    typed (the CLI's options, a review file), as the change they make to a link."""
+    judged: dict[str, Any] = {}
     for name, value in values.items():
         if name in CONCERNS:
             if value is None or str(value).strip().lower() in NOT_JUDGED:
-                clean[name] = None
+                judged[name] = None
                 continue
             try:
-                clean[name] = Concern(str(value).replace("_", "-").lower()).value
+                judged[name] = Concern(str(value).replace("_", "-").lower())
             except ValueError:
                 raise InvalidInput(
                     f"{name}: {value!r} is not one of none, serious, very-serious, not-judged"
@@ -107,12 +110,12 @@ def parse_judgements(values: Mapping[str, Any]) -> dict[str, Any]:
         elif name in UPGRADES:
             if not isinstance(value, bool):
                 raise InvalidInput(f"{name}: expected true or false, got {value!r}")
-            clean[name] = value
+            judged[name] = value
         else:
             raise InvalidInput(
-                f"unknown judgement {name!r}; use {', '.join(CONCERNS + UPGRADES)}"
+                f"unknown judgement {name!r}; use {', '.join(JUDGEMENT_NAMES)}"
             )
-    return clean
+    return grading.JudgementChange(replace(NOTHING_JUDGED, **judged), frozenset(judged))
 
 
 def parse_directness(values: Mapping[Any, Any]) -> dict[str, tuple[str, str]]:
@@ -209,38 +212,6 @@ def _apply_directness(session: Session, actor: Actor, link: EvidenceLink,
             row.judged_by_id, row.judged_at = actor.id, utcnow()
 
 
-def lock_sentences(session: Session, claim_ids: Iterable[int]) -> None:
-    """Make writers of the same sentence (a claim with its parts) wait for each other.
-
-    Each write that regrades a claim or checks a rule over its rows (one link per citation,
-    one open flag per kind) takes this lock before reading them. Without it, on PostgreSQL
-    (READ COMMITTED), two such transactions each graded the claim without the other's evidence
-    — the second then failed on the claim's version though nobody had changed what it read —
-    and both could add the same open flag. The lock is on the sentence's row, in id order, so
-    parts and their sentence are locked in one order. On SQLite, where BEGIN IMMEDIATE already
-    serialises writers, there is nothing to lock and no query is run."""
-    if db.is_sqlite(session.get_bind()):
-        return
-    ids = sorted(set(claim_ids))
-    tops: set[int] = set()
-    for start in range(0, len(ids), 5000):
-        tops.update(session.scalars(select(func.coalesce(Claim.parent_id, Claim.id))
-                                    .where(Claim.id.in_(ids[start:start + 5000]))))
-    ordered = sorted(tops)
-    for start in range(0, len(ordered), 5000):
-        session.execute(select(Claim.id).where(Claim.id.in_(ordered[start:start + 5000]))
-                        .order_by(Claim.id).with_for_update(key_share=True)).all()
-
-
-def lock_document(session: Session, document_id: int) -> None:
-    """`lock_sentences` for every sentence of a document: what a bulk writer of the document
-    (a revised article, a review) takes before it reads the claims it will change."""
-    if db.is_sqlite(session.get_bind()):
-        return
-    lock_sentences(session, session.scalars(select(Claim.id).where(
-        Claim.document_id == document_id, Claim.parent_id.is_(None))).all())
-
-
 def _live_claim(session: Session, claim_id: int) -> Claim:
     lock_sentences(session, [claim_id])
     claim = session.get(Claim, claim_id)
@@ -282,13 +253,14 @@ def link_evidence(
     *,
     locator: str = "",
     note: str = "",
-    judgements: Mapping[str, Any] | None = None,
+    judgements: grading.Judgements = NOTHING_JUDGED,
     directness: Mapping[Any, Any] | None = None,
     effect: Mapping[str, Any] | None = None,
     decision: Decision | None = None,
 ) -> LinkInfo:
-    """Link a citation to a claim, optionally with concerns, directness and the study's
-    effect. One link per (claim, citation); open flags stay open. Under dual review only a
+    """Link a citation to a claim, optionally with concerns (`parse_judgements(...).onto()`
+    for what a person typed), directness and the study's effect. One link per (claim,
+    citation); open flags stay open. Under dual review only a
     `decision` (`tracker.services.dual`) may link, and the audit event carries it."""
     authorize(actor, "evidence.link")
     claim = _live_claim(session, claim_id)
@@ -309,7 +281,7 @@ def link_evidence(
         claim_id=claim.id, citation_id=citation.id, stance=Stance(stance).value,
         locator=check_text(locator, "the locator", MAX_LOCATOR_CHARS),
         note=check_text(note, "the note", MAX_NOTE_CHARS), created_by_id=actor.id,
-        **parse_judgements(judgements or {}), **parse_effect(effect or {}),
+        **judgements.as_stored(), **parse_effect(effect or {}),
     )
     _check_ci(link)
     link.citation = citation
@@ -329,13 +301,14 @@ def link_evidence(
 
 def _link_state(info: LinkInfo) -> dict[str, Any]:
     state: dict[str, Any] = {"citation": info.citation_key, "stance": info.stance,
-                             "locator": info.locator, "note": info.note, **info.judgements}
+                             "locator": info.locator, "note": info.note,
+                             **info.judgements.as_stored()}
     state.update({f"directness.{k}": list(v) for k, v in info.directness.items()})
     state.update({k: v for k, v in info.effect.items() if v is not None})
     return state
 
 
-_JUDGING = set(CONCERNS + UPGRADES) | set(EFFECT_FIELDS)
+_JUDGING = set(JUDGEMENT_NAMES) | set(EFFECT_FIELDS)
 
 
 def update_link(
@@ -347,13 +320,14 @@ def update_link(
     stance: Stance | None = None,
     locator: str | None = None,
     note: str | None = None,
-    judgements: Mapping[str, Any] | None = None,
+    judgements: grading.Judgements | grading.JudgementChange | None = None,
     directness: Mapping[Any, Any] | None = None,
     effect: Mapping[str, Any] | None = None,
     decision: Decision | None = None,
 ) -> LinkInfo:
-    """Change a link's stance, locator, note, concerns, directness or effect (optimistic
-    locking). Changing only judgements, directness or the effect is audited as a judgement.
+    """Change a link's stance, locator, note, concerns (all of them, or a `JudgementChange`
+    of some), directness or effect (optimistic locking). Changing only judgements,
+    directness or the effect is audited as a judgement.
     Under dual review the stance and the directness change only by a `decision`."""
     authorize(actor, "evidence.edit")
     link = _link(session, link_id)
@@ -372,8 +346,13 @@ def update_link(
         link.locator = check_text(locator, "the locator", MAX_LOCATOR_CHARS)
     if note is not None:
         link.note = check_text(note, "the note", MAX_NOTE_CHARS)
-    for name, value in parse_judgements(judgements or {}).items():
-        setattr(link, name, value)
+    if judgements is not None:
+        current = judgements_of(link)
+        new = (judgements if isinstance(judgements, grading.Judgements)
+               else judgements.onto(current))
+        if new != current:
+            for name, value in new.as_stored().items():
+                setattr(link, name, value)
     for name, value in parse_effect(effect or {}).items():
         setattr(link, name, value)
     _check_ci(link)
@@ -576,7 +555,7 @@ def evidence_for(session: Session, claim_ids: Iterable[int]) -> dict[int, list[g
     for chunk in _chunks(ids):
         rows = session.execute(
             select(EvidenceLink.id, EvidenceLink.claim_id, Citation.key, Citation.design,
-                   EvidenceLink.stance, *[getattr(EvidenceLink, n) for n in CONCERNS + UPGRADES],
+                   EvidenceLink.stance, *[getattr(EvidenceLink, n) for n in JUDGEMENT_NAMES],
                    Citation.verified, Citation.retracted, Appraisal.tool, Appraisal.overall,
                    Appraisal.pools, *[getattr(EvidenceLink, n) for n in EFFECT_FIELDS[1:]])
             .join(Citation, Citation.id == EvidenceLink.citation_id)
@@ -593,11 +572,8 @@ def evidence_for(session: Session, claim_ids: Iterable[int]) -> dict[int, list[g
             directness[link_id].append((DirectnessElement(element), Directness(judgement)))
         waiting, waiting_studies = _awaiting_adjudication(session, chunk)
         for row in rows:
-            judgements = grading.Judgements(
-                risk_of_bias=_concern(row[5]), inconsistency=_concern(row[6]),
-                indirectness=_concern(row[7]), imprecision=_concern(row[8]),
-                publication_bias=_concern(row[9]), large_effect=bool(row[10]),
-                dose_response=bool(row[11]))
+            judgements = grading.Judgements.stored(dict(zip(JUDGEMENT_NAMES, row[5:12],
+                                                            strict=True)))
             design = StudyDesign(row[3]) if row[3] else None
             appraisal = None if row[14] is None else grading.Appraisal(
                 AppraisalTool(row[14]), row[15], Pools(row[16]) if row[16] else None)
@@ -642,10 +618,6 @@ def _awaiting_adjudication(session: Session, claim_ids: list[int]
                DualItem.citation_id.in_(select(EvidenceLink.citation_id).where(
                    EvidenceLink.claim_id.in_(claim_ids))))))
     return waiting, studies
-
-
-def _concern(value: str | None) -> Concern | None:
-    return None if value is None else Concern(value)
 
 
 def body_judgements_for(session: Session, claim_ids: Iterable[int]

@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.db import lock_sentences
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.limits import MAX_NOTE_CHARS, check_text
 from tracker.models import Claim, Flag, utcnow
 from tracker.services.access import Actor, authorize, record
-from tracker.services.evidence import lock_sentences
 from tracker.vocabulary import FlagKind, FlagState
 
 

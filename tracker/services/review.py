@@ -27,13 +27,14 @@ import json
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import grading
+from tracker import db, grading
 from tracker.errors import Conflict, InvalidInput
 from tracker.limits import MAX_NOTE_CHARS, MAX_REVIEW_FILE_BYTES, read_bounded
 from tracker.models import (
@@ -66,7 +67,7 @@ from tracker.vocabulary import (
 )
 
 FORMAT_VERSIONS = (1, 2)
-JUDGEMENT_KEYS = evidence.CONCERNS + evidence.UPGRADES
+JUDGEMENT_KEYS = grading.JUDGEMENT_NAMES
 
 
 class ReviewFileError(InvalidInput):
@@ -192,7 +193,7 @@ class _Link:
     stance: Stance
     locator: str
     note: str
-    judgements: dict[str, Any]
+    judgements: grading.Judgements
     directness: dict[str, tuple[str, str]]
     effect: dict[str, Any]
 
@@ -376,8 +377,7 @@ class _Reader:
                 target, citation_id, str(entry["citation"]), stance,
                 str(entry.get("locator", "")).strip(),
                 str(entry.get("rationale", entry.get("note", ""))).strip(),
-                {name: judgements.get(name, False if name in evidence.UPGRADES else None)
-                 for name in JUDGEMENT_KEYS}, directness, effect))
+                judgements.onto(), directness, effect))
 
     def _appraisals(self, plan: _Plan) -> None:
         seen: set[str] = set()
@@ -445,26 +445,28 @@ class _Reader:
                 plan.searches.append(_Search(target, sources, str(entry.get("note", "")), when))
 
     def _tracks(self, plan: _Plan) -> None:
-        for n, entry in enumerate(self.entries("track", since=2), 1):
-            where = f"{self.path}: [[track]] #{n} (claim {entry.get('claim')!r})"
-            target = self.target(entry, where)
-            track = self.choice(where, ClaimTrack, entry.get("track"), "track")
-            reason = str(entry.get("reason", "")).strip()
-            if not reason:
-                self.problems.append(f"{where}: choosing a track needs a 'reason'")
-            elif target is not None and track is not None:
-                plan.tracks.append(_Track(target, track, reason))
+        plan.tracks += [_Track(*given) for given in self._reasoned(
+            "track", ClaimTrack, "track", "choosing a track needs a 'reason'", since=2)]
 
     def _flags(self, plan: _Plan) -> None:
-        for n, entry in enumerate(self.entries("flag"), 1):
-            where = f"{self.path}: [[flag]] #{n} (claim {entry.get('claim')!r})"
+        plan.flags += [_Flag(*given) for given in self._reasoned(
+            "flag", FlagKind, "kind", "a flag needs a 'reason'")]
+
+    def _reasoned(self, name: str, enum: type[StrEnum], key: str, needs: str, *,
+                  since: int = 1) -> list[tuple[_Target, Any, str]]:
+        """The [[name]] entries choosing one claim's `key` from `enum`, with a reason (a
+        track, a flag); each one missing something is a problem instead."""
+        found: list[tuple[_Target, Any, str]] = []
+        for n, entry in enumerate(self.entries(name, since=since), 1):
+            where = f"{self.path}: [[{name}]] #{n} (claim {entry.get('claim')!r})"
             target = self.target(entry, where)
-            kind = self.choice(where, FlagKind, entry.get("kind"), "kind")
+            value = self.choice(where, enum, entry.get(key), key)
             reason = str(entry.get("reason", "")).strip()
             if not reason:
-                self.problems.append(f"{where}: a flag needs a 'reason'")
-            elif target is not None and kind is not None:
-                plan.flags.append(_Flag(target, kind, reason))
+                self.problems.append(f"{where}: {needs}")
+            elif target is not None and value is not None:
+                found.append((target, value, reason))
+        return found
 
     def _addressing(self, plan: _Plan) -> None:
         question_ids = {slug: qid for slug, qid in self.session.execute(
@@ -606,7 +608,7 @@ def load_review(session: Session, actor: Actor, source: Path | ReviewFile) -> Lo
     authorize(actor, "review.load")
     review = _file(source)
     document = resolve_document(session, review.data.get("document"))
-    evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
+    db.lock_document(session, document.id)  # reviewers of it finish first, then wait
     reader = _Reader(session, review, document.id)
     plan = reader.plan()
     if reader.problems:
@@ -656,7 +658,7 @@ def _link_state(link: EvidenceLink | None, elements: set[str] | None = None
     if link is None:
         return None
     return {"stance": link.stance, "locator": link.locator, "note": link.note,
-            **{name: getattr(link, name) for name in JUDGEMENT_KEYS},
+            **evidence.judgements_of(link).as_stored(),
             **{name: getattr(link, name) for name in evidence.EFFECT_FIELDS},
             "directness": {d.element: [d.judgement, d.reason] for d in link.directness}}
 
@@ -664,7 +666,7 @@ def _link_state(link: EvidenceLink | None, elements: set[str] | None = None
 def _link_wish(link: _Link) -> dict[str, Any]:
     effect = {name: None for name in evidence.EFFECT_FIELDS} | link.effect
     return {"stance": link.stance.value, "locator": link.locator, "note": link.note,
-            **link.judgements, **effect,
+            **link.judgements.as_stored(), **effect,
             "directness": {k: [j, r] for k, (j, r) in link.directness.items() if j}}
 
 

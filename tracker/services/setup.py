@@ -36,54 +36,72 @@ class BootstrapReport:
 
 
 def upgrade(engine: Engine) -> int:
-    """Bring the schema to head, then regrade the claims graded under older grading rules;
-    returns how many were regraded (`tracker init`, and after a restore)."""
+    """Bring the schema to head, then regrade the claims graded under older grading rules in
+    one write transaction; returns how many were regraded (`tracker init`, after a restore).
+    A schema change is its own transaction (`db.migrate`), so set-up is two: this procedure
+    and `bootstrap` compose them; the writes are `regrade_stale` and `load_shipped`."""
     migrate(engine)
     with writing(engine) as session:
-        return appraisals.regrade_stale(session, system_actor(session))
+        return regrade_stale(session)
 
 
 def bootstrap(
     engine: Engine, *, empty: bool = False, examples: bool = False,
     references: Path = REFERENCES
 ) -> BootstrapReport:
-    """Initialise or upgrade the schema; into an empty database, load the shipped article and,
-    unless `empty`, the library, the open questions and the first review; with `examples`,
-    the example articles too (`references/examples/*.md`, unreviewed). Idempotent: a database
-    that already holds a document is left as it is."""
-    regraded = upgrade(engine)
+    """Initialise or upgrade the schema, then, in one write transaction, regrade what older
+    rules graded and load what the product ships (`load_shipped`)."""
+    migrate(engine)
     with writing(engine) as session:
-        if session.scalar(select(func.count()).select_from(Document)):
-            steps = ["database already holds documents; nothing loaded"]
-            if regraded:
-                steps.append(f"{regraded} claims regraded under the current grading rules")
-            return BootstrapReport(loaded=False, steps=steps)
-        system = system_actor(session)
-        report = BootstrapReport(loaded=True)
-        ingest = articles.ingest(session, system, articles.read_article(references / ARTICLE_FILE))
-        report.steps.append(f"article: {ingest.claims} claims in {ingest.sections} sections")
-        books = citations.register_resources(session, system, ingest.document_id)
-        report.steps.append(f"listed resources: {len(books)} unverified book citations")
-        if empty:
-            return report
-        text, _ = bibtex.read_bib_file(references / LIBRARY_FILE)
-        imported = citations.import_bibtex(session, system, [(LIBRARY_FILE, text)], strict=True)
-        if imported.problems:
-            raise InvalidInput(f"shipped {LIBRARY_FILE} has problems: {imported.problems[0]}")
-        report.steps.append(f"library: {len(imported.added)} citations")
-        asked = review.load_questions(session, system, references / QUESTIONS_FILE)
-        report.steps.append(f"open questions: {asked.questions_added}")
-        loaded = review.load_review(session, _reviewer(session), references / REVIEW_FILE)
-        report.steps.append(
-            f"review: {loaded.links_added} evidence links, {loaded.splits} split sentences, "
-            f"{loaded.flags_raised} flags, {loaded.question_evidence} question evidence, "
-            f"{loaded.to_check} candidates to check")
-        if not examples:
-            return report
-        for path in sorted((references / EXAMPLES_DIR).glob("*.md")):
-            example = articles.ingest(session, system, articles.read_article(path))
-            report.steps.append(f"example {example.slug}: {example.claims} claims in "
-                                f"{example.sections} sections (not reviewed)")
+        regraded = regrade_stale(session)
+        report = load_shipped(session, empty=empty, examples=examples, references=references)
+    if regraded:
+        report.steps.append(f"{regraded} claims regraded under the current grading rules")
+    return report
+
+
+def regrade_stale(session: Session) -> int:
+    """Regrade, as the system, the claims graded under older grading rules; how many."""
+    return appraisals.regrade_stale(session, system_actor(session))
+
+
+def load_shipped(
+    session: Session, *, empty: bool = False, examples: bool = False,
+    references: Path = REFERENCES
+) -> BootstrapReport:
+    """Into an empty database, load the shipped article and, unless `empty`, the library, the
+    open questions and the first review; with `examples`, the example articles too
+    (`references/examples/*.md`, unreviewed). Idempotent: a database that already holds a
+    document is left as it is. The caller's transaction (`db.writing`) commits it."""
+    if session.scalar(select(func.count()).select_from(Document)):
+        return BootstrapReport(loaded=False,
+                               steps=["database already holds documents; nothing loaded"])
+    system = system_actor(session)
+    report = BootstrapReport(loaded=True)
+    ingest = articles.ingest(session, system, articles.read_article(references / ARTICLE_FILE))
+    report.steps.append(f"article: {ingest.claims} claims in {ingest.sections} sections")
+    books = citations.register_resources(session, system, ingest.document_id)
+    report.steps.append(f"listed resources: {len(books)} unverified book citations")
+    if empty:
+        return report
+    text, _ = bibtex.read_bib_file(references / LIBRARY_FILE)
+    imported = citations.import_bibtex(session, system, [(LIBRARY_FILE, text)], strict=True)
+    if imported.problems:
+        raise InvalidInput(f"shipped {LIBRARY_FILE} has problems: {imported.problems[0]}")
+    report.steps.append(f"library: {len(imported.added)} citations")
+    asked = review.load_questions(session, system, references / QUESTIONS_FILE)
+    report.steps.append(f"open questions: {asked.questions_added}")
+    loaded = review.load_review(session, _reviewer(session), references / REVIEW_FILE)
+    report.steps.append(
+        f"review: {loaded.links_added} evidence links, {loaded.splits} split sentences, "
+        f"{loaded.flags_raised} flags, {loaded.question_evidence} question evidence, "
+        f"{loaded.to_check} candidates to check")
+    if not examples:
+        return report
+    for path in sorted((references / EXAMPLES_DIR).glob("*.md")):
+        example = articles.ingest(session, system, articles.read_article(path))
+        report.steps.append(f"example {example.slug}: {example.claims} claims in "
+                            f"{example.sections} sections (not reviewed)")
     return report
 
 

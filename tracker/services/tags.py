@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import pico
+from tracker.db import lock_sentences
 from tracker.errors import InvalidInput, NotFound
 from tracker.limits import MAX_NOTE_CHARS, check_text
 from tracker.models import Citation, CitationTopic, Claim, ClaimTag, utcnow
 from tracker.services.access import Actor, authorize, record
-from tracker.services.evidence import lock_sentences
 from tracker.vocabulary import PicoFacet, TagState
 
 MAX_TAG_CHARS = 64

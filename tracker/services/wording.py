@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from tracker.db import lock_sentences
 from tracker.errors import InvalidInput, NotFound
 from tracker.grading import wording
 from tracker.limits import MAX_NOTE_CHARS, check_text
 from tracker.models import Claim, Flag, WordingDecision
 from tracker.services.access import Actor, authorize, record
-from tracker.services.evidence import lock_sentences
 from tracker.services.flags import raise_flag
 from tracker.vocabulary import FlagKind, FlagState, WordingDecisionKind, WordingVerdict
 
