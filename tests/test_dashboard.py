@@ -419,6 +419,35 @@ def test_link_evidence_changes_the_claims_status(
     assert metric(at, "Supported") == before + 1
 
 
+def test_a_concern_nobody_judged_stays_not_judged_through_the_forms(
+        shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
+    """The link and edit forms offer "not judged" and start on it: a link made or edited
+    without touching the concerns records none of them, never "none" (no concerns)."""
+    claim = claim_with(shipped_engine, SUPPORTABLE)
+    at = open_app(shipped_engine, "evidence", make_actor(shipped_engine, Role.REVIEWER))
+    at.text_input(key="citation_search").input(META_ANALYSIS).run()
+    at.selectbox(key="link_claim").set_value(claim.id)
+    at.selectbox(key="link_citation").set_value(citation_id(shipped_engine, META_ANALYSIS))
+    assert at.selectbox(key="link_imprecision").value == "not judged"
+    button(at, "Link").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        link = session.scalar(select(EvidenceLink).where(EvidenceLink.claim_id == claim.id))
+        assert link is not None
+        assert (link.risk_of_bias, link.imprecision, link.inconsistency) == (None, None, None)
+    evidence_tab(at, "Edit or remove a link")
+    at.selectbox(key="edit_claim").set_value(claim.id).run()
+    assert at.selectbox(key=f"edit_{link.id}_imprecision").value == "not judged"
+    at.selectbox(key=f"edit_{link.id}_risk_of_bias").set_value("serious")
+    at.text_area(key=f"edit_{link.id}_note").input("only risk of bias judged")
+    button(at, "Save changes").click().run()
+    assert not at.error, [e.value for e in at.error]
+    with db.reading(shipped_engine) as session:
+        saved = session.get(EvidenceLink, link.id)
+        assert saved is not None
+        assert (saved.risk_of_bias, saved.imprecision) == ("serious", None)
+
+
 def widget_path(at: AppTest, key: str) -> tuple[int, ...]:
     """Where the widget with `key` sits in the page's element tree (Streamlit's delta path)."""
 

@@ -88,15 +88,20 @@ def find_citations() -> list[queries.CitationRow]:
 # --- link ------------------------------------------------------------------------------------
 
 
+NOT_JUDGED = "not judged"
+
+
 def judgement_inputs(prefix: str, current: dict[str, Any] | None = None
                      ) -> grading.Judgements:
     """GRADE judgement widgets (five concerns, two reasons to rate up)."""
     values = current or {}
-    concerns = [c.value for c in Concern]
+    # "not judged" is a state of its own (stored as nothing), never read as "none" (no concerns)
+    concerns = [NOT_JUDGED, *(c.value for c in Concern)]
     chosen: dict[str, Any] = {}
     for column, (name, label) in zip(st.columns(len(CONCERNS)), CONCERNS.items(), strict=True):
-        chosen[name] = column.selectbox(label, concerns, key=f"{prefix}_{name}",
-                                        index=concerns.index(values.get(name) or "none"))
+        picked = column.selectbox(label, concerns, key=f"{prefix}_{name}",
+                                  index=concerns.index(values.get(name) or NOT_JUDGED))
+        chosen[name] = None if picked == NOT_JUDGED else picked
     for column, (name, label) in zip(st.columns(len(UPGRADES)), UPGRADES.items(), strict=True):
         chosen[name] = column.checkbox(label, value=bool(values.get(name)),
                                        key=f"{prefix}_{name}")
