@@ -350,3 +350,21 @@ def test_the_annotated_report_carries_the_scorecard(
     assert "  - the rules propose not-satisfactory: 11 claims name harms" in scorecard
     assert "- *groundbreaking*: ketamine therapy for pain management has emerged" in scorecard
     assert scorecard.count("**DISCERN ") == 16
+
+
+def test_the_json_export_carries_the_scorecard(
+        shipped_engine: Engine, make_actor: MakeActor) -> None:
+    editor = make_actor(shipped_engine, Role.EDITOR)
+    with db.writing(shipped_engine) as session:
+        service.rate_criterion(session, editor, _document_id(shipped_engine), "hnr", "costs",
+                               "satisfactory", "the clinic's price list is linked")
+    with db.reading(shipped_engine) as session:
+        payload = json.loads(exports.export(session, "json", document_slug=SLUG))
+    card = payload["scorecard"]
+    assert card["document"] == SLUG
+    costs = next(c for c in card["criteria"] if (c["instrument"], c["key"]) == ("hnr", "costs"))
+    assert (costs["rating"], costs["rated_by"], costs["overridden"]) == (
+        "satisfactory", editor.username, True)
+    assert costs["proposal"]["rating"] == "not-satisfactory"  # the rules' view stays visible
+    assert sum(c["instrument"] == "discern" for c in card["criteria"]) == 16
+    assert {f["term"] for f in card["red_flags"]} >= {"groundbreaking"}

@@ -78,6 +78,8 @@ def _json(session: Session, document_id: int, records: list[bibtex.CitationRecor
         "flags": [plain(f) for f in queries.flags(
             session, queries.FlagFilter(document_id=document_id))],
         "questions": [plain(q) for q in queries.questions(session, document_id)],
+        # both instruments, each criterion with its rating, who rated it (rules or an editor)
+        "scorecard": queries.scorecard(session, document_id).as_dict(),
         "citations": json.loads(_records_json(records)),
     }
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
