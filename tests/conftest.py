@@ -222,6 +222,18 @@ def shipped_engine(backend: Backend) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def library(article_engine: Engine) -> Engine:
+    """The article plus the curated library (no review links yet)."""
+    from tracker import bibtex
+    from tracker.services import citations
+
+    text, _ = bibtex.read_bib_file(ROOT / "references" / "library.bib")
+    with db.writing(article_engine) as session:
+        citations.import_bibtex(session, system_actor(session), [("library.bib", text)])
+    return article_engine
+
+
+@pytest.fixture
 def make_actor() -> Callable[[Engine, Role], Actor]:
     """Create a user with the given role (password 'password-1') and return it as an actor."""
 
@@ -233,6 +245,19 @@ def make_actor() -> Callable[[Engine, Role], Actor]:
             return Actor(id=info.id, username=info.username, role=role)
 
     return make
+
+
+@pytest.fixture
+def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., object]]:
+    """Start the dashboard (AppTest) on a database, optionally signed in, on one page:
+    `open_app(engine, page="overview", actor=None)` (tests/helpers_dashboard.py)."""
+    from tests import helpers_dashboard  # Streamlit only for the tests that drive it
+
+    def start(engine: Engine, page: str = "overview", actor: Actor | None = None) -> object:
+        return helpers_dashboard.start(monkeypatch, engine, page, actor)
+
+    yield start
+    helpers_dashboard.clear_caches()
 
 
 def cli_env(engine: Engine, username: str | None = None) -> dict[str, str]:

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from tests import helpers
 from tests.conftest import ARTICLE, ROOT, cli_env, scaled
 from tests.helpers import do_import
-from tests.test_fuzz import mutated_article, mutated_bib
+from tests.strategies import mutated_article, mutated_bib
 from tracker import bibtex, db, limits
 from tracker.cli import app
 from tracker.errors import Conflict, InvalidInput

@@ -11,7 +11,7 @@ from bibtexparser.entrypoint import parse_string
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.test_fuzz import CORPORA, CORPUS_FILES, FUZZ, ORACLE, bib_soup, mutated_bib
+from tests.strategies import CORPORA, CORPUS_FILES, FUZZ, ORACLE, bib_soup, mutated_bib
 from tracker import bibsplit, bibtex
 
 pytestmark = pytest.mark.usefixtures("quiet_bibtexparser")

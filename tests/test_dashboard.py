@@ -5,34 +5,40 @@ which actions show, and stored text never renders as HTML or active Markdown."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import streamlit as st
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard import ui
-from tests.conftest import ROOT, SEED
+from tests.helpers_dashboard import (
+    APP,
+    META_ANALYSIS,
+    PAGES,
+    SUPPORTABLE,
+    MakeActor,
+    OpenApp,
+    appraisal_tab,
+    button,
+    citation_id,
+    claim_with,
+    clear_caches,
+    document_id,
+    evidence_tab,
+    foreign_html,
+    go,
+    metric,
+    plain,
+    supported,
+    texts,
+)
 from tracker import db, queries
 from tracker.models import Citation, EvidenceLink, Flag
 from tracker.services import articles, citations, evidence, users
-from tracker.services.access import Actor, system_actor
+from tracker.services.access import system_actor
 from tracker.vocabulary import ClaimStatus, FlagKind, FlagState, Role, Stance
 
-APP = ROOT / "dashboard" / "app.py"
-PAGES = {  # view file -> page title
-    "overview": "Overview", "article": "Article", "claims": "Claims",
-    "questions": "Open questions", "scorecard": "Scorecard", "evidence": "Evidence",
-    "appraisal": "Appraisal",
-    "queue": "Editorial queue", "dual": "Dual review",
-    "wording": "Wording & PICO", "sof": "Summary of findings", "export": "Export",
-}
-MakeActor = Callable[[Engine, Role], Actor]
-OpenApp = Callable[..., AppTest]
-SUPPORTABLE = "Ketamine therapy is used to manage a variety of pain syndromes"
-META_ANALYSIS = "orhurhu2019"  # verified meta-analysis: makes that efficacy claim supported
 IMG_TITLE = "<img src=x onerror=alert(1)>"
 LINK_TITLE = "[x](javascript:alert(1))"
 EVIL_BIB = f"""
@@ -52,107 +58,6 @@ NEW_BIB = """
   studydesign = {rct}
 }
 """
-
-
-# --- plumbing --------------------------------------------------------------------------------
-
-
-def _clear_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def open_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenApp]:
-    """Start the dashboard on a database, optionally signed in, on one page."""
-
-    def start(engine: Engine, page: str = "overview", actor: Actor | None = None) -> AppTest:
-        monkeypatch.setenv("TRACKER_DATABASE_URL",
-                           engine.url.render_as_string(hide_password=False))
-        _clear_caches()
-        at = AppTest.from_file(str(APP), default_timeout=60)
-        if actor is not None:
-            at.session_state[ui.ACTOR_KEY] = actor
-            at.session_state[ui.BOUND_KEY] = ui.sessions.client_binding({}, {})
-        at.run()
-        return go(at, page)
-
-    yield start
-    _clear_caches()
-
-
-def evidence_tab(at: AppTest, tab: str) -> AppTest:
-    """Open a tab of the Evidence page (its tabs are stateful: only the open one renders)."""
-    at.session_state["evidence_tab"] = tab
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def appraisal_tab(at: AppTest, tab: str) -> AppTest:
-    """Open a tab of the Appraisal page (stateful tabs, like the Evidence page's)."""
-    at.session_state["appraisal_tab"] = tab
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def go(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"views/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def button(at: AppTest, label: str) -> Any:
-    [found] = [b for b in at.button if b.label == label]
-    return found
-
-
-def plain(markdown: str) -> str:
-    """What an escaped Markdown body reads as."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace(ui.WORD_JOINER, "")
-
-
-def texts(at: AppTest) -> list[str]:
-    """Every Markdown-rendered body on the page (markdown, captions, alerts)."""
-    bodies = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    for alerts in (at.info, at.success, at.warning, at.error):
-        bodies += [a.value for a in alerts]
-    return bodies
-
-
-def foreign_html(at: AppTest) -> list[str]:
-    """Raw HTML on the page other than the dashboard's fixed scripts (`ui.NARROW_HTML`, which
-    closes the sidebar on a narrow screen; `ui.write_cookie`'s, which keeps a sign-in's
-    random token): stored text must never be among it."""
-    return [h.proto.body for h in at.get("html") if h.proto.body != ui.NARROW_HTML
-            and not h.proto.body.startswith(ui.COOKIE_SCRIPT_START)]
-
-
-def document_id(engine: Engine) -> int:
-    with db.reading(engine) as session:
-        return queries.resolve_document(session, SEED).id
-
-
-def claim_with(engine: Engine, fragment: str) -> queries.ClaimRow:
-    with db.reading(engine) as session:
-        [row] = [c for c in queries.claims(session) if c.text.startswith(fragment)]
-        return row
-
-
-def citation_id(engine: Engine, key: str) -> int:
-    with db.reading(engine) as session:
-        return citations.citation_by_key(session, key).id
-
-
-def supported(engine: Engine) -> int:
-    with db.reading(engine) as session:
-        return queries.coverage(session).by_status[ClaimStatus.SUPPORTED.value]
-
-
-def metric(at: AppTest, label: str) -> int:
-    [found] = [m for m in at.metric if m.label == label]
-    return int(found.value)
 
 
 # --- the helper that keeps stored text inert -------------------------------------------------
@@ -330,7 +235,7 @@ def test_a_denied_service_call_is_shown_as_an_error(
     claim = claim_with(shipped_engine, SUPPORTABLE)
     monkeypatch.setenv("TRACKER_DATABASE_URL",
                        shipped_engine.url.render_as_string(hide_password=False))
-    _clear_caches()
+    clear_caches()
     at = AppTest.from_string(f"""
 from dashboard import ui
 from tracker.services import flags
@@ -342,7 +247,7 @@ ui.perform(lambda session, actor: flags.raise_flags(
     at.session_state[ui.ACTOR_KEY] = reviewer
     at.session_state[ui.BOUND_KEY] = ui.sessions.client_binding({}, {})
     at.run()
-    _clear_caches()
+    clear_caches()
     assert [plain(e.value) for e in at.error] == [
         f"{reviewer.username} is a reviewer; flagging claims needs the editor role"]
     with db.reading(shipped_engine) as session:
@@ -359,14 +264,14 @@ def test_an_identity_provider_user_acts_as_the_mapped_tracker_user(
     monkeypatch.setenv("TRACKER_DATABASE_URL",
                        shipped_engine.url.render_as_string(hide_password=False))
     for email, sees_link_form in (("Alice@Example.org", True), ("mallory@example.org", False)):
-        _clear_caches()
+        clear_caches()
         at = AppTest.from_file(str(APP), default_timeout=60)
         at.user = {"is_logged_in": True, "email": email}
         at.secrets["tracker"] = {"identities": {"alice@example.org": reviewer.username}}
         at.run()
         go(at, "evidence")
         assert ("link_claim" in {w.key for w in at.selectbox}) is sees_link_form
-    _clear_caches()
+    clear_caches()
 
 
 # --- actions change the database -------------------------------------------------------------

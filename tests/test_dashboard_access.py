@@ -14,28 +14,28 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select, update
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import element_tree as et
 
 from dashboard import ui
 from tests.conftest import ROOT
-from tests.test_access import snapshot
-from tests.test_dashboard import (
+from tests.helpers import snapshot
+from tests.helpers_dashboard import (
     APP,
     META_ANALYSIS,
     PAGES,
     SUPPORTABLE,
-    _clear_caches,
     appraisal_tab,
     button,
     citation_id,
     claim_with,
+    clear_caches,
     document_id,
     evidence_tab,
     foreign_html,
     go,
+    literal_texts,
+    markdown_bodies,
     plain,
 )
-from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
 from tracker import db, exports, queries
 from tracker.models import SignInAttempt, User
 from tracker.services import (
@@ -107,14 +107,6 @@ APPRAISAL_TABS = ["Appraise a study", "Directness and effect", "Body of evidence
 OUTCOMES = {FlagState.RESOLVED.value: "flag.resolve", FlagState.DISMISSED.value: "flag.dismiss"}
 NOT_WRITES = {"Sign in", "Sign out", "›"}  # "›" opens a sentence of the article
 ROLES: list[Role | None] = [None, *Role]
-
-
-@pytest.fixture
-def open_app(request: pytest.FixtureRequest) -> OpenApp:
-    """tests/test_dashboard.py's `open_app`: the dashboard on a database, optionally signed
-    in, on one page."""
-    started: OpenApp = request.getfixturevalue("start_app")
-    return started
 
 
 def below(role: Role) -> Role:
@@ -596,7 +588,7 @@ def signed_in_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., App
     def start(engine: Engine, actor: Actor, ago: timedelta, idle: timedelta) -> AppTest:
         monkeypatch.setenv("TRACKER_DATABASE_URL",
                            engine.url.render_as_string(hide_password=False))
-        _clear_caches()
+        clear_caches()
         at = AppTest.from_file(str(APP), default_timeout=60)
         now = datetime.now(UTC)
         at.session_state[ui.ACTOR_KEY] = actor
@@ -608,7 +600,7 @@ def signed_in_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., App
         return at
 
     yield start
-    _clear_caches()
+    clear_caches()
 
 
 @pytest.mark.parametrize(("ago", "idle", "ended"), [
@@ -702,35 +694,6 @@ def hostile_world(shipped_engine: Engine) -> dict[str, Any]:
         evidence.sign_off(session, editor, first)
     return {"engine": shipped_engine, "document": document, "first": first,
             "second": second, "editor": editor}
-
-
-def markdown_bodies(at: AppTest) -> list[str]:
-    """Every string Streamlit renders as Markdown: bodies of markdown, captions, alerts and
-    headings, and the labels, help texts and radio options of widgets, tabs, expanders and
-    metrics."""
-    bodies: list[str] = []
-    for block in (at.main, at.sidebar):
-        for node in block:
-            if isinstance(node, et.Markdown | et.AlertBase | et.HeadingBase):
-                bodies.append(node.value)
-            for name in ("label", "help"):
-                value = getattr(node, name, None)
-                if isinstance(value, str):
-                    bodies.append(value)
-            if isinstance(node, et.Radio):
-                bodies += node.options
-    return bodies
-
-
-def literal_texts(at: AppTest) -> list[str]:
-    """What is shown as plain text: st.text, code blocks, table cells, select options."""
-    shown = [t.value for t in at.text] + [c.value for c in at.code]
-    for frame in at.dataframe:
-        shown += [str(v) for v in frame.value.astype(str).to_numpy().ravel()]
-    for widget in (*at.selectbox, *at.multiselect):
-        shown += [str(o) for o in widget.options]
-    shown += [str(w.value) for w in (*at.text_input, *at.text_area)]
-    return shown
 
 
 class Seen:

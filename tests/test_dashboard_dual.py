@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import SEED
-from tests.test_dashboard import button, claim_with, go, plain
-from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
-from tests.test_dashboard_access import literal_texts, markdown_bodies
+from tests.helpers_dashboard import button, claim_with, go, literal_texts, markdown_bodies, plain
 from tracker import db, queries
 from tracker.services import dual
 from tracker.services.access import Actor, system_actor
@@ -26,12 +23,6 @@ OpenApp = Callable[..., AppTest]
 CRPS = "Ketamine infusions have shown efficacy in reducing pain intensity"
 TRIAL = "schwartzman2009"
 ONLY_RUI, ONLY_ANA = "rui-read-the-abstract-only", "ana-checked-table-two"
-
-
-@pytest.fixture
-def open_app(request: pytest.FixtureRequest) -> OpenApp:
-    started: OpenApp = request.getfixturevalue("start_app")
-    return started
 
 
 def dual_tab(at: AppTest, tab: str) -> AppTest:

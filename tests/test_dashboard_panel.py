@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
 from dashboard import actions, ui
-from tests.test_dashboard import SUPPORTABLE, button, citation_id, claim_with, plain
-from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
+from tests.helpers_dashboard import (
+    SUPPORTABLE,
+    button,
+    citation_id,
+    claim_with,
+    open_citation,
+    plain,
+)
 from tracker import db, queries
 from tracker.models import Citation, CitationTopic, ClaimTag, EvidenceLink
 from tracker.services import evidence
@@ -24,12 +29,6 @@ MakeActor = Callable[[Engine, Role], Actor]
 OpenApp = Callable[..., AppTest]
 TRIAL = "sigtermans2009"  # a randomised trial: RoB 2, domains D1–D5
 ELEMENTS = ("population", "intervention", "comparator", "outcome", "setting")
-
-
-@pytest.fixture
-def open_app(request: pytest.FixtureRequest) -> OpenApp:
-    started: OpenApp = request.getfixturevalue("start_app")
-    return started
 
 
 def open_claim(at: AppTest, claim: int) -> AppTest:
@@ -162,7 +161,6 @@ def test_a_reviewer_confirms_and_adds_a_claims_pico_tags(
 
 def test_a_reviewer_rejects_a_studys_proposed_tag_beside_the_search(
         shipped_engine: Engine, open_app: OpenApp, make_actor: MakeActor) -> None:
-    from tests.test_dashboard_workspace import open_citation
 
     with db.reading(shipped_engine) as session:
         tag = next(t for t in queries.citation_tags(session, TRIAL) if t.state == "proposed")

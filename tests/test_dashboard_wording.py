@@ -8,8 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-from tests.test_dashboard import button, go
-from tests.test_dashboard import open_app as open_app  # noqa: F401 (a fixture)
+from tests.helpers_dashboard import button, go
 from tracker import db, queries
 from tracker.models import WordingDecision
 from tracker.services.access import Actor

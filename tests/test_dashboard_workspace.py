@@ -14,14 +14,14 @@ from sqlalchemy import Engine, select, update
 from streamlit.testing.v1 import AppTest
 
 from dashboard import ui
-from tests.test_dashboard import (
+from tests.helpers_dashboard import (
     SUPPORTABLE,
     button,
     claim_with,
     document_id,
+    open_citation,
     plain,
 )
-from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, used below)
 from tracker import db, queries
 from tracker.errors import Conflict
 from tracker.models import AuditEvent, Citation, Flag, StatusChange
@@ -33,12 +33,6 @@ MakeActor = Callable[[Engine, Role], Actor]
 OpenApp = Callable[..., AppTest]
 PICK_KEY = "article_claim"  # dashboard/views/article.py
 NO_SOURCE = "ketamine therapy for pain management has emerged"
-
-
-@pytest.fixture
-def open_app(request: pytest.FixtureRequest) -> OpenApp:
-    started: OpenApp = request.getfixturevalue("start_app")
-    return started
 
 
 def queue_ids(engine: Engine, n: int) -> list[int]:
@@ -379,16 +373,6 @@ def test_the_dashboard_resumes_a_sign_in_from_its_cookie(
 
 
 # --- more tasks in the browser ----------------------------------------------------------------
-
-
-def open_citation(at: AppTest, engine: Engine, key: str) -> int:
-    with db.reading(engine) as session:
-        found = session.scalars(select(Citation.id).where(Citation.key == key)).one()
-    at.text_input(key="citation_search").input(key).run()
-    at.session_state["link_citation"] = found
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return int(found)
 
 
 def test_a_reviewer_verifies_and_confirms_a_citation_beside_the_search(

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import ARTICLE, ROOT, SEED
-from tracker import bibtex, db, queries
+from tests.conftest import ARTICLE, SEED
+from tests.helpers import cid, claim_id, link, row
+from tracker import db, queries
 from tracker.errors import Conflict, InvalidInput, PermissionDenied
 from tracker.models import AuditEvent, Citation, Claim, EvidenceLink
 from tracker.revision import revision_of
@@ -23,38 +24,6 @@ from tracker.vocabulary import FlagKind, FlagState, Priority, QuestionStatus, Ro
 MakeActor = Callable[[Engine, Role], Actor]
 MULTIPLE_RCTS = "Multiple randomized controlled trials have shown"
 REVIEWS_CONFIRM = "Comprehensive reviews of the available evidence confirm"
-
-
-@pytest.fixture
-def library(article_engine: Engine) -> Engine:
-    """The article plus the curated library (no review links yet)."""
-    text, _ = bibtex.read_bib_file(ROOT / "references" / "library.bib")
-    with db.writing(article_engine) as session:
-        citations.import_bibtex(session, system_actor(session), [("library.bib", text)])
-    return article_engine
-
-
-def claim_id(engine: Engine, fragment: str) -> int:
-    with db.reading(engine) as session:
-        [found] = [c.id for c in queries.claims(session) if fragment in c.text and not c.parent]
-        return found
-
-
-def cid(engine: Engine, key: str) -> int:
-    with db.reading(engine) as session:
-        return citations.citation_by_key(session, key).id
-
-
-def link(engine: Engine, actor: Actor, claim: int, key: str, stance: Stance = Stance.SUPPORTS,
-         **judgements: Any) -> evidence.LinkInfo:
-    with db.writing(engine) as session:
-        return evidence.link_evidence(session, actor, claim, cid(engine, key), stance,
-                                      judgements=evidence.parse_judgements(judgements).onto())
-
-
-def row(engine: Engine, claim: int) -> queries.ClaimRow:
-    with db.reading(engine) as session:
-        return queries.claim(session, claim)
 
 
 # --- grading rules on the article's own sentences ----------------------------------------------

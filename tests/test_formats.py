@@ -12,8 +12,8 @@ import rispy
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from tests.conftest import ROOT, cli_env
-from tests.helpers import do_import
+from tests.conftest import cli_env
+from tests.helpers import do_import, source, text_of
 from tracker import bibtex, db, exports, formats
 from tracker.cli import app
 from tracker.errors import InvalidInput
@@ -23,17 +23,6 @@ from tracker.models import Citation
 from tracker.services import citations, users
 from tracker.services.access import system_actor
 from tracker.vocabulary import Role
-
-FIXTURES = ROOT / "tests" / "fixtures" / "formats"
-
-
-def text_of(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
-
-
-def source(name: str, text: str | None = None) -> citations.BibSource:
-    text = text_of(name) if text is None else text
-    return citations.BibSource(name, text, None, formats.detect_format(name, text))
 
 
 def stored(engine: Engine) -> list[tuple[object, ...]]:
@@ -278,7 +267,7 @@ def test_cli_imports_every_format_with_json_report_and_dry_run(engine: Engine,
 
 # --- the dashboard ---------------------------------------------------------------------------
 
-from tests.test_dashboard import button, evidence_tab, open_app, plain  # noqa: E402, F401
+from tests.helpers_dashboard import button, evidence_tab, plain  # noqa: E402
 
 
 def test_the_dashboard_import_takes_a_pasted_ris_record(

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from tests.conftest import ROOT, scaled
-from tests.test_bad_input import snapshot
+from tests.helpers import snapshot
 from tracker import bibtex, db, formats, limits
 from tracker.bibtex import ParsedBib
 from tracker.services import citations

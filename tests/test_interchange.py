@@ -203,4 +203,3 @@ def test_citations_show_prints_the_public_addresses(shipped_engine: Engine) -> N
     assert "https://doi.org/10.1007/s12630-011-9560-0" in result.output
 
 
-from tests.test_dashboard import open_app  # noqa: E402, F401

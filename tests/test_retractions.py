@@ -12,8 +12,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from tests.conftest import ROOT, cli_env
-from tests.test_evidence import claim_id, library, link, row  # noqa: F401
-from tests.test_formats import do_import, source
+from tests.helpers import claim_id, do_import, link, row, source
 from tracker import db, queries, retractions
 from tracker.cli import app
 from tracker.errors import PermissionDenied

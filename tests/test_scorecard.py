@@ -15,7 +15,6 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from tests.conftest import cli_env
-from tests.test_dashboard import open_app as start_app  # noqa: F401 (a fixture, below)
 from tracker import db, exports, queries
 from tracker.cli import app
 from tracker.config import load_settings
@@ -291,13 +290,6 @@ def test_the_cli_prints_claimreview_json_ld(shipped_engine: Engine) -> None:
 
 
 # --- the dashboard ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def open_app(request: pytest.FixtureRequest) -> Callable[..., Any]:
-    """tests/test_dashboard.py's `open_app`: the dashboard on a database, on one page."""
-    started: Callable[..., Any] = request.getfixturevalue("start_app")
-    return started
 
 
 def test_an_editor_overrides_a_proposal_on_the_scorecard_page(
