@@ -13,12 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import ui
 from tests.helpers_dashboard import (
-    APP,
     META_ANALYSIS,
     PAGES,
     SUPPORTABLE,
     MakeActor,
     OpenApp,
+    app_on,
     appraisal_tab,
     button,
     citation_id,
@@ -261,11 +261,8 @@ def test_an_identity_provider_user_acts_as_the_mapped_tracker_user(
     """With OIDC sign-in, `[tracker.identities]` maps the e-mail to a tracker user, whose role
     (from the users table) decides what shows; an unmapped identity only reads."""
     reviewer = make_actor(shipped_engine, Role.REVIEWER)
-    monkeypatch.setenv("TRACKER_DATABASE_URL",
-                       shipped_engine.url.render_as_string(hide_password=False))
     for email, sees_link_form in (("Alice@Example.org", True), ("mallory@example.org", False)):
-        clear_caches()
-        at = AppTest.from_file(str(APP), default_timeout=60)
+        at = app_on(monkeypatch, shipped_engine)
         at.user = {"is_logged_in": True, "email": email}
         at.secrets["tracker"] = {"identities": {"alice@example.org": reviewer.username}}
         at.run()

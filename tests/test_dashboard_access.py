@@ -19,10 +19,10 @@ from dashboard import ui
 from tests.conftest import ROOT
 from tests.helpers import snapshot
 from tests.helpers_dashboard import (
-    APP,
     META_ANALYSIS,
     PAGES,
     SUPPORTABLE,
+    app_on,
     appraisal_tab,
     button,
     citation_id,
@@ -586,13 +586,8 @@ def signed_in_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., App
     """The dashboard on the Evidence page, signed in since `ago`, last active `idle` ago."""
 
     def start(engine: Engine, actor: Actor, ago: timedelta, idle: timedelta) -> AppTest:
-        monkeypatch.setenv("TRACKER_DATABASE_URL",
-                           engine.url.render_as_string(hide_password=False))
-        clear_caches()
-        at = AppTest.from_file(str(APP), default_timeout=60)
+        at = app_on(monkeypatch, engine, actor)
         now = datetime.now(UTC)
-        at.session_state[ui.ACTOR_KEY] = actor
-        at.session_state[ui.BOUND_KEY] = ui.sessions.client_binding({}, {})
         at.session_state[ui.SIGNED_IN_AT_KEY] = now - ago
         at.session_state[ui.LAST_ACTIVE_KEY] = now - idle
         at.switch_page("views/evidence.py").run()
