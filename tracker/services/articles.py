@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from tracker import db
 from tracker.article import (
     ArticleError,
     ParsedArticle,
@@ -345,7 +346,7 @@ def _revise(
 ) -> IngestReport:
     """A new revision of a stored document: claims kept, reworded, added and retired by
     `reconcile`, each change audited, then the document's text replaced."""
-    evidence.lock_document(session, document.id)  # reviewers of it finish first, then wait
+    db.lock_document(session, document.id)  # reviewers of it finish first, then wait
     stored_rows = _claims_to_reconcile(session, document)
     sections = _sync_sections(session, document, parsed)
     by_id = {c.id: c for c in stored_rows}

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import grading
-from tracker.db import lock_document as lock_document  # the old path of the lock
 from tracker.db import lock_sentences
 from tracker.errors import Conflict, InvalidInput, NotFound
 from tracker.grading import JUDGEMENT_NAMES
