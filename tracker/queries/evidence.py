@@ -106,9 +106,7 @@ def evidence(session: Session, claim_ids: Sequence[int]) -> list[EvidenceRow]:
             design_source=source, level=grading.level(StudyDesign(design) if design else None),
             verified=verified, retracted=retracted, stance=link.stance,
             cito=CITO_TERMS[Stance(link.stance)], locator=link.locator, note=link.note,
-            judgements={n: getattr(link, n) for n in (
-                "risk_of_bias", "inconsistency", "indirectness", "imprecision",
-                "publication_bias", "large_effect", "dose_response")},
+            judgements={n: getattr(link, n) for n in grading.JUDGEMENT_NAMES},
             directness=directness.get(link.id, {}),
             effect={name: getattr(link, column.key) for name, column in _EFFECT_COLUMNS.items()},
             appraisal=None if tool is None else (tool, overall, pools),
