@@ -18,6 +18,7 @@ from tracker import bibtex, db, exports
 from tracker.cli import app
 from tracker.errors import InvalidInput
 from tracker.models import AuditEvent, Citation, CitationTopic
+from tracker.queries.records import export_records
 from tracker.revision import revision_of
 from tracker.services import citations, users
 from tracker.services.access import Actor, system_actor
@@ -214,14 +215,14 @@ def test_export_round_trip_and_pybtex(engine: Engine, blank_engine: Engine) -> N
     do_import(engine, ("library.bib", text))
     with db.reading(engine) as session:
         exported = exports.export(session, "bibtex")
-        originals = citations.export_records(session)
+        originals = export_records(session)
     parsed = pybtex.database.parse_string(exported, "bibtex")
     assert len(parsed.entries) == 77
     db.migrate(blank_engine)
     report = do_import(blank_engine, ("export.bib", exported), strict=True)
     assert len(report.added) == 77
     with db.reading(blank_engine) as session:
-        copies = {r.key: r for r in citations.export_records(session)}
+        copies = {r.key: r for r in export_records(session)}
     for original in originals:
         copy = copies[original.key]
         for name in ("title", "authors", "year", "container", "doi", "pmid", "design",

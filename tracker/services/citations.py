@@ -28,7 +28,6 @@ from tracker.db import advisory_lock
 from tracker.errors import InvalidInput, NotFound
 from tracker.limits import MAX_IMPORT_ENTRIES, MAX_NOTE_CHARS, check_text, recorded_path
 from tracker.models import Base, Citation, Document, Resource, utcnow
-from tracker.queries.records import export_records as export_records  # the read, for callers
 from tracker.services.access import Actor, authorize, record
 from tracker.vocabulary import DesignSource, StudyDesign
 
