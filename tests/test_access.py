@@ -98,14 +98,17 @@ PLUMBING = {"access"}
 
 
 def _write_services() -> set[str]:
-    """Every public function of a tracker.services module with an `actor` parameter."""
+    """Every public function of a tracker.services module (or package: what it exports from
+    its own modules) with an `actor` parameter."""
     found: set[str] = set()
     for info in pkgutil.iter_modules(tracker.services.__path__):
         if info.name in PLUMBING:
             continue
         module = importlib.import_module(f"tracker.services.{info.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if (fn.__module__ == module.__name__ and not name.startswith("_")
+            own = fn.__module__ == module.__name__ or (
+                hasattr(module, "__path__") and fn.__module__.startswith(module.__name__ + "."))
+            if (own and not name.startswith("_")
                     and "actor" in inspect.signature(fn).parameters):
                 found.add(f"{info.name}.{name}")
     return found
