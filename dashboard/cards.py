@@ -5,28 +5,33 @@ Stored text goes into the cards through `ui.escape_markdown`, like every Markdow
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import streamlit as st
 
 from dashboard import ui
 from tracker import queries
 
+T = TypeVar("T")
+
 PHONE_WIDTH = 640  # px: dashboard/narrow.js hides `wide_*` below it and `cards_*` above it
 CARDS_SHOWN = ui.ROWS_SHOWN  # cards drawn at most (the filters narrow the rest)
 
 
-def table_or_cards(name: str, table: Callable[[], object], cards: list[str]) -> None:
-    """`table()` for wide screens, `cards` (Markdown, already escaped) for phones."""
+def table_or_cards(name: str, table: Callable[[], object], rows: Sequence[T],
+                   card: Callable[[T], str]) -> None:
+    """`table()` for wide screens; for phones, the first `CARDS_SHOWN` rows as cards (`card`
+    writes one as Markdown, escaped): only those are drawn, however long `rows` is."""
     with st.container(key=f"wide_{name}"):
         table()
     with st.container(key=f"cards_{name}"):
-        if not cards:
+        if not rows:
             return
-        shown = cards[:CARDS_SHOWN]
+        shown = [card(r) for r in rows[:CARDS_SHOWN]]
         st.markdown("\n\n---\n\n".join(shown))
-        if len(cards) > len(shown):
-            st.caption(f"The first {len(shown)} of {len(cards)}: narrow them with the "
+        if len(rows) > len(shown):
+            st.caption(f"The first {len(shown)} of {len(rows)}: narrow them with the "
                        "filters, or turn the phone sideways for the table.")
 
 
@@ -39,10 +44,6 @@ def claim_card(row: queries.ClaimRow) -> str:
             f"{ui.escape_markdown(row.text)}  \n"
             f":gray[{ui.escape_markdown(ui.section_name(row.section))} · "
             f"{ui.escape_markdown(row.category)}]{flags}")
-
-
-def claim_cards(rows: Iterable[queries.ClaimRow]) -> list[str]:
-    return [claim_card(r) for r in rows]
 
 
 def citation_card(row: queries.CitationRow) -> str:

@@ -14,6 +14,7 @@ the same facet and share none, the link's directness on the matching GRADE eleme
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,9 @@ class Tag:
 
 
 _F = PicoFacet
+#: Texts whose proposals a process remembers (`_proposed`): a study's title, abstract and
+#: keywords are a few kB, so this is at most some tens of MB.
+PROPOSALS_CACHED = 20_000
 
 
 def _r(facet: PicoFacet, value: str, pattern: str, example: str) -> PicoRule:
@@ -124,13 +128,22 @@ def _first_match(pattern: re.Pattern[str], text: str) -> str | None:
 def propose(texts: Iterable[str | None]) -> list[Tag]:
     """The tags the rules propose for these texts (a sentence; or a study's title, abstract
     and keywords), in rule order, each with the words that triggered it."""
-    joined = "\n".join(t for t in texts if t)
+    return list(_proposed("\n".join(t for t in texts if t)))
+
+
+@functools.lru_cache(maxsize=PROPOSALS_CACHED)
+def _proposed(joined: str) -> tuple[Tag, ...]:
+    """`propose` of one text. The rules are a pure function of the text, so a process keeps
+    the answers for the texts it has seen (keyed by the text itself: an edited abstract is a
+    new key): the editorial queue's count of indirectness prompts runs every rule over every
+    linked study's abstract, about 1 s at the benchmark's L size, and a dashboard rerun after a
+    write would otherwise pay it again."""
     found: list[Tag] = []
     for rule, pattern in _COMPILED:
         words = _first_match(pattern, joined)
         if words is not None:
             found.append(Tag(rule.facet, rule.value, words))
-    return found
+    return tuple(found)
 
 
 def for_claim(text: str, parent_text: str | None) -> list[Tag]:

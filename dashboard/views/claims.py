@@ -85,7 +85,7 @@ def claims_table(document: queries.DocumentRow, chosen: dict[str, Any]
     cards.table_or_cards("claims", lambda: st.dataframe(
         ui.claims_table_rows(shown), hide_index=True, key=TABLE_KEY,
         column_config=ui.CLAIM_COLUMNS, on_select=picked, selection_mode="single-row",
-        **ui.table_size(len(shown), TABLE_KEY)), cards.claim_cards(shown))
+        **ui.table_size(len(shown), TABLE_KEY)), shown, cards.claim_card)
     return shown
 
 

@@ -81,7 +81,7 @@ def find_citations() -> list[queries.CitationRow]:
         column_config={"title": st.column_config.TextColumn("Title", width="large"),
                        "year": st.column_config.NumberColumn("Year", format="%d"),
                        "level": st.column_config.NumberColumn("CEBM level"),
-                       **ui.IDENTIFIER_COLUMNS}), [cards.citation_card(r) for r in rows])
+                       **ui.IDENTIFIER_COLUMNS}), rows, cards.citation_card)
     return rows
 
 

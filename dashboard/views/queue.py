@@ -32,7 +32,7 @@ def queue(document: queries.DocumentRow, editor: bool) -> None:
     if not editor:
         cards.table_or_cards("queue", lambda: ui.table(ui.claims_table_rows(rows),
                                                        ui.CLAIM_COLUMNS),
-                             cards.claim_cards(rows))
+                             rows, cards.claim_card)
         return
 
     table_key = ui.fresh_key(QUEUE_KEY)  # renewed after a flag: ticks never outlive rows
@@ -44,7 +44,7 @@ def queue(document: queries.DocumentRow, editor: bool) -> None:
     cards.table_or_cards("queue", lambda: st.dataframe(
         ui.claims_table_rows(rows), hide_index=True, key=table_key,
         column_config=ui.CLAIM_COLUMNS, on_select=picked, selection_mode="multi-row",
-        **ui.table_size(len(rows), QUEUE_KEY)), cards.claim_cards(rows))
+        **ui.table_size(len(rows), QUEUE_KEY)), rows, cards.claim_card)
 
 
 def flag_form(claims: list[queries.ClaimRow]) -> None:
@@ -76,7 +76,7 @@ def open_flags(document: queries.DocumentRow, closable: bool) -> None:
         st.caption(f"Newest first, {FLAGS_PAGE_SIZE} a page.")
     cards.table_or_cards("open_flags", lambda: ui.table(
         ui.flag_rows(rows), ui.FLAG_COLUMNS, empty="No open flags."),
-        [cards.flag_card(f) for f in rows])
+        rows, cards.flag_card)
     if closable and rows:
         close_form({f.id: f for f in rows})
     with st.expander("Recently closed flags"):
