@@ -9,13 +9,13 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from tracker import formats, queries
 from tracker.formats import annotation, assessed, cito, fhir
+from tracker.jsonready import plain as plain
 from tracker.queries.records import export_records
 from tracker.scorecard import Scorecard
 from tracker.text import WORD_JOINER as WORD_JOINER
@@ -144,21 +144,6 @@ def _inert(value: str) -> str:
     from tracker import bibtex
 
     return bibtex._inert_cell(value)
-
-
-def plain(value: Any) -> Any:
-    """Rows (dataclasses), enums and datetimes as JSON-ready values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: plain(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
 
 
 def _escape(text: str) -> str:

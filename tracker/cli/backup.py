@@ -11,14 +11,13 @@ from tracker.cli.application import app
 from tracker.cli.options import JsonFlag
 from tracker.cli.output import _print_json
 from tracker.cli.session import _database
+from tracker.jsonready import plain
 from tracker.lazy import lazy_function, lazy_module
 
 if TYPE_CHECKING:
-    from tracker import exports
     from tracker.backup import restore_backup, write_backup
     from tracker.services import setup as setup_service
 else:  # imported when a command first uses it (start-up time is benchmarked)
-    exports = lazy_module("tracker.exports")
     restore_backup = lazy_function("tracker.backup", "restore_backup")
     setup_service = lazy_module("tracker.services.setup")
     write_backup = lazy_function("tracker.backup", "write_backup")
@@ -37,7 +36,7 @@ def backup_cmd(
     with _database() as engine:
         report = write_backup(engine, path)
     if as_json:
-        _print_json({**exports.plain(report), "rows": report.rows})
+        _print_json({**plain(report), "rows": report.rows})
         return
     typer.echo(f"backed up {report.rows} rows of {len(report.tables)} tables (schema "
                f"{report.schema_revision}) to {report.path}, {report.bytes:,} bytes")
@@ -56,7 +55,7 @@ def restore_cmd(
     if regraded:
         report.notes.append(f"{regraded} claims regraded under the current grading rules")
     if as_json:
-        _print_json({**exports.plain(report), "rows": report.rows})
+        _print_json({**plain(report), "rows": report.rows})
         return
     typer.echo(f"restored {report.rows} rows of {len(report.tables)} tables from {report.path} "
                f"(taken {report.taken_at:%Y-%m-%d %H:%M} UTC at schema "

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
-from tracker.lazy import lazy_module
-
-if TYPE_CHECKING:
-    from tracker import exports
-else:  # imported when a command first uses it (start-up time is benchmarked)
-    exports = lazy_module("tracker.exports")
+from tracker.jsonready import plain
 
 
 def _count(n: int, noun: str) -> str:
@@ -26,7 +21,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(exports.plain(value), indent=2, ensure_ascii=False))
+    typer.echo(json.dumps(plain(value), indent=2, ensure_ascii=False))
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], wrap: int = 0) -> None:
