@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import typer
+import typer.core
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from typer.core import TyperGroup
 
@@ -17,6 +18,35 @@ except ImportError:  # pragma: no cover - older Typer uses Click itself
     from click import exceptions as click_errors  # type: ignore[no-redef]
 
 from tracker.errors import TrackerError
+
+# Typer 0.2x: each parameter's value is coerced by a Pydantic adapter, built on first use.
+_TyperParameter: Any = getattr(typer.core, "_TyperParameter", None)
+
+
+class _OnlyGiven:
+    """A parameter's coercion that builds Typer's own (a Pydantic `TypeAdapter`, which imports
+    Pydantic: 0.1 s) only for a value that was given. An option left out is None (or `()` for a
+    repeated one) whatever its type, as Typer's coercion makes it, so `tracker claims --json`
+    does not import Pydantic at all."""
+
+    __slots__ = ("_param",)
+
+    def __init__(self, param: Any) -> None:
+        self._param = param
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:
+            return () if param.multiple or param.nargs == -1 else None
+        return _build_runtime_param(self._param).coerce(value, param=param, ctx=ctx)
+
+
+if _TyperParameter is not None and hasattr(_TyperParameter, "get_runtime_param"):
+    _build_runtime_param = _TyperParameter.get_runtime_param
+
+    def _runtime_param(self: Any) -> Any:
+        return self._runtime_param or _OnlyGiven(self)
+
+    _TyperParameter.get_runtime_param = _runtime_param  # noqa: B010
 
 
 class _Group(TyperGroup):
