@@ -14,7 +14,8 @@ __all__ = ["plain"]
 def plain(value: Any) -> Any:
     """Rows (dataclasses), enums and datetimes as JSON-ready values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: plain(v) for k, v in dataclasses.asdict(value).items()}
+        # Field by field rather than dataclasses.asdict, which deep-copies every value first.
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
