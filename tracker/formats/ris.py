@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import rispy
@@ -115,7 +116,37 @@ def _split(text: str, source: str) -> tuple[list[tuple[int, int, list[str]]], li
     return records, problems, found
 
 
+def _read_all(whole: list[tuple[int, int, list[str]]]) -> list[dict[str, Any] | Exception]:
+    """rispy's entry of each whole record, in one pass of rispy over all of them (each starts
+    with ``TY`` and ends with ``ER``, so rispy returns one entry per record, in order). rispy
+    carries one thing from a record to the next, the tag a continuation line extends, which
+    only matters to a record whose second line is a continuation; with such a record, or if
+    the pass fails, each record is read on its own, so a failure is that record's alone."""
+    entries: list[dict[str, Any]] | None = None
+    if not any(len(lines) > 1 and _PARSER.parse_line(lines[1])[0] is None
+               for _, _, lines in whole):
+        try:
+            entries = _PARSER.parse_lines(chain.from_iterable(lines for _, _, lines in whole))
+        except Exception:  # noqa: BLE001 - read record by record below, to name the one
+            entries = None
+    if entries is not None and len(entries) == len(whole):
+        return list(entries)
+    read: list[dict[str, Any] | Exception] = []
+    for _, _, lines in whole:
+        try:
+            one = _PARSER.parse_lines(iter(lines))
+        except Exception as error:
+            read.append(error)
+            continue
+        read.append(one[0] if one else {})
+    return read
+
+
 def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        return str(value.strip())
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return str(value or "").strip()
@@ -125,7 +156,7 @@ def _list(value: Any) -> list[str]:
     if value is None:
         return []
     values = value if isinstance(value, list) else [value]
-    return [str(v).strip() for v in values if str(v).strip()]
+    return [text for v in values if (text := str(v).strip())]
 
 
 def _people(names: Iterable[str]) -> tuple[bibtex.Person, ...]:
@@ -209,17 +240,15 @@ def parse_ris(text: str, source: str = "<string>", known: bibtex.Known | None = 
         return ParsedBib.refused(refused)
     text = bibtex.prepare_text(text)
     whole, problems, found = _split(text, source)
+    entries = _read_all(whole)
     drafts: list[Fields] = []
-    for number, line, lines in whole:
-        raw = "\n".join(lines)
-        try:
-            entries = _PARSER.parse_lines(iter(lines))
-        except Exception as error:  # a rispy bug must not take the import down
+    for (number, line, lines), entry in zip(whole, entries, strict=True):
+        if isinstance(entry, Exception):  # a rispy bug must not take the import down
             problems.append(Problem(source, line, None, None, "parse",
-                                    f"rispy could not read this record: {shown(str(error))}",
+                                    f"rispy could not read this record: {shown(str(entry))}",
                                     number))
             continue
-        drafts.append(_fields(entries[0] if entries else {}, number, line, raw))
+        drafts.append(_fields(entry, number, line, "\n".join(lines)))
     return parse_records(source, FORMAT, drafts, found=found, problems=problems, known=known)
 
 
