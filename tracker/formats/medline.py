@@ -125,10 +125,7 @@ def _fields(number: int, line: int, tags: list[tuple[str, str, int]], raw: str) 
         if tag in _PEOPLE:
             people.append((tag, value))
 
-    def first(tag: str) -> str | None:
-        values = by_tag.get(tag)
-        return values[0] if values else None
-
+    first = {tag: values[0] for tag, values in by_tag.items()}.get
     fields = Fields(number=number, line=line, raw=raw, entry_type="article")
     title: str | None = first("TI")
     if title is None and first("BTI"):

@@ -72,6 +72,9 @@ _PMCID = re.compile(r"^\s*pmcid:?\s*(PMC\d{1,12})\s*$", re.IGNORECASE)
 _PARSER = rispy.RisParser()
 _CUSTOM = tuple(f"custom{i}" for i in range(1, 9))
 _IDENTIFIER_KEYS = ("accession_number", "notes", *_CUSTOM)
+_CONTAINERS = ("secondary_title", "journal_name", "alternate_title3", "alternate_title2")
+_EXTRA = (("publisher", "publisher"), ("address", "place_published"), ("language", "language"),
+          ("edition", "edition"))
 _PUBMED = re.compile(r"pubmed|medline", re.IGNORECASE)
 
 
@@ -217,10 +220,8 @@ def _fields(entry: Mapping[str, Any], number: int, line: int, raw: str) -> Field
     fields.editors = _people([*_list(entry.get("secondary_authors")), *unknown.get("ED", [])])
     fields.year = _text(entry.get("year") or entry.get("publication_year")) or None
     fields.date = _text(entry.get("date")) or None
-    containers = [_text(entry.get(k)) for k in ("secondary_title", "journal_name",
-                                                 "alternate_title3", "alternate_title2")]
-    containers.append(_text(unknown.get("BT")))
-    fields.container = next((c for c in containers if c), None)
+    fields.container = next((c for c in (_text(entry.get(k)) for k in _CONTAINERS) if c),
+                            None) or _text(unknown.get("BT")) or None
     if short := _text(entry.get("alternate_title1")):
         fields.extra["shortjournal"] = short
     fields.volume = _text(entry.get("volume")) or None
@@ -237,9 +238,8 @@ def _fields(entry: Mapping[str, Any], number: int, line: int, raw: str) -> Field
         fields.isbn = serial
     elif serial:
         fields.extra["issn"] = serial
-    for name, key in (("publisher", "publisher"), ("address", "place_published"),
-                      ("language", "language"), ("edition", "edition")):
-        if value := _text(entry.get(key)):
+    for name, key in _EXTRA:
+        if key in entry and (value := _text(entry[key])):
             fields.extra[name] = value
     _identifiers(entry, unknown, fields)
     return fields
