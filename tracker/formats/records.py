@@ -134,8 +134,9 @@ def _made_key(fields: Fields, year: int | None) -> str:
     first = fields.authors[0] if fields.authors else fields.editors[0] if fields.editors else None
     family = _ascii_word(first.family.split()[0] if first and not first.corporate and
                          first.family.split() else (first.family if first else ""))[:30]
-    words = [w for w in _WORD.findall(_ascii_folded(fields.title or "")) if w not in _STOP]
-    key = f"{family or 'anon'}{year or ''}{words[0][:20] if words else ''}"
+    word = next((w for m in _WORD.finditer(_ascii_folded(fields.title or ""))
+                 if (w := m.group()) not in _STOP), "")
+    key = f"{family or 'anon'}{year or ''}{word[:20]}"
     return key or f"record{fields.number}"
 
 
