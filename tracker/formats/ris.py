@@ -3,8 +3,10 @@
 Reading: the text is split into records here (``TY  -`` to ``ER  -``), so every record has
 its first line and a record cut short (a ``TY`` before the previous record's ``ER``, or the
 end of the file) is a "parse" problem naming its line instead of being silently joined to the
-next or dropped, as rispy alone would. Each whole record's lines are then read by rispy's
-`RisParser` (tag mapping, list tags, continuation lines) and mapped to `records.Fields`:
+next or dropped, as rispy alone would. The whole records are then read by rispy's
+`RisParser` (tag mapping, list tags, continuation lines) in one pass, as ``rispy.loads``
+reads a file (record by record only when that would differ: see `_read_all`), and each
+entry is mapped to `records.Fields`:
 
 ======================  ============================================================
 TY                      entry type (JOUR -> article, BOOK -> book, CHAP -> incollection,
