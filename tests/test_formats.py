@@ -4,6 +4,7 @@ CSL-JSON out (issue 19)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,41 @@ def test_a_truncated_ris_record_is_reported_with_its_line_and_the_rest_import(
     assert (problem.source, problem.line, problem.kind) == ("cut.ris", 27, "parse")
     assert "no end line 'ER  -'" in problem.message
     assert len(report.added) == 3 and report.reported_entries == 1 and report.found == 4
+
+
+def test_ris_records_read_in_one_pass_are_the_records_read_one_by_one() -> None:
+    """rispy reads a file's records in one pass; a record whose second line continues
+    nothing (rispy would extend the previous record's last tag) makes it read them alone."""
+    text = text_of("same.ris").replace("\n", "\r\n")
+    keyworded = "TY  - JOUR\nTI  - Keyworded\nPY  - 2020\nKW  - Cohort\nER  - \n"
+    lone = "TY  - JOUR\n  a line that continues nothing\nTI  - Lone\nPY  - 2020\nER  - \n"
+    for whole in (text, text + keyworded + lone, lone + text):
+        one_by_one = [ris.parse_ris(part + "ER  - \n") for part in whole.split("ER  - ")[:-1]]
+        parsed = ris.parse_ris(whole)
+        assert [replace(r, line=0) for r in parsed.records] == [
+            replace(r, line=0) for p in one_by_one for r in p.records]
+        assert [r.line for r in parsed.records] == sorted(r.line for r in parsed.records)
+        assert all(r.raw.startswith("TY  - ") and r.raw.rstrip().endswith("ER  -")
+                   and "\r" not in r.raw for r in parsed.records)
+
+
+def test_a_record_rispy_cannot_read_is_named_and_the_others_import(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "".join(f"TY  - JOUR\nTI  - Title {n}\nPY  - 2020\nER  - \n\n" for n in range(3))
+    broken = rispy.RisParser.parse_lines
+
+    def parse_lines(self: Any, lines: Any) -> Any:
+        entries = broken(self, lines)
+        if any(e.get("title") == "Title 1" for e in entries):
+            raise ValueError("a rispy bug")
+        return entries
+
+    monkeypatch.setattr(rispy.RisParser, "parse_lines", parse_lines)
+    parsed = ris.parse_ris(text, "bug.ris")
+    assert [r.title for r in parsed.records] == ["Title 0", "Title 2"]
+    problem, = parsed.problems
+    assert (problem.line, problem.kind, problem.entry_number) == (6, "parse", 2)
+    assert "rispy could not read this record: a rispy bug" in problem.message
 
 
 def test_a_damaged_medline_record_is_refused_and_named(engine: Engine) -> None:

@@ -39,6 +39,7 @@ __all__ = ["parse_medline", "split_records"]
 FORMAT = "pubmed"
 _FIELD = re.compile(r"^([A-Z][A-Z0-9]{0,3}) {0,3}- ?(.*)$")
 _PAGES = re.compile(r"^(\d+)-(\d+)$")
+_PEOPLE = frozenset({"FAU", "AU", "CN"})
 
 #: (number, first line, last line, [(tag, value, line)]) of each record
 Record = tuple[int, int, int, list[tuple[str, str, int]]]
@@ -114,13 +115,17 @@ def _doi(values: list[str]) -> str | None:
 
 def _fields(number: int, line: int, tags: list[tuple[str, str, int]], raw: str) -> Fields:
     by_tag: dict[str, list[str]] = {}
+    people: list[tuple[str, str]] = []  # FAU, AU and CN in file order
     for tag, value, _ in tags:
-        by_tag.setdefault(tag, []).append(value)
-
-    def first(tag: str) -> str | None:
         values = by_tag.get(tag)
-        return values[0] if values else None
+        if values is None:
+            by_tag[tag] = [value]
+        else:
+            values.append(value)
+        if tag in _PEOPLE:
+            people.append((tag, value))
 
+    first = {tag: values[0] for tag, values in by_tag.items()}.get
     fields = Fields(number=number, line=line, raw=raw, entry_type="article")
     title: str | None = first("TI")
     if title is None and first("BTI"):
@@ -128,11 +133,10 @@ def _fields(number: int, line: int, tags: list[tuple[str, str, int]], raw: str) 
     if title and title.endswith(".") and not title.endswith(".."):
         title = title[:-1]
     fields.title = title
-    full = "FAU" in by_tag
-    names = [(t, v) for t, v, _ in tags if t in (("FAU", "CN") if full else ("AU", "CN"))]
+    named = "FAU" if "FAU" in by_tag else "AU"
     fields.authors = tuple(p for p in (
         person_from_text(v) if t != "CN" else bibtex.Person(family=v, corporate=True)
-        for t, v in names) if p is not None)
+        for t, v in people if t != "AU" or named == "AU") if p is not None)
     editors = by_tag.get("FED") or by_tag.get("ED") or []
     fields.editors = tuple(p for p in map(person_from_text, editors) if p is not None)
     fields.pmid = first("PMID")
@@ -165,9 +169,9 @@ def parse_medline(text: str, source: str = "<string>", known: bibtex.Known | Non
     text = bibtex.prepare_text(text)
     records, problems = split_records(text, source)
     lines = text.split("\n")
-    drafts = []
-    for number, line, end, tags in records:
-        raw = "\n".join(x.rstrip("\r") for x in lines[line - 1: end])
-        drafts.append(_fields(number, line, tags, raw))
+    if "\r" in text:
+        lines = [x.rstrip("\r") for x in lines]
+    drafts = [_fields(number, line, tags, "\n".join(lines[line - 1: end]))
+              for number, line, end, tags in records]
     found = len(records) + len(problems)
     return parse_records(source, FORMAT, drafts, found=found, problems=problems, known=known)

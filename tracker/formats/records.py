@@ -27,9 +27,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 
 from tracker import bibtex
 from tracker.bibtex import CitationRecord, KnownEntry, ParsedBib, Person, Problem
@@ -114,9 +116,17 @@ def person_from_text(name: str) -> Person | None:
     return Person(family=family, given=given)
 
 
+def _ascii_folded(text: str) -> str:
+    """`text` case-folded, with accents dropped and other non-ASCII letters left out."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    return unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+
+
+@lru_cache(maxsize=1 << 14)
 def _ascii_word(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(_WORD.findall(folded.encode("ascii", "ignore").decode()))
+    return "".join(_WORD.findall(_ascii_folded(text)))
 
 
 def _made_key(fields: Fields, year: int | None) -> str:
@@ -124,9 +134,9 @@ def _made_key(fields: Fields, year: int | None) -> str:
     first = fields.authors[0] if fields.authors else fields.editors[0] if fields.editors else None
     family = _ascii_word(first.family.split()[0] if first and not first.corporate and
                          first.family.split() else (first.family if first else ""))[:30]
-    words = [w for w in _WORD.findall(unicodedata.normalize("NFKD", (fields.title or "").casefold())
-                                      .encode("ascii", "ignore").decode()) if w not in _STOP]
-    key = f"{family or 'anon'}{year or ''}{words[0][:20] if words else ''}"
+    word = next((w for m in _WORD.finditer(_ascii_folded(fields.title or ""))
+                 if (w := m.group()) not in _STOP), "")
+    key = f"{family or 'anon'}{year or ''}{word[:20]}"
     return key or f"record{fields.number}"
 
 
@@ -137,10 +147,18 @@ def usable_key(key: str) -> bool:
 
 
 def _limits(fields: Fields) -> None:
-    """The limits of one record and its values, as issues."""
-    if len(fields.raw) > MAX_ENTRY_CHARS:
-        fields.issues.append((None, f"record is {len(fields.raw):,} characters long; a record "
+    """The limits of one record and its values, as issues.
+
+    Every value a reader takes from a record is made from the record's text (`raw`) and is
+    at most twice as long (MEDLINE's "1023-9" -> "1023–1029" is the only growth), and a NUL
+    in a value is in the text, as itself or as JSON's escape: so a record of at most half a
+    field's limit, with neither, has no value to check."""
+    raw = fields.raw
+    if len(raw) > MAX_ENTRY_CHARS:
+        fields.issues.append((None, f"record is {len(raw):,} characters long; a record "
                                     f"may be at most {MAX_ENTRY_CHARS:,}"))
+        return
+    if 2 * len(raw) <= MAX_FIELD_CHARS and "\x00" not in raw and "\\u0000" not in raw:
         return
     values: list[tuple[str, str | None]] = [
         ("title", fields.title), ("year", fields.year), ("container", fields.container),
@@ -261,8 +279,14 @@ def parse_records(
                      known=tuple(skipped), warnings=tuple(warnings))
 
 
+_NAMES = [f.name for f in dataclass_fields(CitationRecord)]
+assert _NAMES[0] == "key"
+_REST = attrgetter(*_NAMES[1:])
+
+
 def _with_key(record: CitationRecord, key: str) -> CitationRecord:
-    return replace(record, key=key)
+    """`dataclasses.replace(record, key=key)`, without its per-call look-up of the fields."""
+    return CitationRecord(key, *_REST(record))
 
 
 def _unique_keys(records: list[CitationRecord], source: str, named: set[str]

@@ -3,8 +3,10 @@
 Reading: the text is split into records here (``TY  -`` to ``ER  -``), so every record has
 its first line and a record cut short (a ``TY`` before the previous record's ``ER``, or the
 end of the file) is a "parse" problem naming its line instead of being silently joined to the
-next or dropped, as rispy alone would. Each whole record's lines are then read by rispy's
-`RisParser` (tag mapping, list tags, continuation lines) and mapped to `records.Fields`:
+next or dropped, as rispy alone would. The whole records are then read by rispy's
+`RisParser` (tag mapping, list tags, continuation lines) in one pass, as ``rispy.loads``
+reads a file (record by record only when that would differ: see `_read_all`), and each
+entry is mapped to `records.Fields`:
 
 ======================  ============================================================
 TY                      entry type (JOUR -> article, BOOK -> book, CHAP -> incollection,
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
 import rispy
@@ -69,7 +72,12 @@ _BOOKISH = frozenset({"book", "incollection", "inbook", "proceedings"})
 _PMID = re.compile(r"^\s*pmid:?\s*(\d{1,9})\s*$", re.IGNORECASE)
 _PMCID = re.compile(r"^\s*pmcid:?\s*(PMC\d{1,12})\s*$", re.IGNORECASE)
 _PARSER = rispy.RisParser()
-_IDENTIFIER_KEYS = ("accession_number", "notes", *(f"custom{i}" for i in range(1, 9)))
+_CUSTOM = tuple(f"custom{i}" for i in range(1, 9))
+_IDENTIFIER_KEYS = ("accession_number", "notes", *_CUSTOM)
+_CONTAINERS = ("secondary_title", "journal_name", "alternate_title3", "alternate_title2")
+_EXTRA = (("publisher", "publisher"), ("address", "place_published"), ("language", "language"),
+          ("edition", "edition"))
+_PUBMED = re.compile(r"pubmed|medline", re.IGNORECASE)
 
 
 def ris_type(entry_type: str, extra: Mapping[str, str]) -> str:
@@ -77,45 +85,91 @@ def ris_type(entry_type: str, extra: Mapping[str, str]) -> str:
     return extra.get("ristype") or _WRITTEN.get(entry_type, "GEN")
 
 
-def _split(text: str, source: str) -> tuple[list[tuple[int, int, list[str]]], list[Problem], int]:
-    """(number, first line, lines) of each whole record; problems of records cut short;
-    how many records were found."""
-    records: list[tuple[int, int, list[str]]] = []
-    problems: list[Problem] = []
-    current: list[str] | None = None
-    start = 0
-    found = 0
+#: (number, first line, text) of a whole record; its text's lines end without "\r"
+Whole = tuple[int, int, str]
 
-    def cut_short(at: str) -> None:
-        assert current is not None
-        key = next((ln[6:].strip() for ln in current if ln.startswith("ID  -")), "")
-        problems.append(Problem(source, start, shown(key) or None, None, "parse",
+#: the two tags that frame a record (rispy's tag test), at the start of a line
+_FRAME = re.compile(r"^(?:TY|ER)  -", re.MULTILINE)
+
+
+def _split(text: str, source: str) -> tuple[list[Whole], list[Problem], int]:
+    """Each whole record (``TY`` line to ``ER`` line); problems of records cut short; how
+    many records were found. Lines outside records (a "1." header, blank lines, text between
+    records) are not a record. Found by one regular expression over the text, not line by
+    line: a 50,000-record file has a million lines."""
+    records: list[Whole] = []
+    problems: list[Problem] = []
+    strip_cr = "\r" in text
+    start = -1  # offset of the open record's TY line, -1 for none
+    first = 0  # its line number
+    found = 0
+    counted, line = 0, 1  # line is the number of the line holding offset `counted`
+
+    def cut_short(end: int, at: str) -> None:
+        key = next((ln[6:].strip() for ln in text[start:end].split("\n")
+                    if ln.startswith("ID  -")), "")
+        problems.append(Problem(source, first, shown(key) or None, None, "parse",
                                 f"record has no end line 'ER  -' before {at}; it was cut short "
                                 "(truncated or damaged): nothing of it was imported", found))
 
-    lines = text.split("\n")
-    if "\r" in text:
-        lines = [line.rstrip("\r") for line in lines]
-    for index, line in enumerate(lines, start=1):
-        if line.startswith("TY  -"):  # rispy's tag test, for the two tags that frame a record
-            if current is not None:
-                cut_short(f"the next record on line {index}")
+    for match in _FRAME.finditer(text):
+        at = match.start()
+        line += text.count("\n", counted, at)
+        counted = at
+        if text.startswith("TY", at):
+            if start >= 0:
+                cut_short(at, f"the next record on line {line}")
             found += 1
-            current, start = [line], index
-        elif current is None:
-            continue  # a "1." header, a blank line, text between records: not a record
-        elif line.startswith("ER  -"):
-            current.append(line)
-            records.append((found, start, current))
-            current = None
-        else:
-            current.append(line)
-    if current is not None:
-        cut_short("the end of the file")
+            start, first = at, line
+        elif start >= 0:
+            end = text.find("\n", at)
+            raw = text[start: end if end >= 0 else len(text)]
+            if strip_cr:
+                raw = "\n".join(x.rstrip("\r") for x in raw.split("\n"))
+            records.append((found, first, raw))
+            start = -1
+    if start >= 0:
+        cut_short(len(text), "the end of the file")
     return records, problems, found
 
 
+def _read_all(whole: list[Whole]) -> list[dict[str, Any] | Exception]:
+    """rispy's entry of each whole record, in one pass of rispy over all of them (each starts
+    with ``TY`` and ends with ``ER``, so rispy returns one entry per record, in order). rispy
+    carries one thing from a record to the next, the tag a continuation line extends, which
+    only matters to a record whose second line is a continuation; with such a record, or if
+    the pass fails, each record is read on its own, so a failure is that record's alone."""
+    entries: list[dict[str, Any]] | None = None
+    if not any(_starts_with_continuation(raw) for _, _, raw in whole):
+        try:
+            entries = _PARSER.parse_lines(
+                chain.from_iterable(raw.split("\n") for _, _, raw in whole))
+        except Exception:  # noqa: BLE001 - read record by record below, to name the one
+            entries = None
+    if entries is not None and len(entries) == len(whole):
+        return list(entries)
+    read: list[dict[str, Any] | Exception] = []
+    for _, _, raw in whole:
+        try:
+            one = _PARSER.parse_lines(iter(raw.split("\n")))
+        except Exception as error:
+            read.append(error)
+            continue
+        read.append(one[0] if one else {})
+    return read
+
+
+def _starts_with_continuation(raw: str) -> bool:
+    """Whether the record's second line is not a tag line (rispy's test)."""
+    lines = raw.split("\n", 2)
+    return len(lines) > 1 and _PARSER.parse_line(lines[1])[0] is None
+
+
 def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if value.__class__ is str:
+        return str(value.strip())
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return str(value or "").strip()
@@ -125,7 +179,7 @@ def _list(value: Any) -> list[str]:
     if value is None:
         return []
     values = value if isinstance(value, list) else [value]
-    return [str(v).strip() for v in values if str(v).strip()]
+    return [text for v in values if (text := str(v).strip())]
 
 
 def _people(names: Iterable[str]) -> tuple[bibtex.Person, ...]:
@@ -138,25 +192,21 @@ def _identifiers(entry: Mapping[str, Any], unknown: Mapping[str, list[str]], fie
     if not any(key in entry for key in _IDENTIFIER_KEYS):
         return
     accession = _text(entry.get("accession_number"))
-    database = f"{_text(entry.get('name_of_database'))} {_text(entry.get('database_provider'))}"
-    candidates = [accession, *(_text(entry.get(f"custom{i}")) for i in range(1, 9)),
-                  *_list(entry.get("notes"))]
-    notes: list[str] = []
+    notes = _list(entry.get("notes"))
+    candidates = [accession, *(_text(entry[key]) for key in _CUSTOM if key in entry), *notes]
     for value in candidates:
         if (m := _PMID.match(value)) and not fields.pmid:
             fields.pmid = m.group(1)
         elif (m := _PMCID.match(value)) and "pmcid" not in fields.extra:
             fields.extra["pmcid"] = m.group(1).upper()
-    if accession and not fields.pmid and accession.isdigit() and re.search(
-            r"pubmed|medline", database, re.IGNORECASE):
+    if accession and not fields.pmid and accession.isdigit() and _PUBMED.search(
+            f"{_text(entry.get('name_of_database'))} {_text(entry.get('database_provider'))}"):
         fields.pmid = accession
     elif accession and not _PMID.match(accession) and not _PMCID.match(accession):
         fields.extra["accession"] = accession
-    for note in _list(entry.get("notes")):
-        if not _PMID.match(note) and not _PMCID.match(note):
-            notes.append(note)
-    if notes:
-        fields.extra["note"] = "; ".join(notes)
+    kept = [note for note in notes if not _PMID.match(note) and not _PMCID.match(note)]
+    if kept:
+        fields.extra["note"] = "; ".join(kept)
 
 
 def _fields(entry: Mapping[str, Any], number: int, line: int, raw: str) -> Fields:
@@ -172,10 +222,8 @@ def _fields(entry: Mapping[str, Any], number: int, line: int, raw: str) -> Field
     fields.editors = _people([*_list(entry.get("secondary_authors")), *unknown.get("ED", [])])
     fields.year = _text(entry.get("year") or entry.get("publication_year")) or None
     fields.date = _text(entry.get("date")) or None
-    containers = [_text(entry.get(k)) for k in ("secondary_title", "journal_name",
-                                                 "alternate_title3", "alternate_title2")]
-    containers.append(_text(unknown.get("BT")))
-    fields.container = next((c for c in containers if c), None)
+    fields.container = next((c for c in (_text(entry.get(k)) for k in _CONTAINERS) if c),
+                            None) or _text(unknown.get("BT")) or None
     if short := _text(entry.get("alternate_title1")):
         fields.extra["shortjournal"] = short
     fields.volume = _text(entry.get("volume")) or None
@@ -192,9 +240,8 @@ def _fields(entry: Mapping[str, Any], number: int, line: int, raw: str) -> Field
         fields.isbn = serial
     elif serial:
         fields.extra["issn"] = serial
-    for name, key in (("publisher", "publisher"), ("address", "place_published"),
-                      ("language", "language"), ("edition", "edition")):
-        if value := _text(entry.get(key)):
+    for name, key in _EXTRA:
+        if key in entry and (value := _text(entry[key])):
             fields.extra[name] = value
     _identifiers(entry, unknown, fields)
     return fields
@@ -209,17 +256,15 @@ def parse_ris(text: str, source: str = "<string>", known: bibtex.Known | None = 
         return ParsedBib.refused(refused)
     text = bibtex.prepare_text(text)
     whole, problems, found = _split(text, source)
+    entries = _read_all(whole)
     drafts: list[Fields] = []
-    for number, line, lines in whole:
-        raw = "\n".join(lines)
-        try:
-            entries = _PARSER.parse_lines(iter(lines))
-        except Exception as error:  # a rispy bug must not take the import down
+    for (number, line, raw), entry in zip(whole, entries, strict=True):
+        if isinstance(entry, Exception):  # a rispy bug must not take the import down
             problems.append(Problem(source, line, None, None, "parse",
-                                    f"rispy could not read this record: {shown(str(error))}",
+                                    f"rispy could not read this record: {shown(str(entry))}",
                                     number))
             continue
-        drafts.append(_fields(entries[0] if entries else {}, number, line, raw))
+        drafts.append(_fields(entry, number, line, raw))
     return parse_records(source, FORMAT, drafts, found=found, problems=problems, known=known)
 
 
