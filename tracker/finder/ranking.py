@@ -12,6 +12,7 @@ was found. Everything is computed here, from plain text, identically on SQLite a
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from tracker.article import sentence_spans
-from tracker.finder.terms import Concept, stem, words
+from tracker.finder.terms import Concept, is_stop_word, stem, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,18 @@ class Weights:
     keywords_words: float = 8.0
     finding_words: float = 25.0
     sentence_words: float = 24.0
+    pairs: float = 0.0  # two of the claim's concepts next to each other (within `window` words)
+    window: int = 3
+    coverage: float = 0.0  # exponent of the share of the claim's weight the study matches
+    # Which sentences are shown (docs/finder.md, "Which sentences are shown"): the sentence's
+    # claim score is multiplied by (1 + the bonuses) * (1 - the penalty). 0 switches one off.
+    result_cue: float = 1.0  # a result sentence: numbers, %, CI, p-values, "significantly"…
+    late: float = 0.5  # times the sentence's relative place in the abstract (0 first, 1 last)
+    results_section: float = 0.0  # under a "Results"/"Conclusions" heading
+    title_terms: float = 0.0  # times the share of the title's words the sentence repeats
+    background: float = 0.0  # penalty: aims, methods, "this study", "we conducted"…
+    local_rarity: float = 0.0  # share of a concept's weight set by its rarity in the abstract
+    neighbours: float = 0.05  # share of the better neighbouring sentence's claim score
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -108,11 +121,13 @@ class _Field:
         stemmed, spans = self.analysed.stems, self.analysed.spans
         self.length = len(stemmed)
         self.spans: list[list[tuple[int, int]]] = [[] for _ in concepts.stems]
+        self.positions: list[list[int]] = [[] for _ in concepts.stems]
         for position, first in enumerate(stemmed):
             for concept, form in concepts.starting.get(first, ()):
                 end = position + len(form)
                 if end <= len(stemmed) and stemmed[position:end] == form:
                     self.spans[concept].append((spans[position][0], spans[end - 1][1]))
+                    self.positions[concept].append(position)
 
     def frequency(self, concept: int) -> int:
         return len(self.spans[concept])
@@ -162,30 +177,128 @@ def _score(study: Study, concepts: Sequence[Concept], prepared: _Concepts,
         if tf > 0:
             matched.append(concept.label)
             score += rarity[index] * _saturate(tf, w.k1)
+    if w.coverage and score > 0:
+        total = sum(rarity)
+        share = sum(rarity[i] for i, c in enumerate(concepts) if c.label in matched) / total
+        score *= share ** w.coverage
+    if w.pairs:
+        score += w.pairs * _pairs([f for f, _, _ in fields[:2]], rarity, w.window)
     body = fields[1][0] if study.abstract.strip() else fields[3][0]
-    best = _sentences(body, rarity, w)
-    if best:
-        score += w.sentence * best[0].score
+    best, top = _sentences(body, rarity, w, fields[0][0])
+    score += w.sentence * top
     return Ranked(study.citation_id, round(score, 6), tuple(matched), tuple(best[:keep]))
 
 
-def _sentences(body: _Field, rarity: Sequence[float], w: Weights) -> list[Sentence]:
-    """The sentences of `body` that mention a concept, best first (ties: earlier first)."""
+def _pairs(fields: Sequence[_Field], rarity: Sequence[float], window: int) -> float:
+    """The weight of the claim's neighbouring concepts (i, i + 1) that a field also writes
+    close together (at most `window` words apart, either order)."""
+    found = 0.0
+    for index in range(len(rarity) - 1):
+        for field in fields:
+            before, after = field.positions[index], field.positions[index + 1]
+            if any(abs(a - b) <= window for a in before for b in after):
+                found += (rarity[index] + rarity[index + 1]) / 2
+                break
+    return found
+
+
+# --- which sentences are shown ----------------------------------------------------------------
+
+#: Words and marks of a sentence that reports a result: a percentage, a confidence interval, a
+#: p-value, a ratio with its value, or a verb that reports what was found or compared.
+RESULT_CUE = re.compile(
+    r"\d\s*%|\bp\s*[<=>≤≥]\s*0?[.·]\d|\b(?:CI|OR|RR|HR|aOR|aHR|IRR)\b"
+    r"|\b(?:significant(?:ly)?|associated with|associations?|correlated|increased?|decreased?"
+    r"|reduced?|reduction|higher|lower|more likely|less likely|found|showed|shows?|shown"
+    r"|demonstrated?|revealed?|observed|resulted in|compared (?:with|to)|effective"
+    r"|predict(?:ed|s)?)\b", re.IGNORECASE)
+
+#: Words of a sentence that sets a study up rather than reports it: its aim, its methods.
+BACKGROUND_CUE = re.compile(
+    r"\b(?:aims?|aimed|objectives?|purpose|goal"
+    r"|we (?:conducted|performed|designed|developed|used|collected|recruited|enrolled|searched"
+    r"|reviewed|describe|investigated|evaluated|assessed|examined|analy[sz]ed|sought|report)"
+    r"|this (?:study|review|paper|article|work|report)|the present study|here,? we"
+    r"|were (?:recruited|enrolled|included|randomi[sz]ed)"
+    r"|(?:is|are|remains?) (?:unknown|unclear|not known|poorly understood))\b", re.IGNORECASE)
+
+#: A structured abstract's heading at the start of a sentence ("Results.", "RESULTS:",
+#: "Conclusions Patients…"): the section it opens lasts until the next heading.
+HEADING = re.compile(
+    r"^(?:abstract\s*[.:]?\s*)?(?i:(background|introduction|context|objectives?|aims?|purpose"
+    r"|methods?|materials and methods|design|setting|participants|measurements|results?"
+    r"|findings|conclusions?|interpretation|discussion))\s*(?:[.:]|$|(?=\s+[A-Z0-9]))")
+_RESULT_SECTIONS = frozenset({"results", "result", "findings", "conclusions", "conclusion",
+                              "interpretation", "discussion"})
+
+
+def _section(sentence: str, current: str) -> str:
+    """The section a sentence stands in: the heading it opens with, else `current`."""
+    heading = HEADING.match(sentence)
+    return heading.group(1).casefold() if heading else current
+
+
+def _prior(sentence: str, number: int, count: int, section: str, title_share: float,
+           w: Weights) -> float:
+    """How much more likely a sentence is to carry a study's result than to set it up (a
+    factor for its claim score; 1 when the sentence rules are off)."""
+    bonus = w.result_cue * bool(RESULT_CUE.search(sentence))
+    bonus += w.late * (number / (count - 1) if count > 1 else 0.0)
+    bonus += w.results_section * (section in _RESULT_SECTIONS)
+    bonus += w.title_terms * title_share
+    penalty = w.background * (bool(BACKGROUND_CUE.search(sentence))
+                              or (section != "" and section not in _RESULT_SECTIONS))
+    return (1 + bonus) * max(0.0, 1 - penalty)
+
+
+def _sentences(body: _Field, rarity: Sequence[float], w: Weights, title: _Field
+               ) -> tuple[list[Sentence], float]:
+    """The sentences of `body` that mention a concept, best first (ties: earlier first), and
+    the best claim score of any of them (without the sentence rules)."""
     found: list[Sentence] = []
     starts = [a for a, _ in body.analysed.spans]
-    for number, (start, end) in enumerate(body.analysed.sentences):
+    stems = body.analysed.stems
+    title_stems = {t for t in title.analysed.stems if not is_stop_word(t)}
+    bounds = body.analysed.sentences
+    inside_of = [[(a - start, b - start) for a, b in spans if start <= a and b <= end]
+                 for start, end in bounds for spans in body.spans]
+    concepts = len(body.spans)
+    local = [1.0] * concepts
+    if w.local_rarity and bounds:
+        for index in range(concepts):
+            mentioned = sum(1 for n in range(len(bounds)) if inside_of[n * concepts + index])
+            local[index] = (1 - w.local_rarity) + w.local_rarity * (
+                idf(len(bounds), mentioned) / idf(len(bounds), 1))
+    claim: list[float] = []
+    marked: list[list[tuple[int, int]]] = []
+    for number, (start, end) in enumerate(bounds):
         length = bisect_left(starts, end) - bisect_left(starts, start)
+        norm = 1 - w.sentence_b + w.sentence_b * length / w.sentence_words
         score = 0.0
         marks: list[tuple[int, int]] = []
-        for index, spans in enumerate(body.spans):
-            inside = [(a - start, b - start) for a, b in spans if start <= a and b <= end]
-            if not inside:
-                continue
-            marks.extend(inside)
-            norm = 1 - w.sentence_b + w.sentence_b * length / w.sentence_words
-            score += rarity[index] * _saturate(len(inside) / norm, w.k1)
-        if score > 0:
-            found.append(Sentence(number, body.text[start:end], round(score, 6),
-                                  tuple(sorted(set(marks)))))
+        for index in range(concepts):
+            inside = inside_of[number * concepts + index]
+            if inside:
+                marks.extend(inside)
+                score += rarity[index] * local[index] * _saturate(len(inside) / norm, w.k1)
+        claim.append(score)
+        marked.append(marks)
+    section = ""
+    for number, (start, end) in enumerate(bounds):
+        sentence = body.text[start:end]
+        section = _section(sentence, section)
+        score = claim[number]
+        if w.neighbours:
+            around = claim[max(0, number - 1):number] + claim[number + 1:number + 2]
+            score += w.neighbours * max(around, default=0.0)
+        if score <= 0:
+            continue
+        first, last = bisect_left(starts, start), bisect_left(starts, end)
+        share = (len(title_stems.intersection(stems[first:last])) / len(title_stems)
+                 if title_stems else 0.0)
+        score *= _prior(sentence, number, len(bounds), section, share, w)
+        found.append(Sentence(number, sentence, round(score, 6),
+                              tuple(sorted(set(marked[number])))))
+    top = max(claim, default=0.0)
     found.sort(key=lambda s: (-s.score, s.index))
-    return found
+    return found, top
