@@ -53,9 +53,6 @@ class Weights:
     keywords_words: float = 8.0
     finding_words: float = 25.0
     sentence_words: float = 24.0
-    pairs: float = 0.0  # two of the claim's concepts next to each other (within `window` words)
-    window: int = 3
-    coverage: float = 0.0  # exponent of the share of the claim's weight the study matches
     # Which sentences are shown (docs/finder.md, "Which sentences are shown"): the sentence's
     # claim score is multiplied by (1 + the bonuses) * (1 - the penalty). 0 switches one off.
     result_cue: float = 1.0  # a result sentence: numbers, %, CI, p-values, "significantly"…
@@ -121,13 +118,11 @@ class _Field:
         stemmed, spans = self.analysed.stems, self.analysed.spans
         self.length = len(stemmed)
         self.spans: list[list[tuple[int, int]]] = [[] for _ in concepts.stems]
-        self.positions: list[list[int]] = [[] for _ in concepts.stems]
         for position, first in enumerate(stemmed):
             for concept, form in concepts.starting.get(first, ()):
                 end = position + len(form)
                 if end <= len(stemmed) and stemmed[position:end] == form:
                     self.spans[concept].append((spans[position][0], spans[end - 1][1]))
-                    self.positions[concept].append(position)
 
     def frequency(self, concept: int) -> int:
         return len(self.spans[concept])
@@ -177,29 +172,10 @@ def _score(study: Study, concepts: Sequence[Concept], prepared: _Concepts,
         if tf > 0:
             matched.append(concept.label)
             score += rarity[index] * _saturate(tf, w.k1)
-    if w.coverage and score > 0:
-        total = sum(rarity)
-        share = sum(rarity[i] for i, c in enumerate(concepts) if c.label in matched) / total
-        score *= share ** w.coverage
-    if w.pairs:
-        score += w.pairs * _pairs([f for f, _, _ in fields[:2]], rarity, w.window)
     body = fields[1][0] if study.abstract.strip() else fields[3][0]
     best, top = _sentences(body, rarity, w, fields[0][0])
     score += w.sentence * top
     return Ranked(study.citation_id, round(score, 6), tuple(matched), tuple(best[:keep]))
-
-
-def _pairs(fields: Sequence[_Field], rarity: Sequence[float], window: int) -> float:
-    """The weight of the claim's neighbouring concepts (i, i + 1) that a field also writes
-    close together (at most `window` words apart, either order)."""
-    found = 0.0
-    for index in range(len(rarity) - 1):
-        for field in fields:
-            before, after = field.positions[index], field.positions[index + 1]
-            if any(abs(a - b) <= window for a in before for b in after):
-                found += (rarity[index] + rarity[index + 1]) / 2
-                break
-    return found
 
 
 # --- which sentences are shown ----------------------------------------------------------------
