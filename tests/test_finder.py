@@ -162,6 +162,18 @@ def test_at_most_three_sentences_best_first_from_the_finding_without_an_abstract
     assert ranked.sentences[0].text == "Ketamine, ketamine."
 
 
+def test_sentences_are_chosen_only_for_the_studies_shown_and_change_no_score() -> None:
+    concepts = claim_concepts("Ketamine lowers pain in CRPS")
+    library = [Study(1, "Ketamine", "Ketamine lowers pain. In CRPS too."),
+               Study(2, "CRPS", "Pain in CRPS. Ketamine was given."),
+               Study(3, "Pain", "Pain was measured.")]
+    every = ranking.rank(concepts, [10, 50, 80, 5], 100, library)
+    first = ranking.rank(concepts, [10, 50, 80, 5], 100, library, shown=1)
+    assert [(r.citation_id, r.score) for r in first] == [(r.citation_id, r.score) for r in every]
+    assert first[0].sentences == every[0].sentences != ()
+    assert [r.sentences for r in first[1:]] == [(), ()]
+
+
 def test_a_result_sentence_is_shown_before_a_background_one_with_the_same_words() -> None:
     concepts = claim_concepts("Ketamine relieves pain")
     study = Study(1, "A trial", "We conducted this study of ketamine and pain relief. "

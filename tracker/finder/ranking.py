@@ -15,7 +15,7 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -143,20 +143,26 @@ def _saturate(tf: float, k1: float) -> float:
 
 def rank(concepts: Sequence[Concept], frequencies: Sequence[int], documents: int,
          studies: Sequence[Study], *, weights: Weights = DEFAULT_WEIGHTS,
-         sentences: int = 3) -> list[Ranked]:
+         sentences: int = 3, shown: int | None = None) -> list[Ranked]:
     """`studies` ranked for `concepts` (best first; ties by citation id). `frequencies[i]` is
-    the number of the library's `documents` citations that mention concept i."""
+    the number of the library's `documents` citations that mention concept i. The best
+    `sentences` sentences are chosen for the first `shown` studies (all when None); the others
+    get none (choosing them is most of the work, and only the shown ones need them)."""
     if len(frequencies) != len(concepts):
         raise ValueError("one frequency per concept")
     prepared = _Concepts(concepts)
     rarity = [idf(documents, f) * c.weight for c, f in zip(concepts, frequencies, strict=True)]
-    ranked = [_score(study, concepts, prepared, rarity, weights, sentences) for study in studies]
-    ranked.sort(key=lambda r: (-r.score, r.citation_id))
-    return ranked
+    scored = [_score(study, concepts, prepared, rarity, weights) for study in studies]
+    scored.sort(key=lambda r: (-r[0].score, r[0].citation_id))
+    return [replace(ranked, sentences=tuple(_shown(body, title, claim, weights)[:sentences]))
+            if shown is None or number < shown else ranked
+            for number, (ranked, body, title, claim) in enumerate(scored)]
 
 
 def _score(study: Study, concepts: Sequence[Concept], prepared: _Concepts,
-           rarity: Sequence[float], w: Weights, keep: int) -> Ranked:
+           rarity: Sequence[float], w: Weights
+           ) -> tuple[Ranked, _Field, _Field, list[_Claimed]]:
+    """The study ranked (its sentences not chosen yet), with what choosing them needs."""
     fields = [
         (_Field(study.title, prepared), w.title, w.title_words),
         (_Field(study.abstract, prepared, with_sentences=True), w.abstract, w.abstract_words),
@@ -173,9 +179,10 @@ def _score(study: Study, concepts: Sequence[Concept], prepared: _Concepts,
             matched.append(concept.label)
             score += rarity[index] * _saturate(tf, w.k1)
     body = fields[1][0] if study.abstract.strip() else fields[3][0]
-    best, top = _sentences(body, rarity, w, fields[0][0])
-    score += w.sentence * top
-    return Ranked(study.citation_id, round(score, 6), tuple(matched), tuple(best[:keep]))
+    claim = _claim_scores(body, rarity, w)
+    score += w.sentence * max((c.score for c in claim), default=0.0)
+    return (Ranked(study.citation_id, round(score, 6), tuple(matched), ()), body, fields[0][0],
+            claim)
 
 
 # --- which sentences are shown ----------------------------------------------------------------
@@ -208,6 +215,12 @@ _RESULT_SECTIONS = frozenset({"results", "result", "findings", "conclusions", "c
                               "interpretation", "discussion"})
 
 
+@lru_cache(maxsize=65536)
+def _reports_result(sentence: str) -> bool:
+    """Whether a sentence has a result cue (cached: the same abstracts come up again)."""
+    return RESULT_CUE.search(sentence) is not None
+
+
 def _section(sentence: str, current: str) -> str:
     """The section a sentence stands in: the heading it opens with, else `current`."""
     heading = HEADING.match(sentence)
@@ -218,35 +231,39 @@ def _prior(sentence: str, number: int, count: int, section: str, title_share: fl
            w: Weights) -> float:
     """How much more likely a sentence is to carry a study's result than to set it up (a
     factor for its claim score; 1 when the sentence rules are off)."""
-    bonus = w.result_cue * bool(RESULT_CUE.search(sentence))
-    bonus += w.late * (number / (count - 1) if count > 1 else 0.0)
-    bonus += w.results_section * (section in _RESULT_SECTIONS)
-    bonus += w.title_terms * title_share
-    penalty = w.background * (bool(BACKGROUND_CUE.search(sentence))
-                              or (section != "" and section not in _RESULT_SECTIONS))
+    bonus = w.late * (number / (count - 1) if count > 1 else 0.0) + w.title_terms * title_share
+    if w.result_cue and _reports_result(sentence):
+        bonus += w.result_cue
+    if w.results_section and section in _RESULT_SECTIONS:
+        bonus += w.results_section
+    penalty = 0.0
+    if w.background and (BACKGROUND_CUE.search(sentence)
+                         or (section != "" and section not in _RESULT_SECTIONS)):
+        penalty = w.background
     return (1 + bonus) * max(0.0, 1 - penalty)
 
 
-def _sentences(body: _Field, rarity: Sequence[float], w: Weights, title: _Field
-               ) -> tuple[list[Sentence], float]:
-    """The sentences of `body` that mention a concept, best first (ties: earlier first), and
-    the best claim score of any of them (without the sentence rules)."""
-    found: list[Sentence] = []
+class _Claimed(NamedTuple):
+    """A sentence's claim score (BM25 over the sentence) and its matched words' spans."""
+
+    score: float
+    marks: tuple[tuple[int, int], ...]
+
+
+def _claim_scores(body: _Field, rarity: Sequence[float], w: Weights) -> list[_Claimed]:
+    """Each sentence of `body` scored for the claim's concepts (0 when it mentions none)."""
     starts = [a for a, _ in body.analysed.spans]
-    stems = body.analysed.stems
-    title_stems = {t for t in title.analysed.stems if not is_stop_word(t)}
     bounds = body.analysed.sentences
+    concepts = len(body.spans)
     inside_of = [[(a - start, b - start) for a, b in spans if start <= a and b <= end]
                  for start, end in bounds for spans in body.spans]
-    concepts = len(body.spans)
     local = [1.0] * concepts
     if w.local_rarity and bounds:
         for index in range(concepts):
             mentioned = sum(1 for n in range(len(bounds)) if inside_of[n * concepts + index])
             local[index] = (1 - w.local_rarity) + w.local_rarity * (
                 idf(len(bounds), mentioned) / idf(len(bounds), 1))
-    claim: list[float] = []
-    marked: list[list[tuple[int, int]]] = []
+    claimed: list[_Claimed] = []
     for number, (start, end) in enumerate(bounds):
         length = bisect_left(starts, end) - bisect_left(starts, start)
         norm = 1 - w.sentence_b + w.sentence_b * length / w.sentence_words
@@ -257,24 +274,37 @@ def _sentences(body: _Field, rarity: Sequence[float], w: Weights, title: _Field
             if inside:
                 marks.extend(inside)
                 score += rarity[index] * local[index] * _saturate(len(inside) / norm, w.k1)
-        claim.append(score)
-        marked.append(marks)
+        claimed.append(_Claimed(score, tuple(sorted(set(marks)))))
+    return claimed
+
+
+def _shown(body: _Field, title: _Field, claimed: Sequence[_Claimed], w: Weights
+           ) -> list[Sentence]:
+    """The sentences worth showing — those that mention a concept, and their neighbours — best
+    first (ties: earlier first): claim score (plus a share of the better neighbour's) times the
+    sentence's prior."""
+    starts = [a for a, _ in body.analysed.spans]
+    stems = body.analysed.stems
+    bounds = body.analysed.sentences
+    title_stems = ({t for t in title.analysed.stems if not is_stop_word(t)} if w.title_terms
+                   else set())
+    found: list[Sentence] = []
     section = ""
     for number, (start, end) in enumerate(bounds):
         sentence = body.text[start:end]
-        section = _section(sentence, section)
-        score = claim[number]
+        if w.results_section or w.background:
+            section = _section(sentence, section)
+        score = claimed[number].score
         if w.neighbours:
-            around = claim[max(0, number - 1):number] + claim[number + 1:number + 2]
-            score += w.neighbours * max(around, default=0.0)
+            around = claimed[max(0, number - 1):number + 2:2] if number else claimed[1:2]
+            score += w.neighbours * max((c.score for c in around), default=0.0)
         if score <= 0:
             continue
-        first, last = bisect_left(starts, start), bisect_left(starts, end)
-        share = (len(title_stems.intersection(stems[first:last])) / len(title_stems)
-                 if title_stems else 0.0)
+        share = 0.0
+        if title_stems:
+            first, last = bisect_left(starts, start), bisect_left(starts, end)
+            share = len(title_stems.intersection(stems[first:last])) / len(title_stems)
         score *= _prior(sentence, number, len(bounds), section, share, w)
-        found.append(Sentence(number, sentence, round(score, 6),
-                              tuple(sorted(set(marked[number])))))
-    top = max(claim, default=0.0)
+        found.append(Sentence(number, sentence, round(score, 6), claimed[number].marks))
     found.sort(key=lambda s: (-s.score, s.index))
-    return found, top
+    return found
