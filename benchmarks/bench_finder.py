@@ -229,6 +229,9 @@ def report(split: str, ours: Scores, base: Scores, *, targets: bool) -> dict[str
 GRID: tuple[dict[str, float], ...] = (
     {}, {"title": 1.0}, {"title": 3.0}, {"sentence": 0.0}, {"sentence": 1.0},
     {"k1": 0.9}, {"k1": 1.6}, {"b": 0.5}, {"b": 0.9},
+    # which sentences are shown (docs/finder.md): each rule off, and those left off switched on
+    {"result_cue": 0.0}, {"late": 0.0}, {"neighbours": 0.0}, {"results_section": 0.5},
+    {"background": 0.3}, {"title_terms": 1.0}, {"local_rarity": 0.5},
 )
 
 

@@ -162,6 +162,57 @@ def test_at_most_three_sentences_best_first_from_the_finding_without_an_abstract
     assert ranked.sentences[0].text == "Ketamine, ketamine."
 
 
+def test_sentences_are_chosen_only_for_the_studies_shown_and_change_no_score() -> None:
+    concepts = claim_concepts("Ketamine lowers pain in CRPS")
+    library = [Study(1, "Ketamine", "Ketamine lowers pain. In CRPS too."),
+               Study(2, "CRPS", "Pain in CRPS. Ketamine was given."),
+               Study(3, "Pain", "Pain was measured.")]
+    every = ranking.rank(concepts, [10, 50, 80, 5], 100, library)
+    first = ranking.rank(concepts, [10, 50, 80, 5], 100, library, shown=1)
+    assert [(r.citation_id, r.score) for r in first] == [(r.citation_id, r.score) for r in every]
+    assert first[0].sentences == every[0].sentences != ()
+    assert [r.sentences for r in first[1:]] == [(), ()]
+
+
+def test_a_result_sentence_is_shown_before_a_background_one_with_the_same_words() -> None:
+    concepts = claim_concepts("Ketamine relieves pain")
+    study = Study(1, "A trial", "We conducted this study of ketamine and pain relief. "
+                                "Ketamine gave pain relief in 60% of patients (p < 0.01).")
+    [ranked] = ranking.rank(concepts, [10, 10, 10], 100, [study])
+    assert [s.index for s in ranked.sentences] == [1, 0]
+    plain = ranking.Weights(result_cue=0, late=0, background=0)
+    [unweighted] = ranking.rank(concepts, [10, 10, 10], 100, [study], weights=plain)
+    assert [s.index for s in unweighted.sentences] == [0, 1]
+
+
+def test_a_later_sentence_is_shown_before_an_earlier_one_with_the_same_words() -> None:
+    concepts = claim_concepts("ketamine pain")
+    study = Study(1, "A trial", "Ketamine for pain. Patients came. Ketamine for pain.")
+    [ranked] = ranking.rank(concepts, [10, 10], 100, [study])
+    assert [s.index for s in ranked.sentences][:2] == [2, 0]
+
+
+def test_a_structured_abstracts_results_section_is_preferred_to_its_methods() -> None:
+    concepts = claim_concepts("ketamine pain")
+    study = Study(1, "A trial", "Methods: ketamine for pain was given. Patients came. "
+                                "Results: ketamine for pain was given.")
+    weights = ranking.Weights(late=0, results_section=0.5)
+    [ranked] = ranking.rank(concepts, [10, 10], 100, [study], weights=weights)
+    assert [s.index for s in ranked.sentences][:2] == [2, 0]
+
+
+def test_the_neighbours_of_the_only_matching_sentence_are_shown_after_it() -> None:
+    concepts = claim_concepts("ketamine")
+    study = Study(1, "A trial", "Patients came. Ketamine was given. Pain fell by half. "
+                                "Nobody left. Everyone went home.")
+    [ranked] = ranking.rank(concepts, [10], 100, [study])
+    assert [s.index for s in ranked.sentences] == [1, 2, 0]
+    assert ranked.sentences[1].highlights == ()  # shown for its place, with no word marked
+    alone = ranking.Weights(neighbours=0)
+    [strict] = ranking.rank(concepts, [10], 100, [study], weights=alone)
+    assert [s.index for s in strict.sentences] == [1]
+
+
 # --- the index, kept in step -----------------------------------------------------------------
 
 

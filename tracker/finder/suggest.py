@@ -46,7 +46,8 @@ def find(session: Session, text: str, *, limit: int = 10, extra_terms: Iterable[
     documents, counts = index.frequencies(session, concepts)
     proposing = _proposing(concepts, counts, documents)
     ids = index.candidates(session, proposing, max(candidates, limit))
-    ranked = rank(concepts, counts, documents, studies(session, ids), weights=weights)
+    ranked = rank(concepts, counts, documents, studies(session, ids), weights=weights,
+                  shown=limit)
     return Found(tuple(concepts), tuple(counts), documents, tuple(ranked[:limit]))
 
 
