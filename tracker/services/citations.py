@@ -479,13 +479,21 @@ def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str,
 
 def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport,
            progress: Progress | None = None) -> None:
-    """Bulk INSERT (executemany, no per-row round trips), then the new ids by key."""
+    """Bulk INSERT (executemany, no per-row round trips), then the new ids by key. On SQLite
+    the full-text index of the new rows is filled as one statement on a thread of its own
+    (`index.bulk_filled`) while this one runs the topic rules."""
+    from tracker.finder import index  # the finder's reads stay unimported for other commands
+
     rows = [_row(r, source, actor) for r, source in plan.new]
     table = Base.metadata.tables["citations"]
-    for start in range(0, len(rows), CHUNK):
-        if progress:
-            progress("writing", start, len(rows))
-        _insert(session, table, rows[start:start + CHUNK])
+    with index.bulk_filled(session, len(rows)) as fill:
+        for start in range(0, len(rows), CHUNK):
+            if progress:
+                progress("writing", start, len(rows))
+            _insert(session, table, rows[start:start + CHUNK])
+        if fill is not None:
+            fill.start()
+        found = [_topics_of(record_) for record_, _ in plan.new]
     if progress:
         progress("writing", len(rows), len(rows))
     ids: dict[str, int] = {}
@@ -494,7 +502,7 @@ def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport,
             select(Citation.key, Citation.id).where(Citation.key.in_(chunk)))})
     topic_rows = [
         {"citation_id": ids[record_.key], "facet": facet, "value": value, "source": "rule"}
-        for record_, _ in plan.new for facet, value in _topics_of(record_)
+        for (record_, _), pairs in zip(plan.new, found, strict=True) for facet, value in pairs
     ]
     if topic_rows:
         _insert(session, Base.metadata.tables["citation_topics"], topic_rows)
