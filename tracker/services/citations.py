@@ -516,6 +516,9 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     copy protocol: no statement per row or per batch to parse, plan and bind), elsewhere by
     an executemany of one prepared INSERT."""
     connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _sqlite_insert(session, table, rows)
+        return
     if connection.dialect.name != "postgresql":
         session.execute(insert(table), rows)
         return
@@ -529,6 +532,33 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
         for row in rows:  # JSON as SQLAlchemy's JSON type writes it (json.dumps)
             copy.write_row([json.dumps(row[name]) if name in json_columns else row[name]
                             for name in columns])
+
+
+def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """SQLite: one executemany of a prepared INSERT on the driver's connection, each value
+    passed through its column type's own bind processor (JSON as SQLAlchemy writes it, dates
+    as SQLAlchemy formats them), without SQLAlchemy's per-row parameter compilation — which
+    took more time than the INSERT itself. Columns the rows leave out that have a Python-side
+    default go through SQLAlchemy instead, which computes them."""
+    columns = list(rows[0])
+    if any(c.default is not None and c.name not in rows[0] for c in table.c):
+        session.execute(insert(table), rows)
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    plain = [name for name, how in zip(columns, processors, strict=True) if how is None]
+    processed = [(name, how) for name, how in zip(columns, processors, strict=True)
+                 if how is not None]
+    order = plain + [name for name, _ in processed]
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in order)}) "
+           f"VALUES ({', '.join('?' * len(order))})")
+    values = [tuple([row[name] for name in plain] + [how(row[name]) for name, how in processed])
+              for row in rows]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.executemany(sql, values)
 
 
 def _fill_in(session: Session, table: Any, fills: dict[int, dict[str, Any]]) -> None:
