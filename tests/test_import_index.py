@@ -116,3 +116,38 @@ def test_a_failed_bulk_import_writes_nothing_and_keeps_the_trigger(
     load(engine, "@article{late, title = {Sublingual lozenge ketamine}, year = {2024}, "
                  "author = {Late, L.}}", "late.bib")
     assert found(engine, "lozenge") == ["late"]
+
+
+def own_index(engine: Engine, column: str) -> int:
+    """The position of `column` in `SELECT *` of citations, as sliced above."""
+    with engine.connect() as conn:
+        names = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(citations)")]
+    return names.index(column)
+
+
+def test_the_bulk_insert_stores_what_sqlalchemys_insert_stores(engine: Engine) -> None:
+    """The import's own executemany on SQLite (no per-row parameter compilation) stores every
+    column — dates, JSON, booleans — exactly as SQLAlchemy's INSERT of the same rows does."""
+    from sqlalchemy import insert
+
+    if not db.is_sqlite(engine):
+        pytest.skip("PostgreSQL's import writes with COPY")
+
+    from tracker import bibtex
+    from tracker.models import Base
+
+    parsed = bibtex.parse_bibtex(library(3, "same"), "same.bib")
+    table = Base.metadata.tables["citations"]
+    with db.writing(engine) as session:
+        actor = system_actor(session)
+        rows = [citations._row(r, "same.bib", actor) for r in parsed.records]
+        citations._insert(session, table, rows[:2])
+        twin = dict(rows[2], key="twin", doi=None, pmid=None)
+        session.execute(insert(table), [twin])
+        citations._insert(session, table, [dict(twin, key="own")])
+    with engine.connect() as conn:
+        stored = {r[1]: r[2:] for r in conn.exec_driver_sql(
+            "SELECT id, key, * FROM citations WHERE key IN ('twin', 'own')")}
+    own, twin_row = stored["own"], stored["twin"]
+    assert own[2:] == twin_row[2:]  # every column but the id and the key
+    assert isinstance(own[own_index(engine, "imported_at")], str)

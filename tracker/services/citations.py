@@ -607,7 +607,10 @@ def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -
     connection = session.connection()
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
-    processors = [table.c[name].type.bind_processor(dialect) for name in columns]
+    # the dialect's implementation of each type: a TypeDecorator's own processing, then its
+    # dialect type's (a date as SQLAlchemy formats it for SQLite, not sqlite3's adapter)
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in columns]
     plain = [name for name, how in zip(columns, processors, strict=True) if how is None]
     processed = [(name, how) for name, how in zip(columns, processors, strict=True)
                  if how is not None]
