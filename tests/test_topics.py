@@ -47,3 +47,44 @@ def test_triggers_never_hide_a_pattern_match(words: list[str]) -> None:
     text = " ".join(words)
     expected = [(r.facet, r.value) for r in RULES if r.pattern.search(text)]
     assert topics_for([text]) == expected
+
+
+def _reference(texts: list[str | None]) -> list[tuple[str, str]]:
+    """The rules as written (IGNORECASE, gated by the trigger words): what `topics_for`'s
+    faster ASCII patterns must agree with."""
+    joined = "\n".join(t for t in texts if t)
+    lowered = joined.lower()
+    return [(r.facet, r.value) for r in RULES
+            if any(t in lowered for t in r.triggers) and r.pattern.search(joined)]
+
+
+_PIECES = ["sc", "SC", "s.c.", "S.C.", "s.c", "iv", "IV", "im", "IM", "intravenous", "infusion",
+           "intramuscular", "subcutaneous", "Subcutaneous", "disc", "effective", "him", "_",
+           "-", ".", " ", "\n", "x", "1", "(", ")", "ſc", "İv", "Ⅳ", "non-cancer", "nasal"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_ascii_patterns_agree_with_the_rules(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert topics_for([text]) == _reference([text])
+    assert topics_for([text, " ".join(pieces)]) == _reference([text, " ".join(pieces)])
+
+
+def test_ascii_patterns_agree_on_the_corpora() -> None:
+    """Every entry of the shared BibTeX corpora tagged as the rules as written tag it."""
+    from pathlib import Path
+
+    from tracker import bibtex
+
+    corpora = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+    files = sorted(corpora.glob("**/*.bib"))
+    if not files:
+        pytest.skip("the shared corpora are not present")
+    checked = 0
+    for path in files:
+        text, _ = bibtex.read_bib_file(path)
+        for r in bibtex.parse_bibtex(text, path.name).records:
+            texts = [r.title, r.abstract, " ".join(r.keywords), r.extra.get("finding")]
+            assert topics_for(texts) == _reference(texts), (path.name, r.key)
+            checked += 1
+    assert checked > 1000

@@ -18,10 +18,17 @@ class TopicRule(NamedTuple):
     pattern: re.Pattern[str]
     description: str
     triggers: tuple[str, ...]  # lower-case words one of which every match contains
+    #: The same rule for ASCII text, lower-cased (no IGNORECASE): the pattern rewritten to begin
+    #: with a literal, so the regex engine skips to where it can match instead of trying every
+    #: position (`\bSC\b` as `s(?<=\bs)c\b`). For rules whose trigger words occur in common
+    #: words ("sc" in "disc", "iv" in "effective"); `tests/test_topics.py` checks equivalence.
+    ascii_pattern: re.Pattern[str] | None = None
 
 
-def _rule(facet: str, value: str, pattern: str, *triggers: str) -> TopicRule:
-    return TopicRule(facet, value, re.compile(pattern, re.IGNORECASE), pattern, triggers)
+def _rule(facet: str, value: str, pattern: str, *triggers: str, ascii_pattern: str = ""
+          ) -> TopicRule:
+    return TopicRule(facet, value, re.compile(pattern, re.IGNORECASE), pattern, triggers,
+                     re.compile(ascii_pattern) if ascii_pattern else None)
 
 
 CONDITIONS: tuple[str, ...] = (
@@ -44,14 +51,17 @@ RULES: tuple[TopicRule, ...] = (
     _rule("condition", "post-surgical",
           r"post-?operative|perioperative|intra-?operative|post-?surgical|surgery|spinal fusion",
           "operative", "surgical", "surgery", "spinal fusion"),
-    _rule("route", "IV", r"intravenous|\bIV\b|infusion", "intravenous", "iv", "infusion"),
+    _rule("route", "IV", r"intravenous|\bIV\b|infusion", "intravenous", "iv", "infusion",
+          ascii_pattern=r"i(?:ntravenous|(?<=\bi)v\b|nfusion)"),
     _rule("route", "intranasal", r"intranasal|nasal spray|\bnasal\b|snort", "nasal", "snort"),
     _rule("route", "oral/sublingual", r"\boral(ly)?\b|sublingual|lozenge",
           "oral", "sublingual", "lozenge"),
-    _rule("route", "intramuscular", r"intramuscular|\bIM\b", "intramuscular", "im"),
+    _rule("route", "intramuscular", r"intramuscular|\bIM\b", "intramuscular", "im",
+          ascii_pattern=r"i(?:ntramuscular|(?<=\bi)m\b)"),
     _rule("route", "topical", r"topical|cream|\bgel\b|transdermal",
           "topical", "cream", "gel", "transdermal"),
-    _rule("route", "subcutaneous", r"subcutaneous|\bSC\b|\bs\.c\.", "subcutaneous", "sc", "s.c."),
+    _rule("route", "subcutaneous", r"subcutaneous|\bSC\b|\bs\.c\.", "subcutaneous", "sc", "s.c.",
+          ascii_pattern=r"s(?:ubcutaneous|(?<=\bs)(?:c\b|\.c\.))"),
 )
 
 
@@ -59,8 +69,17 @@ def topics_for(texts: Iterable[str | None]) -> list[tuple[str, str]]:
     """(facet, value) pairs whose rule matches any of the texts, in rule order.
 
     A rule's regular expression only runs when one of its trigger words occurs in the text
-    (plain substring tests are fast; most entries of a general library trigger nothing)."""
+    (plain substring tests are fast; most entries of a general library trigger nothing). On
+    ASCII text a rule with an `ascii_pattern` runs that instead, on the lower-cased text (for
+    ASCII, IGNORECASE is lower-casing, and every match holds a trigger word)."""
     joined = "\n".join(t for t in texts if t)
     lowered = joined.lower()
-    return [(rule.facet, rule.value) for rule in RULES
-            if any(t in lowered for t in rule.triggers) and rule.pattern.search(joined)]
+    ascii_text = joined.isascii()
+    return [(rule.facet, rule.value) for rule in RULES if _matches(rule, joined, lowered,
+                                                                    ascii_text)]
+
+
+def _matches(rule: TopicRule, joined: str, lowered: str, ascii_text: bool) -> bool:
+    if ascii_text and rule.ascii_pattern is not None:
+        return rule.ascii_pattern.search(lowered) is not None
+    return any(t in lowered for t in rule.triggers) and rule.pattern.search(joined) is not None

@@ -21,7 +21,9 @@ missing one, which would break such rebuilds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, column, func, literal_column, or_, select
@@ -157,6 +159,92 @@ def rebuild_statements(dialect: str) -> list[str]:
     return [f"DELETE FROM {TABLE}",
             f"INSERT INTO {TABLE} (citation_id, document) SELECT id, {TABLE}_document(title, "
             "abstract, keywords, extra) FROM citations"]
+
+
+def fill_statement(dialect: str) -> str:
+    """SQL that indexes the citations whose id is above a bound (one positional parameter):
+    the rows a bulk insert added, as one set-based statement. SQLite: the very values of the
+    insert trigger; PostgreSQL: the insert trigger's function (a conflict updates)."""
+    if dialect == "sqlite":
+        return (f"INSERT INTO {TABLE} (rowid, {_COLUMNS}) SELECT c.id, {_sqlite_values('c')} "
+                "FROM citations AS c WHERE c.id > ?")
+    return (f"INSERT INTO {TABLE} (citation_id, document) SELECT id, {TABLE}_document(title, "
+            "abstract, keywords, extra) FROM citations WHERE id > %s ON CONFLICT (citation_id) "
+            "DO UPDATE SET document = EXCLUDED.document")
+
+
+#: Fewer new citations than this are indexed by the insert trigger, row by row (the DDL of a
+#: bulk fill costs more than it saves).
+BULK_FILL_MIN_ROWS = 500
+
+
+class BulkFill:
+    """The index of a bulk insert's citations filled by one statement on a thread of its own
+    (`bulk_filled`): the database indexes in C with Python's GIL released, so the caller's
+    Python work (the topic rules) runs meanwhile. The caller must not use the connection
+    between `start()` and the end of the `bulk_filled` block."""
+
+    def __init__(self, session: Session, after: int) -> None:
+        self._connection = session.connection()
+        self._after = after
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        """Index every citation with an id above the one the block started at."""
+        driver = self._connection.connection.driver_connection
+        assert driver is not None and self._thread is None
+        statement = fill_statement("sqlite")
+
+        def fill() -> None:
+            try:
+                driver.execute(statement, (self._after,))
+            except BaseException as exc:  # re-raised by `join` in the caller's thread
+                self._error = exc
+
+        self._thread = threading.Thread(target=fill, name="citation-index-fill")
+        self._thread.start()
+
+    def finish(self) -> None:
+        """Start the fill if the caller has not, and wait for it."""
+        if self._thread is None:
+            self.start()
+        self.join()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+@contextmanager
+def bulk_filled(session: Session, rows: int) -> Iterator[BulkFill | None]:
+    """A bulk insert of `rows` citations, indexed after it as a set (`BulkFill`) instead of by
+    SQLite's insert trigger row by row: the trigger is dropped for the block and created
+    again at its end, in the caller's transaction (SQLite's DDL is transactional; readers see
+    the old schema, trigger included, until the commit, and a rollback restores it). The
+    index ends the same as the trigger's. Yields None (nothing changes) on PostgreSQL, whose
+    trigger indexes per statement already, and for fewer than `BULK_FILL_MIN_ROWS` rows.
+    Citations must be inserted in the block only, as new rows (ids above the largest)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or rows < BULK_FILL_MIN_ROWS:
+        yield None
+        return
+    after = int(connection.exec_driver_sql(
+        "SELECT coalesce(max(id), 0) FROM citations").scalar_one())
+    insert_trigger = TRIGGERS["sqlite"][0]
+    connection.exec_driver_sql(f"DROP TRIGGER {insert_trigger}")
+    fill = BulkFill(session, after)
+    try:
+        yield fill
+        fill.finish()
+    except BaseException:
+        fill.join()  # never leave a statement running while the caller rolls back
+        raise
+    connection.exec_driver_sql(trigger_statements("sqlite")[0])
 
 
 def rebuild(session: Session) -> None:

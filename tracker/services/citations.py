@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -479,13 +481,20 @@ def _row(record_: bibtex.CitationRecord, source: str, actor: Actor) -> dict[str,
 
 def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport,
            progress: Progress | None = None) -> None:
-    """Bulk INSERT (executemany, no per-row round trips), then the new ids by key."""
+    """Bulk INSERT (executemany, no per-row round trips), then the new ids by key. The
+    database's indexing of the new rows overlaps the topic rules, which run meanwhile: on
+    SQLite the full-text index is filled as one statement on a thread of its own
+    (`index.bulk_filled`); on PostgreSQL the end of the COPY, where the server's statement
+    trigger indexes every row, is awaited on one (`_inserted`)."""
+    from tracker.finder import index  # the finder's reads stay unimported for other commands
+
     rows = [_row(r, source, actor) for r, source in plan.new]
     table = Base.metadata.tables["citations"]
-    for start in range(0, len(rows), CHUNK):
-        if progress:
-            progress("writing", start, len(rows))
-        _insert(session, table, rows[start:start + CHUNK])
+    with index.bulk_filled(session, len(rows)) as fill, _inserted(session, table, rows,
+                                                                   progress):
+        if fill is not None:
+            fill.start()
+        found = [_topics_of(record_) for record_, _ in plan.new]
     if progress:
         progress("writing", len(rows), len(rows))
     ids: dict[str, int] = {}
@@ -494,7 +503,7 @@ def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport,
             select(Citation.key, Citation.id).where(Citation.key.in_(chunk)))})
     topic_rows = [
         {"citation_id": ids[record_.key], "facet": facet, "value": value, "source": "rule"}
-        for record_, _ in plan.new for facet, value in _topics_of(record_)
+        for (record_, _), pairs in zip(plan.new, found, strict=True) for facet, value in pairs
     ]
     if topic_rows:
         _insert(session, Base.metadata.tables["citation_topics"], topic_rows)
@@ -503,24 +512,116 @@ def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport,
     session.flush()
 
 
+@contextmanager
+def _inserted(session: Session, table: Table, rows: list[dict[str, Any]],
+              progress: Progress | None) -> Iterator[None]:
+    """`rows` inserted into `table` before the block runs (SQLite, others: in chunks) — or,
+    on PostgreSQL, sent by one COPY whose end (the statement's triggers) the server works on
+    while the block runs, awaited on a thread (psycopg waits with the GIL released). The block
+    must not use the session."""
+    if not rows:
+        yield
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        for start in range(0, len(rows), CHUNK):
+            if progress:
+                progress("writing", start, len(rows))
+            _insert(session, table, rows[start:start + CHUNK])
+        yield
+        return
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    sql, values = _copy_statement(connection, table, rows)
+    with driver.cursor() as cursor:
+        copying = cursor.copy(sql)
+        copy = copying.__enter__()
+        try:
+            for n, row in enumerate(values):
+                if progress and n % CHUNK == 0:
+                    progress("writing", n, len(rows))
+                copy.write_row(row)
+        except BaseException:
+            copying.__exit__(*sys.exc_info())
+            raise
+        errors: list[BaseException] = []
+
+        def finish() -> None:
+            try:
+                copying.__exit__(None, None, None)
+            except BaseException as exc:  # re-raised below, in the caller's thread
+                errors.append(exc)
+
+        ending = threading.Thread(target=finish, name="citation-copy-end")
+        ending.start()
+        try:
+            yield
+        finally:
+            ending.join()
+        if errors:
+            raise errors[0]
+
+
+def _copy_statement(connection: Any, table: Table, rows: list[dict[str, Any]]
+                    ) -> tuple[str, Iterator[list[Any]]]:
+    """PostgreSQL: the COPY of `rows` into `table`, and the rows' values as it takes them
+    (JSON as SQLAlchemy's JSON type writes it: json.dumps)."""
+    columns = list(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    quote = connection.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    values = ([json.dumps(row[name]) if name in json_columns else row[name]
+               for name in columns] for row in rows)
+    return sql, values
+
+
 def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Rows (all with the same columns) into `table`: on PostgreSQL through COPY (psycopg's
     copy protocol: no statement per row or per batch to parse, plan and bind), elsewhere by
     an executemany of one prepared INSERT."""
     connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        _sqlite_insert(session, table, rows)
+        return
     if connection.dialect.name != "postgresql":
         session.execute(insert(table), rows)
         return
-    columns = list(rows[0])
-    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
-    quote = connection.dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    sql, values = _copy_statement(connection, table, rows)
     driver = connection.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:  # JSON as SQLAlchemy's JSON type writes it (json.dumps)
-            copy.write_row([json.dumps(row[name]) if name in json_columns else row[name]
-                            for name in columns])
+        for row in values:
+            copy.write_row(row)
+
+
+def _sqlite_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """SQLite: one executemany of a prepared INSERT on the driver's connection, each value
+    passed through its column type's own bind processor (JSON as SQLAlchemy writes it, dates
+    as SQLAlchemy formats them), without SQLAlchemy's per-row parameter compilation — which
+    took more time than the INSERT itself. Columns the rows leave out that have a Python-side
+    default go through SQLAlchemy instead, which computes them."""
+    columns = list(rows[0])
+    if any(c.default is not None and c.name not in rows[0] for c in table.c):
+        session.execute(insert(table), rows)
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    # the dialect's implementation of each type: a TypeDecorator's own processing, then its
+    # dialect type's (a date as SQLAlchemy formats it for SQLite, not sqlite3's adapter)
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in columns]
+    plain = [name for name, how in zip(columns, processors, strict=True) if how is None]
+    processed = [(name, how) for name, how in zip(columns, processors, strict=True)
+                 if how is not None]
+    order = plain + [name for name, _ in processed]
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in order)}) "
+           f"VALUES ({', '.join('?' * len(order))})")
+    values = [tuple([row[name] for name in plain] + [how(row[name]) for name, how in processed])
+              for row in rows]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.executemany(sql, values)
 
 
 def _fill_in(session: Session, table: Any, fills: dict[int, dict[str, Any]]) -> None:
