@@ -151,3 +151,52 @@ def test_the_bulk_insert_stores_what_sqlalchemys_insert_stores(engine: Engine) -
     own, twin_row = stored["own"], stored["twin"]
     assert own[2:] == twin_row[2:]  # every column but the id and the key
     assert isinstance(own[own_index(engine, "imported_at")], str)
+
+
+def indexes(engine: Engine) -> list[tuple[str, str | None]]:
+    """The citations table's indexes as SQLite stores them (name, CREATE statement)."""
+    with engine.connect() as conn:
+        return sorted((r[0], r[1]) for r in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'citations'"))
+
+
+def test_a_bulk_import_rebuilds_the_secondary_indexes_as_they_were(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: an import at least as large as the table drops the non-unique indexes and builds
+    them again after the INSERT; the schema is the same byte for byte, the indexes hold every
+    row (integrity_check), and a failed import leaves them in place. Into a larger table the
+    rows go with the indexes kept."""
+    if not db.is_sqlite(engine):
+        pytest.skip("SQLite only")
+    monkeypatch.setattr(index, "BULK_FILL_MIN_ROWS", 1)
+    before = indexes(engine)
+    assert {"ix_citations_entry_digest", "ix_citations_dedupe"} <= {n for n, _ in before}
+    dropped: list[list[str]] = []
+    real = citations._secondary_indexes_dropped
+
+    def watched(*args: object) -> list[str]:
+        dropped.append(real(*args))  # type: ignore[arg-type]
+        return dropped[-1]
+
+    monkeypatch.setattr(citations, "_secondary_indexes_dropped", watched)
+
+    def broken(record: object) -> list[tuple[str, str]]:
+        raise RuntimeError("topic rules failed")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(citations, "_topics_of", broken)
+        with pytest.raises(RuntimeError, match="topic rules failed"):
+            load(engine, library(50, "bad"), "bad.bib")
+    assert len(dropped[-1]) == 4 and indexes(engine) == before
+
+    load(engine, library(60, "new"), "new.bib")
+    assert len(dropped[-1]) == 4 and indexes(engine) == before
+    load(engine, library(20, "more"), "more.bib")  # 20 into 60: the indexes stay
+    assert dropped[-1] == [] and indexes(engine) == before
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+        plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM citations WHERE entry_digest = 'x'"))
+        assert "ix_citations_entry_digest" in plan
+        assert conn.scalar(text("SELECT count(*) FROM citations")) == 80

@@ -190,8 +190,9 @@ class BulkFill:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
-    def start(self) -> None:
-        """Index every citation with an id above the one the block started at."""
+    def start(self, then: Sequence[str] = ()) -> None:
+        """Index every citation with an id above the one the block started at; then run the
+        statements `then` (without parameters) on the same thread, in order."""
         driver = self._connection.connection.driver_connection
         assert driver is not None and self._thread is None
         statement = fill_statement("sqlite")
@@ -199,6 +200,8 @@ class BulkFill:
         def fill() -> None:
             try:
                 driver.execute(statement, (self._after,))
+                for sql in then:
+                    driver.execute(sql)
             except BaseException as exc:  # re-raised by `join` in the caller's thread
                 self._error = exc
 

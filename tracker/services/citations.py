@@ -490,11 +490,12 @@ def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport,
 
     rows = [_row(r, source, actor) for r, source in plan.new]
     table = Base.metadata.tables["citations"]
-    with index.bulk_filled(session, len(rows)) as fill, _inserted(session, table, rows,
-                                                                   progress):
-        if fill is not None:
-            fill.start()
-        found = [_topics_of(record_) for record_, _ in plan.new]
+    with index.bulk_filled(session, len(rows)) as fill:
+        rebuilt = _secondary_indexes_dropped(session, table, len(rows)) if fill else []
+        with _inserted(session, table, rows, progress):
+            if fill is not None:
+                fill.start(then=rebuilt)
+            found = [_topics_of(record_) for record_, _ in plan.new]
     if progress:
         progress("writing", len(rows), len(rows))
     ids: dict[str, int] = {}
@@ -510,6 +511,32 @@ def _write(session: Session, actor: Actor, plan: _Plan, report: ImportReport,
     if plan.fills:
         _fill_in(session, table, plan.fills)
     session.flush()
+
+
+def _secondary_indexes_dropped(session: Session, table: Table, rows: int) -> list[str]:
+    """SQLite, a bulk insert of `rows` new rows at least as many as `table` holds: its
+    secondary indexes (the models' non-unique `Table.indexes`; the unique ones enforce keys)
+    dropped in the caller's transaction, and the statements that create them again returned —
+    the very SQL SQLite stored for them, so the schema after is the schema before, byte for
+    byte. Building an index from the finished table (one sort) costs less than growing it by
+    one B-tree insert per row; into a larger table the rows go with the indexes kept (returns
+    []). DDL is transactional in SQLite: a rollback restores the indexes."""
+    connection = session.connection()
+    names = sorted(i.name for i in table.indexes if not i.unique and i.name)
+    if connection.dialect.name != "sqlite" or not names:
+        return []
+    held = int(connection.exec_driver_sql(f"SELECT count(*) FROM {table.name}").scalar_one())
+    if held > rows:
+        return []
+    marks = ", ".join("?" * len(names))
+    stored: dict[str, str] = dict(connection.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        f"AND name IN ({marks})", (table.name, *names)).all())
+    quote = connection.dialect.identifier_preparer.quote
+    for name in names:
+        if name in stored:
+            connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    return [stored[name] for name in names if name in stored]
 
 
 @contextmanager
