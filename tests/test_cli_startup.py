@@ -94,7 +94,7 @@ def test_a_read_imports_only_its_command_and_what_it_reads(article_engine: Engin
         assert loaded(modules, package) == [], package
     assert loaded(modules, "tracker.cli") == [
         "tracker.cli", "tracker.cli.application", "tracker.cli.claims", "tracker.cli.options",
-        "tracker.cli.output", "tracker.cli.session", "tracker.cli.users"]
+        "tracker.cli.output", "tracker.cli.session"]
     assert set(loaded(modules, "tracker.queries")) <= {
         "tracker.queries", "tracker.queries.claims", "tracker.queries.documents",
         "tracker.queries.statements"}

@@ -65,10 +65,7 @@ def modules_for(args: Sequence[str]) -> tuple[str, ...]:
     """The command modules a run with arguments `args` needs: the one registering the command
     named first, or every one (for the help, or the error naming an unknown command)."""
     if args and args[0] in COMMANDS:
-        # with one command alone Typer would make it the whole program (`tracker sof` would
-        # read "sof" as an argument): a second module keeps `tracker` a group
-        module = COMMANDS[args[0]]
-        return (module,) if module == "users" else (module, "users")
+        return (COMMANDS[args[0]],)
     return MODULES
 
 

@@ -130,6 +130,13 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _group() -> None:
+    """Keeps `tracker` a group when `tracker.cli.main` registers one command alone (Typer
+    would otherwise make a lone command the whole program: `tracker sof` would read "sof" as
+    an argument)."""
+
+
 def _commands(about: str) -> typer.Typer:
     """A group of subcommands (`tracker users …`), with the plain help of the whole CLI."""
     return typer.Typer(no_args_is_help=True, rich_markup_mode=None, help=about)
